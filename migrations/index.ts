@@ -1,0 +1,15 @@
+import type { Knex } from 'knex';
+import * as directory from './20261124_001_directory.js';
+import * as oidcState from './20261124_002_oidc_state.js';
+import * as invitations from './20261124_003_invitations.js';
+import * as conditionalAccess from './20261124_004_conditional_access.js';
+
+type Migration = Pick<Knex.Migration, 'up' | 'down'>;
+
+/** Every migration, in order. Add new ones at the end; never edit one that has shipped. */
+export const migrations: Record<string, Migration> = {
+  '20261124_001_directory': directory,
+  '20261124_002_oidc_state': oidcState,
+  '20261124_003_invitations': invitations,
+  '20261124_004_conditional_access': conditionalAccess,
+};

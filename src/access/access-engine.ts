@@ -1,0 +1,131 @@
+import type { InteractionResults, KoaContextWithOIDC } from 'oidc-provider';
+import type { ConditionalAccessPolicy, NamedLocation, TermsOfUse } from '../config/policies-schema.js';
+import type { GroupsRepository } from '../directory/groups-repository.js';
+import type { User } from '../directory/user-model.js';
+import type { UsersRepository } from '../directory/users-repository.js';
+import { ACR_MFA } from './acr.js';
+import { evaluate, type AccessDecision, type SignInContext } from './evaluate.js';
+import { FACTS_RESULT_KEY, type SignInFacts, type SignInFactsStore } from './sign-in-facts.js';
+import type { TermsRepository } from './terms-repository.js';
+
+export interface AccessSettings {
+  policies: ConditionalAccessPolicy[];
+  namedLocations: NamedLocation[];
+  termsOfUse: TermsOfUse[];
+}
+
+export interface AccessEvaluation {
+  user: User;
+  context: SignInContext;
+  decision: AccessDecision;
+  facts: SignInFacts;
+  /** The app asked for `urn:foyer:acr:mfa` in acr_values. */
+  appRequestsMfa: boolean;
+  /** …and the session's acr is not one the app accepts, so MFA must happen now. */
+  mfaRequestedByApp: boolean;
+}
+
+/**
+ * Gathers what `evaluate()` needs for one sign-in (the user and their groups, the app, the session's
+ * IdP and MFA, accepted terms, the client IP) and runs it. Within one HTTP request the result is
+ * computed once and shared by every check of the interaction policy and by the sign-in log.
+ */
+export class AccessEngine {
+  private readonly memo = new WeakMap<object, Promise<AccessEvaluation | undefined>>();
+  private readonly usesGroups: boolean;
+  private readonly usesTerms: boolean;
+
+  constructor(
+    private readonly deps: {
+      settings: AccessSettings;
+      users: UsersRepository;
+      groups: GroupsRepository;
+      terms: TermsRepository;
+      facts: SignInFactsStore;
+    },
+  ) {
+    const live = deps.settings.policies.filter((p) => p.state !== 'disabled');
+    this.usesGroups = live.some((p) => p.conditions.users.includeGroups.length > 0 || p.conditions.users.excludeGroups.length > 0);
+    this.usesTerms = live.some((p) => p.grantControls && (p.grantControls.termsOfUse.length > 0 || p.grantControls.builtInControls.includes('termsOfUse')));
+  }
+
+  get settings(): AccessSettings {
+    return this.deps.settings;
+  }
+
+  /** The decision for `user` signing in to `appId`: shared by the protocol and `foyer policy what-if`. */
+  async evaluateFor(input: { user: User; appId: string; identityProvider?: string; ipAddress?: string; mfa: boolean }): Promise<{ context: SignInContext; decision: AccessDecision }> {
+    const { user } = input;
+    const groupIds = this.usesGroups ? (await this.deps.groups.groupsOf('members', user.id)).map((g) => g.id) : [];
+    const accepted = this.usesTerms ? await this.deps.terms.acceptedBy(user.id) : [];
+    const termsOfUse = this.deps.settings.termsOfUse.filter((t) => accepted.some((a) => a.termsId === t.id && a.version === t.version)).map((t) => t.id);
+    const context: SignInContext = {
+      user: { id: user.id, mail: user.mail, userType: user.userType, groupIds },
+      appId: input.appId,
+      identityProvider: input.identityProvider,
+      ipAddress: input.ipAddress,
+      satisfied: { mfa: input.mfa, termsOfUse },
+    };
+    const decision = evaluate(this.deps.settings.policies, context, {
+      namedLocations: this.deps.settings.namedLocations,
+      termsOfUseIds: this.deps.settings.termsOfUse.map((t) => t.id),
+    });
+    return { context, decision };
+  }
+
+  /** For an authorization request with a signed-in session (undefined without one); once per request. */
+  forRequest(ctx: KoaContextWithOIDC): Promise<AccessEvaluation | undefined> {
+    let pending = this.memo.get(ctx);
+    if (!pending) {
+      pending = this.compute(ctx);
+      this.memo.set(ctx, pending);
+    }
+    return pending;
+  }
+
+  /** What the session's login recorded (for the mfa step, which runs outside the authorization request). */
+  async factsForSession(sessionUid: string | undefined, accountId: string): Promise<SignInFacts> {
+    const stored = sessionUid ? await this.deps.facts.find(sessionUid) : undefined;
+    return stored?.accountId === accountId ? stored : { accountId };
+  }
+
+  private async compute(ctx: KoaContextWithOIDC): Promise<AccessEvaluation | undefined> {
+    const session = ctx.oidc.session;
+    const accountId = session?.accountId;
+    const client = ctx.oidc.client;
+    if (!session || !accountId || !client) return undefined;
+    const user = await this.deps.users.findById(accountId);
+    if (!user || !user.accountEnabled) return undefined;
+    const facts = await this.sessionFacts(ctx, accountId);
+    const amr = session.amr ?? [];
+    const { context, decision } = await this.evaluateFor({ user, appId: client.clientId, identityProvider: facts.identityProvider, ipAddress: ctx.ip, mfa: amr.includes('mfa') });
+    const acceptable = requestedAcrs(ctx);
+    const appRequestsMfa = acceptable.includes(ACR_MFA);
+    const mfaRequestedByApp = appRequestsMfa && !acceptable.includes(session.acr ?? '') && !amr.includes('mfa');
+    return { user, context, decision, facts, appRequestsMfa, mfaRequestedByApp };
+  }
+
+  /**
+   * Right after a login (the request resuming it) the facts come with the login result and are
+   * saved for the session; on later requests (SSO) they are read back by the session's uid.
+   */
+  private async sessionFacts(ctx: KoaContextWithOIDC, accountId: string): Promise<SignInFacts> {
+    const session = ctx.oidc.session!;
+    const result = ctx.oidc.result as InteractionResults | undefined;
+    if (result?.login?.accountId !== accountId) return this.factsForSession(session.uid, accountId);
+    const carried = result[FACTS_RESULT_KEY] as Partial<SignInFacts> | undefined;
+    const mfa = (session.amr ?? []).includes('mfa');
+    const facts: SignInFacts = {
+      accountId,
+      ...(carried?.identityProvider ? { identityProvider: carried.identityProvider } : {}),
+      ...(mfa ? { mfaMethod: carried?.mfaMethod ?? 'trustedUpstream' } : {}),
+    };
+    await this.deps.facts.save(session.uid, facts);
+    return facts;
+  }
+}
+
+/** The acr values the app will accept (`acr_values`, space-separated, in order of preference). */
+export function requestedAcrs(ctx: KoaContextWithOIDC): string[] {
+  return String(ctx.oidc.params?.acr_values ?? '').split(' ').filter(Boolean);
+}

@@ -1,0 +1,169 @@
+import { randomUUID } from 'node:crypto';
+import type { Database } from '../db/connect.js';
+import { nowIso } from '../lib/clock.js';
+
+/** One policy's part in a sign-in, as Graph's appliedConditionalAccessPolicy (plus Foyer's `reason`). */
+export interface AppliedPolicy {
+  id: string;
+  displayName: string;
+  enforcedGrantControls: string[];
+  enforcedSessionControls: string[];
+  result: string;
+  reason: string;
+}
+
+export type SignInResult = 'success' | 'failure' | 'interrupted';
+export type MfaMethod = 'totp' | 'recoveryCode' | 'trustedUpstream';
+
+/** What a caller records. Never secrets or codes: this is readable through the API. */
+export interface SignInEntry {
+  userId?: string | null;
+  userPrincipalName?: string | null;
+  userDisplayName?: string | null;
+  userType?: string | null;
+  appId?: string | null;
+  appDisplayName?: string | null;
+  identityProvider?: string | null;
+  ipAddress?: string | null;
+  correlationId?: string | null;
+  isInteractive: boolean;
+  result: SignInResult;
+  /** A stable Foyer error code (the same ones pages and APIs show); absent on success. */
+  errorCode?: string;
+  failureReason?: string;
+  conditionalAccessStatus?: 'success' | 'failure' | 'notApplied';
+  appliedConditionalAccessPolicies?: AppliedPolicy[];
+  authenticationRequirement?: 'singleFactorAuthentication' | 'multiFactorAuthentication';
+  mfaMethod?: MfaMethod;
+  amr?: string[];
+}
+
+interface SignInRow {
+  id: string;
+  created_at: string;
+  user_id: string | null;
+  user_principal_name: string | null;
+  user_display_name: string | null;
+  user_type: string | null;
+  app_id: string | null;
+  app_display_name: string | null;
+  identity_provider: string | null;
+  ip_address: string | null;
+  correlation_id: string | null;
+  is_interactive: boolean | number;
+  result: SignInResult;
+  error_code: string | null;
+  failure_reason: string | null;
+  conditional_access_status: string;
+  applied_policies: string;
+  authentication_requirement: string;
+  mfa_method: string | null;
+  amr: string | null;
+}
+
+/** Exact-match filters the list supports (Graph's `$filter` subset, see sign-ins-routes.ts). */
+export interface SignInFilter {
+  userId?: string;
+  userPrincipalName?: string;
+  appId?: string;
+  identityProvider?: string;
+  result?: SignInResult;
+  errorCode?: string;
+  conditionalAccessStatus?: string;
+  createdAfter?: string;
+  createdBefore?: string;
+}
+
+/**
+ * The sign-in log (DESIGN.md step 9): one row per sign-in attempt, success or failure, with the
+ * conditional access trace. Rows are shaped like Graph's signIn resource when read.
+ */
+export class SignInLog {
+  constructor(private readonly db: Database) {}
+
+  async record(entry: SignInEntry): Promise<string> {
+    const id = randomUUID();
+    const cut = (s: string | null | undefined, n: number) => (s ? s.slice(0, n) : null);
+    await this.db<SignInRow>('sign_ins').insert({
+      id,
+      created_at: nowIso(),
+      user_id: entry.userId ?? null,
+      user_principal_name: cut(entry.userPrincipalName, 320),
+      user_display_name: cut(entry.userDisplayName, 256),
+      user_type: entry.userType ?? null,
+      app_id: cut(entry.appId, 64),
+      app_display_name: cut(entry.appDisplayName, 256),
+      identity_provider: cut(entry.identityProvider, 64),
+      ip_address: cut(entry.ipAddress, 64),
+      correlation_id: cut(entry.correlationId, 64),
+      is_interactive: entry.isInteractive,
+      result: entry.result,
+      error_code: entry.errorCode ?? null,
+      failure_reason: cut(entry.failureReason, 512),
+      conditional_access_status: entry.conditionalAccessStatus ?? 'notApplied',
+      applied_policies: JSON.stringify(entry.appliedConditionalAccessPolicies ?? []),
+      authentication_requirement: entry.authenticationRequirement ?? 'singleFactorAuthentication',
+      mfa_method: entry.mfaMethod ?? null,
+      amr: entry.amr ? JSON.stringify(entry.amr) : null,
+    });
+    return id;
+  }
+
+  /** Newest first. */
+  async list(query: { top: number; skip: number; filter?: SignInFilter }): Promise<GraphSignIn[]> {
+    const f = query.filter ?? {};
+    let q = this.db<SignInRow>('sign_ins');
+    const exact: [keyof SignInFilter, keyof SignInRow][] = [
+      ['userId', 'user_id'],
+      ['appId', 'app_id'],
+      ['identityProvider', 'identity_provider'],
+      ['result', 'result'],
+      ['errorCode', 'error_code'],
+      ['conditionalAccessStatus', 'conditional_access_status'],
+    ];
+    for (const [key, column] of exact) if (f[key] !== undefined) q = q.where(column, f[key]!);
+    if (f.userPrincipalName !== undefined) q = q.whereRaw('lower(user_principal_name) = ?', [f.userPrincipalName.toLowerCase()]);
+    if (f.createdAfter !== undefined) q = q.where('created_at', '>=', f.createdAfter);
+    if (f.createdBefore !== undefined) q = q.where('created_at', '<=', f.createdBefore);
+    const rows = await q.orderBy([{ column: 'created_at', order: 'desc' }, { column: 'id', order: 'desc' }]).limit(query.top).offset(query.skip);
+    return rows.map(toGraph);
+  }
+
+  async get(id: string): Promise<GraphSignIn | undefined> {
+    const row = await this.db<SignInRow>('sign_ins').where({ id }).first();
+    return row ? toGraph(row) : undefined;
+  }
+}
+
+export type GraphSignIn = ReturnType<typeof toGraph>;
+
+function toGraph(row: SignInRow) {
+  return {
+    id: row.id,
+    createdDateTime: row.created_at,
+    userId: row.user_id,
+    userPrincipalName: row.user_principal_name,
+    userDisplayName: row.user_display_name,
+    userType: row.user_type,
+    appId: row.app_id,
+    appDisplayName: row.app_display_name,
+    ipAddress: row.ip_address,
+    clientAppUsed: 'Browser',
+    correlationId: row.correlation_id,
+    isInteractive: Boolean(row.is_interactive),
+    status: {
+      // Foyer's stable string codes rather than Graph's numbers (docs/decisions.md).
+      errorCode: row.error_code,
+      failureReason: row.failure_reason,
+      additionalDetails: row.result === 'interrupted' ? 'The sign-in was interrupted to ask for more (MFA or terms of use).' : null,
+    },
+    conditionalAccessStatus: row.conditional_access_status,
+    appliedConditionalAccessPolicies: JSON.parse(row.applied_policies) as AppliedPolicy[],
+    authenticationRequirement: row.authentication_requirement,
+    mfaDetail: row.mfa_method ? { authMethod: row.mfa_method } : null,
+    // Foyer additions.
+    result: row.result,
+    identityProvider: row.identity_provider,
+    authenticationMethodsUsed: row.amr ? (JSON.parse(row.amr) as string[]) : [],
+  };
+}

@@ -1,0 +1,75 @@
+import type { Command } from 'commander';
+import type { PrincipalType } from '../directory/assignments-repository.js';
+import { CliError } from './cli-context.js';
+import { CLI_ACTOR, withDirectory, type DirectoryCli } from './directory-cli.js';
+
+interface PrincipalOptions {
+  user?: string;
+  group?: string;
+}
+
+/** `foyer apps …`: the apps from config and who is assigned to them. */
+export function appsCommands(program: Command): void {
+  const apps = program.command('apps').description('apps (from config) and their user and group assignments');
+  const config = () => program.opts().config as string | undefined;
+
+  apps
+    .command('list')
+    .description('list the apps, whether they require assignment, and how many are assigned')
+    .option('--json', 'print JSON')
+    .action((opts: { json?: boolean }) =>
+      withDirectory(config(), async (cli) => {
+        const rows = await Promise.all(
+          cli.config.apps.map(async (a) => ({ id: a.id, displayName: a.displayName, assignmentRequired: a.assignmentRequired, launchUrl: a.launchUrl ?? null, owners: a.owners, assignments: (await cli.assignments.listForApp(a.id)).length })),
+        );
+        if (opts.json) return console.log(JSON.stringify(rows, null, 2));
+        for (const a of rows) console.log(`${a.id}  ${a.displayName}  ${a.assignmentRequired ? 'assignment required' : 'open to all'}  ${a.assignments} assignment(s)`);
+      }),
+    );
+
+  apps
+    .command('assignments <app>')
+    .description('who is assigned to an app')
+    .option('--json', 'print JSON')
+    .action((appId: string, opts: { json?: boolean }) =>
+      withDirectory(config(), async (cli) => {
+        const app = cli.appAssignments.requireApp(appId);
+        const list = await Promise.all((await cli.assignments.listForApp(app.id)).map((a) => cli.appAssignments.describe(a)));
+        if (opts.json) return console.log(JSON.stringify(list, null, 2));
+        for (const a of list) console.log(`${a.id}  ${a.principalType.padEnd(5)} ${a.principalDisplayName} (${a.principalId})`);
+      }),
+    );
+
+  for (const op of ['assign', 'unassign'] as const) {
+    apps
+      .command(`${op} <app>`)
+      .description(op === 'assign' ? 'give a user or a group access to an app' : 'take a user’s or group’s assignment to an app away')
+      .option('--user <user>', 'a user (email or id)')
+      .option('--group <group>', 'a group (id or exact name)')
+      .action((appId: string, opts: PrincipalOptions) =>
+        withDirectory(config(), async (cli) => {
+          const app = cli.appAssignments.requireApp(appId);
+          const principal = await principalOf(cli, opts);
+          if (op === 'assign') {
+            await cli.appAssignments.assign(app.id, principal, CLI_ACTOR);
+            console.log(`assigned ${principal.name} to ${app.displayName}`);
+            return;
+          }
+          const existing = await cli.assignments.find(app.id, principal.type, principal.id);
+          if (!existing) throw new CliError(`${principal.name} is not assigned to ${app.displayName}`);
+          await cli.appAssignments.unassign(existing.id, { appId: app.id }, CLI_ACTOR);
+          console.log(`unassigned ${principal.name} from ${app.displayName}`);
+        }),
+      );
+  }
+}
+
+async function principalOf(cli: DirectoryCli, opts: PrincipalOptions): Promise<{ type: PrincipalType; id: string; name: string }> {
+  if (Boolean(opts.user) === Boolean(opts.group)) throw new CliError('give exactly one of --user or --group');
+  if (opts.user) {
+    const user = await cli.user(opts.user);
+    return { type: 'User', id: user.id, name: user.mail };
+  }
+  const group = await cli.group(opts.group!);
+  return { type: 'Group', id: group.id, name: `group ${group.displayName}` };
+}

@@ -1,0 +1,35 @@
+import { loadConfig } from '../config/load-config.js';
+import { HttpError } from '../http/http-error.js';
+import type { FoyerConfig } from '../config/schema.js';
+import { connectDatabase, type Database } from '../db/connect.js';
+import { migrateLatest } from '../db/migrate.js';
+
+/** Raised for a mistake the operator can fix; printed without a stack trace, exit code 2. */
+export class CliError extends Error {}
+
+/** Runs a service call, turning its HttpErrors (meant for API callers) into plain CLI errors. */
+export async function run<T>(fn: () => Promise<T>): Promise<T> {
+  try {
+    return await fn();
+  } catch (err) {
+    if (err instanceof HttpError) throw new CliError(`${err.message} (${err.code})`);
+    throw err;
+  }
+}
+
+export interface CliContext {
+  config: FoyerConfig;
+  db: Database;
+}
+
+/** Opens config and database for one command and always closes the database afterwards. */
+export async function withDatabase<T>(configPath: string | undefined, fn: (ctx: CliContext) => Promise<T>): Promise<T> {
+  const config = loadConfig(configPath);
+  const db = connectDatabase(config.storage.databaseUrl);
+  try {
+    if (config.storage.autoMigrate) await migrateLatest(db);
+    return await fn({ config, db });
+  } finally {
+    await db.destroy();
+  }
+}

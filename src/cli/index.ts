@@ -1,0 +1,42 @@
+import { Command, CommanderError } from 'commander';
+import { ConfigError } from '../config/load-config.js';
+import { CliError } from './cli-context.js';
+import { configCommands } from './config-commands.js';
+import { keysCommands } from './keys-commands.js';
+import { migrateCommand } from './migrate-command.js';
+import { usersCommands } from './users-commands.js';
+import { invitationCommands } from './invitation-commands.js';
+import { appsCommands } from './apps-commands.js';
+import { groupsCommands } from './groups-commands.js';
+import { policyCommands } from './policy-commands.js';
+import { signInsCommands } from './sign-ins-commands.js';
+import { mfaCommands } from './mfa-commands.js';
+
+export function buildCli(): Command {
+  const program = new Command('foyer')
+    .description('Foyer: an OpenID Connect identity provider for guest access (B2B collaboration)')
+    .option('-c, --config <path>', 'config file or directory (default: $FOYER_CONFIG or ./config)')
+    .exitOverride()
+    .showHelpAfterError();
+  for (const add of [migrateCommand, configCommands, keysCommands, usersCommands, groupsCommands, appsCommands, invitationCommands, policyCommands, signInsCommands, mfaCommands]) add(program);
+  return program;
+}
+
+/** Runs the CLI; operator mistakes print one clear message and exit 2, never a stack trace. */
+export async function runCli(argv: string[]): Promise<void> {
+  try {
+    await buildCli().parseAsync(argv);
+  } catch (err) {
+    if (err instanceof CommanderError) process.exit(err.exitCode === 0 ? 0 : 2);
+    if (err instanceof ConfigError) {
+      process.stderr.write(`${err.message}\n`);
+      process.exit(78);
+    }
+    if (err instanceof CliError) {
+      process.stderr.write(`error: ${err.message}\n`);
+      process.exit(2);
+    }
+    process.stderr.write(`error: ${err instanceof Error ? err.message : String(err)}\n`);
+    process.exit(1);
+  }
+}

@@ -1,0 +1,110 @@
+import type { Command } from 'commander';
+import { AuditLog } from '../audit/audit-log.js';
+import type { FoyerConfig } from '../config/schema.js';
+import type { Database } from '../db/connect.js';
+import { IdentitiesRepository } from '../directory/identities-repository.js';
+import { UsersRepository } from '../directory/users-repository.js';
+import { createRenderer } from '../http/render.js';
+import { parseInput } from '../http/validate.js';
+import { createInvitationInput } from '../invitations/invitation-input.js';
+import { invitationServiceFor } from '../invitations/invitation-service-factory.js';
+import { InvitationsRepository } from '../invitations/invitations-repository.js';
+import type { Inviter } from '../invitations/inviter.js';
+import { createLogger } from '../logging/logger.js';
+import { createMailer } from '../mail/mailer.js';
+import { CliError, run, withDatabase } from './cli-context.js';
+
+const CLI_INVITER: Inviter = { type: 'cli', displayName: 'An administrator' };
+
+function service(config: FoyerConfig, db: Database) {
+  const logger = createLogger(process.env.LOG_LEVEL ?? 'warn');
+  const users = new UsersRepository(db);
+  const mailer = createMailer(config.mail, logger);
+  const svc = invitationServiceFor(config, {
+    db,
+    users,
+    identities: new IdentitiesRepository(db),
+    invitations: new InvitationsRepository(db),
+    audit: new AuditLog(db),
+    mailer,
+    renderer: createRenderer(config.tenant, false),
+  });
+  return { svc, close: () => mailer.close() };
+}
+
+
+export function invitationCommands(program: Command): void {
+  program
+    .command('invite <email>')
+    .description('invite a guest by email and print the redeem URL')
+    .option('--redirect <url>', 'where the guest lands after redemption: a registered app URL (default: My Apps)')
+    .option('--name <displayName>', "the guest's display name")
+    .option('--message <text>', 'a personal message for the invitation mail')
+    .option('--send', 'send the invitation mail', false)
+    .option('--member', 'invite as a Member instead of a Guest', false)
+    .action((email: string, opts: { redirect?: string; name?: string; message?: string; send: boolean; member: boolean }) =>
+      withDatabase(program.opts().config, async ({ config, db }) => {
+        const input = run(async () =>
+          parseInput(createInvitationInput, {
+            invitedUserEmailAddress: email,
+            ...(opts.redirect ? { inviteRedirectUrl: opts.redirect } : {}),
+            ...(opts.name ? { invitedUserDisplayName: opts.name } : {}),
+            sendInvitationMessage: opts.send,
+            ...(opts.message ? { invitedUserMessageInfo: { customizedMessageBody: opts.message } } : {}),
+            invitedUserType: opts.member ? 'Member' : 'Guest',
+          }),
+        );
+        const { svc, close } = service(config, db);
+        try {
+          const created = await run(async () => svc.create(await input, CLI_INVITER));
+          console.log(`invited ${created.invitedUserEmailAddress} (user ${created.invitedUser.id}, invitation ${created.id}, ${created.status})`);
+          if (opts.send) console.log('invitation mail sent');
+          console.log(created.inviteRedeemUrl);
+        } finally {
+          close();
+        }
+      }),
+    );
+
+  const invitations = program.command('invitations').description('pending and past invitations');
+  invitations
+    .command('list')
+    .description('list invitations, newest first')
+    .option('--status <status>', 'PendingAcceptance, Completed, Revoked or Superseded')
+    .option('--json', 'print JSON')
+    .action((opts: { status?: string; json?: boolean }) =>
+      withDatabase(program.opts().config, async ({ config, db }) => {
+        const statuses = ['PendingAcceptance', 'Completed', 'Revoked', 'Superseded'] as const;
+        const status = opts.status as (typeof statuses)[number] | undefined;
+        if (status && !statuses.includes(status)) throw new CliError(`--status must be one of ${statuses.join(', ')}`);
+        const { svc, close } = service(config, db);
+        try {
+          const list = await svc.list({ status, top: 1000, skip: 0 });
+          if (opts.json) console.log(JSON.stringify(list, null, 2));
+          else for (const i of list) console.log(`${i.id}  ${i.status.padEnd(17)} ${i.invitedUserEmailAddress}  expires ${i.expirationDateTime.slice(0, 10)}  by ${i.invitedBy.displayName ?? i.invitedBy.type}`);
+        } finally {
+          close();
+        }
+      }),
+    );
+  for (const [name, description] of [
+    ['resend', 'issue a new link for a pending invitation (the old one stops working) and mail it'],
+    ['revoke', 'withdraw a pending invitation'],
+  ] as const) {
+    invitations
+      .command(`${name} <invitationId>`)
+      .description(description)
+      .action((id: string) =>
+        withDatabase(program.opts().config, async ({ config, db }) => {
+          const { svc, close } = service(config, db);
+          try {
+            const result = await run(() => (name === 'resend' ? svc.resend(id, CLI_INVITER) : svc.revoke(id, CLI_INVITER)));
+            console.log(`${result.id}: ${result.status}`);
+            if (result.inviteRedeemUrl) console.log(result.inviteRedeemUrl);
+          } finally {
+            close();
+          }
+        }),
+      );
+  }
+}

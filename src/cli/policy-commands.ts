@@ -1,0 +1,105 @@
+import type { Command } from 'commander';
+import { AccessEngine } from '../access/access-engine.js';
+import type { AccessDecision, PolicyTrace } from '../access/evaluate.js';
+import { parseIp } from '../access/ip-ranges.js';
+import { SignInFactsStore } from '../access/sign-in-facts.js';
+import { TermsRepository } from '../access/terms-repository.js';
+import type { FoyerConfig } from '../config/schema.js';
+import { LOCAL_IDP_ID } from '../config/policies-schema.js';
+import type { Database } from '../db/connect.js';
+import { GroupsRepository } from '../directory/groups-repository.js';
+import type { User } from '../directory/user-model.js';
+import { UsersRepository } from '../directory/users-repository.js';
+import { PASSCODE_IDP } from '../interaction/home-realm-discovery.js';
+import { PORTAL_CLIENT_ID } from '../portal/portal-client.js';
+import { createAdapterFactory } from '../provider/adapters/index.js';
+import { CliError, withDatabase } from './cli-context.js';
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** A user by id or email, or a CliError that says which. */
+export async function findUser(users: UsersRepository, ref: string): Promise<User> {
+  const user = UUID.test(ref) ? await users.findById(ref.toLowerCase()) : await users.findByEmail(ref);
+  if (!user) throw new CliError(`no user has the ${UUID.test(ref) ? 'id' : 'email address'} "${ref}" (see npx foyer users list)`);
+  return user;
+}
+
+export function policyCommands(program: Command): void {
+  const policy = program.command('policy').description('conditional access policies (config: conditionalAccess)');
+
+  policy
+    .command('list')
+    .description('list the configured policies with their state and controls')
+    .option('--json', 'print JSON')
+    .action((opts: { json?: boolean }) =>
+      withDatabase(program.opts().config, async ({ config }) => {
+        if (opts.json) return console.log(JSON.stringify(config.conditionalAccess, null, 2));
+        if (!config.conditionalAccess.length) return console.log('no conditional access policies are configured');
+        for (const p of config.conditionalAccess) {
+          const grants = p.grantControls ? [...p.grantControls.builtInControls, ...p.grantControls.termsOfUse.map((t) => `termsOfUse:${t}`)].join(` ${p.grantControls.operator} `) : '';
+          const session = p.sessionControls?.signInFrequency ? `signInFrequency ${p.sessionControls.signInFrequency.value} ${p.sessionControls.signInFrequency.type}` : '';
+          console.log(`${p.id.padEnd(28)} ${stateLabel(p.state).padEnd(12)} ${p.displayName}  [${[grants, session].filter(Boolean).join('; ') || 'no controls'}]`);
+        }
+      }),
+    );
+
+  policy
+    .command('what-if')
+    .description('show which policies would apply to a sign-in and the decision, without signing anyone in')
+    .requiredOption('--user <email|id>', 'the user signing in')
+    .requiredOption('--app <id>', 'the app (client id) being signed in to')
+    .option('--ip <address>', 'the client IP address (IPv4 or IPv6), for named locations')
+    .option('--idp <id>', `the identity provider used (an identityProviders id, ${PASSCODE_IDP}, or ${LOCAL_IDP_ID} for passwords)`)
+    .option('--mfa', 'as if the session already did MFA', false)
+    .option('--json', 'print JSON')
+    .action((opts: { user: string; app: string; ip?: string; idp?: string; mfa: boolean; json?: boolean }) =>
+      withDatabase(program.opts().config, async ({ config, db }) => {
+        const apps = new Map<string, string>([...config.apps.map((a) => [a.id, a.displayName] as [string, string]), [PORTAL_CLIENT_ID, 'My Apps']]);
+        if (!apps.has(opts.app)) throw new CliError(`no app has the id "${opts.app}" (apps: ${[...apps.keys()].join(', ')})`);
+        if (opts.ip !== undefined && !parseIp(opts.ip)) throw new CliError(`--ip "${opts.ip}" is not an IPv4 or IPv6 address`);
+        const idps = [...config.identityProviders.map((i) => i.id), PASSCODE_IDP, LOCAL_IDP_ID];
+        if (opts.idp !== undefined && !idps.includes(opts.idp)) throw new CliError(`--idp "${opts.idp}" is not an identity provider here (known: ${idps.join(', ')})`);
+        const users = new UsersRepository(db);
+        const user = await findUser(users, opts.user.trim());
+        const { decision } = await engine(config, db, users).evaluateFor({ user, appId: opts.app, identityProvider: opts.idp, ipAddress: opts.ip, mfa: opts.mfa });
+        if (opts.json) {
+          console.log(JSON.stringify({ user: { id: user.id, mail: user.mail, userType: user.userType, accountEnabled: user.accountEnabled }, appId: opts.app, ipAddress: opts.ip ?? null, identityProvider: opts.idp ?? null, mfa: opts.mfa, decision }, null, 2));
+          return;
+        }
+        const how = [opts.ip ? `from ${opts.ip}` : 'from any address', opts.idp ? `with ${opts.idp}` : 'with any identity provider', opts.mfa ? 'after MFA' : 'without MFA so far'];
+        console.log(`What if ${user.mail} (${user.userType}, id ${user.id}) signs in to ${apps.get(opts.app)} (${opts.app}) ${how.join(', ')}:\n`);
+        if (!user.accountEnabled) console.log('  note: this account is disabled, so its sign-ins are refused before any policy\n');
+        if (!decision.trace.length) console.log('  no conditional access policies are configured\n');
+        for (const t of decision.trace) console.log(describeTrace(t));
+        console.log(`Decision: ${describeDecision(decision)}`);
+      }),
+    );
+}
+
+function engine(config: FoyerConfig, db: Database, users: UsersRepository): AccessEngine {
+  return new AccessEngine({
+    settings: { policies: config.conditionalAccess, namedLocations: config.namedLocations, termsOfUse: config.termsOfUse },
+    users,
+    groups: new GroupsRepository(db),
+    terms: new TermsRepository(db),
+    facts: new SignInFactsStore(createAdapterFactory({ db })('FoyerSignInFacts')),
+  });
+}
+
+function stateLabel(state: string): string {
+  return state === 'enabledForReportingButNotEnforced' ? 'report-only' : state;
+}
+
+function describeTrace(t: PolicyTrace): string {
+  const label = t.state === 'disabled' ? 'OFF' : !t.applied ? 'NOT APPLIED' : t.reportOnly ? 'REPORT-ONLY' : 'APPLIES';
+  const outcome = t.applied ? `\n${' '.repeat(15)}→ ${t.result}${t.unmet.length ? `: needs ${t.unmet.join(', ')}` : ''}` : '';
+  return `  ${label.padEnd(12)} ${t.displayName} (${t.id}) [${stateLabel(t.state)}]\n${' '.repeat(15)}${t.reason}${outcome}\n`;
+}
+
+export function describeDecision(d: AccessDecision): string {
+  const frequency = d.signInFrequencySeconds ? `; sign in again after ${d.signInFrequencySeconds % 86_400 === 0 ? `${d.signInFrequencySeconds / 86_400} day(s)` : `${d.signInFrequencySeconds / 3600} hour(s)`}` : '';
+  if (d.result === 'block') return `BLOCK (by ${d.trace.filter((t) => t.applied && !t.reportOnly && t.unmet.includes('block')).map((t) => t.id).join(', ')})${frequency}`;
+  if (d.result === 'allow') return `ALLOW${frequency}`;
+  const needs = [...(d.required.mfa ? ['MFA'] : []), ...d.required.termsOfUse.map((t) => `terms of use "${t}"`)];
+  return `REQUIRE ${needs.join(' and ')}${frequency}`;
+}

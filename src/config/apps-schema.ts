@@ -1,0 +1,64 @@
+import { z } from 'zod';
+
+/** Permissions an app may be granted for client-credentials tokens (Graph application permissions). */
+export const appPermissions = [
+  'User.Read.All',
+  'User.ReadWrite.All',
+  'User.Invite.All',
+  'Group.ReadWrite.All',
+  'AuditLog.Read.All',
+] as const;
+
+const redirectUri = z.url().refine((u) => !u.includes('#'), 'must not contain a fragment');
+
+export const appSchema = z
+  .strictObject({
+    /** The OIDC client_id and the app id used in policies and assignments. */
+    id: z.string().regex(/^[A-Za-z0-9._-]{3,64}$/, 'must be 3-64 letters, digits, dots, dashes or underscores'),
+    displayName: z.string().min(1).max(120),
+    description: z.string().max(500).optional(),
+    /** Absent: a public client (browser or native app), which must use PKCE S256. */
+    clientSecret: z.string().min(32, 'must be at least 32 characters').optional(),
+    redirectUris: z.array(redirectUri).default([]),
+    postLogoutRedirectUris: z.array(redirectUri).default([]),
+    grantTypes: z
+      .array(z.enum(['authorization_code', 'refresh_token', 'client_credentials']))
+      .min(1)
+      .default(['authorization_code', 'refresh_token']),
+    /** First-party apps skip the consent screen. */
+    firstParty: z.boolean().default(false),
+    /** Emails of users who may manage this app's guests. */
+    owners: z.array(z.email().toLowerCase()).default([]),
+    /** When true only users assigned (directly or by group) may sign in. */
+    assignmentRequired: z.boolean().default(false),
+    /** Shown on My Apps. */
+    launchUrl: z.url().optional(),
+    logoUrl: z.url().optional(),
+    /** ID token signing algorithm for clients that cannot verify ES256. */
+    idTokenSigningAlg: z.enum(['ES256', 'RS256']).optional(),
+    /** Application permissions granted to this app's client-credentials tokens. */
+    permissions: z.array(z.enum(appPermissions)).default([]),
+  })
+  .superRefine((app, ctx) => {
+    const usesCode = app.grantTypes.includes('authorization_code');
+    if (usesCode && app.redirectUris.length === 0) {
+      ctx.addIssue({ code: 'custom', path: ['redirectUris'], message: 'an app using authorization_code needs at least one redirect URI' });
+    }
+    if (app.grantTypes.includes('client_credentials') && !app.clientSecret) {
+      ctx.addIssue({ code: 'custom', path: ['clientSecret'], message: 'client_credentials needs a clientSecret (public clients cannot use it)' });
+    }
+    if (app.grantTypes.includes('refresh_token') && !usesCode) {
+      ctx.addIssue({ code: 'custom', path: ['grantTypes'], message: 'refresh_token only makes sense together with authorization_code' });
+    }
+  });
+
+export const appsSchema = z.array(appSchema).superRefine((apps, ctx) => {
+  const seen = new Map<string, number>();
+  apps.forEach((app, i) => {
+    const first = seen.get(app.id);
+    if (first !== undefined) ctx.addIssue({ code: 'custom', path: [i, 'id'], message: `duplicate app id "${app.id}" (apps[${first}] already uses it)` });
+    else seen.set(app.id, i);
+  });
+});
+
+export type AppConfig = z.infer<typeof appSchema>;

@@ -1,0 +1,233 @@
+import { X509Certificate, createPrivateKey } from 'node:crypto';
+import { z } from 'zod';
+
+/**
+ * Upstream identity providers guests sign in with (DESIGN.md steps 3-5). One entry per IdP,
+ * discriminated on `type`. Presets (google, microsoft, github) need only a client id and secret;
+ * everything else about them is fixed in src/federation/presets.ts so a config file cannot point
+ * a "Google" button at some other server.
+ */
+
+/** Loopback http is accepted for local partner IdPs and tests; everything else must use TLS. */
+export function isLoopbackUrl(url: string): boolean {
+  const { hostname } = new URL(url);
+  return hostname === 'localhost' || hostname === '127.0.0.1' || hostname === '[::1]';
+}
+
+const secureUrl = z
+  .url()
+  .refine((u) => u.startsWith('https://') || (u.startsWith('http://') && isLoopbackUrl(u)), 'must be https:// (http:// only on localhost)');
+
+/** The id appears in callback URLs and in every linked identity, so it must stay stable. */
+const idpId = z
+  .string()
+  .regex(/^[a-z0-9][a-z0-9-]{1,39}$/, 'must be 2-40 lowercase letters, digits or dashes (it appears in URLs)')
+  .refine((id) => id !== 'email-otp', '"email-otp" is reserved for the email one-time passcode');
+
+const domain = z
+  .string()
+  .trim()
+  .toLowerCase()
+  .regex(/^(?=.{3,253}$)([a-z0-9-]+\.)+[a-z]{2,}$/, 'must be a domain name like contoso.com');
+
+/** Settings every kind shares: home-realm discovery and how far Foyer trusts what the IdP says. */
+const trustFields = {
+  /** Email domains whose users are sent to this IdP (home-realm discovery). */
+  domains: z.array(domain).default([]),
+  /**
+   * The IdP is authoritative for `domains`: a verified email of one of those domains may link an
+   * existing user who has no identity from this IdP yet. Off by default, so only invitations link.
+   */
+  trustedForDomains: z.boolean().default(false),
+  /** MFA done at the guest's home IdP satisfies Foyer's MFA requirement (Entra's cross-tenant MFA trust). */
+  trustMfa: z.boolean().default(false),
+  /** `acr` values (SAML: AuthnContextClassRef) that count as MFA besides an `amr` containing "mfa". */
+  mfaAcrValues: z.array(z.string().min(1)).default([]),
+};
+
+const jwkObject = z.looseObject(
+  {
+    kty: z.enum(['EC', 'RSA', 'OKP']),
+    d: z.string().min(1, 'must be a private key (it has no "d")'),
+    kid: z.string().optional(),
+    alg: z.string().optional(),
+    crv: z.string().optional(),
+  },
+  { error: 'must be a private JSON Web Key (JSON text or a YAML object)' },
+);
+
+/** A JWK object in YAML, or JSON text, which is what `${ENV}` substitution yields. */
+const privateKeyJwk = z.preprocess((value) => {
+  if (typeof value !== 'string') return value;
+  try {
+    return JSON.parse(value) as unknown;
+  } catch {
+    return value;
+  }
+}, jwkObject);
+
+export const oidcIdpSchema = z
+  .strictObject({
+    type: z.literal('oidc'),
+    id: idpId,
+    displayName: z.string().min(1).max(80),
+    /** The issuer identifier; metadata comes from `<issuer>/.well-known/openid-configuration`. */
+    issuer: secureUrl,
+    clientId: z.string().min(1),
+    clientSecret: z.string().min(1).optional(),
+    clientAuth: z.enum(['client_secret_basic', 'client_secret_post', 'private_key_jwt']).default('client_secret_basic'),
+    /** Needed for private_key_jwt; register the public half with the IdP. */
+    privateKeyJwk: privateKeyJwk.optional(),
+    scopes: z.array(z.string().min(1)).default(['openid', 'email', 'profile']),
+    ...trustFields,
+  })
+  .superRefine((idp, ctx) => {
+    if (idp.clientAuth === 'private_key_jwt' && !idp.privateKeyJwk) {
+      ctx.addIssue({ code: 'custom', path: ['privateKeyJwk'], message: 'private_key_jwt needs privateKeyJwk' });
+    }
+    if (idp.clientAuth !== 'private_key_jwt' && !idp.clientSecret) {
+      ctx.addIssue({ code: 'custom', path: ['clientSecret'], message: `${idp.clientAuth} needs clientSecret` });
+    }
+    if (!idp.scopes.includes('openid')) ctx.addIssue({ code: 'custom', path: ['scopes'], message: 'must include "openid"' });
+  });
+
+const presetFields = {
+  clientId: z.string().min(1),
+  clientSecret: z.string().min(1),
+  ...trustFields,
+};
+
+export const googleIdpSchema = z.strictObject({
+  type: z.literal('google'),
+  id: idpId.default('google'),
+  displayName: z.string().min(1).max(80).default('Google'),
+  ...presetFields,
+  // Consumer Google accounts live at these domains; Workspace domains are added by the admin.
+  domains: z.array(domain).default(['gmail.com', 'googlemail.com']),
+});
+
+/** Entra's tenant-independent endpoints, a tenant GUID, or a tenant's verified domain. */
+const microsoftTenant = z
+  .string()
+  .regex(
+    /^(common|organizations|consumers|[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}|([a-z0-9-]+\.)+[a-z]{2,})$/,
+    'must be common, organizations, consumers, a tenant id or a tenant domain',
+  );
+
+export const microsoftIdpSchema = z.strictObject({
+  type: z.literal('microsoft'),
+  id: idpId.default('microsoft'),
+  displayName: z.string().min(1).max(80).default('Microsoft'),
+  tenant: microsoftTenant.default('common'),
+  /** With a multi-tenant `tenant`, only these tenant ids (`tid`) may sign in; empty allows any. */
+  allowedTenants: z.array(z.string().regex(/^[0-9a-fA-F-]{36}$/, 'must be a tenant id (GUID)')).default([]),
+  ...presetFields,
+});
+
+export const githubIdpSchema = z.strictObject({
+  type: z.literal('github'),
+  id: idpId.default('github'),
+  displayName: z.string().min(1).max(80).default('GitHub'),
+  clientId: z.string().min(1),
+  clientSecret: z.string().min(1),
+  domains: trustFields.domains,
+  trustedForDomains: trustFields.trustedForDomains,
+});
+
+/** PEM, or the bare base64 body as copied out of an IdP's metadata XML. */
+const certificate = z
+  .string()
+  .trim()
+  .transform((text) => (text.includes('-----BEGIN') ? text : `-----BEGIN CERTIFICATE-----\n${text.replace(/\s+/g, '')}\n-----END CERTIFICATE-----`))
+  .refine((pem) => {
+    try {
+      new X509Certificate(pem);
+      return true;
+    } catch {
+      return false;
+    }
+  }, 'must be an X.509 certificate (PEM)');
+
+const privateKeyPem = z.string().refine((pem) => {
+  try {
+    createPrivateKey(pem);
+    return true;
+  } catch {
+    return false;
+  }
+}, 'must be a PEM private key (unencrypted)');
+
+export const samlIdpSchema = z.strictObject({
+  type: z.literal('saml'),
+  id: idpId,
+  displayName: z.string().min(1).max(80),
+  idpEntityId: z.string().min(1),
+  /** The IdP's SingleSignOnService for the HTTP-Redirect binding. */
+  ssoUrl: secureUrl,
+  /** Several during a certificate rollover. */
+  idpCertificates: z.array(certificate).min(1),
+  /** Defaults to `<issuer>/federation/<id>/metadata`, which is also where the SP metadata is served. */
+  spEntityId: z.string().min(1).optional(),
+  /** Signs AuthnRequests; usually `${SAML_SP_KEY}` and `${SAML_SP_CERT}` from the environment. */
+  spPrivateKey: privateKeyPem,
+  spCertificate: certificate,
+  /** Persistent by default: the NameID becomes the identity's subject, so it must not change per sign-in. */
+  nameIdFormat: z.string().default('urn:oasis:names:tc:SAML:2.0:nameid-format:persistent'),
+  /** Attribute names tried in order; the defaults cover Entra/ADFS claim URIs, OIDs and plain names. */
+  attributes: z
+    .strictObject({
+      email: z
+        .array(z.string().min(1))
+        .min(1)
+        .default(['http://schemas.xmlsoap.org/ws/2005/05/identity/claims/emailaddress', 'urn:oid:0.9.2342.19200300.100.1.3', 'email', 'mail']),
+      name: z
+        .array(z.string().min(1))
+        .min(1)
+        .default(['http://schemas.microsoft.com/identity/claims/displayname', 'urn:oid:2.16.840.1.113730.3.1.241', 'displayName', 'name']),
+    })
+    .prefault({}),
+  wantAssertionsSigned: z.boolean().default(true),
+  /** Also require a signature over the whole Response; most IdPs (Entra, ADFS, Okta) sign only the assertion by default. */
+  wantResponseSigned: z.boolean().default(false),
+  ...trustFields,
+});
+
+export const identityProviderSchema = z.discriminatedUnion('type', [
+  oidcIdpSchema,
+  googleIdpSchema,
+  microsoftIdpSchema,
+  githubIdpSchema,
+  samlIdpSchema,
+]);
+
+export const identityProvidersSchema = z.array(identityProviderSchema).superRefine((idps, ctx) => {
+  const seen = new Map<string, number>();
+  idps.forEach((idp, i) => {
+    const first = seen.get(idp.id);
+    if (first !== undefined) ctx.addIssue({ code: 'custom', path: [i, 'id'], message: `duplicate identity provider id "${idp.id}" (identityProviders[${first}] already uses it)` });
+    else seen.set(idp.id, i);
+  });
+});
+
+export const emailPasscodeSchema = z
+  .strictObject({
+    /** The fallback for guests whose domain has no IdP (Entra's email one-time passcode). */
+    enabled: z.boolean().default(true),
+    codeLength: z.number().int().min(6).max(8).default(6),
+    ttlSeconds: z.number().int().min(60).max(3600).default(600),
+    /** Wrong entries allowed per code before it is locked. */
+    maxAttempts: z.number().int().min(1).max(10).default(5),
+    /** Codes sent to one address per hour (stops mail bombing; bounds guesses to this × maxAttempts). */
+    perAddressPerHour: z.number().int().min(1).default(5),
+    /** Codes requested plus wrong codes entered from one IP per hour. */
+    perIpPerHour: z.number().int().min(1).default(20),
+  })
+  .prefault({});
+
+export type IdentityProviderConfig = z.infer<typeof identityProviderSchema>;
+export type OidcIdpConfig = z.infer<typeof oidcIdpSchema>;
+export type GoogleIdpConfig = z.infer<typeof googleIdpSchema>;
+export type MicrosoftIdpConfig = z.infer<typeof microsoftIdpSchema>;
+export type GithubIdpConfig = z.infer<typeof githubIdpSchema>;
+export type SamlIdpConfig = z.infer<typeof samlIdpSchema>;
+export type EmailPasscodeConfig = z.infer<typeof emailPasscodeSchema>;

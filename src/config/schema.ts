@@ -1,0 +1,46 @@
+import { z } from 'zod';
+import { tenantSchema } from './tenant-schema.js';
+import { appsSchema } from './apps-schema.js';
+import { resourceServerSchema } from './resource-servers-schema.js';
+import { keysSchema } from './keys-schema.js';
+import { limitsSchema, serverSchema, storageSchema } from './server-schema.js';
+import { mailSchema } from './mail-schema.js';
+import { invitationsSchema } from './invitations-schema.js';
+import { emailPasscodeSchema, identityProvidersSchema } from './identity-providers-schema.js';
+import { delegationSchema } from './delegation-schema.js';
+import { checkAccessReferences, conditionalAccessSchema, namedLocationsSchema, termsOfUseListSchema } from './policies-schema.js';
+import { checkMfaKey, mfaSchema } from './mfa-schema.js';
+
+export const configSchema = z
+  .strictObject({
+    /** The issuer URL apps see; defaults to http://localhost:PORT. */
+    issuer: z.url().refine((u) => !u.endsWith('/'), 'must not end with a slash').optional(),
+    tenant: tenantSchema,
+    server: serverSchema,
+    storage: storageSchema,
+    keys: keysSchema,
+    limits: limitsSchema,
+    mail: mailSchema,
+    invitations: invitationsSchema,
+    delegatedManagement: delegationSchema,
+    identityProviders: identityProvidersSchema.default([]),
+    emailPasscode: emailPasscodeSchema,
+    apps: appsSchema.default([]),
+    resourceServers: z.array(resourceServerSchema).default([]),
+    conditionalAccess: conditionalAccessSchema.default([]),
+    namedLocations: namedLocationsSchema.default([]),
+    termsOfUse: termsOfUseListSchema.default([]),
+    mfa: mfaSchema,
+  })
+  .superRefine((config, ctx) => {
+    const ids = new Set(config.resourceServers.map((r) => r.identifier));
+    if (ids.size !== config.resourceServers.length) {
+      ctx.addIssue({ code: 'custom', path: ['resourceServers'], message: 'resource server identifiers must be unique' });
+    }
+    checkAccessReferences(config, ctx);
+    checkMfaKey(config, ctx);
+  });
+
+export type RawConfig = z.infer<typeof configSchema>;
+/** Config after defaults that depend on each other (issuer from port) are filled in. */
+export type FoyerConfig = RawConfig & { issuer: string; sourceFiles: string[] };

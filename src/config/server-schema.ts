@@ -1,0 +1,61 @@
+import { z } from 'zod';
+
+export const serverSchema = z
+  .strictObject({
+    port: z.coerce.number().int().min(0).max(65535).default(3000),
+    host: z.string().default('0.0.0.0'),
+    /** Trust X-Forwarded-* from a TLS-terminating proxy. */
+    trustProxy: z.boolean().default(false),
+    /** Seconds in-flight requests get to finish on SIGTERM before connections are closed. */
+    shutdownGraceSeconds: z.number().int().min(0).max(120).default(10),
+    logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+    /**
+     * How often each node re-reads signing keys from the database, so `foyer keys rotate` reaches
+     * running nodes without a restart (0: only at start).
+     */
+    keysReloadSeconds: z.number().int().min(0).max(86400).default(60),
+    /**
+     * A new key is published in JWKS this long before any node signs with it, so every node (and
+     * every app caching JWKS) knows it first. Several nodes: at least 2 × keysReloadSeconds.
+     */
+    keysPrePublishSeconds: z.number().int().min(0).max(7 * 86400).default(0),
+    /** Serve Prometheus metrics at GET /metrics. Restrict it at the proxy, or with metricsToken. */
+    metrics: z.boolean().default(true),
+    /** When set, /metrics requires `Authorization: Bearer <metricsToken>`. */
+    metricsToken: z.string().min(16).optional(),
+  })
+  .prefault({});
+
+export const storageSchema = z
+  .strictObject({
+    /** `sqlite:path/to/file.sqlite` (relative to the working directory) or `postgres://…`. */
+    databaseUrl: z
+      .string()
+      .regex(/^(sqlite:|postgres(ql)?:\/\/)/, 'must start with sqlite: or postgres://')
+      .default('sqlite:data/foyer.sqlite'),
+    /** When set, oidc-provider state, rate limits and caches live in Redis. */
+    redisUrl: z.string().regex(/^rediss?:\/\//, 'must start with redis:// or rediss://').optional(),
+    /** Apply pending migrations at start (safe with several nodes: knex takes a migration lock). */
+    autoMigrate: z.boolean().default(true),
+  })
+  .prefault({});
+
+export const limitsSchema = z
+  .strictObject({
+    /** Failed password attempts for one account from one IP before it is locked for `lockoutSeconds`. */
+    passwordAttemptsPerAccount: z.number().int().min(1).default(5),
+    /** Failed password attempts from one IP (any account) per hour. */
+    passwordAttemptsPerIp: z.number().int().min(1).default(50),
+    lockoutSeconds: z.number().int().min(1).default(900),
+    /** Requests to the token endpoint per client IP per minute (all grants, good or bad). */
+    tokenRequestsPerIpPerMinute: z.number().int().min(1).default(1200),
+    /** Form posts to the sign-in pages (/interaction, /redeem) per client IP per minute. */
+    signInPostsPerIpPerMinute: z.number().int().min(1).default(300),
+    /** Invitations created or re-sent per inviter (app or user) per hour. */
+    invitationsPerInviterPerHour: z.number().int().min(1).default(500),
+  })
+  .prefault({});
+
+export type ServerConfig = z.infer<typeof serverSchema>;
+export type StorageConfig = z.infer<typeof storageSchema>;
+export type LimitsConfig = z.infer<typeof limitsSchema>;

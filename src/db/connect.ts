@@ -1,0 +1,88 @@
+import { mkdirSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import knex, { type Knex } from 'knex';
+import type { Logger } from '../logging/logger.js';
+
+export type Database = Knex;
+
+/**
+ * Options both databases share. knex would otherwise put bound values (token payloads, hashes)
+ * into error messages and print pool errors with stacks straight to stdout.
+ */
+function common(logger?: Logger): Partial<Knex.Config> {
+  const quiet = () => {};
+  return {
+    compileSqlOnError: false,
+    log: {
+      warn: (m: unknown) => (logger ? logger.warn({ knex: String(m) }, 'database warning') : quiet()),
+      error: (m: unknown) => (logger ? logger.error({ knex: String(m) }, 'database error') : quiet()),
+      deprecate: (m: unknown) => (logger ? logger.warn({ knex: String(m) }, 'database deprecation') : quiet()),
+      debug: quiet,
+    },
+  };
+}
+
+/**
+ * One knex instance for the process. SQLite is the embedded default (one file under data/);
+ * `postgres://` switches to PostgreSQL with a pool, for production and several nodes.
+ */
+export function connectDatabase(url: string, logger?: Logger): Database {
+  if (url.startsWith('sqlite:')) {
+    const file = url.slice('sqlite:'.length).replace(/^\/\//, '');
+    if (file !== ':memory:') mkdirSync(dirname(resolve(file)), { recursive: true });
+    return knex({
+      ...common(logger),
+      client: 'better-sqlite3',
+      connection: { filename: file },
+      useNullAsDefault: true,
+      // With one connection, a query issued outside an open transaction (instead of on `trx`)
+      // waits for that transaction forever: fail loudly instead of hanging.
+      acquireConnectionTimeout: 10_000,
+      pool: {
+        // One connection: better-sqlite3 is synchronous, so more connections add no throughput, and
+        // an in-memory database exists per connection.
+        min: 1,
+        max: 1,
+        afterCreate(conn: { pragma(sql: string): unknown; prepare(sql: string): unknown }, done: (err: Error | null, conn: unknown) => void) {
+          conn.pragma('journal_mode = WAL');
+          conn.pragma('foreign_keys = ON');
+          conn.pragma('busy_timeout = 5000');
+          conn.pragma('synchronous = NORMAL');
+          cachePreparedStatements(conn);
+          done(null, conn);
+        },
+      },
+    });
+  }
+  return knex({
+    ...common(logger),
+    client: 'pg',
+    connection: { connectionString: url, connectionTimeoutMillis: 5000, statement_timeout: 15000 },
+    pool: { min: 0, max: 10, acquireTimeoutMillis: 5000 },
+    acquireConnectionTimeout: 5000,
+  });
+}
+
+/**
+ * knex's better-sqlite3 client prepares every query anew (`connection.prepare(sql)` per call),
+ * which re-parses the same few statements on every request (bench/: about a quarter of a
+ * write's CPU). Statements are reusable per connection, so the connection remembers them;
+ * the cache is bounded because whereIn() lists make the SQL text vary with their length.
+ */
+function cachePreparedStatements(conn: { prepare(sql: string): unknown }): void {
+  const prepare = conn.prepare.bind(conn);
+  const statements = new Map<string, unknown>();
+  conn.prepare = (sql: string) => {
+    let statement = statements.get(sql);
+    if (statement === undefined) {
+      if (statements.size >= 500) statements.clear();
+      statement = prepare(sql);
+      statements.set(sql, statement);
+    }
+    return statement;
+  };
+}
+
+export function isPostgres(db: Database): boolean {
+  return db.client.config.client === 'pg';
+}

@@ -1,0 +1,106 @@
+import type { AuditLog } from '../audit/audit-log.js';
+import type { AppConfig } from '../config/apps-schema.js';
+import type { Database } from '../db/connect.js';
+import { HttpError } from '../http/http-error.js';
+import type { Logger } from '../logging/logger.js';
+import type { AccountSessions } from './account-sessions.js';
+import { AlreadyAssignedError, type AppAssignment, type AssignmentsRepository, type PrincipalType } from './assignments-repository.js';
+import type { GroupsRepository } from './groups-repository.js';
+import type { Actor } from './user-lifecycle.js';
+import type { UsersRepository } from './users-repository.js';
+
+/** An assignment with the names people read (Graph's appRoleAssignment fields). */
+export interface DescribedAssignment extends AppAssignment {
+  principalDisplayName: string;
+  resourceDisplayName: string;
+}
+
+/**
+ * Assigning users and groups to apps, for the API, the CLI and owners on My Apps: checks that the
+ * app and the principal exist, writes the assignment and its audit entry in one transaction, and
+ * on removal revokes the user's grants for an app that requires assignment, so a refresh token
+ * does not outlive the access it was issued for.
+ */
+export class AppAssignmentService {
+  private readonly apps: Map<string, AppConfig>;
+
+  constructor(
+    private readonly deps: { db: Database; apps: AppConfig[]; assignments: AssignmentsRepository; users: UsersRepository; groups: GroupsRepository; audit: AuditLog; sessions: AccountSessions; logger?: Logger },
+  ) {
+    this.apps = new Map(deps.apps.map((a) => [a.id, a]));
+  }
+
+  app(appId: string): AppConfig | undefined {
+    return this.apps.get(appId);
+  }
+
+  requireApp(appId: string): AppConfig {
+    const app = this.apps.get(appId);
+    if (!app) throw new HttpError(404, 'Request_ResourceNotFound', `No app has the id ${appId}.`);
+    return app;
+  }
+
+  /** Which kind of principal an id names, or undefined. */
+  async principalTypeOf(id: string, trx: Database = this.deps.db): Promise<PrincipalType | undefined> {
+    if (await this.deps.users.findById(id, trx)) return 'User';
+    if (await this.deps.groups.findById(id, trx)) return 'Group';
+    return undefined;
+  }
+
+  /** Assigns; joins the caller's transaction when given (an owner's invitation assigns the new guest). */
+  async assign(appId: string, principal: { type: PrincipalType; id: string }, actor: Actor, correlationId?: string, trx?: Database): Promise<AppAssignment> {
+    const work = async (t: Database) => {
+      const app = this.requireApp(appId);
+      const exists = principal.type === 'User' ? await this.deps.users.findById(principal.id, t) : await this.deps.groups.findById(principal.id, t);
+      if (!exists) throw new HttpError(404, 'Request_ResourceNotFound', `No ${principal.type === 'User' ? 'user' : 'group'} has the id ${principal.id}.`);
+      let assignment: AppAssignment;
+      try {
+        assignment = await this.deps.assignments.assign(app.id, principal.type, principal.id, t);
+      } catch (err) {
+        if (err instanceof AlreadyAssignedError) throw new HttpError(409, 'assignmentExists', `That ${principal.type === 'User' ? 'user' : 'group'} is already assigned to ${app.displayName}.`);
+        throw err;
+      }
+      await this.deps.audit.record(
+        { category: 'ApplicationManagement', activity: `Add app role assignment to ${principal.type === 'User' ? 'user' : 'group'}`, result: 'success', actor, target: { type: principal.type, id: principal.id }, details: { appId: app.id, assignmentId: assignment.id }, correlationId },
+        t,
+      );
+      return assignment;
+    };
+    return trx ? work(trx) : this.deps.db.transaction(work);
+  }
+
+  /**
+   * Removes an assignment; `expect` narrows which one may be removed through this route (an app's
+   * or a principal's), so an id from elsewhere is a 404, not a removal.
+   */
+  async unassign(assignmentId: string, expect: { appId?: string; principalId?: string }, actor: Actor, correlationId?: string): Promise<AppAssignment> {
+    const removed = await this.deps.db.transaction(async (trx) => {
+      const assignment = await this.deps.assignments.findById(assignmentId, trx);
+      if (!assignment || (expect.appId && assignment.appId !== expect.appId) || (expect.principalId && assignment.principalId !== expect.principalId)) {
+        throw new HttpError(404, 'Request_ResourceNotFound', `No app role assignment has the id ${assignmentId} here.`);
+      }
+      await this.deps.assignments.remove(assignment.id, trx);
+      await this.deps.audit.record(
+        { category: 'ApplicationManagement', activity: `Remove app role assignment from ${assignment.principalType === 'User' ? 'user' : 'group'}`, result: 'success', actor, target: { type: assignment.principalType, id: assignment.principalId }, details: { appId: assignment.appId, assignmentId: assignment.id }, correlationId },
+        trx,
+      );
+      return assignment;
+    });
+    if (removed.principalType === 'User' && this.apps.get(removed.appId)?.assignmentRequired) {
+      // Best effort: the assignment check at the next sign-in refuses the user in any case.
+      await this.deps.sessions.revokeForClient(removed.principalId, removed.appId).catch((err: unknown) => {
+        this.deps.logger?.warn({ err, userId: removed.principalId, appId: removed.appId }, 'revoking grants after unassignment failed');
+      });
+    }
+    return removed;
+  }
+
+  async describe(assignment: AppAssignment, trx: Database = this.deps.db): Promise<DescribedAssignment> {
+    const principal = assignment.principalType === 'User' ? await this.deps.users.findById(assignment.principalId, trx) : await this.deps.groups.findById(assignment.principalId, trx);
+    return {
+      ...assignment,
+      principalDisplayName: principal?.displayName ?? assignment.principalId,
+      resourceDisplayName: this.apps.get(assignment.appId)?.displayName ?? assignment.appId,
+    };
+  }
+}

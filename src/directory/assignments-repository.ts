@@ -1,0 +1,115 @@
+import { randomUUID } from 'node:crypto';
+import type { Database } from '../db/connect.js';
+import { isUniqueViolation } from '../db/unique-violation.js';
+import { nowIso } from '../lib/clock.js';
+
+export type PrincipalType = 'User' | 'Group';
+
+/** A user or group assigned to an app (Graph's appRoleAssignment with the default access role). */
+export interface AppAssignment {
+  id: string;
+  appId: string;
+  principalType: PrincipalType;
+  principalId: string;
+  createdDateTime: string;
+}
+
+interface AssignmentRow {
+  id: string;
+  app_id: string;
+  principal_type: PrincipalType;
+  principal_id: string;
+  created_at: string;
+}
+
+const toAssignment = (r: AssignmentRow): AppAssignment => ({
+  id: r.id,
+  appId: r.app_id,
+  principalType: r.principal_type,
+  principalId: r.principal_id,
+  createdDateTime: r.created_at,
+});
+
+export class AlreadyAssignedError extends Error {
+  constructor(readonly existing: AppAssignment) {
+    super('the principal is already assigned to this app');
+  }
+}
+
+/**
+ * App assignments. Apps live in config, so `app_id` has no foreign key; principals are users or
+ * groups, so `principal_id` has none either, and deleting a user or group must call
+ * removeForPrincipal in the same transaction.
+ */
+export class AssignmentsRepository {
+  constructor(private readonly db: Database) {}
+
+  async assign(appId: string, principalType: PrincipalType, principalId: string, trx: Database = this.db): Promise<AppAssignment> {
+    const existing = await this.find(appId, principalType, principalId, trx);
+    if (existing) throw new AlreadyAssignedError(existing);
+    const row: AssignmentRow = { id: randomUUID(), app_id: appId, principal_type: principalType, principal_id: principalId, created_at: nowIso() };
+    try {
+      await trx('app_assignments').insert(row);
+    } catch (err) {
+      if (isUniqueViolation(err)) throw new AlreadyAssignedError((await this.find(appId, principalType, principalId, trx))!);
+      throw err;
+    }
+    return toAssignment(row);
+  }
+
+  async find(appId: string, principalType: PrincipalType, principalId: string, trx: Database = this.db): Promise<AppAssignment | undefined> {
+    const row = await trx<AssignmentRow>('app_assignments').where({ app_id: appId, principal_type: principalType, principal_id: principalId }).first();
+    return row ? toAssignment(row) : undefined;
+  }
+
+  async findById(id: string, trx: Database = this.db): Promise<AppAssignment | undefined> {
+    const row = await trx<AssignmentRow>('app_assignments').where({ id }).first();
+    return row ? toAssignment(row) : undefined;
+  }
+
+  async listForApp(appId: string, page: { top: number; skip: number } = { top: 1000, skip: 0 }, trx: Database = this.db): Promise<AppAssignment[]> {
+    const rows = await trx<AssignmentRow>('app_assignments')
+      .where({ app_id: appId })
+      .orderBy([{ column: 'created_at' }, { column: 'id' }])
+      .limit(page.top)
+      .offset(page.skip);
+    return rows.map(toAssignment);
+  }
+
+  async listForPrincipal(principalType: PrincipalType, principalId: string, trx: Database = this.db): Promise<AppAssignment[]> {
+    const rows = await trx<AssignmentRow>('app_assignments').where({ principal_type: principalType, principal_id: principalId }).orderBy([{ column: 'created_at' }, { column: 'id' }]);
+    return rows.map(toAssignment);
+  }
+
+  async remove(id: string, trx: Database = this.db): Promise<boolean> {
+    return (await trx('app_assignments').where({ id }).delete()) === 1;
+  }
+
+  async removeForPrincipal(principalType: PrincipalType, principalId: string, trx: Database = this.db): Promise<number> {
+    return trx('app_assignments').where({ principal_type: principalType, principal_id: principalId }).delete();
+  }
+
+  /** The apps a user is assigned to, directly or through any group they are a member of. */
+  async appIdsForUser(userId: string, trx: Database = this.db): Promise<Set<string>> {
+    const rows: { app_id: string }[] = await trx('app_assignments')
+      .where((q) =>
+        q
+          .where({ principal_type: 'User', principal_id: userId })
+          .orWhere((g) => g.where({ principal_type: 'Group' }).whereIn('principal_id', trx('group_members').select('group_id').where({ user_id: userId }))),
+      )
+      .distinct('app_id');
+    return new Set(rows.map((r) => r.app_id));
+  }
+
+  async isUserAssigned(appId: string, userId: string, trx: Database = this.db): Promise<boolean> {
+    const row = await trx('app_assignments')
+      .where({ app_id: appId })
+      .andWhere((q) =>
+        q
+          .where({ principal_type: 'User', principal_id: userId })
+          .orWhere((g) => g.where({ principal_type: 'Group' }).whereIn('principal_id', trx('group_members').select('group_id').where({ user_id: userId }))),
+      )
+      .first('id');
+    return Boolean(row);
+  }
+}

@@ -1,0 +1,53 @@
+import { AssignmentGate } from '../access/assignment-gate.js';
+import type { AuditLog } from '../audit/audit-log.js';
+import type { FoyerConfig } from '../config/schema.js';
+import type { Database } from '../db/connect.js';
+import type { Redis } from '../db/redis.js';
+import type { Logger } from '../logging/logger.js';
+import type { AdapterFactory } from '../provider/adapters/index.js';
+import { createAccountSessions, type AccountSessions } from './account-sessions.js';
+import { AppAssignmentService } from './app-assignment-service.js';
+import { AssignmentsRepository } from './assignments-repository.js';
+import { DirectoryUsers } from './directory-users.js';
+import { GroupsRepository } from './groups-repository.js';
+import { Ownership } from './ownership.js';
+import { UserLifecycle } from './user-lifecycle.js';
+import type { UsersRepository } from './users-repository.js';
+
+export interface DirectoryServices {
+  groups: GroupsRepository;
+  assignments: AssignmentsRepository;
+  directory: DirectoryUsers;
+  sessions: AccountSessions;
+  lifecycle: UserLifecycle;
+  ownership: Ownership;
+  appAssignments: AppAssignmentService;
+  gate: AssignmentGate;
+}
+
+/** The directory's repositories and services, built the same way by the server and the CLI. */
+export function createDirectoryServices(deps: {
+  db: Database;
+  redis?: Redis;
+  config: Pick<FoyerConfig, 'apps' | 'delegatedManagement'>;
+  users: UsersRepository;
+  audit: AuditLog;
+  adapters: AdapterFactory;
+  logger?: Logger;
+}): DirectoryServices {
+  const { db, config, users, audit, logger } = deps;
+  const groups = new GroupsRepository(db);
+  const assignments = new AssignmentsRepository(db);
+  const directory = new DirectoryUsers(db);
+  const sessions = createAccountSessions({ db, redis: deps.redis, adapters: deps.adapters });
+  return {
+    groups,
+    assignments,
+    directory,
+    sessions,
+    lifecycle: new UserLifecycle({ db, users, directory, audit, sessions, logger }),
+    ownership: new Ownership({ apps: config.apps, delegation: config.delegatedManagement, groups }),
+    appAssignments: new AppAssignmentService({ db, apps: config.apps, assignments, users, groups, audit, sessions, logger }),
+    gate: new AssignmentGate(config.apps, assignments),
+  };
+}

@@ -1,0 +1,86 @@
+import { randomUUID } from 'node:crypto';
+import type { Database } from '../db/connect.js';
+import { isUniqueViolation } from '../db/unique-violation.js';
+import { nowIso } from '../lib/clock.js';
+
+export interface LinkedIdentity {
+  id: string;
+  userId: string;
+  idpId: string;
+  issuer: string;
+  subject: string;
+  email: string | null;
+  createdDateTime: string;
+  lastUsedDateTime: string | null;
+}
+
+interface IdentityRow {
+  id: string;
+  user_id: string;
+  idp_id: string;
+  issuer: string;
+  subject: string;
+  email: string | null;
+  created_at: string;
+  last_used_at: string | null;
+}
+
+const toIdentity = (r: IdentityRow): LinkedIdentity => ({
+  id: r.id,
+  userId: r.user_id,
+  idpId: r.idp_id,
+  issuer: r.issuer,
+  subject: r.subject,
+  email: r.email,
+  createdDateTime: r.created_at,
+  lastUsedDateTime: r.last_used_at,
+});
+
+export class IdentityAlreadyLinkedError extends Error {
+  constructor() {
+    super('this upstream identity is already linked to another user');
+  }
+}
+
+/** A user's upstream identities, each (issuer, subject) belonging to exactly one user. */
+export class IdentitiesRepository {
+  constructor(private readonly db: Database) {}
+
+  async findByIssuerSubject(issuer: string, subject: string, trx: Database = this.db): Promise<LinkedIdentity | undefined> {
+    const row = await trx<IdentityRow>('identities').where({ issuer, subject }).first();
+    return row ? toIdentity(row) : undefined;
+  }
+
+  async listForUser(userId: string): Promise<LinkedIdentity[]> {
+    const rows = await this.db<IdentityRow>('identities').where({ user_id: userId }).orderBy('created_at');
+    return rows.map(toIdentity);
+  }
+
+  async link(userId: string, identity: { idpId: string; issuer: string; subject: string; email?: string }, trx: Database = this.db): Promise<LinkedIdentity> {
+    const row: IdentityRow = {
+      id: randomUUID(),
+      user_id: userId,
+      idp_id: identity.idpId,
+      issuer: identity.issuer,
+      subject: identity.subject,
+      email: identity.email ?? null,
+      created_at: nowIso(),
+      last_used_at: nowIso(),
+    };
+    try {
+      await trx('identities').insert(row);
+    } catch (err) {
+      if (isUniqueViolation(err)) throw new IdentityAlreadyLinkedError();
+      throw err;
+    }
+    return toIdentity(row);
+  }
+
+  async touch(id: string): Promise<void> {
+    await this.db('identities').where({ id }).update({ last_used_at: nowIso() });
+  }
+
+  async removeAllForUser(userId: string, trx: Database = this.db): Promise<number> {
+    return trx('identities').where({ user_id: userId }).delete();
+  }
+}

@@ -1,0 +1,58 @@
+export type UserType = 'Member' | 'Guest';
+export type ExternalUserState = 'PendingAcceptance' | 'Accepted';
+export type UserRole = 'admin' | 'guestInviter';
+
+/** A directory user as the rest of Foyer sees it (Graph's names, camelCase). */
+export interface User {
+  id: string;
+  userType: UserType;
+  mail: string;
+  displayName: string;
+  accountEnabled: boolean;
+  externalUserState: ExternalUserState | null;
+  externalUserStateChangeDateTime: string | null;
+  roles: UserRole[];
+  createdBy: string | null;
+  createdDateTime: string;
+  lastSignInDateTime: string | null;
+  hasPassword: boolean;
+}
+
+export interface UserRow {
+  id: string;
+  user_type: UserType;
+  mail: string;
+  mail_normalized: string;
+  display_name: string;
+  account_enabled: boolean | number;
+  external_user_state: ExternalUserState | null;
+  external_user_state_changed_at: string | null;
+  password_hash: string | null;
+  roles: string;
+  created_by: string | null;
+  created_at: string;
+  updated_at: string;
+  last_sign_in_at: string | null;
+}
+
+export function normalizeEmail(email: string): string {
+  return email.trim().toLowerCase();
+}
+
+export function toUser(row: UserRow): User {
+  return {
+    id: row.id,
+    userType: row.user_type,
+    mail: row.mail,
+    displayName: row.display_name,
+    // SQLite returns booleans as 0/1.
+    accountEnabled: Boolean(row.account_enabled),
+    externalUserState: row.external_user_state,
+    externalUserStateChangeDateTime: row.external_user_state_changed_at,
+    roles: JSON.parse(row.roles) as UserRole[],
+    createdBy: row.created_by,
+    createdDateTime: row.created_at,
+    lastSignInDateTime: row.last_sign_in_at,
+    hasPassword: row.password_hash !== null,
+  };
+}

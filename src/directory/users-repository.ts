@@ -1,0 +1,86 @@
+import { randomUUID } from 'node:crypto';
+import type { Database } from '../db/connect.js';
+import { nowIso } from '../lib/clock.js';
+import { isUniqueViolation } from '../db/unique-violation.js';
+import { normalizeEmail, toUser, type User, type UserRole, type UserRow, type UserType } from './user-model.js';
+
+export class DuplicateEmailError extends Error {
+  constructor(readonly mail: string) {
+    super(`a user with email ${mail} already exists`);
+  }
+}
+
+export interface NewUser {
+  mail: string;
+  displayName?: string;
+  userType: UserType;
+  passwordHash?: string;
+  roles?: UserRole[];
+  createdBy?: string;
+  externalUserState?: User['externalUserState'];
+}
+
+/** Users table access. Every write that belongs with others takes the caller's transaction. */
+export class UsersRepository {
+  constructor(private readonly db: Database) {}
+
+  async create(input: NewUser, trx: Database = this.db): Promise<User> {
+    const now = nowIso();
+    const row: UserRow = {
+      id: randomUUID(),
+      user_type: input.userType,
+      mail: input.mail.trim(),
+      mail_normalized: normalizeEmail(input.mail),
+      display_name: input.displayName?.trim() || input.mail.trim().split('@')[0]!,
+      account_enabled: true,
+      external_user_state: input.externalUserState ?? null,
+      external_user_state_changed_at: input.externalUserState ? now : null,
+      password_hash: input.passwordHash ?? null,
+      roles: JSON.stringify(input.roles ?? []),
+      created_by: input.createdBy ?? null,
+      created_at: now,
+      updated_at: now,
+      last_sign_in_at: null,
+    };
+    const existing = await trx('users').where({ mail_normalized: row.mail_normalized }).first('id');
+    if (existing) throw new DuplicateEmailError(row.mail);
+    try {
+      await trx('users').insert(row);
+    } catch (err) {
+      if (isUniqueViolation(err)) throw new DuplicateEmailError(row.mail);
+      throw err;
+    }
+    return toUser(row);
+  }
+
+  // Reads take the caller's transaction too: SQLite has one connection, so a read outside an open
+  // transaction would wait for it forever.
+  async findById(id: string, trx: Database = this.db): Promise<User | undefined> {
+    const row = await trx<UserRow>('users').where({ id }).first();
+    return row ? toUser(row) : undefined;
+  }
+
+  async findByEmail(mail: string, trx: Database = this.db): Promise<User | undefined> {
+    const row = await trx<UserRow>('users').where({ mail_normalized: normalizeEmail(mail) }).first();
+    return row ? toUser(row) : undefined;
+  }
+
+  /** The stored password hash, kept out of `User` so it never reaches an API response by accident. */
+  async passwordHashFor(id: string): Promise<string | null> {
+    const row = await this.db<UserRow>('users').where({ id }).first('password_hash');
+    return row?.password_hash ?? null;
+  }
+
+  async setPasswordHash(id: string, passwordHash: string): Promise<void> {
+    await this.db('users').where({ id }).update({ password_hash: passwordHash, updated_at: nowIso() });
+  }
+
+  async recordSignIn(id: string): Promise<void> {
+    await this.db('users').where({ id }).update({ last_sign_in_at: nowIso() });
+  }
+
+  async list(): Promise<User[]> {
+    const rows = await this.db<UserRow>('users').orderBy('created_at', 'asc');
+    return rows.map(toUser);
+  }
+}

@@ -1,0 +1,111 @@
+import { timingSafeEqual } from 'node:crypto';
+import type { IdentityProviderConfig } from '../config/identity-providers-schema.js';
+import { FederationError } from './federation-error.js';
+import type { UpstreamIdentity } from './upstream-identity.js';
+
+/**
+ * The one interface every upstream IdP sits behind. A sign-in is two calls with a redirect in
+ * between: `start` says where to send the browser and returns a `pending` record that the caller
+ * keeps server-side (in the oidc-provider Interaction) until the callback; `finish` checks the
+ * upstream's answer against that record and returns the guest's UpstreamIdentity, or throws a
+ * FederationError. Connectors hold no per-sign-in state themselves, so any node can finish a
+ * sign-in another node started.
+ *
+ * Callback URLs Foyer registers at upstreams (the caller passes exactly these):
+ *   OIDC, Google, Microsoft, GitHub: GET  `${issuer}/federation/${id}/callback`
+ *   SAML:                            POST `${issuer}/federation/${id}/acs`   (metadata at `/federation/${id}/metadata`)
+ */
+export interface Connector {
+  readonly id: string;
+  readonly type: IdentityProviderConfig['type'];
+  readonly displayName: string;
+  /**
+   * Home-realm discovery order, as in Entra's redemption order: a federated IdP (an
+   * organisation's own OIDC/SAML IdP, or a single Microsoft tenant) before a social/consumer one.
+   */
+  readonly category: 'federated' | 'social';
+  readonly domains: readonly string[];
+  readonly trustedForDomains: boolean;
+  readonly trustMfa: boolean;
+  readonly mfaAcrValues: readonly string[];
+  /** `query`: the upstream comes back with a GET; `form_post`: with a cross-site POST (SAML). */
+  readonly responseMode: 'query' | 'form_post';
+  start(params: StartParams): Promise<StartResult>;
+  finish(params: FinishParams): Promise<UpstreamIdentity>;
+  /** SAML only: the SP metadata XML to give the IdP's administrator. */
+  metadata?(): string;
+}
+
+export interface StartParams {
+  callbackUrl: string;
+  /** The guest's email, passed on as `login_hint` where the upstream understands it. */
+  loginHint?: string;
+  /** The guest's email domain, passed on as `domain_hint` (Microsoft) or `hd` (Google). */
+  domainHint?: string;
+}
+
+export interface StartResult {
+  redirectTo: string;
+  pending: PendingUpstream;
+}
+
+export interface FinishParams {
+  pending: PendingUpstream;
+  /** The same URL given to `start`. */
+  callbackUrl: string;
+  /** The callback's query (GET) or form body (SAML POST). */
+  params: Record<string, string>;
+}
+
+/**
+ * Plain JSON, so it can live in the Interaction. It holds the PKCE verifier and nonce, so it must
+ * stay server-side: never in a cookie, URL or page.
+ */
+export type PendingUpstream = PendingOidc | PendingOAuth | PendingSaml;
+
+export interface PendingOidc {
+  kind: 'oidc';
+  idpId: string;
+  state: string;
+  nonce: string;
+  codeVerifier: string;
+  createdAt: number;
+}
+
+/** GitHub: plain OAuth 2.0, so no nonce. */
+export interface PendingOAuth {
+  kind: 'oauth';
+  idpId: string;
+  state: string;
+  codeVerifier: string;
+  createdAt: number;
+}
+
+export interface PendingSaml {
+  kind: 'saml';
+  idpId: string;
+  /** The AuthnRequest ID the response's InResponseTo must echo. */
+  requestId: string;
+  /** Echoed back by the IdP; plays the part of OIDC's state. */
+  relayState: string;
+  createdAt: number;
+}
+
+/** A pending record for another IdP or protocol means the callback does not belong to this sign-in. */
+export function pendingFor<K extends PendingUpstream['kind']>(
+  pending: PendingUpstream | undefined,
+  kind: K,
+  idpId: string,
+): Extract<PendingUpstream, { kind: K }> {
+  if (!pending || pending.kind !== kind || pending.idpId !== idpId) {
+    throw new FederationError('state_mismatch', 'This sign-in response does not belong to the sign-in in progress. Start signing in again.', { idpId });
+  }
+  return pending as Extract<PendingUpstream, { kind: K }>;
+}
+
+export function safeEqual(a: string | undefined, b: string): boolean {
+  if (a === undefined) return false;
+  const x = Buffer.from(a);
+  const y = Buffer.from(b);
+  return x.length === y.length && timingSafeEqual(x, y);
+}

@@ -1,0 +1,48 @@
+import type { IdentityProviderConfig } from '../config/identity-providers-schema.js';
+import type { Logger } from '../logging/logger.js';
+import type { Connector } from './connector.js';
+import { createGithubConnector } from './github-connector.js';
+import { createOidcConnector } from './oidc-connector.js';
+import { googleSettings, microsoftSettings, oidcSettings, type OidcSettings } from './presets.js';
+import { createSamlConnector } from './saml-connector.js';
+
+export interface ConnectorContext {
+  /** Foyer's issuer (SAML SP entity id and ACS URL derive from it). */
+  issuer: string;
+  logger: Logger;
+  timeoutSeconds?: number;
+  discoveryTtlMs?: number;
+  discoveryRetryAfterMs?: number;
+}
+
+/**
+ * For tests only, never reachable from config: point a preset at a loopback fake. Keeping this
+ * out of the schema means no config file can send the "Google" button to another server, and
+ * the generic `oidc` type needs no override at all (its issuer is already configurable).
+ */
+export interface ConnectorTestOverrides {
+  /** google/microsoft/oidc: the issuer (discovery) URL to use instead of the configured/preset one. */
+  issuerUrlOverride?: string;
+  /** github: one base URL serving /login/oauth/* and the REST API paths. */
+  githubBaseUrlOverride?: string;
+}
+
+/** A connector with a discovery cache to warm at start (OIDC kinds). */
+export type StartableConnector = Connector & { discovery?: { warm(): Promise<void> } };
+
+export function createConnector(idp: IdentityProviderConfig, ctx: ConnectorContext, overrides: ConnectorTestOverrides = {}): StartableConnector {
+  const oidc = (settings: OidcSettings) =>
+    createOidcConnector(overrides.issuerUrlOverride ? { ...settings, issuer: overrides.issuerUrlOverride } : settings, ctx);
+  switch (idp.type) {
+    case 'oidc':
+      return oidc(oidcSettings(idp));
+    case 'google':
+      return oidc(googleSettings(idp));
+    case 'microsoft':
+      return oidc(microsoftSettings(idp));
+    case 'github':
+      return createGithubConnector(idp, { logger: ctx.logger, timeoutSeconds: ctx.timeoutSeconds, baseUrlOverride: overrides.githubBaseUrlOverride });
+    case 'saml':
+      return createSamlConnector(idp, { issuer: ctx.issuer });
+  }
+}

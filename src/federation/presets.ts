@@ -1,0 +1,86 @@
+import type { GoogleIdpConfig, MicrosoftIdpConfig, OidcIdpConfig } from '../config/identity-providers-schema.js';
+import type { StartParams } from './connector.js';
+
+type Hints = Omit<StartParams, 'callbackUrl'>;
+
+/**
+ * Everything the OIDC connector needs to know about one IdP. Generic `oidc` entries map onto it
+ * one to one; the Google and Microsoft presets are thin expansions that fix the issuer and the
+ * few vendor habits that matter for trust (how each says an email is verified).
+ */
+export interface OidcSettings {
+  id: string;
+  type: 'oidc' | 'google' | 'microsoft';
+  displayName: string;
+  category: 'federated' | 'social';
+  issuer: string;
+  clientId: string;
+  clientSecret?: string;
+  clientAuth: OidcIdpConfig['clientAuth'];
+  privateKeyJwk?: Record<string, unknown>;
+  scopes: string[];
+  domains: string[];
+  trustedForDomains: boolean;
+  trustMfa: boolean;
+  mfaAcrValues: string[];
+  /** Microsoft multi-tenant: tenant ids (`tid`) allowed to sign in; empty allows any. */
+  allowedTenants: string[];
+  /** Authorization parameters derived from home-realm discovery hints. */
+  hintParams(hints: Hints): Record<string, string>;
+  /** Whether the claims prove the email belongs to the user; never assumed. */
+  emailVerified(claims: Record<string, unknown>): boolean;
+}
+
+export const GOOGLE_ISSUER = 'https://accounts.google.com';
+export const microsoftIssuer = (tenant: string) => `https://login.microsoftonline.com/${tenant}/v2.0`;
+const MULTI_TENANT = new Set(['common', 'organizations', 'consumers']);
+
+const loginHint = (h: Hints): Record<string, string> => (h.loginHint ? { login_hint: h.loginHint } : {});
+// Some IdPs send the string "true" (Cognito, older ADFS); anything else is not a verification.
+const standardEmailVerified = (claims: Record<string, unknown>) => claims.email_verified === true || claims.email_verified === 'true';
+
+export function oidcSettings(idp: OidcIdpConfig): OidcSettings {
+  return {
+    ...idp,
+    category: 'federated',
+    allowedTenants: [],
+    hintParams: loginHint,
+    emailVerified: standardEmailVerified,
+  };
+}
+
+export function googleSettings(idp: GoogleIdpConfig): OidcSettings {
+  return {
+    ...idp,
+    category: 'social',
+    issuer: GOOGLE_ISSUER,
+    clientAuth: 'client_secret_basic',
+    scopes: ['openid', 'email', 'profile'],
+    mfaAcrValues: idp.mfaAcrValues,
+    allowedTenants: [],
+    hintParams: loginHint,
+    // Google always sends email_verified; Workspace and gmail.com addresses are verified by Google.
+    emailVerified: standardEmailVerified,
+  };
+}
+
+/**
+ * Entra ID / Microsoft accounts. For common/organizations/consumers the discovery document's
+ * issuer is the template `https://login.microsoftonline.com/{tenantid}/v2.0`; openid-client
+ * recognises login.microsoftonline.com and checks each ID token's `iss` against the template
+ * filled with the token's own `tid`, so the identity's issuer is the guest's real tenant.
+ */
+export function microsoftSettings(idp: MicrosoftIdpConfig): OidcSettings {
+  const multiTenant = MULTI_TENANT.has(idp.tenant);
+  return {
+    ...idp,
+    category: multiTenant ? 'social' : 'federated',
+    issuer: microsoftIssuer(idp.tenant),
+    clientAuth: 'client_secret_basic',
+    scopes: ['openid', 'email', 'profile'],
+    hintParams: (h): Record<string, string> => ({ ...loginHint(h), ...(h.domainHint ? { domain_hint: h.domainHint } : {}) }),
+    // Entra's `email` is whatever an admin typed; only the optional claim `xms_edov` (email domain
+    // owner verified) proves it. Without it the email is treated as unverified (the nOAuth lesson).
+    emailVerified: (claims) => standardEmailVerified(claims) || claims.xms_edov === true || claims.xms_edov === '1',
+  };
+}

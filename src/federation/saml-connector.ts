@@ -1,0 +1,191 @@
+import { randomBytes } from 'node:crypto';
+import { SAML, SamlStatusError, ValidateInResponseTo, type CacheProvider, type Profile } from '@node-saml/node-saml';
+import type { SamlIdpConfig } from '../config/identity-providers-schema.js';
+import { pendingFor, safeEqual, type Connector, type PendingSaml } from './connector.js';
+import { FederationError, type FederationErrorCode } from './federation-error.js';
+import { amrFromSaml } from './saml-authn-context.js';
+import type { UpstreamIdentity } from './upstream-identity.js';
+
+export interface SamlConnectorOptions {
+  /** Foyer's issuer; the SP entity id and ACS URL derive from it. */
+  issuer: string;
+  /** How long an AuthnRequest may wait for its response (the Interaction lives an hour). */
+  requestTtlMs?: number;
+}
+
+const TRANSIENT = 'urn:oasis:names:tc:SAML:2.0:nameid-format:transient';
+const EMAIL_FORMAT = 'urn:oasis:names:tc:SAML:1.1:nameid-format:emailAddress';
+const METHOD_REFS = 'http://schemas.microsoft.com/claims/authnmethodsreferences';
+
+/**
+ * SAML 2.0 IdP federation (Entra's "SAML/WS-Fed IdP federation") with @node-saml/node-saml:
+ * signed AuthnRequest over HTTP-Redirect, Response over HTTP-POST, checked for signature (IdP
+ * certificates from config), Audience, NotBefore/NotOnOrAfter, InResponseTo and Recipient.
+ *
+ * node-saml keeps request ids in a cache provider; Foyer keeps them in the pending record
+ * instead (stored in the Interaction), so a one-request cache is built around it per call and
+ * any node can finish the sign-in.
+ *
+ * emailVerified: SAML has no such claim. The email counts as verified only when its domain is one
+ * of this IdP's `domains`, i.e. the admin declared the IdP authoritative for it.
+ */
+export function createSamlConnector(idp: SamlIdpConfig, opts: SamlConnectorOptions): Connector {
+  const base = `${opts.issuer}/federation/${idp.id}`;
+  const spEntityId = idp.spEntityId ?? `${base}/metadata`;
+  const acsUrl = `${base}/acs`;
+  const ref = { idpId: idp.id };
+
+  const saml = (callbackUrl: string, cacheProvider?: CacheProvider) =>
+    new SAML({
+      entryPoint: idp.ssoUrl,
+      issuer: spEntityId,
+      callbackUrl,
+      idpCert: idp.idpCertificates,
+      privateKey: idp.spPrivateKey,
+      publicCert: idp.spCertificate,
+      signatureAlgorithm: 'sha256',
+      digestAlgorithm: 'sha256',
+      audience: spEntityId,
+      // Whatever these say, node-saml never accepts an assertion covered by no valid signature.
+      wantAssertionsSigned: idp.wantAssertionsSigned,
+      wantAuthnResponseSigned: idp.wantResponseSigned,
+      identifierFormat: idp.nameIdFormat,
+      // Asking for a specific context (node-saml's default is PasswordProtectedTransport, exact)
+      // would stop the IdP from doing MFA; Foyer reads what the IdP did instead.
+      disableRequestedAuthnContext: true,
+      validateInResponseTo: ValidateInResponseTo.always,
+      requestIdExpirationPeriodMs: opts.requestTtlMs ?? 3600_000,
+      acceptedClockSkewMs: 60_000,
+      generateUniqueId: () => `_${randomBytes(20).toString('hex')}`,
+      ...(cacheProvider ? { cacheProvider } : {}),
+    });
+
+  return {
+    id: idp.id,
+    type: 'saml',
+    displayName: idp.displayName,
+    category: 'federated',
+    domains: idp.domains,
+    trustedForDomains: idp.trustedForDomains,
+    trustMfa: idp.trustMfa,
+    mfaAcrValues: idp.mfaAcrValues,
+    responseMode: 'form_post',
+
+    metadata: () => saml(acsUrl).generateServiceProviderMetadata(null, idp.spCertificate),
+
+    async start({ callbackUrl }) {
+      let issued: { id: string; instant: string } | undefined;
+      const capture: CacheProvider = {
+        saveAsync: async (id, instant) => {
+          issued = { id, instant };
+          return { value: instant, createdAt: Date.now() };
+        },
+        getAsync: async () => null,
+        removeAsync: async () => null,
+      };
+      const relayState = randomBytes(24).toString('base64url');
+      const redirectTo = await saml(callbackUrl, capture).getAuthorizeUrlAsync(relayState, undefined, {});
+      if (!issued) throw new Error('node-saml did not report the AuthnRequest id');
+      const pending: PendingSaml = { kind: 'saml', idpId: idp.id, requestId: issued.id, relayState, createdAt: Date.parse(issued.instant) };
+      return { redirectTo, pending };
+    },
+
+    async finish({ pending, callbackUrl, params }): Promise<UpstreamIdentity> {
+      const p = pendingFor(pending, 'saml', idp.id);
+      if (!safeEqual(params.RelayState, p.relayState)) {
+        throw new FederationError('state_mismatch', 'This sign-in response does not belong to the sign-in in progress. Start signing in again.', ref);
+      }
+      if (!params.SAMLResponse) throw new FederationError('invalid_response', `${idp.displayName} sent no SAML response.`, ref);
+      const onlyThisRequest: CacheProvider = {
+        saveAsync: async () => null,
+        getAsync: async (id) => (id === p.requestId ? new Date(p.createdAt).toISOString() : null),
+        removeAsync: async () => null,
+      };
+      let profile: Profile | null;
+      try {
+        ({ profile } = await saml(callbackUrl, onlyThisRequest).validatePostResponseAsync({ SAMLResponse: params.SAMLResponse }));
+      } catch (err) {
+        throw toFederationError(err, idp);
+      }
+      if (!profile) throw new FederationError('upstream_error', `${idp.displayName} could not sign you in without asking you.`, { ...ref, upstreamError: 'NoPassive' });
+      return identityFrom(idp, profile, callbackUrl);
+    },
+  };
+}
+
+function identityFrom(idp: SamlIdpConfig, profile: Profile, callbackUrl: string): UpstreamIdentity {
+  const ref = { idpId: idp.id };
+  // node-saml checks the signature, not who signed for whom: the certificate could be shared.
+  if (profile.issuer !== idp.idpEntityId) {
+    throw new FederationError('wrong_issuer', `The sign-in did not come from ${idp.displayName}. Contact the host's administrator.`, ref);
+  }
+  const assertion = (profile.getAssertion?.() ?? {}) as XmlNode;
+  const recipients = all(assertion, 'Assertion', 'Subject', 'SubjectConfirmation', 'SubjectConfirmationData')
+    .map((d) => (d as XmlNode).$?.Recipient)
+    .filter((r): r is string => typeof r === 'string');
+  if (recipients.length && !recipients.includes(callbackUrl)) {
+    throw new FederationError('wrong_audience', `${idp.displayName} addressed the sign-in to a different service. Contact the host's administrator.`, ref);
+  }
+  if (!profile.nameID) throw new FederationError('invalid_response', `${idp.displayName} did not say who you are (no NameID).`, ref);
+  if (profile.nameIDFormat === TRANSIENT) {
+    throw new FederationError('invalid_response', `${idp.displayName} sends a transient NameID, which changes at every sign-in. Its administrator must release a persistent NameID.`, ref);
+  }
+
+  const attributes = (profile.attributes ?? {}) as Record<string, unknown>;
+  const email = firstValue(idp.attributes.email.map((n) => attributes[n])) ?? (profile.nameIDFormat === EMAIL_FORMAT ? profile.nameID : undefined);
+  const name = firstValue(idp.attributes.name.map((n) => attributes[n]));
+  const classRef = text(all(assertion, 'Assertion', 'AuthnStatement', 'AuthnContext', 'AuthnContextClassRef')[0]);
+  const methodRefs = ([] as unknown[]).concat(attributes[METHOD_REFS] ?? []).map(text).filter((v): v is string => !!v);
+  const domain = email?.split('@')[1]?.toLowerCase();
+  return {
+    idpId: idp.id,
+    issuer: idp.idpEntityId,
+    subject: profile.nameID,
+    ...(email ? { email } : {}),
+    emailVerified: !!domain && idp.domains.includes(domain),
+    ...(name ? { name } : {}),
+    amr: amrFromSaml(classRef, methodRefs),
+    ...(classRef ? { acr: classRef } : {}),
+  };
+}
+
+/** node-saml reports failures only as messages; these patterns name them. */
+function toFederationError(err: unknown, idp: SamlIdpConfig): FederationError {
+  const ref = { idpId: idp.id };
+  if (err instanceof SamlStatusError) {
+    const status = /returned (\w+) error: (.*)$/.exec(err.message);
+    return new FederationError('upstream_error', `${idp.displayName} could not sign you in (${status?.[2] ?? 'error'}).`, { ...ref, upstreamError: status?.[1], upstreamErrorDescription: status?.[2] }, { cause: err });
+  }
+  const message = (err as Error)?.message ?? '';
+  const rules: [RegExp, FederationErrorCode, string][] = [
+    [/InResponseTo/i, 'in_response_to_mismatch', `The answer from ${idp.displayName} does not belong to this sign-in. Start signing in again.`],
+    [/signature/i, 'invalid_signature', `The sign-in from ${idp.displayName} is not signed with its certificate, so Foyer rejected it.`],
+    [/expired|not yet valid|subject confirmation/i, 'expired_assertion', `The sign-in from ${idp.displayName} has expired or is not valid yet. Check your device's clock, then start signing in again.`],
+    [/audience/i, 'wrong_audience', `${idp.displayName} issued the sign-in for a different service. Contact the host's administrator.`],
+  ];
+  const [, code, text] = rules.find(([pattern]) => pattern.test(message)) ?? [null, 'invalid_response', `${idp.displayName} sent a SAML response Foyer cannot read.`];
+  return new FederationError(code, text, ref, { cause: err });
+}
+
+type XmlNode = { $?: Record<string, string>; _?: string; [child: string]: unknown };
+
+/** Every node at a path in node-saml's xml2js tree (arrays at each level, text under `_`). */
+function all(node: XmlNode, ...path: string[]): unknown[] {
+  let level: unknown[] = [node];
+  for (const key of path) level = level.flatMap((n) => ([] as unknown[]).concat((n as XmlNode)?.[key] ?? []));
+  return level;
+}
+
+function text(v: unknown): string | undefined {
+  if (typeof v === 'string') return v.trim() || undefined;
+  const t = (v as XmlNode | undefined)?._;
+  return typeof t === 'string' ? t.trim() || undefined : undefined;
+}
+
+function firstValue(values: unknown[]): string | undefined {
+  for (const v of values) {
+    const found = text(Array.isArray(v) ? v[0] : v);
+    if (found) return found;
+  }
+  return undefined;
+}

@@ -1,0 +1,67 @@
+import { ZodError } from 'zod';
+import type { Middleware } from 'koa';
+import type { Logger } from '../logging/logger.js';
+import { HttpError } from './http-error.js';
+import type { PageRenderer } from './render.js';
+import { StorageUnavailableError, storageFailureReason } from '../provider/adapters/storage-unavailable.js';
+
+/**
+ * Turns errors from Foyer's own routes into a clear response: JSON in Graph's error shape for API
+ * callers, a branded page for browsers. Unknown errors are logged with their stack and answered
+ * as a 500 that shows only the correlation id. (oidc-provider renders its own protocol errors.)
+ */
+export function errorHandler(logger: Logger, renderer: PageRenderer): Middleware {
+  return async (ctx, next) => {
+    try {
+      await next();
+    } catch (raw) {
+      const err = classify(raw);
+      if (err.status === 503) logger.warn({ reason: storageFailureReason(raw) ?? 'storage', requestId: ctx.state.requestId }, 'storage unavailable');
+      else if (err.status >= 500) logger.error({ err: raw, requestId: ctx.state.requestId }, 'request failed');
+      else logger.info({ code: err.code, status: err.status, requestId: ctx.state.requestId }, 'request refused');
+      ctx.status = err.status;
+      if (err.status === 429 && err.details?.retryAfterSeconds) ctx.set('Retry-After', String(err.details.retryAfterSeconds));
+      if (err.status === 503) ctx.set('Retry-After', '5');
+      const wantsHtml = ctx.accepts('json', 'html') === 'html' && !ctx.path.startsWith('/v1.0');
+      if (wantsHtml) {
+        await renderer.page(ctx, 'error', { heading: headingFor(err.status), message: err.message, code: err.code }, err.status);
+      } else {
+        ctx.body = {
+          error: {
+            code: err.code,
+            message: err.message,
+            ...(err.details ? { details: err.details } : {}),
+            innerError: { 'request-id': ctx.state.requestId, date: new Date().toISOString() },
+          },
+        };
+      }
+    }
+  };
+}
+
+function classify(raw: unknown): HttpError {
+  if (raw instanceof HttpError) return raw;
+  // Repositories do not wrap their queries: a lost database or Redis connection is recognised here.
+  if (raw instanceof StorageUnavailableError || storageFailureReason(raw)) {
+    return new HttpError(503, 'serviceUnavailable', 'Foyer cannot reach its storage right now. Try again in a moment.');
+  }
+  const e = raw as { status?: number; expose?: boolean; message?: string };
+  // Koa and its body parser throw errors with `status` and `expose` (413 too large, 415, 400 bad JSON).
+  if (e && typeof e.status === 'number' && e.status >= 400 && e.status < 500 && e.expose) {
+    const code = e.status === 413 ? 'requestTooLarge' : e.status === 415 ? 'unsupportedMediaType' : 'badRequest';
+    return new HttpError(e.status, code, e.message ?? 'The request could not be read.');
+  }
+  // A zod schema used with .parse() instead of parseInput(): still the caller's bad input, not a crash.
+  if (raw instanceof ZodError) {
+    return new HttpError(400, 'invalidRequest', `The request is not valid: ${raw.issues.map((i) => `${i.path.join('.') || '(input)'}: ${i.message}`).join('; ')}`);
+  }
+  return new HttpError(500, 'internalError', 'Something went wrong on our side. Quote the reference below if you contact support.');
+}
+
+function headingFor(status: number): string {
+  if (status === 403) return 'Access denied';
+  if (status === 404) return 'Not found';
+  if (status === 429) return 'Too many attempts';
+  if (status >= 500) return 'Something went wrong';
+  return 'We could not complete that request';
+}

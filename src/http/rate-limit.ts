@@ -1,0 +1,82 @@
+import type { Redis } from 'ioredis';
+import type { Context, Middleware, Next } from 'koa';
+import { RateLimiterMemory, RateLimiterRedis, RateLimiterRes, type RateLimiterAbstract } from 'rate-limiter-flexible';
+import { HttpError } from './http-error.js';
+
+/**
+ * Request budgets against abuse (floods of token requests, sign-in form posts, invitations). Unlike
+ * `throttle.ts`, which counts *failures* (wrong passwords, wrong codes), these count every request.
+ *
+ * With Redis the counters are shared by every node. When Redis cannot answer, each node falls back
+ * to its own in-memory counter (rate-limiter-flexible's insurance limiter): an outage makes the
+ * limit per node, it never makes a request fail or wait.
+ */
+export interface RequestBudget {
+  name: string;
+  points: number;
+  durationSeconds: number;
+}
+
+export interface RequestLimiter {
+  readonly name: string;
+  /** Takes one point for `key`; resolves with 0 when allowed, else the seconds to wait. */
+  take(key: string): Promise<number>;
+}
+
+export function createRequestLimiter(budget: RequestBudget, redis?: Redis, prefix = 'foyer:rl:'): RequestLimiter {
+  const opts = { keyPrefix: `${prefix}${budget.name}`, points: budget.points, duration: budget.durationSeconds };
+  const memory = new RateLimiterMemory(opts);
+  const limiter: RateLimiterAbstract = redis
+    ? new RateLimiterRedis({ ...opts, storeClient: redis, insuranceLimiter: memory, rejectIfRedisNotReady: true })
+    : memory;
+  return {
+    name: budget.name,
+    async take(key) {
+      try {
+        await limiter.consume(key);
+        return 0;
+      } catch (err) {
+        if (err instanceof RateLimiterRes) return Math.max(1, Math.ceil(err.msBeforeNext / 1000));
+        // Neither the store nor the insurance could count: let the request through rather than fail it.
+        return 0;
+      }
+    },
+  };
+}
+
+export interface RateLimitOptions {
+  limiter: RequestLimiter;
+  /** Which requests count, and under which key; undefined: this request does not count. */
+  keyOf: (ctx: Context) => string | undefined;
+  /** The answer when over budget: a Foyer error (page or Graph JSON) or an OAuth JSON error. */
+  style: 'foyer' | 'oauth';
+  message: string;
+  /** Told about every refusal (metrics). */
+  onLimited?: (name: string) => void;
+}
+
+/** A Koa middleware answering 429 with `Retry-After` once a key's budget is spent. */
+export function rateLimit(opts: RateLimitOptions): Middleware {
+  return async (ctx: Context, next: Next) => {
+    const key = opts.keyOf(ctx);
+    if (key === undefined) return next();
+    const wait = await opts.limiter.take(key);
+    if (wait === 0) return next();
+    opts.onLimited?.(opts.limiter.name);
+    if (opts.style === 'foyer') throw new HttpError(429, 'tooManyRequests', opts.message, { retryAfterSeconds: wait });
+    ctx.status = 429;
+    ctx.set('Retry-After', String(wait));
+    ctx.set('Cache-Control', 'no-store');
+    ctx.body = { error: 'too_many_requests', error_description: opts.message };
+  };
+}
+
+/** The paths whose POSTs are sign-in form submissions (password, email, passcode, consent, redemption). */
+export function isSignInPost(ctx: Context): boolean {
+  return ctx.method === 'POST' && (ctx.path.startsWith('/interaction/') || ctx.path === '/redeem' || ctx.path.startsWith('/federation/'));
+}
+
+/** POST /v1.0/invitations and POST /v1.0/invitations/{id}/resend: each sends a mail. */
+export function isInvitationSend(ctx: Context): boolean {
+  return ctx.method === 'POST' && /^\/v1\.0\/invitations(?:\/[^/]+\/resend)?\/?$/.test(ctx.path);
+}

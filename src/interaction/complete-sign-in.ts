@@ -1,0 +1,100 @@
+import type { Context } from 'koa';
+import type { User } from '../directory/user-model.js';
+import { EMAIL_OTP_IDP_ID } from '../federation/email-passcode.js';
+import type { UpstreamIdentity } from '../federation/upstream-identity.js';
+import { upstreamMfaSatisfied } from '../federation/upstream-trust.js';
+import { HttpError } from '../http/http-error.js';
+import { clearRedemptionCookie } from '../invitations/redemption-cookie.js';
+import type { RedemptionProof } from '../invitations/redemption-service.js';
+import { finishInteraction, type InteractionDetails } from './interaction-context.js';
+import type { JourneyDeps } from './journey-deps.js';
+import { loadJourney, saveJourney, type JourneyState } from './journey-state.js';
+import { decideLink } from './link-identity.js';
+import type { SendPasscode } from './identify-step.js';
+import { signInFacts } from '../access/sign-in-facts.js';
+
+export const ACR_FEDERATED = 'urn:foyer:acr:federated';
+export const ACR_MFA = 'urn:foyer:acr:mfa';
+
+/**
+ * Step 6 and the end of the login prompt: decide who the upstream identity is here (sign in,
+ * redeem, link, or ask for proof of the invited address), then hand the login to oidc-provider.
+ */
+export function completeSignIn(deps: JourneyDeps, sendPasscode: SendPasscode) {
+  async function afterUpstream(ctx: Context, details: InteractionDetails): Promise<void> {
+    const journey = await loadJourney(deps.provider, details.uid);
+    if (!journey.identity) {
+      ctx.redirect(`/interaction/${details.uid}`);
+      return;
+    }
+    return decideAndFinish(ctx, details, journey, journey.identity);
+  }
+
+  async function decideAndFinish(ctx: Context, details: InteractionDetails, journey: JourneyState, identity: UpstreamIdentity): Promise<void> {
+    const connector = deps.registry.byId(identity.idpId);
+    const decision = await decideLink(
+      { identity, redemption: journey.redemption, idp: connector ? { trustedForDomains: connector.trustedForDomains, domains: connector.domains } : undefined },
+      deps,
+    ).catch(async (err: unknown) => {
+      await failure(ctx, identity, err);
+      throw err;
+    });
+    switch (decision.kind) {
+      case 'signIn':
+        if (decision.identityId) await deps.identities.touch(decision.identityId);
+        return login(ctx, decision.user, identity);
+      case 'redeem':
+        return redeem(ctx, { invitationId: decision.invitationId, ticketHash: decision.ticketHash }, identity, 'verifiedUpstreamEmail');
+      case 'proveInvitedAddress':
+        await saveJourney(deps.provider, details.uid, { ...journey, identity });
+        return sendPasscode(ctx, details, decision.invitedEmail, 'proveInvitedAddress');
+      case 'link': {
+        await deps.identities.link(decision.user.id, identity);
+        await deps.audit.record({ category: 'UserManagement', activity: 'Link identity', result: 'success', actor: { type: 'user', id: decision.user.id }, target: { type: 'User', id: decision.user.id }, details: { idp: identity.idpId, reason: 'verified email from an IdP trusted for the domain' }, correlationId: ctx.state.requestId });
+        return login(ctx, decision.user, identity);
+      }
+    }
+  }
+
+  async function redeem(ctx: Context, redemption: { invitationId: string; ticketHash: string }, identity: UpstreamIdentity, proof: RedemptionProof): Promise<void> {
+    const user = await deps.redemption.complete({ ...redemption, identity, proof }, ctx.state.requestId).catch(async (err: unknown) => {
+      await deps.redemption.recordFailure(redemption.invitationId, err instanceof HttpError ? err.code : 'error', ctx.state.requestId);
+      throw err;
+    });
+    clearRedemptionCookie(ctx);
+    return login(ctx, user, identity);
+  }
+
+  async function login(ctx: Context, user: User, identity: UpstreamIdentity): Promise<void> {
+    if (!user.accountEnabled) {
+      const refused = new HttpError(403, 'accountDisabled', 'Your access here has been disabled. Ask the person who shares the app with you.');
+      await failure(ctx, identity, refused);
+      throw refused;
+    }
+    await deps.users.recordSignIn(user.id);
+    const connector = deps.registry.byId(identity.idpId);
+    // The home organisation's MFA counts only where the admin said to trust it (cross-tenant trust).
+    const trustedMfa = connector ? upstreamMfaSatisfied(connector, identity) : false;
+    const amr = identity.idpId === EMAIL_OTP_IDP_ID ? ['otp'] : ['fed', ...(trustedMfa ? ['mfa'] : [])];
+    deps.logger.info({ requestId: ctx.state.requestId, userId: user.id, idpId: identity.idpId, amr }, 'federated sign-in');
+    await finishInteraction(deps.provider, ctx, {
+      login: { accountId: user.id, amr, acr: trustedMfa ? ACR_MFA : ACR_FEDERATED, remember: true },
+      ...signInFacts(identity.idpId),
+    });
+  }
+
+  async function failure(ctx: Context, identity: UpstreamIdentity, err: unknown): Promise<void> {
+    await deps.signIns?.failure(ctx, { userPrincipalName: identity.email, identityProvider: identity.idpId, errorCode: err instanceof HttpError ? err.code : 'error', failureReason: err instanceof HttpError ? err.message : 'The sign-in could not be completed' });
+    await deps.audit.record({
+      category: 'Authentication',
+      activity: 'Federated sign-in',
+      result: 'failure',
+      resultReason: err instanceof HttpError ? err.code : 'error',
+      actor: { type: 'system' },
+      details: { idp: identity.idpId, email: identity.email ?? null },
+      correlationId: ctx.state.requestId,
+    });
+  }
+
+  return { afterUpstream, decideAndFinish, redeem };
+}

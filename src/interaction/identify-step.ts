@@ -1,0 +1,102 @@
+import type { Context } from 'koa';
+import { z } from 'zod';
+import { HttpError } from '../http/http-error.js';
+import { readRedemptionCookie } from '../invitations/redemption-cookie.js';
+import { redemptionRefused } from '../invitations/redemption-service.js';
+import { discoverHomeRealm, PASSCODE_IDP } from './home-realm-discovery.js';
+import { clientName, type InteractionDetails } from './interaction-context.js';
+import type { JourneyDeps } from './journey-deps.js';
+import { loadJourney, saveJourney, type JourneyState } from './journey-state.js';
+
+const emailInput = z.email().max(320);
+
+/**
+ * Identifier first: the email (typed, hinted, or the invited address) decides how the person signs
+ * in. Members get the password form; guests go to their home IdP, a chooser, or an emailed code.
+ */
+export function identifyStep(deps: JourneyDeps, actions: { startUpstream: StartUpstream; sendPasscode: SendPasscode }) {
+  async function showIdentify(ctx: Context, details: InteractionDetails, extra: { error?: string; email?: string; status?: number } = {}) {
+    await deps.renderer.page(
+      ctx,
+      'identify',
+      { appName: await clientName(deps.provider, details), action: `/interaction/${details.uid}/identify`, abortUrl: `/interaction/${details.uid}/abort`, ...extra },
+      extra.status ?? 200,
+    );
+  }
+
+  /** The first page of a login prompt: picks up a redemption or a login_hint, else asks for the email. */
+  async function begin(ctx: Context, details: InteractionDetails): Promise<void> {
+    const journey = await loadJourney(deps.provider, details.uid);
+    const redemption = readRedemptionCookie(ctx);
+    if (redemption && !journey.redemption && details.params.client_id) {
+      const lookup = await deps.redemption.inspectPending(redemption.invitationId, redemption.ticketHash);
+      if (lookup.state !== 'valid' && lookup.state !== 'redeemed') throw redemptionRefused(lookup.state);
+      if (lookup.state === 'valid') {
+        journey.redemption = redemption;
+        journey.email = lookup.invitation!.invited_email;
+        await saveJourney(deps.provider, details.uid, journey);
+      }
+    }
+    const hint = emailInput.safeParse(details.params.login_hint);
+    const email = journey.email ?? (hint.success ? hint.data : undefined);
+    const domainHint = typeof details.params.domain_hint === 'string' ? details.params.domain_hint : undefined;
+    if (!email && !domainHint) return showIdentify(ctx, details);
+    return route(ctx, details, { ...journey, email }, domainHint);
+  }
+
+  async function submit(ctx: Context, details: InteractionDetails): Promise<void> {
+    const parsed = emailInput.safeParse((ctx.request.body as Record<string, unknown> | undefined)?.email?.toString().trim());
+    if (!parsed.success) return showIdentify(ctx, details, { error: 'Enter your email address, like name@example.com.', status: 400 });
+    const journey = await loadJourney(deps.provider, details.uid);
+    if (journey.redemption) return route(ctx, details, journey);
+    return route(ctx, details, { ...journey, email: parsed.data });
+  }
+
+  async function route(ctx: Context, details: InteractionDetails, journey: JourneyState, domainHint?: string): Promise<void> {
+    // A disabled account is refused only after it has authenticated, so this page reveals nothing.
+    const user = journey.email ? await deps.users.findByEmail(journey.email) : undefined;
+    const linked = user ? await deps.identities.listForUser(user.id) : [];
+    const discovery = discoverHomeRealm({
+      email: journey.email,
+      domainHint,
+      user: user ? { hasPassword: user.hasPassword } : undefined,
+      linkedIdpIds: [...new Set(linked.map((i) => i.idpId))],
+      memberDomains: deps.memberDomains,
+      idps: deps.registry.list().map((c) => ({ id: c.id, type: c.type, displayName: c.displayName, domains: [...c.domains] })),
+      passcodeEnabled: Boolean(deps.passcode),
+    });
+    await saveJourney(deps.provider, details.uid, journey);
+    switch (discovery.kind) {
+      case 'askEmail':
+        return showIdentify(ctx, details);
+      case 'password':
+        return deps.renderer.page(ctx, 'login', {
+          appName: await clientName(deps.provider, details),
+          action: `/interaction/${details.uid}/login`,
+          abortUrl: `/interaction/${details.uid}/abort`,
+          email: journey.email,
+        });
+      case 'idp':
+        if (discovery.idpId === PASSCODE_IDP) return actions.sendPasscode(ctx, details, journey.email!, 'signIn');
+        return actions.startUpstream(ctx, details, discovery.idpId, journey.email);
+      case 'choose':
+        return deps.renderer.page(ctx, 'choose-idp', {
+          appName: await clientName(deps.provider, details),
+          email: journey.email ?? '',
+          options: discovery.options,
+          actionBase: `/interaction/${details.uid}/idp`,
+          restartUrl: `/interaction/${details.uid}`,
+        });
+      case 'unavailable':
+        if (discovery.reason === 'idpRemoved') {
+          throw new HttpError(403, 'identityProviderRemoved', 'The organisation account you signed in with before is no longer accepted here. Ask the person who invited you to reset your invitation so you can sign in another way.');
+        }
+        throw new HttpError(403, 'noSignInMethod', 'There is no way for this address to sign in here. Ask the person who shares the app with you to invite you.');
+    }
+  }
+
+  return { begin, submit, showIdentify };
+}
+
+export type StartUpstream = (ctx: Context, details: InteractionDetails, idpId: string, email?: string) => Promise<void>;
+export type SendPasscode = (ctx: Context, details: InteractionDetails, email: string, purpose: 'signIn' | 'proveInvitedAddress') => Promise<void>;

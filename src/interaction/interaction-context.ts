@@ -1,0 +1,44 @@
+import type { Context } from 'koa';
+import type Provider from 'oidc-provider';
+import { errors } from 'oidc-provider';
+import { HttpError } from '../http/http-error.js';
+
+export type InteractionDetails = Awaited<ReturnType<Provider['interactionDetails']>>;
+
+/**
+ * Loads the interaction bound to this browser (oidc-provider checks the interaction cookie
+ * against the uid in the URL), turning "expired or from another browser" into a page that says so.
+ */
+export async function loadInteraction(provider: Provider, ctx: Context): Promise<InteractionDetails> {
+  try {
+    const details = await provider.interactionDetails(ctx.req, ctx.res);
+    if (details.uid !== ctx.params.uid) throw new errors.SessionNotFound('interaction uid mismatch');
+    return details;
+  } catch (err) {
+    if (err instanceof errors.SessionNotFound) {
+      throw new HttpError(
+        400,
+        'interactionExpired',
+        'This sign-in page has expired or was opened in a different browser. Go back to the app and start signing in again.',
+      );
+    }
+    throw err;
+  }
+}
+
+export function requirePrompt(details: InteractionDetails, name: string): void {
+  if (details.prompt.name !== name) {
+    throw new HttpError(400, 'unexpectedInteractionStep', 'This step of the sign-in is not expected now. Go back to the app and start signing in again.');
+  }
+}
+
+/** Hands the result back to oidc-provider and follows its redirect (303, so the browser GETs). */
+export async function finishInteraction(provider: Provider, ctx: Context, result: Record<string, unknown>): Promise<void> {
+  const returnTo = await provider.interactionResult(ctx.req, ctx.res, result, { mergeWithLastSubmission: false });
+  ctx.status = 303;
+  ctx.redirect(returnTo);
+}
+
+export function clientName(provider: Provider, details: InteractionDetails): Promise<string> {
+  return provider.Client.find(String(details.params.client_id)).then((c) => c?.clientName ?? String(details.params.client_id));
+}

@@ -1,0 +1,95 @@
+import { Router } from '@koa/router';
+import { parseBodies } from '../http/body-parser.js';
+import { csrfProtection } from '../http/csrf.js';
+import { HttpError } from '../http/http-error.js';
+import { completeSignIn } from './complete-sign-in.js';
+import type { consentStep } from './consent.js';
+import { identifyStep } from './identify-step.js';
+import type { Context } from 'koa';
+import { finishInteraction, loadInteraction, requirePrompt, type InteractionDetails } from './interaction-context.js';
+import { PASSCODE_IDP } from './home-realm-discovery.js';
+import { loadJourney } from './journey-state.js';
+import type { JourneyDeps } from './journey-deps.js';
+import { passcodeStep } from './passcode-step.js';
+import type { passwordLogin } from './password-login.js';
+import { upstreamStart } from './upstream-sign-in.js';
+import type { AccessStep } from '../access/access-step.js';
+
+export interface InteractionRouteDeps {
+  journey: JourneyDeps;
+  login: ReturnType<typeof passwordLogin>;
+  consent: ReturnType<typeof consentStep>;
+  /** The page for the `assignment` prompt: the app requires assignment and this user has none. */
+  notAssigned?: (ctx: Context, details: InteractionDetails) => Promise<void>;
+  /** The `mfa` prompt's pages (conditional access: block, MFA, terms of use) and their form posts. */
+  access?: AccessStep;
+}
+
+/**
+ * The sign-in journey under `/interaction/:uid`, one route per step; GET dispatches on the prompt
+ * oidc-provider asks for. Every route loads the interaction bound to this browser's cookie first.
+ */
+export function interactionRoutes(deps: InteractionRouteDeps): Router {
+  const { journey, login, consent } = deps;
+  const { provider } = journey;
+  const startUpstream = upstreamStart(journey);
+  const passcode = passcodeStep(journey, () => completion);
+  const completion = completeSignIn(journey, passcode.send);
+  const identify = identifyStep(journey, { startUpstream, sendPasscode: passcode.send });
+
+  const router = new Router({ prefix: '/interaction/:uid' });
+  router.use(parseBodies(), csrfProtection({ secure: journey.secureCookies }));
+  router.use(async (ctx, next) => {
+    ctx.set('Cache-Control', 'no-store');
+    await next();
+  });
+
+  router.get('/', async (ctx) => {
+    const details = await loadInteraction(provider, ctx);
+    switch (details.prompt.name) {
+      case 'login':
+        return identify.begin(ctx, details);
+      case 'consent':
+        return consent.show(ctx, details);
+      case 'assignment':
+        if (deps.notAssigned) return deps.notAssigned(ctx, details);
+        throw new HttpError(403, 'notAssignedToApp', 'You have not been given access to this app. Ask its owner to add you.');
+      case 'mfa':
+        if (deps.access) return deps.access.show(ctx, details);
+        throw new HttpError(503, 'mfaUnavailable', 'This app needs a second sign-in step that this server cannot offer. Tell the administrator.');
+      default:
+        throw new HttpError(400, 'unexpectedInteractionStep', `Foyer does not know the sign-in step "${details.prompt.name}".`);
+    }
+  });
+
+  /** Steps of the login prompt: the interaction must belong to this browser and be at login. */
+  const loginStep = (handler: (ctx: Context, details: InteractionDetails) => Promise<void>) => async (ctx: Context) => {
+    const details = await loadInteraction(provider, ctx);
+    requirePrompt(details, 'login');
+    await handler(ctx, details);
+  };
+
+  router.post('/identify', loginStep((ctx, details) => identify.submit(ctx, details)));
+  router.post('/login', (ctx) => login.submit(ctx));
+  deps.access?.mount(router);
+  router.post(
+    '/idp/:idpId',
+    loginStep(async (ctx, details) => {
+      const { email } = await loadJourney(provider, details.uid);
+      if (ctx.params.idpId !== PASSCODE_IDP) return startUpstream(ctx, details, ctx.params.idpId!, email);
+      if (!email) throw new HttpError(400, 'emailRequired', 'Enter your email address first.');
+      return passcode.send(ctx, details, email, 'signIn');
+    }),
+  );
+  router.get('/continue', loginStep((ctx, details) => completion.afterUpstream(ctx, details)));
+  router.post('/passcode', loginStep((ctx, details) => passcode.verify(ctx, details)));
+  router.post('/passcode/resend', loginStep((ctx, details) => passcode.resend(ctx, details)));
+  router.post('/consent', (ctx) => consent.submit(ctx));
+
+  router.get('/abort', async (ctx) => {
+    await loadInteraction(provider, ctx);
+    await finishInteraction(provider, ctx, { error: 'access_denied', error_description: 'The user cancelled the sign-in.' });
+  });
+
+  return router;
+}

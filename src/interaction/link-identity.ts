@@ -1,0 +1,78 @@
+import type { IdentitiesRepository } from '../directory/identities-repository.js';
+import type { User } from '../directory/user-model.js';
+import type { UsersRepository } from '../directory/users-repository.js';
+import type { UpstreamIdentity } from '../federation/upstream-identity.js';
+import { emailDomain } from '../invitations/domain-policy.js';
+import type { InvitationsRepository } from '../invitations/invitations-repository.js';
+import { RedemptionService, redemptionRefused } from '../invitations/redemption-service.js';
+import { HttpError } from '../http/http-error.js';
+
+export type LinkDecision =
+  | { kind: 'signIn'; user: User; identityId?: string }
+  /** Redeem this invitation with this identity (the upstream proved the invited address). */
+  | { kind: 'redeem'; invitationId: string; ticketHash: string }
+  /** Redeeming, but the upstream did not prove the invited address: ask for an emailed code. */
+  | { kind: 'proveInvitedAddress'; invitationId: string; ticketHash: string; invitedEmail: string }
+  | { kind: 'link'; user: User };
+
+export interface LinkInput {
+  identity: UpstreamIdentity;
+  redemption?: { invitationId: string; ticketHash: string };
+  /** The IdP may link existing users by a verified email of its own domains. */
+  idp?: { trustedForDomains: boolean; domains: readonly string[] };
+}
+
+export interface LinkDeps {
+  users: UsersRepository;
+  identities: IdentitiesRepository;
+  invitations: InvitationsRepository;
+  redemption: RedemptionService;
+}
+
+/**
+ * DESIGN.md step 6. Find the guest by (issuer, subject); otherwise redeem an invitation whose
+ * address the upstream *verified*, or ask for proof by emailed code; link an existing user only
+ * through an IdP trusted for that email domain. Never by an unverified email.
+ */
+export async function decideLink(input: LinkInput, deps: LinkDeps): Promise<LinkDecision> {
+  const { identity } = input;
+  const linked = await deps.identities.findByIssuerSubject(identity.issuer, identity.subject);
+
+  if (input.redemption) {
+    const lookup = await deps.redemption.inspectPending(input.redemption.invitationId, input.redemption.ticketHash);
+    if (lookup.state !== 'valid') throw redemptionRefused(lookup.state);
+    const invitation = lookup.invitation!;
+    if (linked && linked.userId !== invitation.user_id) {
+      throw new HttpError(409, 'identityLinkedElsewhere', 'This account already belongs to another user here. Sign in with the account you were invited with, or ask the inviter to reset your invitation.');
+    }
+    if (linked || RedemptionService.provesInvitedAddress(identity, invitation)) return { kind: 'redeem', ...input.redemption };
+    return { kind: 'proveInvitedAddress', ...input.redemption, invitedEmail: invitation.invited_email };
+  }
+
+  if (linked) {
+    const user = await deps.users.findById(linked.userId);
+    if (!user) throw noAccount(identity);
+    return { kind: 'signIn', user, identityId: linked.id };
+  }
+
+  if (identity.emailVerified && identity.email) {
+    const user = await deps.users.findByEmail(identity.email);
+    if (user?.externalUserState === 'PendingAcceptance') {
+      // Just-in-time redemption (Entra's direct-link redemption): the guest went straight to the
+      // app; a verified upstream email equal to the invited address redeems the pending invitation.
+      const pending = await deps.invitations.findPendingForUser(user.id);
+      if (pending?.ticket_hash) return { kind: 'redeem', invitationId: pending.id, ticketHash: pending.ticket_hash };
+    }
+    if (user && input.idp?.trustedForDomains && input.idp.domains.includes(emailDomain(identity.email))) return { kind: 'link', user };
+  }
+  throw noAccount(identity);
+}
+
+function noAccount(identity: UpstreamIdentity): HttpError {
+  const who = identity.email ? ` as ${identity.email}` : '';
+  return new HttpError(
+    403,
+    'noInvitation',
+    `You signed in${who}, but that account has not been invited here. Ask the person who shares the app with you to invite this address, or sign in with the account you were invited with.`,
+  );
+}

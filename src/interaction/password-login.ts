@@ -1,0 +1,93 @@
+import type { Context } from 'koa';
+import type Provider from 'oidc-provider';
+import { z } from 'zod';
+import { burnPasswordCheck, verifyPassword } from '../directory/password-hash.js';
+import type { UsersRepository } from '../directory/users-repository.js';
+import type { PageRenderer } from '../http/render.js';
+import type { Throttle } from '../http/throttle.js';
+import type { Logger } from '../logging/logger.js';
+import { clientName, finishInteraction, loadInteraction, requirePrompt } from './interaction-context.js';
+import { signInFacts } from '../access/sign-in-facts.js';
+import type { SignInRecorder } from '../access/sign-in-recorder.js';
+import { LOCAL_IDP_ID } from '../config/policies-schema.js';
+
+const loginForm = z.object({
+  email: z.string().trim().max(320),
+  password: z.string().max(1024),
+});
+
+export interface PasswordLoginDeps {
+  provider: Provider;
+  users: UsersRepository;
+  renderer: PageRenderer;
+  logger: Logger;
+  perAccount: Throttle;
+  perIp: Throttle;
+  /** The sign-in log, for failed attempts (successes are logged when the authorization completes). */
+  signIns?: SignInRecorder;
+}
+
+export const AMR_PASSWORD = ['pwd'];
+export const ACR_PASSWORD = 'urn:foyer:acr:password';
+
+/** Members of the host organisation sign in with a local password; guests never have one. */
+export function passwordLogin(deps: PasswordLoginDeps) {
+  const { provider, users, renderer } = deps;
+
+  async function showForm(ctx: Context, uid: string, extra: { error?: string; email?: string; status?: number } = {}) {
+    const details = await loadInteraction(provider, ctx);
+    await renderer.page(
+      ctx,
+      'login',
+      {
+        appName: await clientName(provider, details),
+        action: `/interaction/${uid}/login`,
+        abortUrl: `/interaction/${uid}/abort`,
+        email: extra.email ?? (typeof details.params.login_hint === 'string' ? details.params.login_hint : ''),
+        error: extra.error,
+      },
+      extra.status ?? 200,
+    );
+  }
+
+  async function submit(ctx: Context): Promise<void> {
+    const uid = ctx.params.uid!;
+    const details = await loadInteraction(provider, ctx);
+    requirePrompt(details, 'login');
+    const parsed = loginForm.safeParse(ctx.request.body);
+    const email = parsed.success ? parsed.data.email : '';
+    if (!parsed.success || !email || !parsed.data.password) {
+      return showForm(ctx, uid, { email, error: 'Enter your email address and your password.', status: 400 });
+    }
+    const accountKey = `${email.toLowerCase()}|${ctx.ip}`;
+    const wait = Math.max(await deps.perAccount.check(accountKey), await deps.perIp.check(ctx.ip));
+    if (wait > 0) {
+      ctx.set('Retry-After', String(wait));
+      const minutes = Math.ceil(wait / 60);
+      await deps.signIns?.failure(ctx, { userPrincipalName: email, identityProvider: LOCAL_IDP_ID, errorCode: 'accountLocked', failureReason: 'Too many failed password attempts' });
+      return showForm(ctx, uid, { email, status: 429, error: `Too many failed attempts. Wait ${minutes} minute${minutes === 1 ? '' : 's'} and try again.` });
+    }
+
+    const user = await users.findByEmail(email);
+    const hash = user ? await users.passwordHashFor(user.id) : null;
+    const ok = hash ? await verifyPassword(parsed.data.password, hash) : (await burnPasswordCheck(parsed.data.password), false);
+    if (!ok || !user) {
+      await Promise.all([deps.perAccount.fail(accountKey), deps.perIp.fail(ctx.ip)]);
+      deps.logger.info({ requestId: ctx.state.requestId, reason: 'bad_credentials' }, 'password sign-in failed');
+      await deps.signIns?.failure(ctx, { userId: user?.id, userPrincipalName: email, identityProvider: LOCAL_IDP_ID, errorCode: 'invalidCredentials', failureReason: 'Invalid email address or password' });
+      return showForm(ctx, uid, { email, status: 401, error: 'That email address and password do not match an account here. Guests sign in with their own organisation instead.' });
+    }
+    if (!user.accountEnabled) {
+      await deps.signIns?.failure(ctx, { userId: user.id, identityProvider: LOCAL_IDP_ID, errorCode: 'accountDisabled', failureReason: 'The account is disabled' });
+      return showForm(ctx, uid, { email, status: 403, error: 'Your account is disabled. Ask your administrator to enable it.' });
+    }
+    await deps.perAccount.reset(accountKey);
+    await users.recordSignIn(user.id);
+    await finishInteraction(provider, ctx, {
+      login: { accountId: user.id, amr: AMR_PASSWORD, acr: ACR_PASSWORD, remember: true },
+      ...signInFacts(LOCAL_IDP_ID),
+    });
+  }
+
+  return { showForm, submit };
+}

@@ -1,0 +1,29 @@
+import { z } from 'zod';
+
+const address = z.email('must be a valid email address').max(320);
+
+/** POST /v1.0/invitations: Graph's invitation resource fields. Unknown fields are refused. */
+export const createInvitationInput = z
+  .strictObject({
+    invitedUserEmailAddress: address,
+    /** Required by Graph; Foyer sends the guest to My Apps when it is left out (a documented deviation). */
+    inviteRedirectUrl: z.url('must be an absolute URL of a registered app').max(2048).optional(),
+    invitedUserDisplayName: z.string().trim().min(1).max(256).optional(),
+    sendInvitationMessage: z.boolean().default(false),
+    invitedUserMessageInfo: z
+      .strictObject({
+        customizedMessageBody: z.string().max(4000).optional(),
+        ccRecipients: z
+          .array(z.strictObject({ emailAddress: z.strictObject({ address, name: z.string().max(256).optional() }) }))
+          .max(1, 'Graph allows at most one cc recipient')
+          .optional(),
+        messageLanguage: z.string().regex(/^[a-z]{2}(-[A-Z]{2})?$/, 'must be a language tag such as en-US').optional(),
+      })
+      .optional(),
+    invitedUserType: z.enum(['Guest', 'Member']).default('Guest'),
+    resetRedemption: z.boolean().default(false),
+    invitedUser: z.strictObject({ id: z.uuid('must be a user id') }).optional(),
+  })
+  .refine((v) => !v.resetRedemption || v.invitedUser, { message: 'resetRedemption needs invitedUser.id', path: ['invitedUser'] });
+
+export type CreateInvitationInput = z.infer<typeof createInvitationInput>;

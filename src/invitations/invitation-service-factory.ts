@@ -1,0 +1,18 @@
+import type { FoyerConfig } from '../config/schema.js';
+import { portalAppConfig } from '../portal/portal-client.js';
+import { InvitationService, type InvitationServiceDeps } from './invitation-service.js';
+
+/** The invitation service as configured: the server and the CLI build it the same way. */
+export function invitationServiceFor(
+  config: FoyerConfig,
+  parts: Pick<InvitationServiceDeps, 'db' | 'users' | 'identities' | 'invitations' | 'audit' | 'mailer' | 'renderer'>,
+): InvitationService {
+  return new InvitationService({
+    ...parts,
+    issuer: config.issuer,
+    tenantName: config.tenant.displayName,
+    settings: config.invitations,
+    apps: config.apps,
+    portalApp: portalAppConfig(config.issuer),
+  });
+}

@@ -1,0 +1,227 @@
+import { randomUUID } from 'node:crypto';
+import type { AuditLog } from '../audit/audit-log.js';
+import type { AppConfig } from '../config/apps-schema.js';
+import type { InvitationsConfig } from '../config/invitations-schema.js';
+import type { Database } from '../db/connect.js';
+import type { IdentitiesRepository } from '../directory/identities-repository.js';
+import { normalizeEmail, type User } from '../directory/user-model.js';
+import type { UsersRepository } from '../directory/users-repository.js';
+import { HttpError } from '../http/http-error.js';
+import type { PageRenderer } from '../http/render.js';
+import { isoIn, nowIso } from '../lib/clock.js';
+import { MailDeliveryError, type Mailer } from '../mail/mailer.js';
+import { isDomainAllowed } from './domain-policy.js';
+import type { CreateInvitationInput } from './invitation-input.js';
+import { sendInvitationMail } from './invitation-mail.js';
+import { toGraphInvitation, type GraphInvitation, type InvitationRow } from './invitation-model.js';
+import type { InvitationsRepository } from './invitations-repository.js';
+import { inviterId, mayInvite, mayInviteMembers, type Inviter } from './inviter.js';
+import { newTicket } from './redeem-ticket.js';
+import { appForRedirect } from './redirect-guard.js';
+
+export interface InvitationServiceDeps {
+  db: Database;
+  issuer: string;
+  tenantName: string;
+  settings: InvitationsConfig;
+  apps: AppConfig[];
+  users: UsersRepository;
+  identities: IdentitiesRepository;
+  invitations: InvitationsRepository;
+  audit: AuditLog;
+  mailer: Mailer;
+  renderer: PageRenderer;
+  /** My Apps as a redirect target (its exact URL only): where a guest invited into a group lands. */
+  portalApp?: AppConfig;
+}
+
+/** Work an inviter adds to the invitation's transaction (an owner assigns the new guest to their app or group). */
+export type InvitationAddOn = (user: User, trx: Database) => Promise<void>;
+
+/** Creates, resends, revokes and resets invitations. Each operation is one transaction. */
+export class InvitationService {
+  constructor(private readonly deps: InvitationServiceDeps) {}
+
+  redeemUrl(ticket: string): string {
+    return `${this.deps.issuer}/redeem?t=${ticket}`;
+  }
+
+  async create(input: CreateInvitationInput, inviter: Inviter, correlationId?: string, within?: InvitationAddOn): Promise<GraphInvitation> {
+    const { settings, invitations, identities, audit } = this.deps;
+    if (!mayInvite(inviter, settings.allowInvitesFrom)) {
+      throw new HttpError(403, 'invitationsNotAllowed', 'Your organisation does not allow you to invite guests (external collaboration settings: allowInvitesFrom).');
+    }
+    if (input.invitedUserType === 'Member' && !mayInviteMembers(inviter)) {
+      throw new HttpError(403, 'memberInvitationNotAllowed', 'Only administrators can invite someone as a Member.');
+    }
+    const email = input.invitedUserEmailAddress;
+    if (!isDomainAllowed(email, settings)) {
+      throw new HttpError(403, 'domainNotAllowed', `Invitations to ${email.split('@')[1]} are not allowed by the external collaboration settings.`);
+    }
+    const redirectUrl = input.inviteRedirectUrl ?? this.deps.portalApp?.launchUrl;
+    if (!redirectUrl) throw new HttpError(400, 'invalidRequest', 'The request is not valid: inviteRedirectUrl is required.');
+    const app = this.requireRegisteredRedirect(redirectUrl);
+
+    const result = await this.deps.db.transaction(async (trx) => {
+      const user = await this.resolveInvitedUser(input, inviter, trx);
+      if (within) await within(user, trx);
+      if (input.resetRedemption) {
+        await identities.removeAllForUser(user.id, trx);
+        await trx('users').where({ id: user.id }).update({ external_user_state: 'PendingAcceptance', external_user_state_changed_at: nowIso(), updated_at: nowIso() });
+      }
+      const alreadyAccepted = user.externalUserState === 'Accepted' && !input.resetRedemption;
+      const ticket = alreadyAccepted ? undefined : newTicket();
+      if (ticket) await invitations.supersedePending(user.id, trx);
+      const row: InvitationRow = {
+        id: randomUUID(),
+        user_id: user.id,
+        invited_email: email,
+        invite_redirect_url: redirectUrl,
+        ticket_hash: ticket?.hash ?? null,
+        status: alreadyAccepted ? 'Completed' : 'PendingAcceptance',
+        invited_user_type: user.userType,
+        invited_by_type: inviter.type,
+        invited_by_id: inviterId(inviter),
+        invited_by_name: inviter.displayName,
+        message_body: input.invitedUserMessageInfo?.customizedMessageBody ?? null,
+        cc_recipients: JSON.stringify(input.invitedUserMessageInfo?.ccRecipients?.map((c) => c.emailAddress.address) ?? []),
+        message_language: input.invitedUserMessageInfo?.messageLanguage ?? null,
+        send_invitation_message: input.sendInvitationMessage,
+        sent_count: 0,
+        last_sent_at: null,
+        expires_at: isoIn(this.deps.settings.ticketTtlDays * 86400),
+        created_at: nowIso(),
+        redeemed_at: alreadyAccepted ? nowIso() : null,
+        revoked_at: null,
+      };
+      await invitations.insert(row, trx);
+      // An accepted guest needs no ticket: the link simply takes them to the app, where they sign in.
+      const redeemUrl = ticket ? this.redeemUrl(ticket.ticket) : redirectUrl;
+      if (input.sendInvitationMessage) await this.mail(row, user, redeemUrl, app, trx);
+      await audit.record(
+        {
+          category: 'Invitation',
+          activity: input.resetRedemption ? 'Reset redemption' : 'Invite external user',
+          result: 'success',
+          actor: { type: inviter.type, id: inviterId(inviter) ?? undefined },
+          target: { type: 'User', id: user.id },
+          details: { invitationId: row.id, invitedEmail: email, app: app.id, sent: input.sendInvitationMessage, status: row.status },
+          correlationId,
+        },
+        trx,
+      );
+      return { row: (await invitations.findById(row.id, trx))!, user, redeemUrl };
+    });
+    return toGraphInvitation(result.row, result.user.displayName, { redeemUrl: result.redeemUrl, resetRedemption: input.resetRedemption });
+  }
+
+  /** Issues a fresh ticket for a pending invitation (the old link stops working) and mails it. */
+  async resend(id: string, inviter: Inviter, correlationId?: string): Promise<GraphInvitation> {
+    return this.deps.db.transaction(async (trx) => {
+      const row = await this.requirePending(id, trx);
+      const user = (await this.deps.users.findById(row.user_id, trx))!;
+      if (!isDomainAllowed(row.invited_email, this.deps.settings)) {
+        throw new HttpError(403, 'domainNotAllowed', 'The invited domain is no longer allowed by the external collaboration settings.');
+      }
+      const ticket = newTicket();
+      await this.deps.invitations.update(id, { ticket_hash: ticket.hash, expires_at: isoIn(this.deps.settings.ticketTtlDays * 86400) }, trx);
+      const updated = (await this.deps.invitations.findById(id, trx))!;
+      const redeemUrl = this.redeemUrl(ticket.ticket);
+      await this.mail(updated, user, redeemUrl, appForRedirect(updated.invite_redirect_url, this.deps.apps), trx);
+      await this.deps.audit.record(
+        { category: 'Invitation', activity: 'Resend invitation', result: 'success', actor: { type: inviter.type, id: inviterId(inviter) ?? undefined }, target: { type: 'User', id: user.id }, details: { invitationId: id }, correlationId },
+        trx,
+      );
+      return toGraphInvitation((await this.deps.invitations.findById(id, trx))!, user.displayName, { redeemUrl });
+    });
+  }
+
+  async revoke(id: string, inviter: Inviter, correlationId?: string): Promise<GraphInvitation> {
+    return this.deps.db.transaction(async (trx) => {
+      const row = await this.requirePending(id, trx);
+      await this.deps.invitations.update(id, { status: 'Revoked', revoked_at: nowIso() }, trx);
+      await this.deps.audit.record(
+        { category: 'Invitation', activity: 'Revoke invitation', result: 'success', actor: { type: inviter.type, id: inviterId(inviter) ?? undefined }, target: { type: 'User', id: row.user_id }, details: { invitationId: id }, correlationId },
+        trx,
+      );
+      const user = (await this.deps.users.findById(row.user_id, trx))!;
+      return toGraphInvitation((await this.deps.invitations.findById(id, trx))!, user.displayName);
+    });
+  }
+
+  async get(id: string): Promise<GraphInvitation> {
+    const row = await this.deps.invitations.findById(id);
+    if (!row) throw new HttpError(404, 'invitationNotFound', `No invitation has the id ${id}.`);
+    const user = await this.deps.users.findById(row.user_id);
+    return toGraphInvitation(row, user?.displayName ?? row.invited_email);
+  }
+
+  async list(filter: Parameters<InvitationsRepository['list']>[0]): Promise<GraphInvitation[]> {
+    const rows = await this.deps.invitations.list(filter);
+    const names = new Map<string, string>();
+    for (const row of rows) names.set(row.user_id, (await this.deps.users.findById(row.user_id))?.displayName ?? row.invited_email);
+    return rows.map((r) => toGraphInvitation(r, names.get(r.user_id)!));
+  }
+
+  requireRegisteredRedirect(url: string): AppConfig {
+    const portal = this.deps.portalApp;
+    const app = appForRedirect(url, this.deps.apps) ?? (portal && url === portal.launchUrl ? portal : undefined);
+    if (!app) {
+      throw new HttpError(400, 'redirectUrlNotRegistered', 'inviteRedirectUrl must be a URL of a registered app (its launch URL, a redirect URI, or a page on the same origin).');
+    }
+    return app;
+  }
+
+  private async resolveInvitedUser(input: CreateInvitationInput, inviter: Inviter, trx: Database): Promise<User> {
+    const { users } = this.deps;
+    if (input.resetRedemption) {
+      const user = await users.findById(input.invitedUser!.id, trx);
+      if (!user) throw new HttpError(404, 'userNotFound', `No user has the id ${input.invitedUser!.id}.`);
+      if (user.userType !== 'Guest' && !user.externalUserState) throw new HttpError(400, 'notAGuest', 'Redemption can only be reset for external users.');
+      if (normalizeEmail(user.mail) !== normalizeEmail(input.invitedUserEmailAddress)) {
+        const taken = await users.findByEmail(input.invitedUserEmailAddress, trx);
+        if (taken) throw new HttpError(409, 'emailInUse', 'Another user already has that email address.');
+        await trx('users').where({ id: user.id }).update({ mail: input.invitedUserEmailAddress, mail_normalized: normalizeEmail(input.invitedUserEmailAddress) });
+      }
+      return { ...user, mail: input.invitedUserEmailAddress };
+    }
+    const existing = await users.findByEmail(input.invitedUserEmailAddress, trx);
+    if (existing && !existing.externalUserState) {
+      throw new HttpError(400, 'userAlreadyMember', 'That address belongs to a member of this organisation; members need no invitation.');
+    }
+    if (existing) return existing;
+    return users.create(
+      {
+        mail: input.invitedUserEmailAddress,
+        displayName: input.invitedUserDisplayName,
+        userType: input.invitedUserType,
+        externalUserState: 'PendingAcceptance',
+        createdBy: inviterId(inviter) ?? undefined,
+      },
+      trx,
+    );
+  }
+
+  private async requirePending(id: string, trx: Database): Promise<InvitationRow> {
+    const row = await this.deps.invitations.findById(id, trx);
+    if (!row) throw new HttpError(404, 'invitationNotFound', `No invitation has the id ${id}.`);
+    if (row.status !== 'PendingAcceptance') throw new HttpError(409, 'invitationNotPending', `The invitation is ${row.status}; only pending invitations can be resent or revoked.`);
+    return row;
+  }
+
+  /** Sends inside the transaction: if the mail server refuses, nothing is written. */
+  private async mail(row: InvitationRow, user: User, redeemUrl: string, app: AppConfig | undefined, trx: Database): Promise<void> {
+    try {
+      await sendInvitationMail(
+        this.deps.mailer,
+        this.deps.renderer,
+        { to: row.invited_email, cc: JSON.parse(row.cc_recipients) as string[], inviterName: row.invited_by_name ?? this.deps.tenantName, guestName: user.displayName, appName: app?.displayName, redeemUrl, customMessage: row.message_body, expiresAt: row.expires_at },
+        this.deps.tenantName,
+      );
+    } catch (err) {
+      if (err instanceof MailDeliveryError) throw new HttpError(502, 'mailDeliveryFailed', 'The invitation could not be sent: the mail server refused it. Nothing was saved; try again later.');
+      throw err;
+    }
+    await this.deps.invitations.update(row.id, { sent_count: row.sent_count + 1, last_sent_at: nowIso() }, trx);
+  }
+}

@@ -1,0 +1,135 @@
+import type { AuditLog } from '../audit/audit-log.js';
+import type { AppConfig } from '../config/apps-schema.js';
+import type { InvitationsConfig } from '../config/invitations-schema.js';
+import type { Database } from '../db/connect.js';
+import type { IdentitiesRepository } from '../directory/identities-repository.js';
+import { normalizeEmail, type User } from '../directory/user-model.js';
+import type { UsersRepository } from '../directory/users-repository.js';
+import type { UpstreamIdentity } from '../federation/upstream-identity.js';
+import { HttpError } from '../http/http-error.js';
+import { nowIso } from '../lib/clock.js';
+import { isDomainAllowed } from './domain-policy.js';
+import type { InvitationRow } from './invitation-model.js';
+import type { InvitationsRepository } from './invitations-repository.js';
+import { hashTicket } from './redeem-ticket.js';
+import { appForRedirect } from './redirect-guard.js';
+
+export type TicketState = 'valid' | 'redeemed' | 'expired' | 'revoked' | 'superseded' | 'notFound' | 'blockedDomain';
+
+export interface TicketLookup {
+  state: TicketState;
+  invitation?: InvitationRow;
+  user?: User;
+  app?: AppConfig;
+}
+
+/** How the guest proved they own the invited address. */
+export type RedemptionProof = 'verifiedUpstreamEmail' | 'emailPasscode';
+
+/** Checks tickets and completes redemption: exactly once, and only with proof of the invited address. */
+export class RedemptionService {
+  constructor(
+    private readonly deps: {
+      db: Database;
+      settings: InvitationsConfig;
+      apps: AppConfig[];
+      users: UsersRepository;
+      identities: IdentitiesRepository;
+      invitations: InvitationsRepository;
+      audit: AuditLog;
+    },
+  ) {}
+
+  async inspectTicket(ticket: string): Promise<TicketLookup> {
+    return this.inspect(await this.deps.invitations.findByTicketHash(hashTicket(ticket)));
+  }
+
+  /** The same checks for a redemption in progress (the browser holds the id and the ticket hash). */
+  async inspectPending(invitationId: string, ticketHash: string): Promise<TicketLookup> {
+    const row = await this.deps.invitations.findById(invitationId);
+    return this.inspect(row && row.ticket_hash === ticketHash ? row : undefined);
+  }
+
+  /** True when this upstream email proves the invited address (verified, and equal to it). */
+  static provesInvitedAddress(identity: UpstreamIdentity, invitation: InvitationRow): boolean {
+    return identity.emailVerified && !!identity.email && normalizeEmail(identity.email) === normalizeEmail(invitation.invited_email);
+  }
+
+  /**
+   * Links the identity to the invited user and marks everything Accepted in one transaction. The
+   * conditional update of the invitation makes a second, concurrent redemption fail cleanly.
+   */
+  async complete(
+    input: { invitationId: string; ticketHash: string; identity: UpstreamIdentity; proof: RedemptionProof },
+    correlationId?: string,
+  ): Promise<User> {
+    const lookup = await this.inspectPending(input.invitationId, input.ticketHash);
+    if (lookup.state !== 'valid') throw redemptionRefused(lookup.state);
+    const invitation = lookup.invitation!;
+    return this.deps.db.transaction(async (trx) => {
+      if (!(await this.deps.invitations.markRedeemed(invitation.id, input.ticketHash, trx))) throw redemptionRefused('redeemed');
+      const existing = await this.deps.identities.findByIssuerSubject(input.identity.issuer, input.identity.subject, trx);
+      if (existing && existing.userId !== invitation.user_id) {
+        throw new HttpError(409, 'identityLinkedElsewhere', 'This account is already used by another guest here. Sign in with a different account, or ask the inviter to reset your invitation.');
+      }
+      if (!existing) {
+        await this.deps.identities.link(invitation.user_id, { idpId: input.identity.idpId, issuer: input.identity.issuer, subject: input.identity.subject, email: input.identity.email }, trx);
+      }
+      await trx('users').where({ id: invitation.user_id }).update({ external_user_state: 'Accepted', external_user_state_changed_at: nowIso(), updated_at: nowIso() });
+      await this.deps.audit.record(
+        {
+          category: 'Invitation',
+          activity: 'Redeem invitation',
+          result: 'success',
+          actor: { type: 'user', id: invitation.user_id },
+          target: { type: 'User', id: invitation.user_id },
+          details: { invitationId: invitation.id, idp: input.identity.idpId, proof: input.proof },
+          correlationId,
+        },
+        trx,
+      );
+      return (await this.deps.users.findById(invitation.user_id, trx))!;
+    });
+  }
+
+  async recordFailure(invitationId: string | undefined, reason: string, correlationId?: string): Promise<void> {
+    await this.deps.audit.record({
+      category: 'Invitation',
+      activity: 'Redeem invitation',
+      result: 'failure',
+      resultReason: reason,
+      actor: { type: 'system' },
+      ...(invitationId ? { target: { type: 'Invitation', id: invitationId } } : {}),
+      correlationId,
+    });
+  }
+
+  private async inspect(row: InvitationRow | undefined): Promise<TicketLookup> {
+    if (!row) return { state: 'notFound' };
+    const user = await this.deps.users.findById(row.user_id);
+    const app = appForRedirect(row.invite_redirect_url, this.deps.apps);
+    const base = { invitation: row, user, app };
+    if (!user) return { state: 'notFound' };
+    if (row.status === 'Completed') return { ...base, state: 'redeemed' };
+    if (row.status === 'Revoked') return { ...base, state: 'revoked' };
+    if (row.status === 'Superseded') return { ...base, state: 'superseded' };
+    if (row.expires_at <= nowIso()) return { ...base, state: 'expired' };
+    // Checked again here: a domain blocked after the invitation was sent cannot redeem it.
+    if (!isDomainAllowed(row.invited_email, this.deps.settings)) return { ...base, state: 'blockedDomain' };
+    return { ...base, state: 'valid' };
+  }
+}
+
+const REFUSALS: Record<Exclude<TicketState, 'valid'>, [number, string, string]> = {
+  redeemed: [409, 'invitationAlreadyRedeemed', 'This invitation has already been accepted. Sign in to the app instead.'],
+  expired: [410, 'invitationExpired', 'This invitation has expired. Ask the person who invited you to send a new one.'],
+  revoked: [410, 'invitationRevoked', 'This invitation was withdrawn. Ask the person who invited you if you still need access.'],
+  superseded: [410, 'invitationReplaced', 'A newer invitation replaced this one. Use the link in the most recent invitation email.'],
+  notFound: [404, 'invitationNotFound', 'This invitation link is not valid. Check that you copied the whole link, or ask for a new invitation.'],
+  blockedDomain: [403, 'invitationDomainBlocked', 'Invitations to your email domain are no longer allowed by this organisation. Contact the person who invited you.'],
+};
+
+export function redemptionRefused(state: Exclude<TicketState, 'valid'>): HttpError {
+  const [status, code, message] = REFUSALS[state];
+  return new HttpError(status, code, message);
+}

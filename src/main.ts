@@ -1,0 +1,44 @@
+import { ConfigError, loadConfig } from './config/load-config.js';
+import { createFoyer } from './app.js';
+
+/** Process entry: load config, build the app, listen, and shut down cleanly on SIGTERM/SIGINT. */
+async function main(): Promise<void> {
+  let config;
+  try {
+    config = loadConfig();
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      process.stderr.write(`Foyer cannot start: ${err.message}\n`);
+      process.exit(78); // EX_CONFIG
+    }
+    throw err;
+  }
+  const foyer = await createFoyer(config);
+  const { port } = await foyer.listen();
+  foyer.logger.info({ issuer: config.issuer, port, storage: config.storage.databaseUrl.split(':')[0], redis: Boolean(config.storage.redisUrl) }, `Foyer is listening on port ${port}; discovery at ${config.issuer}/.well-known/openid-configuration`);
+
+  let stopping = false;
+  const stop = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    foyer.logger.info({ signal }, 'shutting down: finishing in-flight requests');
+    foyer.close().then(
+      () => {
+        foyer.logger.info('stopped');
+        process.exit(0);
+      },
+      (err: unknown) => {
+        foyer.logger.error({ err }, 'shutdown failed');
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGTERM', () => stop('SIGTERM'));
+  process.on('SIGINT', () => stop('SIGINT'));
+}
+
+main().catch((err: unknown) => {
+  const message = err instanceof Error ? err.message : String(err);
+  process.stderr.write(`Foyer cannot start: ${message}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,148 @@
+import type { Context } from 'koa';
+import type Provider from 'oidc-provider';
+import QRCode from 'qrcode';
+import { z } from 'zod';
+import type { AccessEngine } from '../access/access-engine.js';
+import { finishAccessStep } from '../access/finish-access-step.js';
+import { signInFacts } from '../access/sign-in-facts.js';
+import type { SignInRecorder } from '../access/sign-in-recorder.js';
+import type { MfaMethod } from '../audit/sign-in-log.js';
+import type { User } from '../directory/user-model.js';
+import type { UsersRepository } from '../directory/users-repository.js';
+import { HttpError } from '../http/http-error.js';
+import type { PageRenderer } from '../http/render.js';
+import { ACR_MFA } from '../interaction/complete-sign-in.js';
+import { clientName, type InteractionDetails } from '../interaction/interaction-context.js';
+import type { CodeCheck, MfaService } from './mfa-service.js';
+import { formatManualKey } from './totp.js';
+
+const totpCode = z
+  .string()
+  .transform((s) => s.replace(/\s/g, ''))
+  .pipe(z.string().regex(/^\d{6}$/));
+const recoveryInput = z.string().trim().min(1).max(32);
+
+/** Kept in the Interaction between confirming enrolment and continuing past the recovery codes. */
+const VERIFIED_KEY = 'foyerMfa';
+
+interface PageExtra {
+  error?: string;
+  recoveryError?: string;
+  status?: number;
+}
+
+/**
+ * The MFA step of the mfa prompt: enrol TOTP on first use (QR code, manual key, confirm with a
+ * code, then the recovery codes once), or verify a TOTP or recovery code. Success resubmits the
+ * login with amr + otp/mfa and acr urn:foyer:acr:mfa, so the session and the ID token say so.
+ */
+export function mfaStep(deps: {
+  provider: Provider;
+  mfa: MfaService;
+  users: UsersRepository;
+  engine: AccessEngine;
+  renderer: PageRenderer;
+  signIns: SignInRecorder;
+}) {
+  const { provider, mfa, renderer } = deps;
+
+  async function userOf(details: InteractionDetails): Promise<User> {
+    const accountId = details.session?.accountId;
+    const user = accountId ? await deps.users.findById(accountId) : undefined;
+    if (!user || !user.accountEnabled) throw new HttpError(403, 'accountDisabled', 'Your account is disabled here. Ask the person who shares the app with you.');
+    if (!mfa.available) throw new HttpError(503, 'mfaUnavailable', 'Multi-factor authentication is not set up on this server yet. Tell the administrator: mfa.encryptionKey is missing.');
+    return user;
+  }
+
+  async function show(ctx: Context, details: InteractionDetails, extra: PageExtra = {}): Promise<void> {
+    const user = await userOf(details);
+    const common = { appName: await clientName(provider, details), userEmail: user.mail, abortUrl: `/interaction/${details.uid}/abort`, ...extra };
+    if ((await mfa.status(user.id)) === 'active') {
+      return renderer.page(ctx, 'mfa-verify', { ...common, action: `/interaction/${details.uid}/mfa/verify`, recoveryAction: `/interaction/${details.uid}/mfa/recovery` }, extra.status ?? 200);
+    }
+    const { secret, uri } = await mfa.pendingEnrolment(user);
+    const qrDataUrl = await QRCode.toDataURL(uri, { errorCorrectionLevel: 'M', margin: 1, width: 220 });
+    await renderer.page(ctx, 'mfa-enrol', { ...common, qrDataUrl, otpauthUri: uri, manualKey: formatManualKey(secret), action: `/interaction/${details.uid}/mfa/enrol` }, extra.status ?? 200);
+  }
+
+  async function enrol(ctx: Context, details: InteractionDetails): Promise<void> {
+    const user = await userOf(details);
+    if ((await mfa.status(user.id)) !== 'pending') {
+      throw new HttpError(400, 'noEnrolmentPending', 'There is no authenticator set-up waiting to be confirmed. Go back to the app and sign in again.');
+    }
+    const code = totpCode.safeParse(field(ctx, 'code'));
+    if (!code.success) return show(ctx, details, { error: 'Enter the 6-digit code your authenticator app shows.', status: 400 });
+    const outcome = await mfa.confirmEnrolment(user.id, code.data);
+    if (!outcome.ok || !outcome.recoveryCodes) return refused(ctx, details, user, outcome.ok ? { ok: false, reason: 'invalid' } : outcome, 'totp');
+    // Verified now; the login is resubmitted only after the codes were shown, from /mfa/continue.
+    await remember(details.uid, 'totp');
+    await renderer.page(ctx, 'mfa-recovery-codes', { codes: outcome.recoveryCodes, action: `/interaction/${details.uid}/mfa/continue` });
+  }
+
+  async function continueAfterEnrolment(ctx: Context, details: InteractionDetails): Promise<void> {
+    const state = (details.result as Record<string, { verified?: MfaMethod }> | undefined)?.[VERIFIED_KEY];
+    if (state?.verified !== 'totp') throw new HttpError(400, 'mfaNotCompleted', 'Set up your authenticator app and enter a code first.');
+    return complete(ctx, details, 'totp');
+  }
+
+  async function verify(ctx: Context, details: InteractionDetails): Promise<void> {
+    const user = await userOf(details);
+    const code = totpCode.safeParse(field(ctx, 'code'));
+    if (!code.success) return show(ctx, details, { error: 'Enter the 6-digit code your authenticator app shows.', status: 400 });
+    const outcome = await mfa.verifyTotp(user.id, code.data);
+    if (!outcome.ok) return refused(ctx, details, user, outcome, 'totp');
+    return complete(ctx, details, 'totp');
+  }
+
+  async function recovery(ctx: Context, details: InteractionDetails): Promise<void> {
+    const user = await userOf(details);
+    const input = recoveryInput.safeParse(field(ctx, 'recoveryCode'));
+    if (!input.success) return show(ctx, details, { recoveryError: 'Enter one of your recovery codes, like ABCDE-FGH23.', status: 400 });
+    const outcome = await mfa.useRecoveryCode(user.id, input.data);
+    if (!outcome.ok) return refused(ctx, details, user, outcome, 'recoveryCode');
+    return complete(ctx, details, 'recoveryCode');
+  }
+
+  async function refused(ctx: Context, details: InteractionDetails, user: User, outcome: Exclude<CodeCheck, { ok: true }>, method: MfaMethod): Promise<void> {
+    const facts = await deps.engine.factsForSession(details.session?.uid, user.id);
+    const { code, message, status } = describe(outcome, method);
+    await deps.signIns.failure(ctx, { userId: user.id, identityProvider: facts.identityProvider, errorCode: code, failureReason: message, mfaMethod: method });
+    if (outcome.retryAfterSeconds) ctx.set('Retry-After', String(outcome.retryAfterSeconds));
+    return show(ctx, details, method === 'recoveryCode' && outcome.reason !== 'locked' ? { recoveryError: message, status } : { error: message, status });
+  }
+
+  async function complete(ctx: Context, details: InteractionDetails, method: MfaMethod): Promise<void> {
+    const session = details.session!;
+    const facts = await deps.engine.factsForSession(session.uid, session.accountId);
+    const amr = [...new Set([...(session.amr ?? []), ...(method === 'totp' ? ['otp'] : []), 'mfa'])];
+    await finishAccessStep(provider, ctx, {
+      login: { accountId: session.accountId, amr, acr: ACR_MFA, remember: true },
+      ...signInFacts(facts.identityProvider, method),
+    });
+  }
+
+  async function remember(uid: string, verified: MfaMethod): Promise<void> {
+    const interaction = await provider.Interaction.find(uid);
+    if (!interaction) throw new HttpError(400, 'interactionExpired', 'This sign-in page has expired. Go back to the app and start signing in again.');
+    interaction.result = { ...(interaction.result ?? {}), [VERIFIED_KEY]: { verified } };
+    await interaction.persist();
+  }
+
+  return { show, enrol, continueAfterEnrolment, verify, recovery };
+}
+
+function field(ctx: Context, name: string): unknown {
+  return (ctx.request.body as Record<string, unknown> | undefined)?.[name];
+}
+
+function describe(outcome: Exclude<CodeCheck, { ok: true }>, method: MfaMethod): { code: string; message: string; status: number } {
+  if (outcome.reason === 'locked') {
+    const minutes = Math.max(1, Math.ceil((outcome.retryAfterSeconds ?? 60) / 60));
+    return { code: 'mfaLockedOut', status: 429, message: `Too many wrong codes. For your security, wait ${minutes} minute${minutes === 1 ? '' : 's'} before trying again.` };
+  }
+  if (outcome.reason === 'reused') {
+    return { code: 'mfaCodeReused', status: 400, message: 'That code was already used. Wait until your authenticator app shows a new code, then enter it.' };
+  }
+  if (method === 'recoveryCode') return { code: 'recoveryCodeInvalid', status: 400, message: 'That recovery code is not valid, or it was already used.' };
+  return { code: 'mfaCodeInvalid', status: 400, message: 'That code is not right. Enter the code your authenticator app shows now (check that your phone’s clock is correct).' };
+}

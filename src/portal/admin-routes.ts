@@ -1,0 +1,181 @@
+import { Router } from '@koa/router';
+import type { Context } from 'koa';
+import { z } from 'zod';
+import type { AppConfig } from '../config/apps-schema.js';
+import type { Database } from '../db/connect.js';
+import type { DirectoryUsers, UserFilter } from '../directory/directory-users.js';
+import type { UserLifecycle } from '../directory/user-lifecycle.js';
+import type { User } from '../directory/user-model.js';
+import type { UsersRepository } from '../directory/users-repository.js';
+import { HttpError } from '../http/http-error.js';
+import type { PageRenderer } from '../http/render.js';
+import type { InvitationService } from '../invitations/invitation-service.js';
+import type { Inviter } from '../invitations/inviter.js';
+import { summarizeGuests } from './guest-summary.js';
+import { navOf } from './my-apps-routes.js';
+import { portalUser, requirePortalAdmin } from './portal-auth.js';
+
+const PAGE_SIZE = 50;
+
+const listQuery = z.object({
+  state: z.enum(['all', 'pending', 'accepted', 'disabled']).catch('all'),
+  q: z.string().trim().max(200).catch(''),
+  page: z.coerce.number().int().min(1).max(10_000).catch(1),
+});
+
+const STATE_FILTERS: Record<'all' | 'pending' | 'accepted' | 'disabled', UserFilter> = {
+  all: {},
+  pending: { externalUserState: 'PendingAcceptance', accountEnabled: true },
+  accepted: { externalUserState: 'Accepted', accountEnabled: true },
+  disabled: { accountEnabled: false },
+};
+
+const inviteForm = z.object({
+  email: z.string().trim().pipe(z.email('Enter the guest’s email address, like name@partner.example.').max(320)),
+  displayName: z.string().trim().max(256, 'The name is too long (256 characters at most).').optional(),
+  redirect: z.string().min(1, 'Choose where the guest lands after accepting.').max(2048),
+  message: z.string().trim().max(4000, 'The message is too long (4000 characters at most).').optional(),
+});
+
+const actionParam = z.enum(['resend', 'revoke', 'reset', 'disable', 'enable']);
+
+const NOTICES: Record<string, string> = {
+  invited: 'Invitation sent.',
+  resend: 'A new invitation was sent. The link in the earlier one no longer works.',
+  revoke: 'The invitation was withdrawn.',
+  reset: 'Redemption was reset: the guest must accept a new invitation and may sign in with a different account.',
+  disable: 'The guest is disabled and signed out everywhere.',
+  enable: 'The guest is enabled again.',
+};
+
+export interface AdminDeps {
+  db: Database;
+  apps: AppConfig[];
+  myAppsUrl: string;
+  users: UsersRepository;
+  directory: DirectoryUsers;
+  invitations: InvitationService;
+  lifecycle: UserLifecycle;
+  renderer: PageRenderer;
+  idpNames: Map<string, string>;
+}
+
+/**
+ * The admin's guest list (Entra's "All users" filtered to guests): state, inviter, identity
+ * provider and last sign-in, with filter and search; invite, resend, revoke, reset redemption,
+ * disable and enable. Every change goes through the same services as the API.
+ */
+export function adminRoutes(deps: AdminDeps): Router {
+  const router = new Router({ prefix: '/myapps/admin' });
+  router.use(requirePortalAdmin);
+  const landings = [
+    { url: deps.myAppsUrl, name: 'My Apps' },
+    ...deps.apps.filter((a) => a.launchUrl).map((a) => ({ url: a.launchUrl!, name: a.displayName })),
+  ];
+  const adminInviter = (admin: User): Inviter => ({ type: 'user', id: admin.id, displayName: admin.displayName, userType: admin.userType, roles: admin.roles });
+
+  async function show(ctx: Context, extra: { error?: string; form?: Record<string, string>; status?: number } = {}) {
+    const query = listQuery.parse(ctx.query);
+    const rows = await deps.directory.list({ ...STATE_FILTERS[query.state], userType: 'Guest', ...(query.q ? { search: query.q } : {}) }, { top: PAGE_SIZE + 1, skip: (query.page - 1) * PAGE_SIZE });
+    const guests = await summarizeGuests(deps.db, rows.slice(0, PAGE_SIZE));
+    const link = (page: number) => `/myapps/admin/guests?${new URLSearchParams({ state: query.state, q: query.q, page: String(page) })}`;
+    await deps.renderer.page(
+      ctx,
+      'admin-guests',
+      {
+        ...navOf(ctx, 'admin'),
+        query,
+        guests: guests.map((g) => ({
+          id: g.user.id,
+          mail: g.user.mail,
+          displayName: g.user.displayName,
+          state: g.state,
+          stateLabel: g.stateLabel,
+          invitedBy: g.invitedBy,
+          idps: g.idps.map((id) => deps.idpNames.get(id) ?? id),
+          lastSignIn: g.user.lastSignInDateTime,
+          canResend: Boolean(g.pendingInvitationId),
+          canReset: g.user.externalUserState === 'Accepted',
+          enabled: g.user.accountEnabled,
+        })),
+        previous: query.page > 1 ? link(query.page - 1) : '',
+        next: rows.length > PAGE_SIZE ? link(query.page + 1) : '',
+        landings,
+        notice: typeof ctx.query.notice === 'string' ? NOTICES[ctx.query.notice] : undefined,
+        error: extra.error,
+        form: extra.form ?? {},
+      },
+      extra.status ?? 200,
+    );
+  }
+
+  router.get('/guests', (ctx) => show(ctx));
+
+  router.post('/guests/invite', async (ctx) => {
+    const body = (ctx.request.body ?? {}) as Record<string, unknown>;
+    const form = { email: String(body.email ?? ''), displayName: String(body.displayName ?? ''), redirect: String(body.redirect ?? ''), message: String(body.message ?? '') };
+    const parsed = inviteForm.safeParse({ ...form, displayName: form.displayName || undefined, message: form.message || undefined });
+    if (!parsed.success) return show(ctx, { error: parsed.error.issues.map((i) => i.message).join(' '), form, status: 400 });
+    try {
+      await deps.invitations.create(
+        {
+          invitedUserEmailAddress: parsed.data.email,
+          inviteRedirectUrl: parsed.data.redirect,
+          invitedUserDisplayName: parsed.data.displayName,
+          sendInvitationMessage: true,
+          invitedUserMessageInfo: parsed.data.message ? { customizedMessageBody: parsed.data.message } : undefined,
+          invitedUserType: 'Guest',
+          resetRedemption: false,
+        },
+        adminInviter(portalUser(ctx)),
+        ctx.state.requestId,
+      );
+    } catch (err) {
+      if (err instanceof HttpError && err.status < 500) return show(ctx, { error: err.message, form, status: err.status });
+      throw err;
+    }
+    ctx.status = 303;
+    ctx.redirect('/myapps/admin/guests?notice=invited');
+  });
+
+  router.post('/guests/:userId/:action', async (ctx) => {
+    const action = actionParam.safeParse(ctx.params.action);
+    if (!action.success) throw new HttpError(404, 'notFound', 'There is no such action.');
+    const guest = /^[0-9a-f-]{36}$/i.test(ctx.params.userId ?? '') ? await deps.users.findById(ctx.params.userId!) : undefined;
+    if (!guest || guest.userType !== 'Guest') throw new HttpError(404, 'guestNotFound', 'There is no such guest.');
+    const admin = portalUser(ctx);
+    const [summary] = await summarizeGuests(deps.db, [guest]);
+    const actor = { type: 'user' as const, id: admin.id };
+    switch (action.data) {
+      case 'resend':
+      case 'revoke': {
+        if (!summary!.pendingInvitationId) throw new HttpError(409, 'invitationNotPending', 'This guest has no open invitation.');
+        if (action.data === 'resend') await deps.invitations.resend(summary!.pendingInvitationId, adminInviter(admin), ctx.state.requestId);
+        else await deps.invitations.revoke(summary!.pendingInvitationId, adminInviter(admin), ctx.state.requestId);
+        break;
+      }
+      case 'reset':
+        await deps.invitations.create(
+          {
+            invitedUserEmailAddress: guest.mail,
+            inviteRedirectUrl: summary!.lastRedirectUrl ?? deps.myAppsUrl,
+            sendInvitationMessage: true,
+            invitedUserType: 'Guest',
+            resetRedemption: true,
+            invitedUser: { id: guest.id },
+          },
+          adminInviter(admin),
+          ctx.state.requestId,
+        );
+        break;
+      case 'disable':
+      case 'enable':
+        await deps.lifecycle.update(guest.id, { accountEnabled: action.data === 'enable' }, actor, ctx.state.requestId);
+        break;
+    }
+    ctx.status = 303;
+    ctx.redirect(`/myapps/admin/guests?notice=${action.data}`);
+  });
+
+  return router;
+}

@@ -1,0 +1,29 @@
+import { Router } from '@koa/router';
+import type Provider from 'oidc-provider';
+import type { UsersRepository } from '../directory/users-repository.js';
+import { parseBodies } from '../http/body-parser.js';
+import { csrfProtection } from '../http/csrf.js';
+import { adminRoutes, type AdminDeps } from './admin-routes.js';
+import { manageRoutes } from './manage-routes.js';
+import { myAppsRoutes, type MyAppsDeps } from './my-apps-routes.js';
+import { requirePortalUser } from './portal-auth.js';
+
+export interface PortalDeps extends MyAppsDeps, Omit<AdminDeps, 'renderer' | 'lifecycle' | 'idpNames'> {
+  provider: Provider;
+  users: UsersRepository;
+  issuer: string;
+  secureCookies: boolean;
+}
+
+/**
+ * Every My Apps page (the sign-in callback lives in portal-sign-in-routes.ts): bodies parsed with
+ * small limits, CSRF on every form, a signed-in enabled user, then the page. One line per concern.
+ */
+export function portalRoutes(deps: PortalDeps): Router {
+  const router = new Router();
+  router.use(parseBodies(), csrfProtection({ secure: deps.secureCookies }), requirePortalUser(deps));
+  for (const child of [myAppsRoutes(deps), manageRoutes({ delegated: deps.delegated, renderer: deps.renderer }), adminRoutes(deps)]) {
+    router.use(child.routes(), child.allowedMethods());
+  }
+  return router;
+}

@@ -1,0 +1,162 @@
+import Provider, { type ClientMetadata, type Configuration, type KoaContextWithOIDC, type interactionPolicy } from 'oidc-provider';
+import type { FoyerConfig } from '../config/schema.js';
+import type { UsersRepository } from '../directory/users-repository.js';
+import type { PageRenderer } from '../http/render.js';
+import { appToClient } from './clients.js';
+import { createFindAccount } from './find-account.js';
+import { guardStorage } from './adapters/storage-unavailable.js';
+import { createLoadExistingGrant } from './grants.js';
+import { buildInteractionPolicy } from './interaction-policy.js';
+import type { KeyMaterial } from './keys/key-store.js';
+import { providerPages } from './provider-pages.js';
+import { resourceIndicators } from './resource-servers.js';
+
+export interface ProviderDeps {
+  config: FoyerConfig;
+  keys: KeyMaterial;
+  adapter: NonNullable<Configuration['adapter']>;
+  users: UsersRepository;
+  renderer: PageRenderer;
+  extraPrompts?: { prompt: interactionPolicy.Prompt; after: string }[];
+  /** Prompts placed right after `login`, before every extra prompt (app assignment). */
+  gatePrompts?: interactionPolicy.Prompt[];
+  /** Conditional access: the `mfa` prompt and its login checks (src/access/access-prompt.ts). */
+  extendPolicy?: (policy: interactionPolicy.DefaultPolicy) => void;
+  /** Foyer's own first-party clients (My Apps), which are not in config. */
+  extraClients?: ClientMetadata[];
+}
+
+const HOUR = 3600;
+const DAY = 24 * HOUR;
+
+/** Lifetimes of what Foyer issues; the benchmark's bare baseline uses the same table. */
+export const TOKEN_TTL = {
+  AccessToken: HOUR,
+  AuthorizationCode: 60,
+  ClientCredentials: HOUR,
+  IdToken: HOUR,
+  RefreshToken: 14 * DAY,
+  Interaction: HOUR,
+  Session: 14 * DAY,
+  Grant: 14 * DAY,
+} as const;
+
+/** oidc-provider configured from Foyer's config; every option that matters is set explicitly. */
+export function buildProvider(deps: ProviderDeps): Provider {
+  const { config } = deps;
+  const alg = config.keys.algorithm;
+  const pages = providerPages(deps.renderer);
+  const permissions = new Map(config.apps.map((a) => [a.id, a.permissions]));
+  const firstParty = new Set([...config.apps.filter((a) => a.firstParty).map((a) => a.id), ...(deps.extraClients ?? []).map((c) => c.client_id)]);
+  const allowedOrigins = new Map(
+    config.apps.map((a) => [a.id, new Set(a.redirectUris.filter((u) => /^https?:/.test(u)).map((u) => new URL(u).origin))]),
+  );
+
+  const provider = new Provider(config.issuer, {
+    adapter: deps.adapter,
+    clients: [...config.apps.map(appToClient), ...(deps.extraClients ?? [])],
+    // keys.algorithm is the default for ID tokens too (oidc-provider's own default is RS256);
+    // apps that cannot verify it set idTokenSigningAlg.
+    clientDefaults: { id_token_signed_response_alg: alg },
+    // A database outage during an account lookup is a 503 temporarily_unavailable, not a 500.
+    findAccount: guardedFindAccount(createFindAccount(deps.users)),
+    jwks: { keys: deps.keys.jwks },
+    cookies: { keys: deps.keys.cookieKeys },
+    scopes: ['openid', 'offline_access', 'email', 'profile'],
+    claims: {
+      // acr and amr ride on the openid scope so every ID token says how the user signed in
+      // (oidc-provider otherwise only includes them when an app requests them explicitly).
+      openid: ['sub', 'acr', 'amr'],
+      email: ['email', 'email_verified'],
+      profile: ['name', 'preferred_username', 'user_type'],
+    },
+    // domain_hint picks the guest's home IdP directly (as Entra's does).
+    extraParams: ['domain_hint'],
+    // Apps read name and email from the ID token, as they do with Entra.
+    conformIdTokenClaims: false,
+    acrValues: ['urn:foyer:acr:password', 'urn:foyer:acr:federated', 'urn:foyer:acr:mfa'],
+    interactions: {
+      policy: buildInteractionPolicy(deps.extraPrompts, deps.gatePrompts, deps.extendPolicy),
+      url: (_ctx, interaction) => `/interaction/${interaction.uid}`,
+    },
+    features: {
+      devInteractions: { enabled: false },
+      clientCredentials: { enabled: true },
+      introspection: {
+        enabled: true,
+        // Only confidential clients introspect, and only tokens issued to themselves.
+        allowedPolicy: async (_ctx, client, token) => client.clientAuthMethod !== 'none' && token.clientId === client.clientId,
+      },
+      revocation: {
+        enabled: true,
+        allowedPolicy: async (_ctx, client, token) => token.clientId === client.clientId,
+      },
+      rpInitiatedLogout: {
+        enabled: true,
+        logoutSource: pages.logoutSource,
+        postLogoutSuccessSource: pages.postLogoutSuccessSource,
+      },
+      resourceIndicators: resourceIndicators(config.resourceServers, alg, config.issuer),
+      userinfo: { enabled: true },
+    },
+    enabledJWA: {
+      idTokenSigningAlgValues: ['ES256', 'RS256'],
+      userinfoSigningAlgValues: ['ES256', 'RS256'],
+      introspectionSigningAlgValues: ['ES256', 'RS256'],
+    },
+    pkce: {
+      // Public clients must prove possession with PKCE; oidc-provider v9 only accepts S256.
+      required: (_ctx, client) => client.clientAuthMethod === 'none',
+    },
+    rotateRefreshToken: true,
+    // First-party apps allowed the refresh_token grant get refresh tokens without a consent
+    // prompt; third-party apps must ask for offline_access (which implies prompt=consent).
+    issueRefreshToken: async (_ctx, client, code) =>
+      client.grantTypeAllowed('refresh_token') && (code.scopes.has('offline_access') || firstParty.has(client.clientId)),
+    loadExistingGrant: createLoadExistingGrant(firstParty),
+    // `idtyp` tells an API whether a token acts for an app or a user (Entra's claim); app tokens
+    // also list the application permissions granted in config, like Graph's `roles`.
+    extraTokenClaims: async (_ctx, token) => {
+      if (token.kind === 'ClientCredentials') return { idtyp: 'app', roles: permissions.get(token.clientId ?? '') ?? [] };
+      if (token.kind === 'AccessToken') return { idtyp: 'user' };
+      return undefined;
+    },
+    clientBasedCORS: (_ctx, origin, client) => allowedOrigins.get(client.clientId)?.has(origin) ?? false,
+    renderError: (ctx, out) => pages.renderError(ctx as KoaContextWithOIDC, out),
+    ttl: {
+      ...TOKEN_TTL,
+      DeviceCode: 600,
+      BackchannelAuthenticationRequest: 600,
+    },
+  });
+  provider.proxy = config.server.trustProxy;
+  return provider;
+}
+
+function guardedFindAccount(find: ReturnType<typeof createFindAccount>): ReturnType<typeof createFindAccount> {
+  return (ctx, sub) => guardStorage(() => find(ctx, sub));
+}
+
+type InitializeKeystore = (this: Provider, jwks: { keys: unknown[] }) => void;
+let initializeKeystore: InitializeKeystore | undefined;
+
+/**
+ * Swaps the signing keys of a running provider (published JWKS, signing and verification) for
+ * `jwks`, so a `foyer keys rotate` reaches running nodes without a restart.
+ *
+ * oidc-provider reads its keystore only at construction and has no public API to change it, so
+ * this calls the same internal initializer the constructor calls (lib/helpers/initialize_keystore.js,
+ * which validates every key and only then replaces the keystore and the published JWKS, so a bad
+ * key leaves the old set in place). Every use of the keystore inside oidc-provider reads it per
+ * request. Pinned by test/scale/key-rotation.test.ts: if an oidc-provider upgrade moves that file,
+ * this throws and the node keeps its keys (the old, documented "restart the nodes" behaviour).
+ */
+export async function replaceSigningKeys(provider: Provider, jwks: KeyMaterial['jwks']): Promise<void> {
+  if (!initializeKeystore) {
+    const specifier = 'oidc-provider/lib/helpers/initialize_keystore.js';
+    const mod = (await import(specifier)) as { default?: unknown };
+    if (typeof mod.default !== 'function') throw new Error('oidc-provider has no keystore initializer to reload keys with');
+    initializeKeystore = mod.default as InitializeKeystore;
+  }
+  initializeKeystore.call(provider, { keys: jwks.map((k) => ({ ...k })) });
+}

@@ -1,0 +1,21 @@
+import type { ClientMetadata } from 'oidc-provider';
+import type { AppConfig } from '../config/apps-schema.js';
+
+/** Maps an app from config to oidc-provider client metadata. Apps are static: config is the source. */
+export function appToClient(app: AppConfig): ClientMetadata {
+  const usesCode = app.grantTypes.includes('authorization_code');
+  const customScheme = app.redirectUris.some((u) => !/^https?:/.test(u));
+  return {
+    client_id: app.id,
+    client_name: app.displayName,
+    ...(app.clientSecret
+      ? { client_secret: app.clientSecret, token_endpoint_auth_method: 'client_secret_basic' }
+      : { token_endpoint_auth_method: 'none' }),
+    redirect_uris: app.redirectUris,
+    post_logout_redirect_uris: app.postLogoutRedirectUris,
+    grant_types: app.grantTypes,
+    response_types: usesCode ? ['code'] : [],
+    application_type: customScheme ? 'native' : 'web',
+    ...(app.idTokenSigningAlg ? { id_token_signed_response_alg: app.idTokenSigningAlg } : {}),
+  };
+}

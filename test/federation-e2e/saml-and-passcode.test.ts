@@ -1,0 +1,135 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { api, appToken } from '../support/api-client.js';
+import { Browser, errorCodeOf, headingOf, parseForms } from '../support/browserless.js';
+import { createKeyPair } from '../support/certs.js';
+import { APP_URL, redeemUrlIn } from '../support/guest-world.js';
+import { WEB_APP, finishAuthorization, startAuthorization, webAppClient } from '../support/oidc-client.js';
+import { startSamlIdp, type SamlIdp } from '../support/saml-idp.js';
+import { startSmtpSink, type SmtpSink } from '../support/smtp-sink.js';
+import { DEMO_SECRET, startFoyer, type RunningFoyer } from '../support/start-foyer.js';
+
+let saml: SamlIdp;
+let sink: SmtpSink;
+let foyer: RunningFoyer;
+let token: string;
+
+beforeAll(async () => {
+  saml = await startSamlIdp();
+  sink = await startSmtpSink();
+  const sp = await createKeyPair('foyer-sp');
+  foyer = await startFoyer((config) => {
+    // The SAML partner's users are @contoso.example, so the host here is someone else.
+    config.tenant = { displayName: 'Northwind', memberDomains: ['northwind.example'] };
+    const apps = config.apps as Record<string, unknown>[];
+    apps[0]!.launchUrl = APP_URL;
+    apps.push({ id: 'portal-app', displayName: 'Portal', clientSecret: DEMO_SECRET, grantTypes: ['client_credentials'], permissions: ['User.Invite.All', 'User.Read.All'] });
+    config.mail = { smtp: { host: sink.host, port: sink.port } };
+    config.identityProviders = [
+      { type: 'saml', id: 'contoso', displayName: 'Contoso', idpEntityId: saml.entityId, ssoUrl: saml.ssoUrl, idpCertificates: [saml.certificate], spPrivateKey: sp.privateKey, spCertificate: sp.certificate, domains: ['contoso.example'] },
+    ];
+  });
+  const metadata = await fetch(`${foyer.issuer}/federation/contoso/metadata`);
+  expect(metadata.headers.get('content-type')).toContain('samlmetadata+xml');
+  saml.trustServiceProvider(await metadata.text());
+  token = await appToken(foyer.issuer, 'portal-app');
+});
+afterAll(async () => {
+  await foyer?.stop();
+  await saml?.close();
+  await sink?.close();
+});
+
+async function invite(email: string) {
+  const res = await api(foyer.issuer, token, 'POST', '/invitations', { invitedUserEmailAddress: email, inviteRedirectUrl: APP_URL, sendInvitationMessage: true });
+  expect(res.status).toBe(201);
+  return { userId: (res.body.invitedUser as { id: string }).id, redeemUrl: redeemUrlIn((await sink.waitForMessage(email)).text) };
+}
+
+/** Redemption page → accept → (SAML IdP login form, or whatever Foyer shows next). */
+async function accept(browser: Browser, redeemUrl: string) {
+  const page = await browser.navigate(redeemUrl);
+  expect(headingOf(page.body)).toBe('Review permissions');
+  return browser.submit(page, {}, { stopAt: [APP_URL] });
+}
+
+/** At the SAML IdP: log in as `login`; the IdP's self-posting form goes to Foyer's ACS. */
+async function signInAtSaml(browser: Browser, loginPage: Awaited<ReturnType<Browser['navigate']>>, login: string) {
+  expect(loginPage.url.startsWith(saml.ssoUrl)).toBe(true);
+  const acs = `${foyer.issuer}/federation/contoso/acs`;
+  const posted = await browser.submit(loginPage, { login }, { stopAt: [acs] });
+  const form = parseForms(posted.body)[0]!;
+  expect(form.action).toBe(acs);
+  return browser.navigate(acs, { init: { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams(form.fields) }, stopAt: [APP_URL, WEB_APP.redirectUri] });
+}
+
+describe('a guest from a SAML 2.0 IdP', () => {
+  it('redeems through SAML (signed AuthnRequest, POST binding) and later signs in to the app by SSO and afresh', async () => {
+    const { userId, redeemUrl } = await invite('alice@contoso.example');
+    const browser = new Browser();
+    const landed = await signInAtSaml(browser, await accept(browser, redeemUrl), 'alice');
+    expect(landed.stoppedAt).toBe(APP_URL);
+    const user = await api(foyer.issuer, token, 'GET', `/users/${userId}`);
+    expect(user.body).toMatchObject({ externalUserState: 'Accepted', identities: [{ issuer: saml.entityId, issuerAssignedId: 'c0ffee-alice-persistent', identityProvider: 'contoso' }] });
+
+    // A new browser: identifier first → SAML → back, signed in as the same guest.
+    const config = await webAppClient(foyer.issuer);
+    const pending = await startAuthorization(config, { login_hint: 'alice@contoso.example' });
+    const fresh = new Browser();
+    const idpPage = await fresh.navigate(pending.url.toString(), { stopAt: [WEB_APP.redirectUri] });
+    const done = await signInAtSaml(fresh, idpPage, 'alice');
+    expect(done.stoppedAt).toBeTruthy();
+    const tokens = await finishAuthorization(config, done.stoppedAt!, pending);
+    expect(tokens.claims()!.sub).toBe(userId);
+  });
+
+  it('ends an expired assertion on a clear page, logs it, and links nothing', async () => {
+    const { userId, redeemUrl } = await invite('bob@contoso.example');
+    saml.setVariant('expired');
+    try {
+      const browser = new Browser();
+      const page = await signInAtSaml(browser, await accept(browser, redeemUrl), 'bob');
+      expect([page.status, errorCodeOf(page.body)]).toEqual([400, 'expired_assertion']);
+    } finally {
+      saml.setVariant('valid');
+    }
+    expect(await foyer.foyer.db('identities').where({ user_id: userId })).toHaveLength(0);
+    expect((await foyer.foyer.db('users').where({ id: userId }).first()).external_user_state).toBe('PendingAcceptance');
+    const logged = await foyer.foyer.db('audit_log').where({ activity: 'Upstream sign-in', result: 'failure', result_reason: 'expired_assertion' });
+    expect(logged).toHaveLength(1);
+  });
+});
+
+describe('a guest with no IdP for their domain', () => {
+  it('redeems with an emailed one-time passcode and signs in with one later', async () => {
+    const { userId, redeemUrl } = await invite('dana@nowhere.example');
+    const browser = new Browser();
+    const codePage = await accept(browser, redeemUrl);
+    expect(headingOf(codePage.body)).toBe('Enter the code we emailed you');
+    const code = /\b(\d{6})\b/.exec((await sink.waitForMessage('dana@nowhere.example')).text)![1]!;
+    const landed = await browser.submit(codePage, { code }, { stopAt: [APP_URL] });
+    expect(landed.stoppedAt).toBe(APP_URL);
+    expect((await api(foyer.issuer, token, 'GET', `/users/${userId}`)).body).toMatchObject({ externalUserState: 'Accepted', identities: [{ identityProvider: 'email-otp' }] });
+
+    const config = await webAppClient(foyer.issuer);
+    const pending = await startAuthorization(config, { login_hint: 'dana@nowhere.example' });
+    const fresh = new Browser();
+    const again = await fresh.navigate(pending.url.toString(), { stopAt: [WEB_APP.redirectUri] });
+    const replayed = await fresh.submit(again, { code }, { stopAt: [WEB_APP.redirectUri] });
+    expect(replayed.status).toBe(400); // the first code was used up
+    const code2 = /\b(\d{6})\b/.exec((await sink.waitForMessage('dana@nowhere.example')).text)![1]!;
+    const done = await fresh.submit(replayed, { code: code2 }, { stopAt: [WEB_APP.redirectUri] });
+    const tokens = await finishAuthorization(config, done.stoppedAt!, pending);
+    expect(tokens.claims()).toMatchObject({ sub: userId, amr: ['otp'] });
+  });
+
+  it('refuses someone who was never invited, after they prove the address, and creates no user', async () => {
+    const config = await webAppClient(foyer.issuer);
+    const pending = await startAuthorization(config, { login_hint: 'stranger@nowhere.example' });
+    const browser = new Browser();
+    const codePage = await browser.navigate(pending.url.toString(), { stopAt: [WEB_APP.redirectUri] });
+    const code = /\b(\d{6})\b/.exec((await sink.waitForMessage('stranger@nowhere.example')).text)![1]!;
+    const page = await browser.submit(codePage, { code }, { stopAt: [WEB_APP.redirectUri] });
+    expect([page.status, errorCodeOf(page.body)]).toEqual([403, 'noInvitation']);
+    expect(await foyer.foyer.db('users').where({ mail_normalized: 'stranger@nowhere.example' })).toHaveLength(0);
+  });
+});

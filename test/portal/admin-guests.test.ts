@@ -1,0 +1,123 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { api, appToken } from '../support/api-client.js';
+import { errorCodeOf, headingOf, type Browser, type Page } from '../support/browserless.js';
+import { APP_URL, latestOutboxMail, redeemUrlIn, startGuestWorld, type GuestWorld } from '../support/guest-world.js';
+import { PARTNER_USERS } from '../support/partner-idp.js';
+import { guestRows, memberOnMyApps, partnerUser, redeemedGuest, submitForm } from './portal-helpers.js';
+
+let world: GuestWorld;
+let admin: { browser: Browser; page: Page };
+const ids = {} as Record<'alice' | 'dana' | 'pending', string>;
+const issuer = () => world.foyer.issuer;
+const db = () => world.foyer.foyer.db;
+const ADMIN_PAGE = () => `${issuer()}/myapps/admin/guests`;
+
+beforeAll(async () => {
+  world = await startGuestWorld(() => {}, { users: { ...PARTNER_USERS, dana: partnerUser('dana') } });
+  await world.foyer.createMember('admin@contoso.example', 'correct horse battery staple', { admin: true });
+  await world.foyer.createMember('plain@contoso.example', 'correct horse battery staple');
+  ids.alice = (await redeemedGuest(world, 'alice@partner.example', 'alice')).userId;
+  ids.dana = (await redeemedGuest(world, 'dana@partner.example', 'dana')).userId;
+  const token = await appToken(issuer(), 'portal-app');
+  ids.pending = String(((await api(issuer(), token, 'POST', '/invitations', { invitedUserEmailAddress: 'pat@partner.example', inviteRedirectUrl: APP_URL })).body.invitedUser as { id: string }).id);
+  admin = await memberOnMyApps(world.foyer, 'admin@contoso.example', '/myapps/admin/guests');
+});
+afterAll(() => world?.stop());
+
+const rowOf = (page: Page, id: string) => guestRows(page.body).find((g) => g.id === id);
+
+describe('the admin guest list', () => {
+  it('lists guests with state, inviter, identity provider and last sign-in', async () => {
+    const { page } = admin;
+    expect([page.status, headingOf(page.body)]).toEqual([200, 'Guests']);
+    const rows = guestRows(page.body);
+    expect(rows.map((r) => r.id).sort()).toEqual([ids.alice, ids.dana, ids.pending].sort());
+    const alice = rowOf(page, ids.alice)!.text.replace(/\s+/g, ' ');
+    expect(rowOf(page, ids.alice)!.state).toBe('accepted');
+    expect(alice).toContain('<dt>Invited by</dt><dd>Sign-up portal</dd>');
+    expect(alice).toContain('<dt>Signs in with</dt><dd>Partner Org</dd>');
+    expect(alice).toMatch(/<dt>Last sign-in<\/dt><dd>\d{4}-\d\d-\d\d \d\d:\d\d UTC<\/dd>/);
+    const pat = rowOf(page, ids.pending)!;
+    expect(pat.state).toBe('pending');
+    expect(pat.text.replace(/\s+/g, ' ')).toContain('<dt>Last sign-in</dt><dd>Never</dd>');
+  });
+
+  it('filters by state and searches by name or email', async () => {
+    const ofState = async (query: string) => guestRows((await admin.browser.navigate(`${ADMIN_PAGE()}?${query}`)).body).map((r) => r.id).sort();
+    expect(await ofState('state=pending')).toEqual([ids.pending]);
+    expect(await ofState('state=accepted')).toEqual([ids.alice, ids.dana].sort());
+    expect(await ofState('q=ALICE')).toEqual([ids.alice]);
+    expect(await ofState('q=partner.example&state=pending')).toEqual([ids.pending]);
+    expect(await ofState('q=%25')).toEqual([]);
+    // Nonsense in the query falls back to the defaults instead of failing.
+    expect(await ofState('state=bogus&page=-3')).toHaveLength(3);
+  });
+
+  it('is for admins only', async () => {
+    const { browser } = await memberOnMyApps(world.foyer, 'plain@contoso.example');
+    const page = await browser.navigate(ADMIN_PAGE());
+    expect([page.status, errorCodeOf(page.body)]).toEqual([403, 'adminRoleRequired']);
+    const csrf = browser.cookiesFor(issuer())['foyer.csrf']!;
+    const res = await browser.request(`${ADMIN_PAGE()}/${ids.alice}/disable`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: `_csrf=${csrf}` });
+    expect(res.status).toBe(403);
+    expect((await db()('users').where({ id: ids.alice }).first()).account_enabled).toBeTruthy();
+    expect((await memberOnMyApps(world.foyer, 'plain@contoso.example')).page.body).not.toContain('Guests (admin)');
+  });
+});
+
+describe('admin actions', () => {
+  it('invites a guest to a chosen app; bad input is refused on the page', async () => {
+    let page = await admin.browser.navigate(ADMIN_PAGE());
+    page = await submitForm(admin.browser, page, '/invite', { email: 'quinn@partner.example', displayName: 'Quinn', redirect: APP_URL });
+    expect(page.url).toBe(`${ADMIN_PAGE()}?notice=invited`);
+    const quinn = await db()('users').where({ mail: 'quinn@partner.example' }).first();
+    expect(rowOf(page, quinn.id)?.state).toBe('pending');
+    expect(latestOutboxMail(world.foyer)).toContain('quinn@partner.example');
+    const bad = await submitForm(admin.browser, page, '/invite', { email: 'x@partner.example', redirect: 'https://evil.example/' });
+    expect(bad.status).toBe(400);
+    expect(bad.body).toContain('inviteRedirectUrl must be a URL of a registered app');
+    expect(await db()('users').where({ mail: 'x@partner.example' }).first()).toBeUndefined();
+  });
+
+  it('resends and withdraws a pending invitation', async () => {
+    let page = await admin.browser.navigate(`${ADMIN_PAGE()}?state=pending`);
+    const before = latestOutboxMail(world.foyer);
+    page = await submitForm(admin.browser, page, `/${ids.pending}/resend`);
+    expect(page.url).toBe(`${ADMIN_PAGE()}?notice=resend`);
+    expect(latestOutboxMail(world.foyer)).not.toBe(before);
+    page = await submitForm(admin.browser, page, `/${ids.pending}/revoke`);
+    expect(rowOf(page, ids.pending)?.state).toBe('withdrawn');
+    const again = await admin.browser.request(`${ADMIN_PAGE()}/${ids.pending}/revoke`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: `_csrf=${admin.browser.cookiesFor(issuer())['foyer.csrf']}` });
+    expect(again.status).toBe(409);
+  });
+
+  it('resets redemption: identities go, the guest is pending again with a new link', async () => {
+    expect(await db()('identities').where({ user_id: ids.dana })).toHaveLength(1);
+    const page = await submitForm(admin.browser, await admin.browser.navigate(ADMIN_PAGE()), `/${ids.dana}/reset`);
+    expect(page.url).toBe(`${ADMIN_PAGE()}?notice=reset`);
+    expect(await db()('identities').where({ user_id: ids.dana })).toEqual([]);
+    expect(rowOf(page, ids.dana)?.state).toBe('pending');
+    expect(redeemUrlIn(latestOutboxMail(world.foyer))).toContain('/redeem?t=');
+  });
+
+  it('disables a guest (signed out everywhere) and enables them again', async () => {
+    const sessions = () => db()('oidc_payloads').where({ model: 'Session' }).andWhere('payload', 'like', `%${ids.alice}%`);
+    expect((await sessions()).length).toBeGreaterThan(0);
+    let page = await submitForm(admin.browser, await admin.browser.navigate(ADMIN_PAGE()), `/${ids.alice}/disable`);
+    expect(rowOf(page, ids.alice)?.state).toBe('disabled');
+    expect(await sessions()).toEqual([]);
+    page = await submitForm(admin.browser, page, `/${ids.alice}/enable`);
+    expect(rowOf(page, ids.alice)?.state).toBe('accepted');
+    const activities = (await db()('audit_log').where({ target_id: ids.alice }).orderBy('activity_at')).map((a) => a.activity);
+    expect(activities).toEqual(expect.arrayContaining(['Disable account', 'Revoke sign-in sessions', 'Enable account']));
+  });
+
+  it('answers 404 for a member, an unknown id or an unknown action', async () => {
+    const member = await db()('users').where({ mail: 'plain@contoso.example' }).first();
+    const post = (path: string) => admin.browser.request(`${ADMIN_PAGE()}${path}`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: `_csrf=${admin.browser.cookiesFor(issuer())['foyer.csrf']}` });
+    expect((await post(`/${member.id}/disable`)).status).toBe(404);
+    expect((await post('/7f1c6a57-5b8e-4d4a-9a53-2f7a1d3c9e11/disable')).status).toBe(404);
+    expect((await post(`/${ids.alice}/promote`)).status).toBe(404);
+    expect((await db()('users').where({ id: member.id }).first()).account_enabled).toBeTruthy();
+  });
+});

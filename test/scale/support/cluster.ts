@@ -1,0 +1,127 @@
+/**
+ * Several Foyer processes on one PostgreSQL schema and one Redis database, behind one balancer
+ * URL (the issuer), plus the partner organisation's IdP for guest sign-ins.
+ */
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { stringify } from 'yaml';
+import { connectDatabase, type Database } from '../../../src/db/connect.js';
+import { hashPassword } from '../../../src/directory/password-hash.js';
+import { UsersRepository } from '../../../src/directory/users-repository.js';
+import { startPartnerIdp, type PartnerIdp, type PartnerUser } from '../../support/partner-idp.js';
+import { baseConfig, DEMO_SECRET, freePort } from '../../support/start-foyer.js';
+import { startBalancer, type Balancer } from './balancer.js';
+import { startFoyerProcess, type FoyerProcess } from './foyer-process.js';
+
+export const APP_URL = 'http://127.0.0.1:9999/';
+const PARTNER_SECRET = 'partner-client-secret-0123456789abcdef';
+
+export interface ClusterOptions {
+  databaseUrl: string;
+  redisUrl?: string;
+  nodes?: string[];
+  /** Changes to the YAML config every node reads. */
+  customize?: (config: Record<string, unknown>) => void;
+  partnerUsers?: Record<string, PartnerUser>;
+}
+
+export interface Cluster {
+  issuer: string;
+  balancer: Balancer;
+  nodes: Map<string, FoyerProcess>;
+  partner: PartnerIdp;
+  /** A knex connection of the test's own to the cluster's database. */
+  db: Database;
+  dir: string;
+  node(name: string): FoyerProcess;
+  /** Starts (or restarts) a node under `name` and adds it to the balancer. */
+  startNode(name: string, env?: Record<string, string>): Promise<FoyerProcess>;
+  createMember(email: string, password: string): Promise<string>;
+  /** The newest mail in the shared outbox. */
+  latestMail(): string;
+  stop(): Promise<void>;
+}
+
+export async function startCluster(opts: ClusterOptions): Promise<Cluster> {
+  const balancer = await startBalancer();
+  const issuer = balancer.url;
+  const partner = await startPartnerIdp({
+    users: opts.partnerUsers,
+    conformIdTokenClaims: false,
+    clients: [{ clientId: 'foyer', clientSecret: PARTNER_SECRET, authMethod: 'client_secret_basic', redirectUris: [`${issuer}/federation/partner/callback`] }],
+  });
+  const dir = mkdtempSync(join(tmpdir(), 'foyer-cluster-'));
+  const config = baseConfig(balancer.port);
+  config.issuer = issuer;
+  // Quiet and quick: keys are re-read every second so a rotation test does not wait a minute.
+  config.server = { logLevel: 'warn', shutdownGraceSeconds: 1, keysReloadSeconds: 1 };
+  config.mail = { outboxDir: join(dir, 'outbox') };
+  const apps = config.apps as Record<string, unknown>[];
+  apps[0]!.launchUrl = APP_URL;
+  apps.push({ id: 'portal-app', displayName: 'Sign-up portal', clientSecret: DEMO_SECRET, grantTypes: ['client_credentials'], permissions: ['User.Invite.All', 'User.Read.All'] });
+  config.identityProviders = [
+    { id: 'partner', type: 'oidc', displayName: 'Partner Org', issuer: partner.issuer, clientId: 'foyer', clientSecret: PARTNER_SECRET, domains: ['partner.example'] },
+  ];
+  opts.customize?.(config);
+  const configFile = join(dir, 'foyer.yaml');
+  writeFileSync(configFile, stringify(config));
+
+  const db = connectDatabase(opts.databaseUrl);
+  const nodes = new Map<string, FoyerProcess>();
+
+  const cluster: Cluster = {
+    issuer,
+    balancer,
+    nodes,
+    partner,
+    db,
+    dir,
+    node(name) {
+      const n = nodes.get(name);
+      if (!n) throw new Error(`no node ${name}`);
+      return n;
+    },
+    async startNode(name, env = {}) {
+      const port = await freePort();
+      const node = await startFoyerProcess({
+        name,
+        port,
+        configFile,
+        // Storage through the environment variables the deployment guide documents.
+        env: { DATABASE_URL: opts.databaseUrl, REDIS_URL: opts.redisUrl, ...env },
+      });
+      nodes.set(name, node);
+      balancer.setNode(name, port);
+      return node;
+    },
+    async createMember(email, password) {
+      const users = new UsersRepository(db);
+      const user = await users.create({ mail: email, userType: 'Member', passwordHash: await hashPassword(password), roles: [] });
+      return user.id;
+    },
+    latestMail() {
+      const outbox = join(dir, 'outbox');
+      const files = readdirSync(outbox).sort();
+      return readFileSync(join(outbox, files.at(-1)!), 'utf8');
+    },
+    async stop() {
+      await Promise.all([...nodes.values()].map((n) => n.stop().catch(() => {})));
+      await balancer.close();
+      await partner.close();
+      await db.destroy();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+
+  // One node at a time on a fresh database: the first applies the migrations.
+  for (const name of opts.nodes ?? ['a', 'b']) await cluster.startNode(name);
+  return cluster;
+}
+
+/** TEST_REDIS_URL with a database number of its own, so counters of other suites cannot interfere. */
+export function redisDatabaseUrl(base: string, database: number): string {
+  const url = new URL(base);
+  url.pathname = `/${database}`;
+  return url.toString();
+}

@@ -1,0 +1,108 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { stringify } from 'yaml';
+import { createFoyer, type Foyer } from '../../src/app.js';
+import { loadConfig } from '../../src/config/load-config.js';
+import { hashPassword } from '../../src/directory/password-hash.js';
+import { createLogger } from '../../src/logging/logger.js';
+
+export const DEMO_SECRET = 'test-app-secret-0123456789abcdefghijklmnop';
+
+export interface RunningFoyer {
+  foyer: Foyer;
+  issuer: string;
+  port: number;
+  dir: string;
+  stop(): Promise<void>;
+  /** Creates a member with a password (the CLI's `users create`, minus the terminal). */
+  createMember(email: string, password: string, opts?: { admin?: boolean; name?: string }): Promise<string>;
+}
+
+/** A config as a plain object: tests change what they need and the rest stays valid. */
+export function baseConfig(port: number): Record<string, unknown> {
+  return {
+    issuer: `http://127.0.0.1:${port}`,
+    tenant: { displayName: 'Contoso Test', memberDomains: ['contoso.example'] },
+    server: { port, logLevel: 'silent', shutdownGraceSeconds: 1 },
+    apps: [
+      {
+        id: 'web-app',
+        displayName: 'Web App',
+        clientSecret: DEMO_SECRET,
+        redirectUris: ['http://127.0.0.1:9999/callback'],
+        postLogoutRedirectUris: ['http://127.0.0.1:9999/'],
+        grantTypes: ['authorization_code', 'refresh_token'],
+        firstParty: true,
+      },
+      {
+        id: 'spa-app',
+        displayName: 'Public SPA',
+        redirectUris: ['http://127.0.0.1:9998/callback'],
+        grantTypes: ['authorization_code', 'refresh_token'],
+        firstParty: false,
+      },
+      {
+        id: 'daemon-app',
+        displayName: 'Daemon',
+        clientSecret: DEMO_SECRET,
+        grantTypes: ['client_credentials'],
+      },
+    ],
+    resourceServers: [{ identifier: 'https://api.contoso.example', scopes: ['read', 'write'] }],
+  };
+}
+
+/**
+ * Starts a real Foyer on a free loopback port with a fresh SQLite file (or the given storage),
+ * written as a real YAML config file so the loader is exercised too.
+ */
+export async function startFoyer(
+  customize: (config: Record<string, unknown>) => void = () => {},
+  opts: { databaseUrl?: string; redisUrl?: string; port?: number } = {},
+): Promise<RunningFoyer> {
+  // A test that must register Foyer's callback URL at a partner IdP picks the port first.
+  const port = opts.port ?? (await freePort());
+  const dir = mkdtempSync(join(tmpdir(), 'foyer-test-'));
+  const raw = baseConfig(port);
+  raw.storage = { databaseUrl: opts.databaseUrl ?? `sqlite:${join(dir, 'foyer.sqlite')}`, ...(opts.redisUrl ? { redisUrl: opts.redisUrl } : {}) };
+  raw.mail = { outboxDir: join(dir, 'outbox') };
+  customize(raw);
+  const file = join(dir, 'foyer.yaml');
+  writeFileSync(file, stringify(raw));
+  const config = loadConfig(file, {});
+  const foyer = await createFoyer(config, { logger: createLogger('silent') });
+  await foyer.listen(port, '127.0.0.1');
+  return {
+    foyer,
+    issuer: config.issuer,
+    port,
+    dir,
+    async stop() {
+      await foyer.close();
+      rmSync(dir, { recursive: true, force: true });
+    },
+    async createMember(email, password, o = {}) {
+      const user = await foyer.users.create({
+        mail: email,
+        displayName: o.name,
+        userType: 'Member',
+        passwordHash: await hashPassword(password),
+        roles: o.admin ? ['admin'] : [],
+      });
+      return user.id;
+    },
+  };
+}
+
+export async function freePort(): Promise<number> {
+  const { createServer } = await import('node:net');
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.once('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const { port } = srv.address() as { port: number };
+      srv.close(() => resolve(port));
+    });
+  });
+}
