@@ -37,8 +37,10 @@ function repositorySuite(database: () => Database) {
     expect(await groups.addLink('members', g.id, ids.bo!)).toBe(false);
     expect(await groups.addLink('members', g.id, ids.cy!)).toBe(true);
     expect(await groups.addLink('owners', g.id, ids.ann!)).toBe(true);
-    expect((await groups.listLinked('members', g.id)).map((u) => u.mail)).toEqual(['bo_50%@partner.example', 'cy@partner.example']);
-    expect((await groups.listLinked('members', g.id, { top: 1, skip: 1 })).map((u) => u.mail)).toEqual(['cy@partner.example']);
+    // Links made in the same millisecond are ordered by random id, so the order is checked against the full listing, not assumed.
+    const members = (await groups.listLinked('members', g.id)).map((u) => u.mail);
+    expect([...members].sort()).toEqual(['bo_50%@partner.example', 'cy@partner.example']);
+    expect((await groups.listLinked('members', g.id, { top: 1, skip: 1 })).map((u) => u.mail)).toEqual([members[1]]);
     expect(await groups.hasLink('owners', g.id, ids.ann!)).toBe(true);
     expect(await groups.hasLink('owners', g.id, ids.bo!)).toBe(false);
     expect((await groups.groupsOf('members', ids.cy!)).map((x) => x.id)).toEqual([g.id]);
@@ -71,7 +73,7 @@ function repositorySuite(database: () => Database) {
 
   it('directory users: filters, a search that treats % and _ literally, update, delete with assignments', async () => {
     const list = async (f: Parameters<DirectoryUsers['list']>[0]) => (await directory.list(f, { top: 100, skip: 0 })).map((u) => u.mail);
-    expect(await list({ userType: 'Guest' })).toEqual(['bo_50%@partner.example', 'cy@partner.example']);
+    expect((await list({ userType: 'Guest' })).sort()).toEqual(['bo_50%@partner.example', 'cy@partner.example']);
     expect(await list({ externalUserState: 'Accepted' })).toEqual(['cy@partner.example']);
     expect(await list({ mail: 'CY@Partner.Example' })).toEqual(['cy@partner.example']);
     expect(await list({ search: '50%' })).toEqual(['bo_50%@partner.example']);
