@@ -8,7 +8,7 @@ import { clearRedemptionCookie } from '../invitations/redemption-cookie.js';
 import type { RedemptionProof } from '../invitations/redemption-service.js';
 import { finishInteraction, type InteractionDetails } from './interaction-context.js';
 import type { JourneyDeps } from './journey-deps.js';
-import { loadJourney, saveJourney, type JourneyState } from './journey-state.js';
+import { journeyOf, saveJourney, type JourneyState } from './journey-state.js';
 import { decideLink } from './link-identity.js';
 import type { SendPasscode } from './identify-step.js';
 import { signInFacts } from '../access/sign-in-facts.js';
@@ -22,7 +22,7 @@ export const ACR_MFA = 'urn:foyer:acr:mfa';
  */
 export function completeSignIn(deps: JourneyDeps, sendPasscode: SendPasscode) {
   async function afterUpstream(ctx: Context, details: InteractionDetails): Promise<void> {
-    const journey = await loadJourney(deps.provider, details.uid);
+    const journey = journeyOf(details);
     if (!journey.identity) {
       ctx.redirect(`/interaction/${details.uid}`);
       return;
@@ -42,30 +42,30 @@ export function completeSignIn(deps: JourneyDeps, sendPasscode: SendPasscode) {
     switch (decision.kind) {
       case 'signIn':
         if (decision.identityId) await deps.identities.touch(decision.identityId);
-        return login(ctx, decision.user, identity);
+        return login(ctx, details, decision.user, identity);
       case 'redeem':
-        return redeem(ctx, { invitationId: decision.invitationId, ticketHash: decision.ticketHash }, identity, 'verifiedUpstreamEmail');
+        return redeem(ctx, details, { invitationId: decision.invitationId, ticketHash: decision.ticketHash }, identity, 'verifiedUpstreamEmail');
       case 'proveInvitedAddress':
-        await saveJourney(deps.provider, details.uid, { ...journey, identity });
+        await saveJourney(details, { ...journey, identity });
         return sendPasscode(ctx, details, decision.invitedEmail, 'proveInvitedAddress');
       case 'link': {
         await deps.identities.link(decision.user.id, identity);
         await deps.audit.record({ category: 'UserManagement', activity: 'Link identity', result: 'success', actor: { type: 'user', id: decision.user.id }, target: { type: 'User', id: decision.user.id }, details: { idp: identity.idpId, reason: 'verified email from an IdP trusted for the domain' }, correlationId: ctx.state.requestId });
-        return login(ctx, decision.user, identity);
+        return login(ctx, details, decision.user, identity);
       }
     }
   }
 
-  async function redeem(ctx: Context, redemption: { invitationId: string; ticketHash: string }, identity: UpstreamIdentity, proof: RedemptionProof): Promise<void> {
+  async function redeem(ctx: Context, details: InteractionDetails, redemption: { invitationId: string; ticketHash: string }, identity: UpstreamIdentity, proof: RedemptionProof): Promise<void> {
     const user = await deps.redemption.complete({ ...redemption, identity, proof }, ctx.state.requestId).catch(async (err: unknown) => {
       await deps.redemption.recordFailure(redemption.invitationId, err instanceof HttpError ? err.code : 'error', ctx.state.requestId);
       throw err;
     });
     clearRedemptionCookie(ctx);
-    return login(ctx, user, identity);
+    return login(ctx, details, user, identity);
   }
 
-  async function login(ctx: Context, user: User, identity: UpstreamIdentity): Promise<void> {
+  async function login(ctx: Context, details: InteractionDetails, user: User, identity: UpstreamIdentity): Promise<void> {
     if (!user.accountEnabled) {
       const refused = new HttpError(403, 'accountDisabled', 'Your access here has been disabled. Ask the person who shares the app with you.');
       await failure(ctx, identity, refused);
@@ -77,7 +77,7 @@ export function completeSignIn(deps: JourneyDeps, sendPasscode: SendPasscode) {
     const trustedMfa = connector ? upstreamMfaSatisfied(connector, identity) : false;
     const amr = identity.idpId === EMAIL_OTP_IDP_ID ? ['otp'] : ['fed', ...(trustedMfa ? ['mfa'] : [])];
     deps.logger.info({ requestId: ctx.state.requestId, userId: user.id, idpId: identity.idpId, amr }, 'federated sign-in');
-    await finishInteraction(deps.provider, ctx, {
+    await finishInteraction(details, ctx, {
       login: { accountId: user.id, amr, acr: trustedMfa ? ACR_MFA : ACR_FEDERATED, remember: true },
       ...signInFacts(identity.idpId),
     });

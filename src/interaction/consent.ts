@@ -46,7 +46,7 @@ export function consentStep(deps: { provider: Provider; users: UsersRepository; 
       grant.addResourceScope(indicator, scopes.join(' '));
     }
     const grantId = await grant.save();
-    await finishInteraction(provider, ctx, { consent: { grantId } });
+    await finishInteraction(details, ctx, { consent: { grantId } });
   }
 
   return { show, submit };

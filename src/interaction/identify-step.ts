@@ -6,7 +6,7 @@ import { redemptionRefused } from '../invitations/redemption-service.js';
 import { discoverHomeRealm, PASSCODE_IDP } from './home-realm-discovery.js';
 import { clientName, type InteractionDetails } from './interaction-context.js';
 import type { JourneyDeps } from './journey-deps.js';
-import { loadJourney, saveJourney, type JourneyState } from './journey-state.js';
+import { journeyOf, saveJourney, setJourney, type JourneyState } from './journey-state.js';
 
 const emailInput = z.email().max(320);
 
@@ -26,7 +26,7 @@ export function identifyStep(deps: JourneyDeps, actions: { startUpstream: StartU
 
   /** The first page of a login prompt: picks up a redemption or a login_hint, else asks for the email. */
   async function begin(ctx: Context, details: InteractionDetails): Promise<void> {
-    const journey = await loadJourney(deps.provider, details.uid);
+    const journey = journeyOf(details);
     const redemption = readRedemptionCookie(ctx);
     if (redemption && !journey.redemption && details.params.client_id) {
       const lookup = await deps.redemption.inspectPending(redemption.invitationId, redemption.ticketHash);
@@ -34,7 +34,7 @@ export function identifyStep(deps: JourneyDeps, actions: { startUpstream: StartU
       if (lookup.state === 'valid') {
         journey.redemption = redemption;
         journey.email = lookup.invitation!.invited_email;
-        await saveJourney(deps.provider, details.uid, journey);
+        await saveJourney(details, journey);
       }
     }
     const hint = emailInput.safeParse(details.params.login_hint);
@@ -47,7 +47,7 @@ export function identifyStep(deps: JourneyDeps, actions: { startUpstream: StartU
   async function submit(ctx: Context, details: InteractionDetails): Promise<void> {
     const parsed = emailInput.safeParse((ctx.request.body as Record<string, unknown> | undefined)?.email?.toString().trim());
     if (!parsed.success) return showIdentify(ctx, details, { error: 'Enter your email address, like name@example.com.', status: 400 });
-    const journey = await loadJourney(deps.provider, details.uid);
+    const journey = journeyOf(details);
     if (journey.redemption) return route(ctx, details, journey);
     return route(ctx, details, { ...journey, email: parsed.data });
   }
@@ -65,7 +65,9 @@ export function identifyStep(deps: JourneyDeps, actions: { startUpstream: StartU
       idps: deps.registry.list().map((c) => ({ id: c.id, type: c.type, displayName: c.displayName, domains: [...c.domains] })),
       passcodeEnabled: Boolean(deps.passcode),
     });
-    await saveJourney(deps.provider, details.uid, journey);
+    // Sending the guest on (upstream or passcode) saves the journey there; a page shown here saves it now.
+    if (discovery.kind === 'idp') setJourney(details, journey);
+    else await saveJourney(details, journey);
     switch (discovery.kind) {
       case 'askEmail':
         return showIdentify(ctx, details);

@@ -32,11 +32,16 @@ export function requirePrompt(details: InteractionDetails, name: string): void {
   }
 }
 
-/** Hands the result back to oidc-provider and follows its redirect (303, so the browser GETs). */
-export async function finishInteraction(provider: Provider, ctx: Context, result: Record<string, unknown>): Promise<void> {
-  const returnTo = await provider.interactionResult(ctx.req, ctx.res, result, { mergeWithLastSubmission: false });
+/**
+ * Hands the result back to oidc-provider and follows its redirect (303, so the browser GETs).
+ * What `provider.interactionResult(…, { mergeWithLastSubmission: false })` does, on the interaction
+ * this request already loaded and checked against its cookie, instead of loading it once more.
+ */
+export async function finishInteraction(details: InteractionDetails, ctx: Context, result: InteractionDetails['result']): Promise<void> {
+  details.result = result;
+  await details.persist();
   ctx.status = 303;
-  ctx.redirect(returnTo);
+  ctx.redirect(details.returnTo);
 }
 
 export function clientName(provider: Provider, details: InteractionDetails): Promise<string> {

@@ -8,7 +8,7 @@ import { identifyStep } from './identify-step.js';
 import type { Context } from 'koa';
 import { finishInteraction, loadInteraction, requirePrompt, type InteractionDetails } from './interaction-context.js';
 import { PASSCODE_IDP } from './home-realm-discovery.js';
-import { loadJourney } from './journey-state.js';
+import { journeyOf } from './journey-state.js';
 import type { JourneyDeps } from './journey-deps.js';
 import { passcodeStep } from './passcode-step.js';
 import type { passwordLogin } from './password-login.js';
@@ -75,7 +75,7 @@ export function interactionRoutes(deps: InteractionRouteDeps): Router {
   router.post(
     '/idp/:idpId',
     loginStep(async (ctx, details) => {
-      const { email } = await loadJourney(provider, details.uid);
+      const { email } = journeyOf(details);
       if (ctx.params.idpId !== PASSCODE_IDP) return startUpstream(ctx, details, ctx.params.idpId!, email);
       if (!email) throw new HttpError(400, 'emailRequired', 'Enter your email address first.');
       return passcode.send(ctx, details, email, 'signIn');
@@ -87,8 +87,8 @@ export function interactionRoutes(deps: InteractionRouteDeps): Router {
   router.post('/consent', (ctx) => consent.submit(ctx));
 
   router.get('/abort', async (ctx) => {
-    await loadInteraction(provider, ctx);
-    await finishInteraction(provider, ctx, { error: 'access_denied', error_description: 'The user cancelled the sign-in.' });
+    const details = await loadInteraction(provider, ctx);
+    await finishInteraction(details, ctx, { error: 'access_denied', error_description: 'The user cancelled the sign-in.' });
   });
 
   return router;

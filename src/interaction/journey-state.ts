@@ -18,17 +18,31 @@ export interface JourneyState {
   passcode?: Record<string, unknown> & { email: string; purpose: 'signIn' | 'proveInvitedAddress' };
 }
 
-type InteractionWithResult = InstanceType<Provider['Interaction']> & { result?: { foyer?: JourneyState } };
+/** oidc-provider's Interaction as a step handler holds it (what `interactionDetails` returns). */
+export type JourneyInteraction = InstanceType<Provider['Interaction']>;
+type WithJourney = { result?: { foyer?: JourneyState } };
 
-export async function loadJourney(provider: Provider, uid: string): Promise<JourneyState> {
-  const interaction = (await provider.Interaction.find(uid)) as InteractionWithResult | undefined;
-  return interaction?.result?.foyer ?? {};
+/**
+ * The journey state of an interaction the request already loaded. Every step works on that one
+ * object, so a step reads the store once and writes it once (a re-read per helper cost a guest
+ * sign-in a dozen extra round trips to the store).
+ */
+export function journeyOf(interaction: JourneyInteraction): JourneyState {
+  return (interaction as WithJourney).result?.foyer ?? {};
 }
 
-/** Replaces the journey state; the interaction keeps its original expiry. */
-export async function saveJourney(provider: Provider, uid: string, state: JourneyState): Promise<void> {
-  const interaction = (await provider.Interaction.find(uid)) as InteractionWithResult | undefined;
-  if (!interaction) return;
-  interaction.result = { ...(interaction.result ?? {}), foyer: state };
+/** Replaces the journey state in memory only (a later `saveJourney` or interaction result persists it). */
+export function setJourney(interaction: JourneyInteraction, state: JourneyState): void {
+  interaction.result = { ...(interaction.result ?? {}), foyer: state } as JourneyInteraction['result'];
+}
+
+/** Replaces the journey state and persists the interaction; it keeps its original expiry. */
+export async function saveJourney(interaction: JourneyInteraction, state: JourneyState): Promise<void> {
+  setJourney(interaction, state);
   await interaction.persist();
+}
+
+/** For requests that carry no interaction cookie (an upstream's callback): the interaction by uid. */
+export async function findJourneyInteraction(provider: Provider, uid: string): Promise<JourneyInteraction | undefined> {
+  return provider.Interaction.find(uid);
 }

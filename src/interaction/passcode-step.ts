@@ -5,7 +5,7 @@ import { HttpError } from '../http/http-error.js';
 import { FederationError } from '../federation/federation-error.js';
 import type { InteractionDetails } from './interaction-context.js';
 import type { JourneyDeps } from './journey-deps.js';
-import { loadJourney, saveJourney } from './journey-state.js';
+import { journeyOf, saveJourney } from './journey-state.js';
 import type { completeSignIn } from './complete-sign-in.js';
 
 const codeInput = z.string().trim().regex(/^[0-9]{6,8}$/);
@@ -39,19 +39,18 @@ export function passcodeStep(deps: JourneyDeps, completion: () => ReturnType<typ
 
   async function send(ctx: Context, details: InteractionDetails, email: string, purpose: 'signIn' | 'proveInvitedAddress'): Promise<void> {
     const pending = await service().send({ email, ip: ctx.ip });
-    const journey = await loadJourney(deps.provider, details.uid);
-    await saveJourney(deps.provider, details.uid, { ...journey, passcode: { ...pending, purpose } });
+    await saveJourney(details, { ...journeyOf(details), passcode: { ...pending, purpose } });
     await show(ctx, details, pending.email, purpose);
   }
 
   async function resend(ctx: Context, details: InteractionDetails): Promise<void> {
-    const journey = await loadJourney(deps.provider, details.uid);
+    const journey = journeyOf(details);
     if (!journey.passcode) throw new HttpError(400, 'noPasscodePending', 'There is no code to resend. Start signing in again.');
     await send(ctx, details, journey.passcode.email, journey.passcode.purpose);
   }
 
   async function verify(ctx: Context, details: InteractionDetails): Promise<void> {
-    const journey = await loadJourney(deps.provider, details.uid);
+    const journey = journeyOf(details);
     const pending = journey.passcode;
     if (!pending) throw new HttpError(400, 'noPasscodePending', 'There is no code waiting for this sign-in. Start signing in again.');
     const code = codeInput.safeParse((ctx.request.body as Record<string, unknown> | undefined)?.code);
@@ -65,11 +64,11 @@ export function passcodeStep(deps: JourneyDeps, completion: () => ReturnType<typ
       }
       throw err;
     }
-    await saveJourney(deps.provider, details.uid, { ...journey, passcode: undefined });
+    await saveJourney(details, { ...journey, passcode: undefined });
     if (pending.purpose === 'signIn') return completion().decideAndFinish(ctx, details, { ...journey, passcode: undefined }, otpIdentity);
     // Proof of the invited address: redeem with the upstream identity the guest signed in with.
     if (!journey.identity || !journey.redemption) throw new HttpError(400, 'noRedemptionPending', 'This code does not belong to an invitation in progress. Open the invitation link again.');
-    return completion().redeem(ctx, journey.redemption, journey.identity, 'emailPasscode');
+    return completion().redeem(ctx, details, journey.redemption, journey.identity, 'emailPasscode');
   }
 
   return { send, resend, verify };

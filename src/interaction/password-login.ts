@@ -83,7 +83,7 @@ export function passwordLogin(deps: PasswordLoginDeps) {
     }
     await deps.perAccount.reset(accountKey);
     await users.recordSignIn(user.id);
-    await finishInteraction(provider, ctx, {
+    await finishInteraction(details, ctx, {
       login: { accountId: user.id, amr: AMR_PASSWORD, acr: ACR_PASSWORD, remember: true },
       ...signInFacts(LOCAL_IDP_ID),
     });

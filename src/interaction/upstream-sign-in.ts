@@ -6,7 +6,7 @@ import { FederationError } from '../federation/federation-error.js';
 import { HttpError } from '../http/http-error.js';
 import type { InteractionDetails } from './interaction-context.js';
 import type { JourneyDeps } from './journey-deps.js';
-import { loadJourney, saveJourney } from './journey-state.js';
+import { findJourneyInteraction, journeyOf, saveJourney } from './journey-state.js';
 
 /** The callback URL registered at an upstream: GET for OIDC and GitHub, POST (ACS) for SAML. */
 export function callbackUrl(issuer: string, idpId: string, responseMode: 'query' | 'form_post'): string {
@@ -22,7 +22,7 @@ export function upstreamStart(deps: JourneyDeps) {
   return async function startUpstream(ctx: Context, details: InteractionDetails, idpId: string, email?: string): Promise<void> {
     const connector = deps.registry.byId(idpId);
     if (!connector) throw new HttpError(400, 'unknownIdentityProvider', 'That sign-in option is not available. Go back and choose another one.');
-    const journey = await loadJourney(deps.provider, details.uid);
+    const journey = journeyOf(details);
     const domain = email?.slice(email.lastIndexOf('@') + 1);
     const { redirectTo, pending } = await connector.start({
       callbackUrl: callbackUrl(deps.issuer, idpId, connector.responseMode),
@@ -30,7 +30,7 @@ export function upstreamStart(deps: JourneyDeps) {
       domainHint: domain,
     });
     await deps.federationIndex.remember(pendingKey(pending), details.uid);
-    await saveJourney(deps.provider, details.uid, { ...journey, email: email ?? journey.email, upstream: { idpId, pending: pending as unknown as Record<string, unknown>, startedAt: Date.now() }, identity: undefined });
+    await saveJourney(details, { ...journey, email: email ?? journey.email, upstream: { idpId, pending: pending as unknown as Record<string, unknown>, startedAt: Date.now() }, identity: undefined });
     ctx.status = 303;
     ctx.redirect(redirectTo);
   };
@@ -64,15 +64,16 @@ export function upstreamCallbackRoutes(deps: JourneyDeps): Router {
     if (!uid) {
       throw new HttpError(400, 'signInResponseUnknown', 'This sign-in response is unknown, expired, or was already used. Go back to the app and sign in again.');
     }
-    const journey = await loadJourney(deps.provider, uid);
+    const interaction = await findJourneyInteraction(deps.provider, uid);
+    const journey = interaction ? journeyOf(interaction) : {};
     const pending = journey.upstream && journey.upstream.idpId === idpId ? (journey.upstream.pending as unknown as PendingUpstream) : undefined;
     try {
-      if (!pending) throw new FederationError('state_mismatch', 'This sign-in response does not belong to the sign-in in progress.', { idpId });
+      if (!interaction || !pending) throw new FederationError('state_mismatch', 'This sign-in response does not belong to the sign-in in progress.', { idpId });
       const identity = await connector.finish({ pending, callbackUrl: callbackUrl(deps.issuer, idpId, connector.responseMode), params });
-      await saveJourney(deps.provider, uid, { ...journey, upstream: undefined, identity });
+      await saveJourney(interaction, { ...journey, upstream: undefined, identity });
     } catch (err) {
       // The attempt is over either way: a replayed or forged response cannot be retried against it.
-      await saveJourney(deps.provider, uid, { ...journey, upstream: undefined, identity: undefined });
+      if (interaction) await saveJourney(interaction, { ...journey, upstream: undefined, identity: undefined });
       if (err instanceof FederationError) {
         deps.logger.warn({ requestId: ctx.state.requestId, idpId, code: err.code }, 'upstream sign-in failed');
         await deps.audit.record({ category: 'Authentication', activity: 'Upstream sign-in', result: 'failure', resultReason: err.code, actor: { type: 'system' }, details: { idpId }, correlationId: ctx.state.requestId });
