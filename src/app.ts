@@ -17,7 +17,7 @@ import { createThrottle } from './http/throttle.js';
 import { consentStep } from './interaction/consent.js';
 import { interactionRoutes } from './interaction/interaction-routes.js';
 import { passwordLogin } from './interaction/password-login.js';
-import { createLogger, type Logger } from './logging/logger.js';
+import { createLogs, type Logger } from './logging/logger.js';
 import { healthRoutes } from './ops/health-routes.js';
 import { createAdapterFactory } from './provider/adapters/index.js';
 import { purgeExpired } from './provider/adapters/sql-adapter.js';
@@ -27,6 +27,7 @@ import { createMetrics } from './ops/metrics.js';
 import { storageFailureReason } from './provider/adapters/storage-unavailable.js';
 import { createRequestLimiter, isInvitationSend, isSignInPost, rateLimit } from './http/rate-limit.js';
 import { knownMethodsOnly } from './http/method-guard.js';
+import { mountRouters } from './http/mount-routers.js';
 import type { Middleware } from 'koa';
 import { IdentitiesRepository } from './directory/identities-repository.js';
 import { InvitationsRepository } from './invitations/invitations-repository.js';
@@ -88,7 +89,8 @@ const PURGE_BATCH = 1000;
 
 /** The composition root: storage → repositories → provider → routes. Nothing else lives here. */
 export async function createFoyer(config: FoyerConfig, opts: { logger?: Logger } = {}): Promise<Foyer> {
-  const logger = opts.logger ?? createLogger(config.server.logLevel);
+  // A logger given by the caller (tests) takes the request lines too.
+  const { logger, requests: requestLog } = opts.logger ? { logger: opts.logger, requests: opts.logger } : createLogs(config.server.logLevel);
   const db = connectDatabase(config.storage.databaseUrl, logger);
   const metrics = createMetrics({ db, idpIds: config.identityProviders.map((i) => i.id) });
   db.on('query-error', (err: unknown) => metrics.storageError('database', storageFailureReason(err) ? 'unavailable' : 'error'));
@@ -211,7 +213,7 @@ export async function createFoyer(config: FoyerConfig, opts: { logger?: Logger }
   };
 
   let shuttingDown = false;
-  provider.use(requestContext(logger));
+  provider.use(requestContext(requestLog));
   provider.use(async (ctx, next) => {
     // While draining, tell keep-alive clients to reconnect elsewhere instead of holding the socket.
     if (shuttingDown) ctx.set('Connection', 'close');
@@ -240,7 +242,7 @@ export async function createFoyer(config: FoyerConfig, opts: { logger?: Logger }
       onLimited: metrics.rateLimited,
     }),
   );
-  for (const router of [
+  provider.use(mountRouters([
     healthRoutes({ db, redis, isShuttingDown: () => shuttingDown }),
     ...(config.server.metrics ? [metrics.routes({ token: config.server.metricsToken })] : []),
     await staticRoutes(config.tenant),
@@ -251,10 +253,7 @@ export async function createFoyer(config: FoyerConfig, opts: { logger?: Logger }
     portalRoutes({ provider, users, issuer: config.issuer, secureCookies, db, apps: config.apps, myAppsUrl: myAppsUrl(config.issuer), directory: dir.directory, invitations, gate: dir.gate, delegated, identities, lifecycle: dir.lifecycle, renderer, idpNames, security: portalSecurity({ config, db, redis, provider, issuer: config.issuer, secureCookies, audit, renderer, mfa: access.mfa }) }),
     await openapiRoute(),
     api,
-  ]) {
-    provider.use(router.routes());
-    provider.use(router.allowedMethods());
-  }
+  ]));
 
   // The SQL adapter hides expired rows; this deletes them. Redis expires keys by itself.
   const purge = async () => {

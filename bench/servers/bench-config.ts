@@ -51,36 +51,19 @@ export function foyerRawConfig(o: FoyerBenchOptions): Record<string, unknown> {
   };
 }
 
-/**
- * Candidate config fragments that put `mfa-app` under an "require MFA" conditional access policy
- * (issue 5). The policy schema was being written while the bench was; the bench tries these in
- * order and reports the MFA scenario as skipped when Foyer accepts none of them. BENCH_MFA_POLICY
- * (a JSON object merged into the config) overrides the list.
- */
-export function mfaPolicyCandidates(): Record<string, unknown>[] {
-  if (process.env.BENCH_MFA_POLICY) return [JSON.parse(process.env.BENCH_MFA_POLICY) as Record<string, unknown>];
-  const graphShaped = {
-    displayName: 'Require MFA for the MFA App',
-    state: 'enabled',
-    conditions: {
-      users: { includeUsers: ['All'] },
-      applications: { includeApplications: [MFA_APP_ID] },
-    },
-    grantControls: { operator: 'OR', builtInControls: ['mfa'] },
+/** The config fragment that puts `mfa-app` under a "require MFA" conditional access policy (issue 5). */
+export function mfaPolicy(): Record<string, unknown> {
+  return {
+    conditionalAccess: [
+      {
+        displayName: 'Require MFA for the MFA App',
+        state: 'enabled',
+        conditions: {
+          users: { includeUsers: ['All'] },
+          applications: { includeApplications: [MFA_APP_ID] },
+        },
+        grantControls: { operator: 'OR', builtInControls: ['mfa'] },
+      },
+    ],
   };
-  const short = {
-    displayName: 'Require MFA for the MFA App',
-    state: 'enabled',
-    conditions: { users: { include: ['All'] }, applications: { include: [MFA_APP_ID] } },
-    grantControls: { operator: 'OR', builtInControls: ['mfa'] },
-  };
-  return [
-    { conditionalAccess: [graphShaped] },
-    { conditionalAccessPolicies: [graphShaped] },
-    { conditionalAccessPolicies: [short] },
-    { policies: [graphShaped] },
-    { policies: [short] },
-    { conditionalAccess: { policies: [graphShaped] } },
-    { conditionalAccess: { policies: [short] } },
-  ];
 }
