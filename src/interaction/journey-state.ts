@@ -1,5 +1,5 @@
-import type Provider from 'oidc-provider';
 import type { UpstreamIdentity } from '../federation/upstream-identity.js';
+import type { InteractionDetails } from './interaction-context.js';
 
 /**
  * What Foyer remembers during one sign-in, saved inside oidc-provider's Interaction (so it lives
@@ -18,8 +18,6 @@ export interface JourneyState {
   passcode?: Record<string, unknown> & { email: string; purpose: 'signIn' | 'proveInvitedAddress' };
 }
 
-/** oidc-provider's Interaction as a step handler holds it (what `interactionDetails` returns). */
-export type JourneyInteraction = InstanceType<Provider['Interaction']>;
 type WithJourney = { result?: { foyer?: JourneyState } };
 
 /**
@@ -27,22 +25,17 @@ type WithJourney = { result?: { foyer?: JourneyState } };
  * object, so a step reads the store once and writes it once (a re-read per helper cost a guest
  * sign-in a dozen extra round trips to the store).
  */
-export function journeyOf(interaction: JourneyInteraction): JourneyState {
+export function journeyOf(interaction: InteractionDetails): JourneyState {
   return (interaction as WithJourney).result?.foyer ?? {};
 }
 
 /** Replaces the journey state in memory only (a later `saveJourney` or interaction result persists it). */
-export function setJourney(interaction: JourneyInteraction, state: JourneyState): void {
-  interaction.result = { ...(interaction.result ?? {}), foyer: state } as JourneyInteraction['result'];
+export function setJourney(interaction: InteractionDetails, state: JourneyState): void {
+  interaction.result = { ...(interaction.result ?? {}), foyer: state } as InteractionDetails['result'];
 }
 
 /** Replaces the journey state and persists the interaction; it keeps its original expiry. */
-export async function saveJourney(interaction: JourneyInteraction, state: JourneyState): Promise<void> {
+export async function saveJourney(interaction: InteractionDetails, state: JourneyState): Promise<void> {
   setJourney(interaction, state);
   await interaction.persist();
-}
-
-/** For requests that carry no interaction cookie (an upstream's callback): the interaction by uid. */
-export async function findJourneyInteraction(provider: Provider, uid: string): Promise<JourneyInteraction | undefined> {
-  return provider.Interaction.find(uid);
 }

@@ -6,7 +6,7 @@ import { FederationError } from '../federation/federation-error.js';
 import { HttpError } from '../http/http-error.js';
 import type { InteractionDetails } from './interaction-context.js';
 import type { JourneyDeps } from './journey-deps.js';
-import { findJourneyInteraction, journeyOf, saveJourney } from './journey-state.js';
+import { journeyOf, saveJourney } from './journey-state.js';
 
 /** The callback URL registered at an upstream: GET for OIDC and GitHub, POST (ACS) for SAML. */
 export function callbackUrl(issuer: string, idpId: string, responseMode: 'query' | 'form_post'): string {
@@ -64,7 +64,8 @@ export function upstreamCallbackRoutes(deps: JourneyDeps): Router {
     if (!uid) {
       throw new HttpError(400, 'signInResponseUnknown', 'This sign-in response is unknown, expired, or was already used. Go back to the app and sign in again.');
     }
-    const interaction = await findJourneyInteraction(deps.provider, uid);
+    // The callback carries no interaction cookie: the interaction is found by the uid the index gave back.
+    const interaction = await deps.provider.Interaction.find(uid);
     const journey = interaction ? journeyOf(interaction) : {};
     const pending = journey.upstream && journey.upstream.idpId === idpId ? (journey.upstream.pending as unknown as PendingUpstream) : undefined;
     try {
