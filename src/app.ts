@@ -8,10 +8,9 @@ import { connectDatabase, type Database } from './db/connect.js';
 import { migrateLatest, pendingMigrations } from './db/migrate.js';
 import { connectRedis } from './db/redis.js';
 import { UsersRepository } from './directory/users-repository.js';
-import { errorHandler } from './http/error-handler.js';
+import { errorResponder } from './http/error-handler.js';
 import { createRenderer } from './http/render.js';
-import { requestContext } from './http/request-context.js';
-import { securityHeaders } from './http/security-headers.js';
+import { requestEdge } from './http/request-edge.js';
 import { staticRoutes } from './http/static-routes.js';
 import { createThrottle } from './http/throttle.js';
 import { consentStep } from './interaction/consent.js';
@@ -26,7 +25,6 @@ import { KeyStore, keysFingerprint, publicJwks } from './provider/keys/key-store
 import { createMetrics } from './ops/metrics.js';
 import { storageFailureReason } from './provider/adapters/storage-unavailable.js';
 import { createRequestLimiter, isInvitationSend, isSignInPost, rateLimit } from './http/rate-limit.js';
-import { knownMethodsOnly } from './http/method-guard.js';
 import { mountRouters } from './http/mount-routers.js';
 import type { Middleware } from 'koa';
 import { IdentitiesRepository } from './directory/identities-repository.js';
@@ -129,7 +127,7 @@ export async function createFoyer(config: FoyerConfig, opts: { logger?: Logger }
   const cookieKey = keys.cookieKeys[0]!;
   const dir = createDirectoryServices({ db, redis, config, users, audit, adapters: adapterFactory, logger });
   const access = createConditionalAccess({ config, db, redis, users, adapterFactory, renderer, logger });
-  const provider = buildProvider({ config, keys, adapter: adapterFactory, users, renderer, extraClients: [portalClient(config.issuer, cookieKey)], gatePrompts: [assignmentPrompt(dir.gate)], extendPolicy: access.extendPolicy });
+  const provider = buildProvider({ config, keys, adapter: adapterFactory, users, appAccess: dir.gate, renderer, extraClients: [portalClient(config.issuer, cookieKey)], gatePrompts: [assignmentPrompt(dir.gate)], extendPolicy: access.extendPolicy });
   const accessRoutes = access.withProvider(provider);
   dir.sessions.track(provider, logger);
   provider.on('server_error', (ctx, err) => logger.error({ err, requestId: ctx.state?.requestId, path: ctx.path }, 'oidc-provider server error'));
@@ -213,16 +211,7 @@ export async function createFoyer(config: FoyerConfig, opts: { logger?: Logger }
   };
 
   let shuttingDown = false;
-  provider.use(requestContext(requestLog));
-  provider.use(async (ctx, next) => {
-    // While draining, tell keep-alive clients to reconnect elsewhere instead of holding the socket.
-    if (shuttingDown) ctx.set('Connection', 'close');
-    await next();
-  });
-  provider.use(metrics.middleware());
-  provider.use(securityHeaders({ hsts: secureCookies }));
-  provider.use(knownMethodsOnly());
-  provider.use(errorHandler(logger, renderer));
+  provider.use(requestEdge({ requestLog, observe: metrics.observeRequest, respondToError: errorResponder(logger, renderer), isShuttingDown: () => shuttingDown, hsts: secureCookies }));
   provider.use(accessRoutes.outcomes);
   provider.use(
     rateLimit({

@@ -94,7 +94,7 @@ export class AccessEngine {
     const accountId = session?.accountId;
     const client = ctx.oidc.client;
     if (!session || !accountId || !client) return undefined;
-    const user = await this.deps.users.findById(accountId);
+    const user = await this.deps.users.findByIdInRequest(ctx, accountId);
     if (!user || !user.accountEnabled) return undefined;
     const facts = await this.sessionFacts(ctx, accountId);
     const amr = session.amr ?? [];

@@ -22,6 +22,9 @@ export interface NewUser {
 
 /** Users table access. Every write that belongs with others takes the caller's transaction. */
 export class UsersRepository {
+  /** Lookups by id per HTTP request (keyed by its context object), for findByIdInRequest. */
+  private readonly perRequest = new WeakMap<object, Map<string, Promise<User | undefined>>>();
+
   constructor(private readonly db: Database) {}
 
   async create(input: NewUser, trx: Database = this.db): Promise<User> {
@@ -58,6 +61,19 @@ export class UsersRepository {
   async findById(id: string, trx: Database = this.db): Promise<User | undefined> {
     const row = await trx<UserRow>('users').where({ id }).first();
     return row ? toUser(row) : undefined;
+  }
+
+  /**
+   * The user by id, read once per HTTP request however many steps of it ask (oidc-provider's
+   * account lookup and conditional access both need the signing-in user). `request` is the
+   * request's context; the entry goes with it.
+   */
+  findByIdInRequest(request: object, id: string): Promise<User | undefined> {
+    let lookups = this.perRequest.get(request);
+    if (!lookups) this.perRequest.set(request, (lookups = new Map()));
+    let user = lookups.get(id);
+    if (!user) lookups.set(id, (user = this.findById(id)));
+    return user;
   }
 
   async findByEmail(mail: string, trx: Database = this.db): Promise<User | undefined> {

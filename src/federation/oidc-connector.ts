@@ -5,6 +5,7 @@ import type { Logger } from '../logging/logger.js';
 import { pendingFor, safeEqual, type Connector, type PendingOidc } from './connector.js';
 import { createDiscoveryCache, type DiscoveryCache } from './discovery-cache.js';
 import { FederationError } from './federation-error.js';
+import { nodeHttpFetch } from './node-http-fetch.js';
 import { toFederationError } from './oidc-errors.js';
 import type { OidcSettings } from './presets.js';
 import type { UpstreamIdentity } from './upstream-identity.js';
@@ -102,8 +103,10 @@ async function discover(settings: OidcSettings, timeout: number): Promise<client
   const config = await client.discovery(new URL(settings.issuer), settings.clientId, settings.clientSecret, await clientAuth(settings), {
     execute,
     timeout,
+    [client.customFetch]: nodeHttpFetch,
   });
   config.timeout = timeout;
+  config[client.customFetch] = nodeHttpFetch;
   return config;
 }
 

@@ -1,5 +1,5 @@
 import { ZodError } from 'zod';
-import type { Middleware } from 'koa';
+import type { Context } from 'koa';
 import type { Logger } from '../logging/logger.js';
 import { HttpError } from './http-error.js';
 import type { PageRenderer } from './render.js';
@@ -10,31 +10,27 @@ import { StorageUnavailableError, storageFailureReason } from '../provider/adapt
  * callers, a branded page for browsers. Unknown errors are logged with their stack and answered
  * as a 500 that shows only the correlation id. (oidc-provider renders its own protocol errors.)
  */
-export function errorHandler(logger: Logger, renderer: PageRenderer): Middleware {
-  return async (ctx, next) => {
-    try {
-      await next();
-    } catch (raw) {
-      const err = classify(raw);
-      if (err.status === 503) logger.warn({ reason: storageFailureReason(raw) ?? 'storage', requestId: ctx.state.requestId }, 'storage unavailable');
-      else if (err.status >= 500) logger.error({ err: raw, requestId: ctx.state.requestId }, 'request failed');
-      else logger.info({ code: err.code, status: err.status, requestId: ctx.state.requestId }, 'request refused');
-      ctx.status = err.status;
-      if (err.status === 429 && err.details?.retryAfterSeconds) ctx.set('Retry-After', String(err.details.retryAfterSeconds));
-      if (err.status === 503) ctx.set('Retry-After', '5');
-      const wantsHtml = ctx.accepts('json', 'html') === 'html' && !ctx.path.startsWith('/v1.0');
-      if (wantsHtml) {
-        await renderer.page(ctx, 'error', { heading: headingFor(err.status), message: err.message, code: err.code }, err.status);
-      } else {
-        ctx.body = {
-          error: {
-            code: err.code,
-            message: err.message,
-            ...(err.details ? { details: err.details } : {}),
-            innerError: { 'request-id': ctx.state.requestId, date: new Date().toISOString() },
-          },
-        };
-      }
+export function errorResponder(logger: Logger, renderer: PageRenderer): (ctx: Context, raw: unknown) => Promise<void> {
+  return async (ctx, raw) => {
+    const err = classify(raw);
+    if (err.status === 503) logger.warn({ reason: storageFailureReason(raw) ?? 'storage', requestId: ctx.state.requestId }, 'storage unavailable');
+    else if (err.status >= 500) logger.error({ err: raw, requestId: ctx.state.requestId }, 'request failed');
+    else logger.info({ code: err.code, status: err.status, requestId: ctx.state.requestId }, 'request refused');
+    ctx.status = err.status;
+    if (err.status === 429 && err.details?.retryAfterSeconds) ctx.set('Retry-After', String(err.details.retryAfterSeconds));
+    if (err.status === 503) ctx.set('Retry-After', '5');
+    const wantsHtml = ctx.accepts('json', 'html') === 'html' && !ctx.path.startsWith('/v1.0');
+    if (wantsHtml) {
+      await renderer.page(ctx, 'error', { heading: headingFor(err.status), message: err.message, code: err.code }, err.status);
+    } else {
+      ctx.body = {
+        error: {
+          code: err.code,
+          message: err.message,
+          ...(err.details ? { details: err.details } : {}),
+          innerError: { 'request-id': ctx.state.requestId, date: new Date().toISOString() },
+        },
+      };
     }
   };
 }

@@ -57,9 +57,7 @@ export interface RateLimitOptions {
 
 /** A Koa middleware answering 429 with `Retry-After` once a key's budget is spent. */
 export function rateLimit(opts: RateLimitOptions): Middleware {
-  return async (ctx: Context, next: Next) => {
-    const key = opts.keyOf(ctx);
-    if (key === undefined) return next();
+  const limited = async (ctx: Context, next: Next, key: string) => {
     const wait = await opts.limiter.take(key);
     if (wait === 0) return next();
     opts.onLimited?.(opts.limiter.name);
@@ -68,6 +66,11 @@ export function rateLimit(opts: RateLimitOptions): Middleware {
     ctx.set('Retry-After', String(wait));
     ctx.set('Cache-Control', 'no-store');
     ctx.body = { error: 'too_many_requests', error_description: opts.message };
+  };
+  // Requests that do not count pass straight through, without an async frame of their own.
+  return (ctx, next) => {
+    const key = opts.keyOf(ctx);
+    return key === undefined ? next() : limited(ctx, next, key);
   };
 }
 

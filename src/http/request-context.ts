@@ -1,23 +1,21 @@
 import { randomUUID } from 'node:crypto';
-import type { Middleware } from 'koa';
+import type { Context } from 'koa';
 import type { Logger } from '../logging/logger.js';
 
 const REQUEST_ID = /^[A-Za-z0-9._-]{8,64}$/;
 
-/** Gives every request a correlation id (echoed in `x-request-id`) and logs one line when it ends. */
-export function requestContext(logger: Logger): Middleware {
-  return async (ctx, next) => {
-    const incoming = ctx.get('x-request-id');
-    const requestId = REQUEST_ID.test(incoming) ? incoming : randomUUID();
-    ctx.state.requestId = requestId;
-    ctx.set('x-request-id', requestId);
-    const started = process.hrtime.bigint();
-    try {
-      await next();
-    } finally {
-      const ms = Number(process.hrtime.bigint() - started) / 1e6;
-      // The path only: query strings carry codes, states and hints that do not belong in logs.
-      logger.info({ requestId, method: ctx.method, path: ctx.path, status: ctx.status, ms: Math.round(ms * 10) / 10 }, 'request');
-    }
-  };
+/** Gives the request a correlation id (the caller's `x-request-id` when well-formed), echoed in `x-request-id`. */
+export function assignRequestId(ctx: Context): string {
+  const incoming = ctx.get('x-request-id');
+  const requestId = REQUEST_ID.test(incoming) ? incoming : randomUUID();
+  ctx.state.requestId = requestId;
+  ctx.res.setHeader('x-request-id', requestId);
+  return requestId;
+}
+
+/** The one line logged when a request ends. */
+export function logRequest(logger: Logger, ctx: Context, startedNs: bigint): void {
+  const ms = Number(process.hrtime.bigint() - startedNs) / 1e6;
+  // The path only: query strings carry codes, states and hints that do not belong in logs.
+  logger.info({ requestId: ctx.state.requestId as string, method: ctx.method, path: ctx.path, status: ctx.status, ms: Math.round(ms * 10) / 10 }, 'request');
 }

@@ -1,10 +1,11 @@
-import type { Middleware } from 'koa';
+import type { ServerResponse } from 'node:http';
 
 /**
- * Headers for every response. The CSP is set before the provider runs because oidc-provider adds
- * the hashes of its own inline scripts (form_post, logout) to an existing `script-src`.
+ * Sets the headers every response carries. The CSP is set before the provider runs because
+ * oidc-provider adds the hashes of its own inline scripts (form_post, logout) to an existing
+ * `script-src`.
  */
-export function securityHeaders(opts: { hsts: boolean }): Middleware {
+export function securityHeaders(opts: { hsts: boolean }): (res: ServerResponse) => void {
   const csp = [
     "default-src 'self'",
     "script-src 'self'",
@@ -14,13 +15,15 @@ export function securityHeaders(opts: { hsts: boolean }): Middleware {
     "base-uri 'none'",
     "object-src 'none'",
   ].join('; ');
-  return async (ctx, next) => {
-    ctx.set('Content-Security-Policy', csp);
-    ctx.set('X-Content-Type-Options', 'nosniff');
-    ctx.set('X-Frame-Options', 'DENY');
-    ctx.set('Referrer-Policy', 'no-referrer');
-    ctx.set('Cross-Origin-Opener-Policy', 'same-origin');
-    if (opts.hsts) ctx.set('Strict-Transport-Security', 'max-age=31536000; includeSubDomains');
-    await next();
+  const headers: [string, string][] = [
+    ['Content-Security-Policy', csp],
+    ['X-Content-Type-Options', 'nosniff'],
+    ['X-Frame-Options', 'DENY'],
+    ['Referrer-Policy', 'no-referrer'],
+    ['Cross-Origin-Opener-Policy', 'same-origin'],
+  ];
+  if (opts.hsts) headers.push(['Strict-Transport-Security', 'max-age=31536000; includeSubDomains']);
+  return (res) => {
+    for (const [name, value] of headers) res.setHeader(name, value);
   };
 }

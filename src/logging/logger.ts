@@ -31,17 +31,35 @@ const REDACT = {
   censor: '[redacted]',
 };
 
+/** Lines are written in batches of this many bytes, or after FLUSH_MS, whichever comes first. */
+const BATCH_BYTES = 4096;
+const FLUSH_MS = 1000;
+
 /**
- * Without a destination, lines go to stdout asynchronously: a write in flight collects the lines
- * that follow it (so a busy node makes one write per batch, not one per request), an idle node
- * writes each line at once, and pino flushes what is left when the process exits.
+ * Without a destination, lines go to stdout asynchronously in batches: a token request's log line
+ * written on its own cost a write(2) through libuv's thread pool per request, a measurable share
+ * of the request (docs/benchmarks.md). A quiet node still shows each line within FLUSH_MS, and
+ * pino flushes what is left when the process exits.
  */
-export function createLogs(level: string, destination: pino.DestinationStream = pino.destination({ dest: 1, sync: false })): Logs {
+export function createLogs(level: string, destination: pino.DestinationStream = batchedStdout()): Logs {
   const common = { level, base: { service: 'foyer' }, timestamp: pino.stdTimeFunctions.isoTime };
   return {
     logger: pino({ ...common, redact: REDACT }, destination),
     requests: pino(common, destination),
   };
+}
+
+function batchedStdout(): pino.DestinationStream {
+  const stream = pino.destination({ dest: 1, sync: false, minLength: BATCH_BYTES });
+  // An idle node makes one empty write a second (sonic-boom's flush writes even with nothing buffered).
+  setInterval(() => {
+    try {
+      stream.flush();
+    } catch {
+      /* the stream is closed: the process is exiting */
+    }
+  }, FLUSH_MS).unref();
+  return stream;
 }
 
 export function createLogger(level: string, destination?: pino.DestinationStream): Logger {

@@ -1,6 +1,6 @@
 import { timingSafeEqual } from 'node:crypto';
 import { Router } from '@koa/router';
-import type { Context, Middleware, Next } from 'koa';
+import type { Context } from 'koa';
 import type Provider from 'oidc-provider';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { Database } from '../db/connect.js';
@@ -12,8 +12,8 @@ import type { Database } from '../db/connect.js';
  */
 export interface Metrics {
   registry: Registry;
-  /** Counts requests and their latency by route template and status; also derives sign-in results. */
-  middleware(): Middleware;
+  /** Counts a finished request and its latency by route template and status; also derives sign-in results. */
+  observeRequest(ctx: Context, startedNs: bigint): void;
   /** GET /metrics. */
   routes(opts: { token?: string }): Router;
   signIn(idp: string, result: 'success' | 'failure' | 'throttled'): void;
@@ -132,24 +132,15 @@ export function createMetrics(deps: { db: Database; idpIds: string[] }): Metrics
 
   return {
     registry,
-    middleware() {
-      return async (ctx: Context, next: Next) => {
-        const started = process.hrtime.bigint();
-        try {
-          await next();
-        } finally {
-          try {
-            const route = routeOf(ctx);
-            // A thrown error not yet rendered still counts with the status it will get.
-            const status = ctx.status;
-            requests.inc({ method: ctx.method, route, status: String(status) });
-            latency.observe({ method: ctx.method, route }, Number(process.hrtime.bigint() - started) / 1e9);
-            observeSignIn(ctx, route);
-          } catch {
-            /* metrics never break a request */
-          }
-        }
-      };
+    observeRequest(ctx, startedNs) {
+      try {
+        const route = routeOf(ctx);
+        requests.inc({ method: ctx.method, route, status: String(ctx.status) });
+        latency.observe({ method: ctx.method, route }, Number(process.hrtime.bigint() - startedNs) / 1e9);
+        observeSignIn(ctx, route);
+      } catch {
+        /* metrics never break a request */
+      }
     },
     routes(opts) {
       const router = new Router();

@@ -137,4 +137,25 @@ describe('assignment and sign-in', () => {
     expect((await w.call(w.tokens['writer-app'], 'DELETE', `/users/${member}/appRoleAssignments/${assigned.body.id}`)).status).toBe(204);
     expect(await oauthErrorOf(client.refreshTokenGrant(config, refreshed.refresh_token!))).toMatchObject({ error: 'invalid_grant' });
   });
+
+  it.each([
+    ['the group’s assignment is removed', 'assignment'],
+    ['the user leaves the group', 'membership'],
+  ])('access through a group ends at the next refresh when %s', async (_name, change) => {
+    const email = `via-${change}@contoso.example`;
+    const user = await w.foyer.createMember(email, PASSWORD);
+    const viaGroup = String((await w.call(w.tokens['groups-app'], 'POST', '/groups', { displayName: `Web users via ${change}` })).body.id);
+    expect((await w.call(w.tokens['groups-app'], 'POST', `/groups/${viaGroup}/members/$ref`, { '@odata.id': `${w.issuer}/v1.0/directoryObjects/${user}` })).status).toBe(204);
+    const assigned = await w.call<Assignment>(w.tokens['groups-app'], 'POST', `/groups/${viaGroup}/appRoleAssignments`, { principalId: viaGroup, resourceId: 'web-app' });
+    expect(assigned.status).toBe(201);
+    const { config, tokens } = await signedInWebApp(w.issuer, email, PASSWORD);
+    const refreshed = await client.refreshTokenGrant(config, tokens.refresh_token!);
+    expect(refreshed.access_token).toBeTruthy();
+
+    const removed = change === 'assignment'
+      ? await w.call(w.tokens['groups-app'], 'DELETE', `/groups/${viaGroup}/appRoleAssignments/${assigned.body.id}`)
+      : await w.call(w.tokens['groups-app'], 'DELETE', `/groups/${viaGroup}/members/${user}/$ref`);
+    expect(removed.status).toBe(204);
+    expect(await oauthErrorOf(client.refreshTokenGrant(config, refreshed.refresh_token!))).toMatchObject({ error: 'invalid_grant' });
+  });
 });

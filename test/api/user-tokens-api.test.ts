@@ -1,3 +1,4 @@
+import { decodeJwt } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { codeOf, insertGuest, PASSWORD, startDirectoryWorld, userApiToken, type DirectoryWorld } from './directory-world.js';
 
@@ -30,6 +31,14 @@ describe.each([
     await w.call(w.tokens['groups-app'], 'POST', `/groups/${ownGroup}/owners/$ref`, ref(ids.owner!));
   });
   afterAll(() => w?.stop());
+
+  it('marks what a token acts for: idtyp user for a person, idtyp app with the configured permissions as roles for an app', async () => {
+    const user = decodeJwt(await token('admin', ['User.Read.All']));
+    expect(user.idtyp).toBe('user');
+    expect(user.roles).toBeUndefined();
+    const app = decodeJwt(w.tokens['groups-app']!);
+    expect(app).toMatchObject({ idtyp: 'app', roles: ['Group.ReadWrite.All'] });
+  });
 
   it('an admin may act within the token’s scopes only', async () => {
     const write = await token('admin', ['User.ReadWrite.All']);

@@ -30,6 +30,27 @@ function repositorySuite(database: () => Database) {
     ids.cy = (await users.create({ mail: 'cy@partner.example', displayName: 'Cy Guest', userType: 'Guest', externalUserState: 'Accepted' })).id;
   });
 
+  it('users: a user asked for several times in one request is read once; another request reads again', async () => {
+    const db = database();
+    let reads = 0;
+    const count = (q: { sql: string }) => {
+      if (/from .users./.test(q.sql)) reads++;
+    };
+    db.on('query', count);
+    try {
+      const first = {};
+      const [a, b] = await Promise.all([users.findByIdInRequest(first, ids.ann!), users.findByIdInRequest(first, ids.ann!)]);
+      expect(a?.mail).toBe('ann@contoso.example');
+      expect(b).toEqual(a);
+      expect(await users.findByIdInRequest(first, ids.cy!)).toMatchObject({ mail: 'cy@partner.example' });
+      expect(reads).toBe(2);
+      expect(await users.findByIdInRequest({}, ids.ann!)).toEqual(a);
+      expect(reads).toBe(3);
+    } finally {
+      db.off('query', count);
+    }
+  });
+
   it('groups: members and owners are added once, listed in order, removed, and follow the group when it goes', async () => {
     const g = await groups.create({ displayName: 'Partners', description: 'All partners' });
     expect(await groups.findById(g.id)).toEqual(g);

@@ -32,6 +32,9 @@ describe('client credentials for a registered API (resource indicators)', () => 
     expect(payload.scope).toBe('read');
     // No user is involved: the subject is the app itself (RFC 9068).
     expect(payload.sub).toBe('daemon-app');
+    // Entra's marker of an app token; this app was granted no API permissions in config.
+    expect(payload.idtyp).toBe('app');
+    expect(payload.roles).toEqual([]);
   });
 
   it('only grants the scopes the API declares, silently narrowing the request', async () => {
