@@ -1,6 +1,7 @@
 import type { Knex } from 'knex';
 import { migrations } from '../../migrations/index.js';
 import type { Database } from './connect.js';
+import { withPostgresMigrationLock } from './postgres-migration-lock.js';
 import { isUniqueViolation } from './unique-violation.js';
 
 /**
@@ -31,11 +32,19 @@ function lostRace(err: unknown): boolean {
 }
 
 /**
- * Applies pending migrations. When several nodes start together, one holds knex's migration lock
- * and the others wait for it (instead of failing), then find nothing left to apply.
+ * Applies pending migrations. When several nodes start together, one migrates and the others wait
+ * for it (instead of failing), then find nothing left to apply. On PostgreSQL the nodes queue on
+ * an advisory lock first (see postgres-migration-lock.ts); knex's own lock still guards SQLite.
  */
 export async function migrateLatest(db: Database): Promise<string[]> {
   const deadline = Date.now() + LOCK_WAIT_MS;
+  if (db.client.config.client === 'pg') {
+    return withPostgresMigrationLock(db, deadline, () => migrateRetryingLostRaces(db, deadline));
+  }
+  return migrateRetryingLostRaces(db, deadline);
+}
+
+async function migrateRetryingLostRaces(db: Database, deadline: number): Promise<string[]> {
   for (;;) {
     try {
       const [, applied] = (await db.migrate.latest(options)) as [number, string[]];
