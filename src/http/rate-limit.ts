@@ -2,6 +2,7 @@ import type { Redis } from 'ioredis';
 import type { Context, Middleware, Next } from 'koa';
 import { RateLimiterMemory, RateLimiterRedis, RateLimiterRes, type RateLimiterAbstract } from 'rate-limiter-flexible';
 import { HttpError } from './http-error.js';
+import { leasedBudget } from './leased-budget.js';
 
 /**
  * Request budgets against abuse (floods of token requests, sign-in form posts, invitations). Unlike
@@ -23,24 +24,45 @@ export interface RequestLimiter {
   take(key: string): Promise<number>;
 }
 
+/**
+ * Budgets of a few hundred points or more are counted in Redis a lease at a time (1% of the budget,
+ * at most 20 points; see leased-budget.ts) instead of one round trip per request.
+ */
+function leaseSizeFor(points: number): number {
+  return Math.min(20, Math.floor(points / 100));
+}
+
 export function createRequestLimiter(budget: RequestBudget, redis?: Redis, prefix = 'foyer:rl:'): RequestLimiter {
   const opts = { keyPrefix: `${prefix}${budget.name}`, points: budget.points, duration: budget.durationSeconds };
   const memory = new RateLimiterMemory(opts);
   const limiter: RateLimiterAbstract = redis
     ? new RateLimiterRedis({ ...opts, storeClient: redis, insuranceLimiter: memory, rejectIfRedisNotReady: true })
     : memory;
+  const leaseSize = leaseSizeFor(budget.points);
+  const waitMs = redis && leaseSize > 1 ? leasedBudget(limiter, budget.points, leaseSize).take : consumeOne(limiter);
   return {
     name: budget.name,
     async take(key) {
       try {
-        await limiter.consume(key);
-        return 0;
-      } catch (err) {
-        if (err instanceof RateLimiterRes) return Math.max(1, Math.ceil(err.msBeforeNext / 1000));
+        const wait = await waitMs(key);
+        return wait > 0 ? Math.max(1, Math.ceil(wait / 1000)) : 0;
+      } catch {
         // Neither the store nor the insurance could count: let the request through rather than fail it.
         return 0;
       }
     },
+  };
+}
+
+function consumeOne(limiter: RateLimiterAbstract): (key: string) => Promise<number> {
+  return async (key) => {
+    try {
+      await limiter.consume(key);
+      return 0;
+    } catch (err) {
+      if (err instanceof RateLimiterRes) return Math.max(1, err.msBeforeNext);
+      throw err;
+    }
   };
 }
 

@@ -1,0 +1,96 @@
+/**
+ * Large request budgets with Redis are counted a lease at a time (src/http/leased-budget.ts). Two
+ * limiters on one Redis play two Foyer nodes: together they never allow more than the budget, and
+ * they ask Redis once per lease rather than once per request.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { connectRedis, type Redis } from '../../src/db/redis.js';
+import { createRequestLimiter, type RequestLimiter } from '../../src/http/rate-limit.js';
+import { describeWithRedis, freshRedisNamespace, redisUrl } from '../support/real-servers.js';
+
+const POINTS = 1000; // leases of 10
+const budget = { name: 'token', points: POINTS, durationSeconds: 60 };
+
+async function takeMany(limiter: RequestLimiter, key: string, n: number): Promise<number[]> {
+  const waits: number[] = [];
+  for (let i = 0; i < n; i++) waits.push(await limiter.take(key));
+  return waits;
+}
+
+describeWithRedis('a large request budget shared through Redis', () => {
+  const ns = freshRedisNamespace();
+  let second: Redis;
+  const nodes = () => [createRequestLimiter(budget, ns.redis, ns.prefix), createRequestLimiter(budget, second, ns.prefix)] as const;
+  const counted = async (key: string, name = 'token') => Number(await ns.redis.get(`${ns.prefix}${name}:${key}`));
+  beforeAll(async () => {
+    second = await connectRedis(redisUrl()!);
+  });
+  afterAll(async () => {
+    await second.quit();
+  });
+
+  it('is taken from Redis ten points at a time', async () => {
+    const [a] = nodes();
+    expect(await a.take('192.0.2.1')).toBe(0);
+    expect(await counted('192.0.2.1')).toBe(10);
+    expect(await takeMany(a, '192.0.2.1', 9)).toEqual(Array(9).fill(0));
+    expect(await counted('192.0.2.1')).toBe(10);
+    expect(await a.take('192.0.2.1')).toBe(0);
+    expect(await counted('192.0.2.1')).toBe(20);
+  });
+
+  it('leases once for many concurrent requests of one address instead of once per request', async () => {
+    const [a] = nodes();
+    const waits = await Promise.all(Array.from({ length: 50 }, () => a.take('192.0.2.2')));
+    expect(waits).toEqual(Array(50).fill(0));
+    expect(await counted('192.0.2.2')).toBe(50);
+  });
+
+  it('never allows more than the budget across two nodes, and refuses on both once it is spent', async () => {
+    const [a, b] = nodes();
+    const key = '192.0.2.3';
+    let allowed = 0;
+    // Node a takes most of the budget; the 1000th point is leased by a, which keeps 5 unspent.
+    for (const wait of await takeMany(a, key, 995)) if (wait === 0) allowed++;
+    expect(allowed).toBe(995);
+    expect(await counted(key)).toBe(POINTS);
+    // Node b finds nothing left in Redis (a's unspent lease is a's), and refuses without a second round trip.
+    const refused = await b.take(key);
+    expect(refused).toBeGreaterThan(0);
+    expect(refused).toBeLessThanOrEqual(60);
+    expect(await b.take(key)).toBe(refused);
+    expect(await counted(key)).toBe(POINTS + 10);
+    // Node a spends what it leased, then is refused too.
+    for (const wait of await takeMany(a, key, 5)) if (wait === 0) allowed++;
+    expect(allowed).toBe(POINTS);
+    expect(await a.take(key)).toBeGreaterThan(0);
+  });
+
+  it('hands out the points left before a refused lease when the window is nearly spent', async () => {
+    const [a, b] = nodes();
+    const key = '192.0.2.4';
+    await takeMany(a, key, 994); // 995 counted after 99.4 leases: 100 leases, a keeps 6
+    await ns.redis.decrby(`${ns.prefix}token:${key}`, 4); // as if 4 of those points were never leased
+    // b's lease of 10 now finds 4 points left: it may spend those 4 and no more.
+    expect(await takeMany(b, key, 4)).toEqual([0, 0, 0, 0]);
+    expect(await b.take(key)).toBeGreaterThan(0);
+  });
+
+  it('a small budget (under 200 points) is still counted in Redis one request at a time', async () => {
+    const small = createRequestLimiter({ name: 'sign-in-posts', points: 3, durationSeconds: 60 }, ns.redis, ns.prefix);
+    expect(await small.take('192.0.2.5')).toBe(0);
+    expect(await counted('192.0.2.5', 'sign-in-posts')).toBe(1);
+    expect(await takeMany(small, '192.0.2.5', 3)).toEqual([0, 0, expect.any(Number)]);
+    expect((await takeMany(small, '192.0.2.5', 1))[0]).toBeGreaterThanOrEqual(1);
+  });
+});
+
+describe('a large request budget without Redis', () => {
+  it('is counted in memory request by request: the 1001st of the window is refused', async () => {
+    const node = createRequestLimiter(budget);
+    expect((await takeMany(node, '192.0.2.9', POINTS)).every((wait) => wait === 0)).toBe(true);
+    const refused = await node.take('192.0.2.9');
+    expect(refused).toBeGreaterThanOrEqual(1);
+    expect(refused).toBeLessThanOrEqual(60);
+  });
+});
