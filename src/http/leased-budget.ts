@@ -50,7 +50,7 @@ export function leasedBudget(shared: RateLimiterAbstract, points: number, leaseS
   };
 
   /** Takes a lease from the shared store and records it (or the refusal) for `spend`. */
-  const lease = async (key: string): Promise<void> => {
+  const takeLease = async (key: string): Promise<void> => {
     sweep(Date.now());
     try {
       const res = await shared.consume(key, leaseSize);
@@ -71,7 +71,7 @@ export function leasedBudget(shared: RateLimiterAbstract, points: number, leaseS
       if (spent !== undefined) return spent;
       let pending = leasing.get(key);
       if (!pending) {
-        pending = lease(key).finally(() => leasing.delete(key));
+        pending = takeLease(key).finally(() => leasing.delete(key));
         leasing.set(key, pending);
       }
       // A store failure reaches every waiter; the caller decides what an uncountable request gets.

@@ -25,7 +25,7 @@ export interface RequestLimiter {
 }
 
 /**
- * Budgets of a few hundred points or more are counted in Redis a lease at a time (1% of the budget,
+ * Budgets of 200 points or more are counted in Redis a lease at a time (1% of the budget,
  * at most 20 points; see leased-budget.ts) instead of one round trip per request.
  */
 function leaseSizeFor(points: number): number {
