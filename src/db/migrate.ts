@@ -1,7 +1,7 @@
 import type { Knex } from 'knex';
 import { migrations } from '../../migrations/index.js';
 import type { Database } from './connect.js';
-import { withPostgresMigrationLock } from './postgres-migration-lock.js';
+import { ensureOneLockRow } from './migration-lock-row.js';
 import { isUniqueViolation } from './unique-violation.js';
 
 /**
@@ -33,20 +33,14 @@ function lostRace(err: unknown): boolean {
 
 /**
  * Applies pending migrations. When several nodes start together, one migrates and the others wait
- * for it (instead of failing), then find nothing left to apply. On PostgreSQL the nodes queue on
- * an advisory lock first (see postgres-migration-lock.ts); knex's own lock still guards SQLite.
+ * for it (instead of failing), then find nothing left to apply. knex's lock row guards the
+ * migrations; migration-lock-row.ts keeps it to one row.
  */
 export async function migrateLatest(db: Database): Promise<string[]> {
   const deadline = Date.now() + LOCK_WAIT_MS;
-  if (db.client.config.client === 'pg') {
-    return withPostgresMigrationLock(db, deadline, () => migrateRetryingLostRaces(db, deadline));
-  }
-  return migrateRetryingLostRaces(db, deadline);
-}
-
-async function migrateRetryingLostRaces(db: Database, deadline: number): Promise<string[]> {
   for (;;) {
     try {
+      await ensureOneLockRow(db);
       const [, applied] = (await db.migrate.latest(options)) as [number, string[]];
       return applied;
     } catch (err) {
