@@ -19,12 +19,18 @@ interface Lease {
   until: number;
 }
 
-/** Above this many addresses with a lease, expired leases are dropped before a new one is added. */
+/**
+ * Above this many addresses with a lease, expired leases are dropped before a new one is added, at
+ * most once a second: a flood of new addresses must not make every new lease scan the whole map.
+ */
 const SWEEP_ABOVE = 10_000;
+const SWEEP_EVERY_MS = 1000;
 
 export interface LeasedBudget {
   /** Resolves with 0 when the request may go ahead, else the milliseconds before the window ends. */
   take(key: string): Promise<number>;
+  /** How many addresses this node holds a lease or a refusal for (bounded by the sweep). */
+  readonly size: number;
 }
 
 export function leasedBudget(shared: RateLimiterAbstract, points: number, leaseSize: number): LeasedBudget {
@@ -44,8 +50,10 @@ export function leasedBudget(shared: RateLimiterAbstract, points: number, leaseS
     return 0;
   };
 
+  let nextSweepAt = 0;
   const sweep = (now: number) => {
-    if (leases.size < SWEEP_ABOVE) return;
+    if (leases.size < SWEEP_ABOVE || now < nextSweepAt) return;
+    nextSweepAt = now + SWEEP_EVERY_MS;
     for (const [key, lease] of leases) if (now >= lease.until) leases.delete(key);
   };
 
@@ -79,5 +87,10 @@ export function leasedBudget(shared: RateLimiterAbstract, points: number, leaseS
     }
   };
 
-  return { take };
+  return {
+    take,
+    get size() {
+      return leases.size;
+    },
+  };
 }

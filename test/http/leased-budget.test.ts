@@ -4,7 +4,9 @@
  * they ask Redis once per lease rather than once per request.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { RateLimiterMemory } from 'rate-limiter-flexible';
 import { connectRedis, type Redis } from '../../src/db/redis.js';
+import { leasedBudget } from '../../src/http/leased-budget.js';
 import { createRequestLimiter, type RequestLimiter } from '../../src/http/rate-limit.js';
 import { describeWithRedis, freshRedisNamespace, redisUrl } from '../support/real-servers.js';
 
@@ -93,5 +95,17 @@ describe('a large request budget without Redis', () => {
     const refused = await node.take('192.0.2.9');
     expect(refused).toBeGreaterThanOrEqual(1);
     expect(refused).toBeLessThanOrEqual(60);
+  });
+});
+
+describe('leases held for many addresses', () => {
+  it('are dropped once their window has ended, when more than 10,000 addresses hold one', async () => {
+    // A real in-memory store with a three-second window stands in for Redis.
+    const leases = leasedBudget(new RateLimiterMemory({ points: 1000, duration: 3 }), 1000, 10);
+    for (let i = 0; i < 10_001; i++) expect(await leases.take(`198.51.${i >> 8}.${i & 255}`)).toBe(0);
+    expect(leases.size).toBe(10_001);
+    await new Promise((resolve) => setTimeout(resolve, 3100));
+    expect(await leases.take('203.0.113.1')).toBe(0);
+    expect(leases.size).toBe(1);
   });
 });
