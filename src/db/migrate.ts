@@ -24,11 +24,12 @@ const LOCK_WAIT_MS = 60_000;
 
 /**
  * Another node holds the migration lock, or created knex's bookkeeping tables a moment before us
- * (knex checks for them and then creates them, which two nodes can both do at once).
+ * (knex checks for them and then creates them, which two nodes can both do at once), or a
+ * statement waited for the other node's migration until PostgreSQL's statement_timeout (57014).
  */
 function lostRace(err: unknown): boolean {
   const e = err as { name?: string; code?: string };
-  return e.name === 'MigrationLocked' || e.code === '42P07' || isUniqueViolation(err);
+  return e.name === 'MigrationLocked' || e.code === '42P07' || e.code === '57014' || isUniqueViolation(err);
 }
 
 /**

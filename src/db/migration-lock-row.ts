@@ -24,6 +24,10 @@ export async function ensureOneLockRow(db: Database): Promise<void> {
       if (!(await db.schema.hasTable(LOCK_TABLE))) throw err;
     }
   }
+  // Read first and write only when needed: on PostgreSQL a write that meets the row while another
+  // node's migration transaction holds it would wait for that whole migration.
+  const rows = (await db(LOCK_TABLE).select('index')) as { index: number }[];
+  if (rows.length === 1 && rows[0]!.index === 1) return;
   await db(LOCK_TABLE).insert({ index: 1, is_locked: 0 }).onConflict('index').ignore();
   await db(LOCK_TABLE).where('index', '>', 1).delete();
 }
