@@ -4,6 +4,9 @@ import type { SamlIdpConfig } from '../config/identity-providers-schema.js';
 import { pendingFor, safeEqual, type Connector, type PendingSaml } from './connector.js';
 import { FederationError, type FederationErrorCode } from './federation-error.js';
 import { amrFromSaml } from './saml-authn-context.js';
+import { requireBearerConfirmation } from './saml-subject-confirmation.js';
+import { all, attr, text, type XmlNode } from './saml-xml-tree.js';
+import { requireFreshAuthentication } from './upstream-freshness.js';
 import type { UpstreamIdentity } from './upstream-identity.js';
 
 export interface SamlConnectorOptions {
@@ -16,11 +19,17 @@ export interface SamlConnectorOptions {
 const TRANSIENT = 'urn:oasis:names:tc:SAML:2.0:nameid-format:transient';
 const EMAIL_FORMAT = 'urn:oasis:names:tc:SAML:1.1:nameid-format:emailAddress';
 const METHOD_REFS = 'http://schemas.microsoft.com/claims/authnmethodsreferences';
+const CLOCK_SKEW_MS = 60_000;
+// SAML messages have no use for a DTD (saml-core-2.0 1.3: no DTD processing); one can only be an entity attack.
+const DTD = /<!(DOCTYPE|ENTITY|ELEMENT|ATTLIST)/i;
 
 /**
  * SAML 2.0 IdP federation (Entra's "SAML/WS-Fed IdP federation") with @node-saml/node-saml:
- * signed AuthnRequest over HTTP-Redirect, Response over HTTP-POST, checked for signature (IdP
- * certificates from config), Audience, NotBefore/NotOnOrAfter, InResponseTo and Recipient.
+ * signed AuthnRequest over HTTP-Redirect (with ForceAuthn when the app asked for a fresh sign-in),
+ * Response over HTTP-POST. node-saml checks the signature (IdP certificates from config; it reads only
+ * what the signature covers), Audience, Conditions' NotBefore/NotOnOrAfter and the Response's
+ * InResponseTo; Foyer adds the refusal of DTDs, the Issuer, the bearer SubjectConfirmation
+ * (Recipient, NotOnOrAfter, InResponseTo: saml-subject-confirmation.ts) and the AuthnInstant.
  *
  * node-saml keeps request ids in a cache provider; Foyer keeps them in the pending record
  * instead (stored in the Interaction), so a one-request cache is built around it per call and
@@ -35,7 +44,7 @@ export function createSamlConnector(idp: SamlIdpConfig, opts: SamlConnectorOptio
   const acsUrl = `${base}/acs`;
   const ref = { idpId: idp.id };
 
-  const saml = (callbackUrl: string, cacheProvider?: CacheProvider) =>
+  const saml = (callbackUrl: string, cacheProvider?: CacheProvider, forceAuthn = false) =>
     new SAML({
       entryPoint: idp.ssoUrl,
       issuer: spEntityId,
@@ -53,9 +62,10 @@ export function createSamlConnector(idp: SamlIdpConfig, opts: SamlConnectorOptio
       // Asking for a specific context (node-saml's default is PasswordProtectedTransport, exact)
       // would stop the IdP from doing MFA; Foyer reads what the IdP did instead.
       disableRequestedAuthnContext: true,
+      forceAuthn,
       validateInResponseTo: ValidateInResponseTo.always,
       requestIdExpirationPeriodMs: opts.requestTtlMs ?? 3600_000,
-      acceptedClockSkewMs: 60_000,
+      acceptedClockSkewMs: CLOCK_SKEW_MS,
       generateUniqueId: () => `_${randomBytes(20).toString('hex')}`,
       ...(cacheProvider ? { cacheProvider } : {}),
     });
@@ -73,7 +83,7 @@ export function createSamlConnector(idp: SamlIdpConfig, opts: SamlConnectorOptio
 
     metadata: () => saml(acsUrl).generateServiceProviderMetadata(null, idp.spCertificate),
 
-    async start({ callbackUrl }) {
+    async start({ callbackUrl, reauthenticate }) {
       let issued: { id: string; instant: string } | undefined;
       const capture: CacheProvider = {
         saveAsync: async (id, instant) => {
@@ -84,9 +94,10 @@ export function createSamlConnector(idp: SamlIdpConfig, opts: SamlConnectorOptio
         removeAsync: async () => null,
       };
       const relayState = randomBytes(24).toString('base64url');
-      const redirectTo = await saml(callbackUrl, capture).getAuthorizeUrlAsync(relayState, undefined, {});
+      // SAML has no max_age: any freshness request becomes ForceAuthn, and AuthnInstant is checked on the way back.
+      const redirectTo = await saml(callbackUrl, capture, !!reauthenticate).getAuthorizeUrlAsync(relayState, undefined, {});
       if (!issued) throw new Error('node-saml did not report the AuthnRequest id');
-      const pending: PendingSaml = { kind: 'saml', idpId: idp.id, requestId: issued.id, relayState, createdAt: Date.parse(issued.instant) };
+      const pending: PendingSaml = { kind: 'saml', idpId: idp.id, requestId: issued.id, relayState, createdAt: Date.parse(issued.instant), ...(reauthenticate ? { reauthenticate } : {}) };
       return { redirectTo, pending };
     },
 
@@ -96,6 +107,11 @@ export function createSamlConnector(idp: SamlIdpConfig, opts: SamlConnectorOptio
         throw new FederationError('state_mismatch', 'This sign-in response does not belong to the sign-in in progress. Start signing in again.', ref);
       }
       if (!params.SAMLResponse) throw new FederationError('invalid_response', `${idp.displayName} sent no SAML response.`, ref);
+      // node-saml decodes exactly like this; its XML parsers resolve no external entity today, but
+      // refusing the DTD here keeps that true whatever parser version sits below.
+      if (DTD.test(Buffer.from(params.SAMLResponse, 'base64').toString('utf8'))) {
+        throw new FederationError('invalid_response', `${idp.displayName} sent a SAML response with a document type declaration (DTD), which SAML never needs, so Foyer rejected it. If this keeps happening, tell the host's administrator.`, ref);
+      }
       const onlyThisRequest: CacheProvider = {
         saveAsync: async () => null,
         getAsync: async (id) => (id === p.requestId ? new Date(p.createdAt).toISOString() : null),
@@ -108,35 +124,37 @@ export function createSamlConnector(idp: SamlIdpConfig, opts: SamlConnectorOptio
         throw toFederationError(err, idp);
       }
       if (!profile) throw new FederationError('upstream_error', `${idp.displayName} could not sign you in without asking you.`, { ...ref, upstreamError: 'NoPassive' });
-      return identityFrom(idp, profile, callbackUrl);
+      const identity = identityFrom(idp, profile, { acsUrl: callbackUrl, requestId: p.requestId, clockSkewMs: CLOCK_SKEW_MS });
+      requireFreshAuthentication(p.reauthenticate, identity.authTime, idp);
+      return identity;
     },
   };
 }
 
-function identityFrom(idp: SamlIdpConfig, profile: Profile, callbackUrl: string): UpstreamIdentity {
+function identityFrom(idp: SamlIdpConfig, profile: Profile, expect: Parameters<typeof requireBearerConfirmation>[2]): UpstreamIdentity {
   const ref = { idpId: idp.id };
   // node-saml checks the signature, not who signed for whom: the certificate could be shared.
   if (profile.issuer !== idp.idpEntityId) {
     throw new FederationError('wrong_issuer', `The sign-in did not come from ${idp.displayName}. Contact the host's administrator.`, ref);
   }
   const assertion = (profile.getAssertion?.() ?? {}) as XmlNode;
-  const recipients = all(assertion, 'Assertion', 'Subject', 'SubjectConfirmation', 'SubjectConfirmationData')
-    .map((d) => (d as XmlNode).$?.Recipient)
-    .filter((r): r is string => typeof r === 'string');
-  if (recipients.length && !recipients.includes(callbackUrl)) {
-    throw new FederationError('wrong_audience', `${idp.displayName} addressed the sign-in to a different service. Contact the host's administrator.`, ref);
-  }
+  requireBearerConfirmation(assertion, idp, expect);
   if (!profile.nameID) throw new FederationError('invalid_response', `${idp.displayName} did not say who you are (no NameID).`, ref);
   if (profile.nameIDFormat === TRANSIENT) {
     throw new FederationError('invalid_response', `${idp.displayName} sends a transient NameID, which changes at every sign-in. Its administrator must release a persistent NameID.`, ref);
   }
 
   const attributes = (profile.attributes ?? {}) as Record<string, unknown>;
-  const email = firstValue(idp.attributes.email.map((n) => attributes[n])) ?? (profile.nameIDFormat === EMAIL_FORMAT ? profile.nameID : undefined);
-  const name = firstValue(idp.attributes.name.map((n) => attributes[n]));
-  const classRef = text(all(assertion, 'Assertion', 'AuthnStatement', 'AuthnContext', 'AuthnContextClassRef')[0]);
-  const methodRefs = ([] as unknown[]).concat(attributes[METHOD_REFS] ?? []).map(text).filter((v): v is string => !!v);
-  const domain = email?.split('@')[1]?.toLowerCase();
+  const named = (n: string) => (Object.hasOwn(attributes, n) ? attributes[n] : undefined);
+  const email = firstValue(idp.attributes.email.map(named)) ?? (profile.nameIDFormat === EMAIL_FORMAT ? profile.nameID : undefined);
+  const name = firstValue(idp.attributes.name.map(named));
+  const authn = all(assertion, 'Assertion', 'AuthnStatement')[0];
+  const classRef = text(all(authn ?? {}, 'AuthnContext', 'AuthnContextClassRef')[0]);
+  const instant = Date.parse(attr(authn, 'AuthnInstant') ?? '');
+  const methodRefs = ([] as unknown[]).concat(named(METHOD_REFS) ?? []).map(text).filter((v): v is string => !!v);
+  // The last '@', as email-authority.ts reads it: `victim@contoso.example@evil.example` is not at contoso.example.
+  const at = email?.lastIndexOf('@') ?? -1;
+  const domain = email && at > 0 ? email.slice(at + 1).toLowerCase() : undefined;
   return {
     idpId: idp.id,
     issuer: idp.idpEntityId,
@@ -146,6 +164,7 @@ function identityFrom(idp: SamlIdpConfig, profile: Profile, callbackUrl: string)
     ...(name ? { name } : {}),
     amr: amrFromSaml(classRef, methodRefs),
     ...(classRef ? { acr: classRef } : {}),
+    ...(Number.isFinite(instant) ? { authTime: Math.floor(instant / 1000) } : {}),
   };
 }
 
@@ -160,26 +179,13 @@ function toFederationError(err: unknown, idp: SamlIdpConfig): FederationError {
   const rules: [RegExp, FederationErrorCode, string][] = [
     [/InResponseTo/i, 'in_response_to_mismatch', `The answer from ${idp.displayName} does not belong to this sign-in. Start signing in again.`],
     [/signature/i, 'invalid_signature', `The sign-in from ${idp.displayName} is not signed with its certificate, so Foyer rejected it.`],
+    // node-saml's words for a bearer confirmation or Conditions without NotOnOrAfter (or a malformed instant).
+    [/^Error parsing \w+/, 'invalid_response', `${idp.displayName} sent a sign-in with a missing or malformed validity time (NotOnOrAfter, NotBefore or IssueInstant). Ask its administrator to send assertions whose Conditions and bearer SubjectConfirmationData carry NotOnOrAfter.`],
     [/expired|not yet valid|subject confirmation/i, 'expired_assertion', `The sign-in from ${idp.displayName} has expired or is not valid yet. Check your device's clock, then start signing in again.`],
     [/audience/i, 'wrong_audience', `${idp.displayName} issued the sign-in for a different service. Contact the host's administrator.`],
   ];
   const [, code, text] = rules.find(([pattern]) => pattern.test(message)) ?? [null, 'invalid_response', `${idp.displayName} sent a SAML response Foyer cannot read.`];
   return new FederationError(code, text, ref, { cause: err });
-}
-
-type XmlNode = { $?: Record<string, string>; _?: string; [child: string]: unknown };
-
-/** Every node at a path in node-saml's xml2js tree (arrays at each level, text under `_`). */
-function all(node: XmlNode, ...path: string[]): unknown[] {
-  let level: unknown[] = [node];
-  for (const key of path) level = level.flatMap((n) => ([] as unknown[]).concat((n as XmlNode)?.[key] ?? []));
-  return level;
-}
-
-function text(v: unknown): string | undefined {
-  if (typeof v === 'string') return v.trim() || undefined;
-  const t = (v as XmlNode | undefined)?._;
-  return typeof t === 'string' ? t.trim() || undefined : undefined;
 }
 
 function firstValue(values: unknown[]): string | undefined {

@@ -76,7 +76,11 @@ describe('SAML connector against a samlify IdP', () => {
     expect(params.RelayState).toBe(pending.relayState);
     expect(JSON.parse(JSON.stringify(pending))).toEqual(pending);
 
+    const before = Math.floor(Date.now() / 1000);
     const identity = await connector.finish({ pending, callbackUrl: ACS, params });
+    // AuthnInstant is always read, not only when the app asked for a fresh sign-in.
+    expect(identity.authTime).toBeGreaterThanOrEqual(before - 60);
+    expect(identity.authTime).toBeLessThanOrEqual(Math.floor(Date.now() / 1000));
     expect(identity).toEqual({
       idpId: 'contoso',
       issuer: idp.entityId,
@@ -86,6 +90,7 @@ describe('SAML connector against a samlify IdP', () => {
       name: 'Alice Contoso',
       amr: ['pwd'],
       acr: 'urn:oasis:names:tc:SAML:2.0:ac:classes:PasswordProtectedTransport',
+      authTime: identity.authTime,
     });
   });
 
@@ -118,6 +123,38 @@ describe('SAML connector against a samlify IdP', () => {
 
   it('rejects an assertion addressed to another ACS URL (wrong_audience)', async () => {
     expect((await failureOf('wrong-recipient')).code).toBe('wrong_audience');
+  });
+
+  // SAML Web Browser SSO profile 4.1.4.2: the bearer SubjectConfirmationData must say where, until when and for which request.
+  it('rejects an assertion whose SubjectConfirmationData names no Recipient, telling the partner admin what to release', async () => {
+    const err = await failureOf('no-recipient');
+    expect(err.code).toBe('invalid_response');
+    expect(err.message).toContain('no Recipient');
+    expect(err.message).toContain(`Recipient="${ACS}"`);
+  });
+
+  it('rejects an assertion with no subject confirmation, or only a holder-of-key one (invalid_response)', async () => {
+    for (const variant of ['no-subject-confirmation', 'holder-of-key'] as const) {
+      const err = await failureOf(variant);
+      expect([variant, err.code]).toEqual([variant, 'invalid_response']);
+      expect(err.message).toContain('bearer');
+    }
+  });
+
+  it('rejects a bearer confirmation without NotOnOrAfter, which would never expire (invalid_response)', async () => {
+    const err = await failureOf('no-confirmation-expiry');
+    expect(err.code).toBe('invalid_response');
+    expect(err.message).toContain('NotOnOrAfter');
+  });
+
+  it('rejects a signed assertion that answers no request, even inside a Response naming this one (in_response_to_mismatch)', async () => {
+    const err = await failureOf('no-subject-in-response-to');
+    expect(err.code).toBe('in_response_to_mismatch');
+    expect(err.message).toMatch(/did not ask for/);
+  });
+
+  it('rejects an unsolicited (IdP-initiated) response (in_response_to_mismatch)', async () => {
+    expect((await failureOf('unsolicited')).code).toBe('in_response_to_mismatch');
   });
 
   it('rejects a response to another AuthnRequest (in_response_to_mismatch)', async () => {

@@ -4,8 +4,12 @@
  * metadata Foyer publishes (400 if it does not verify), shows a one-field login form, and
  * POST /sso/login answers with an auto-posting form carrying a signed Response for the ACS.
  * `setVariant` makes the next responses faulty in one specific way for the negative tests.
+ * `setSession` gives the IdP a signed-in user (answering at once, from an earlier AuthnInstant,
+ * unless a ForceAuthn it honours makes it ask again); `editBeforeSigning` lets a test play a user
+ * of the IdP who controls their own attribute values: the edit is made before the IdP signs.
  */
 import { randomBytes } from 'node:crypto';
+import { inflateRawSync } from 'node:zlib';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import * as validator from '@authenio/samlify-node-xmllint';
@@ -42,7 +46,46 @@ export const SAML_USERS: Record<string, SamlUser> = {
   },
 };
 
-export type SamlVariant = 'valid' | 'expired' | 'wrong-audience' | 'wrong-in-response-to' | 'bad-signature' | 'wrong-recipient' | 'transient-nameid' | 'wrong-issuer';
+export type SamlVariant =
+  | 'valid'
+  | 'expired'
+  | 'wrong-audience'
+  | 'wrong-in-response-to'
+  | 'bad-signature'
+  | 'wrong-recipient'
+  | 'transient-nameid'
+  | 'wrong-issuer'
+  /** SubjectConfirmationData without Recipient. */
+  | 'no-recipient'
+  /** A Subject with a NameID and no SubjectConfirmation at all. */
+  | 'no-subject-confirmation'
+  /** The only SubjectConfirmation is holder-of-key, not bearer. */
+  | 'holder-of-key'
+  /** SubjectConfirmationData without NotOnOrAfter. */
+  | 'no-confirmation-expiry'
+  /** The Response answers the request, the signed SubjectConfirmationData carries no InResponseTo. */
+  | 'no-subject-in-response-to'
+  /** Unsolicited (IdP-initiated): no InResponseTo anywhere. */
+  | 'unsolicited'
+  /** No AuthnStatement, so no AuthnInstant. */
+  | 'no-authn-statement';
+
+/** The partner's user is already signed in at the IdP since `authenticatedAt` (epoch ms). */
+export interface SamlIdpSession {
+  login: string;
+  authenticatedAt: number;
+  /** Whether ForceAuthn="true" makes the IdP ask for the password again (false: a non-compliant IdP answers from the session). */
+  honourForceAuthn: boolean;
+}
+
+export interface SamlIdpOptions {
+  /** Users besides SAML_USERS (e.g. an attacker's own account, or another organisation's). */
+  users?: Record<string, SamlUser>;
+  /** The IdP's signing key pair (default: a fresh one); two IdPs given the same one share a signing key. */
+  keys?: KeyPair;
+  /** Also sign the whole Response (samlify signs only the assertion while the SP wants assertions signed). */
+  signResponse?: boolean;
+}
 
 export interface SamlIdp {
   entityId: string;
@@ -51,11 +94,18 @@ export interface SamlIdp {
   /** Registers Foyer as a service provider from the metadata XML Foyer serves. */
   trustServiceProvider(spMetadataXml: string): void;
   setVariant(variant: SamlVariant): void;
+  /** A signed-in user at the IdP, or none (the default: every AuthnRequest gets the login form). */
+  setSession(session?: SamlIdpSession): void;
+  /** Changes the Response XML (tags filled in, not yet signed) before the IdP signs it; none by default. */
+  editBeforeSigning(edit?: (xml: string) => string): void;
+  /** The last AuthnRequest the IdP accepted. */
+  lastAuthnRequest(): { id: string; forceAuthn: boolean } | undefined;
   close(): Promise<void>;
 }
 
-export async function startSamlIdp(): Promise<SamlIdp> {
-  const keys = await createKeyPair('partner-saml-idp');
+export async function startSamlIdp(opts: SamlIdpOptions = {}): Promise<SamlIdp> {
+  const users = { ...SAML_USERS, ...opts.users };
+  const keys = opts.keys ?? (await createKeyPair('partner-saml-idp'));
   const rogueKeys = await createKeyPair('partner-saml-idp');
   const server = createServer((req, res) => {
     handle(req, res).catch((err: unknown) => page(res, 500, `<p>${escape(String(err))}</p>`));
@@ -68,6 +118,9 @@ export async function startSamlIdp(): Promise<SamlIdp> {
   const rogue = identityProvider(entityId, ssoUrl, rogueKeys);
   let sp: samlify.ServiceProviderInstance | undefined;
   let variant: SamlVariant = 'valid';
+  let session: SamlIdpSession | undefined;
+  let edit: ((xml: string) => string) | undefined;
+  let lastRequest: { id: string; forceAuthn: boolean } | undefined;
   const requests = new Map<string, { id: string; relayState: string }>();
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -85,28 +138,45 @@ export async function startSamlIdp(): Promise<SamlIdp> {
       }
       const ref = randomBytes(12).toString('hex');
       const request = parsed.extract.request as { id: string };
-      requests.set(ref, { id: request.id, relayState: url.searchParams.get('RelayState') ?? '' });
+      const relayState = url.searchParams.get('RelayState') ?? '';
+      const forceAuthn = /\bForceAuthn="(true|1)"/.test(inflateRawSync(Buffer.from(url.searchParams.get('SAMLRequest') ?? '', 'base64')).toString('utf8'));
+      lastRequest = { id: request.id, forceAuthn };
+      const sessionUser = session && users[session.login];
+      if (session && sessionUser && !(forceAuthn && session.honourForceAuthn)) {
+        return postResponse(res, { id: request.id, relayState }, sessionUser, session.authenticatedAt);
+      }
+      requests.set(ref, { id: request.id, relayState });
       return page(res, 200, `<h1>Contoso SAML sign-in</h1>
 <form method="post" action="/sso/login"><input type="hidden" name="ref" value="${ref}"><label>User <input name="login" autofocus></label> <button>Sign in</button></form>
-<ul>${Object.entries(SAML_USERS).map(([login, u]) => `<li><code>${login}</code> ${escape(u.email)}</li>`).join('')}</ul>`);
+<ul>${Object.entries(users).map(([login, u]) => `<li><code>${login}</code> ${escape(u.email)}</li>`).join('')}</ul>`);
     }
     if (req.method === 'POST' && url.pathname === '/sso/login') {
       const form = new URLSearchParams(await readBody(req));
       const pending = requests.get(form.get('ref') ?? '');
-      const user = SAML_USERS[form.get('login') ?? ''];
+      const login = form.get('login') ?? '';
+      const user = Object.hasOwn(users, login) ? users[login] : undefined;
       if (!pending || !user) return page(res, 400, '<p>Unknown request or user.</p>');
       requests.delete(form.get('ref') ?? '');
-      const signer = variant === 'bad-signature' ? rogue : idp;
-      const response = await signer.createLoginResponse(sp, { extract: { request: { id: pending.id } } }, 'post', { email: user.email }, {
-        relayState: pending.relayState,
-        customTagReplacement: (template) => responseXml(template, { user, variant, requestId: pending.id, sp: sp!, entityId }),
-      });
-      const { context, entityEndpoint } = response as { context: string; entityEndpoint: string };
-      return page(res, 200, `<form method="post" action="${escape(entityEndpoint)}">
-<input type="hidden" name="SAMLResponse" value="${escape(context)}"><input type="hidden" name="RelayState" value="${escape(pending.relayState)}">
-<noscript><button>Continue</button></noscript></form><script>document.forms[0].submit()</script>`);
+      const now = Date.now();
+      if (session) session = { ...session, login, authenticatedAt: now };
+      return postResponse(res, pending, user, now);
     }
     page(res, 404, '<p>Not found</p>');
+  }
+
+  async function postResponse(res: ServerResponse, pending: { id: string; relayState: string }, user: SamlUser, authnInstant: number): Promise<void> {
+    const signer = variant === 'bad-signature' ? rogue : idp;
+    const response = await signer.createLoginResponse(sp!, { extract: { request: { id: pending.id } } }, 'post', { email: user.email }, {
+      relayState: pending.relayState,
+      customTagReplacement: (template) => {
+        const filled = responseXml(template, { user, variant, requestId: pending.id, sp: sp!, entityId, authnInstant });
+        return edit ? { ...filled, context: edit(filled.context) } : filled;
+      },
+    });
+    const { context, entityEndpoint } = response as { context: string; entityEndpoint: string };
+    return page(res, 200, `<form method="post" action="${escape(entityEndpoint)}">
+<input type="hidden" name="SAMLResponse" value="${escape(context)}"><input type="hidden" name="RelayState" value="${escape(pending.relayState)}">
+<noscript><button>Continue</button></noscript></form><script>document.forms[0].submit()</script>`);
   }
 
   return {
@@ -114,11 +184,18 @@ export async function startSamlIdp(): Promise<SamlIdp> {
     ssoUrl,
     certificate: keys.certificate,
     trustServiceProvider: (xml) => {
-      sp = samlify.ServiceProvider({ metadata: xml });
+      sp = samlify.ServiceProvider({ metadata: xml, ...(opts.signResponse ? { wantMessageSigned: true } : {}) });
     },
     setVariant: (v) => {
       variant = v;
     },
+    setSession: (s) => {
+      session = s;
+    },
+    editBeforeSigning: (e) => {
+      edit = e;
+    },
+    lastAuthnRequest: () => lastRequest,
     close: () =>
       new Promise<void>((resolve) => {
         server.closeAllConnections();
@@ -144,11 +221,36 @@ interface ResponseInput {
   requestId: string;
   sp: samlify.ServiceProviderInstance;
   entityId: string;
+  /** When the user authenticated (epoch ms); the `expired` variant moves it two hours back. */
+  authnInstant: number;
+}
+
+const BEARER_CONFIRMATION = /<saml:SubjectConfirmation Method="urn:oasis:names:tc:SAML:2.0:cm:bearer">[\s\S]*?<\/saml:SubjectConfirmation>/;
+
+/** The template's SubjectConfirmation and Response attributes, broken the way a variant asks. */
+function confirmationTemplate(template: string, variant: SamlVariant): string {
+  switch (variant) {
+    case 'no-recipient':
+      return template.replace(' Recipient="{SubjectRecipient}"', '');
+    case 'no-confirmation-expiry':
+      return template.replace(' NotOnOrAfter="{SubjectConfirmationDataNotOnOrAfter}"', '');
+    case 'no-subject-in-response-to':
+      return template.replace(/(<saml:SubjectConfirmationData[^>]*?) InResponseTo="\{InResponseTo\}"/, '$1');
+    case 'unsolicited':
+      return template.replace(/ InResponseTo="\{InResponseTo\}"/g, '');
+    case 'no-subject-confirmation':
+      return template.replace(BEARER_CONFIRMATION, '');
+    case 'holder-of-key':
+      return template.replace('urn:oasis:names:tc:SAML:2.0:cm:bearer', 'urn:oasis:names:tc:SAML:2.0:cm:holder-of-key');
+    default:
+      return template;
+  }
 }
 
 /** The default samlify template, filled in by hand so each variant can break exactly one thing. */
-function responseXml(template: string, { user, variant, requestId, sp, entityId }: ResponseInput): { id: string; context: string } {
+function responseXml(template: string, { user, variant, requestId, sp, entityId, authnInstant }: ResponseInput): { id: string; context: string } {
   const now = Date.now();
+  template = confirmationTemplate(template, variant);
   const iso = (offsetMs: number) => new Date(now + offsetMs).toISOString();
   const expired = variant === 'expired';
   const acs = String(sp.entityMeta.getAssertionConsumerService('post'));
@@ -161,7 +263,7 @@ function responseXml(template: string, { user, variant, requestId, sp, entityId 
     .map(([name, values]) => `<saml:Attribute Name="${escape(name as string)}">${(values as string[]).map((v) => `<saml:AttributeValue xsi:type="xs:string">${escape(v)}</saml:AttributeValue>`).join('')}</saml:Attribute>`)
     .join('');
   const withStatements = template
-    .replace('{AuthnStatement}', `<saml:AuthnStatement AuthnInstant="${iso(expired ? -7200_000 : 0)}" SessionIndex="_${randomBytes(8).toString('hex')}"><saml:AuthnContext><saml:AuthnContextClassRef>${escape(user.classRef)}</saml:AuthnContextClassRef></saml:AuthnContext></saml:AuthnStatement>`)
+    .replace('{AuthnStatement}', variant === 'no-authn-statement' ? '' : `<saml:AuthnStatement AuthnInstant="${new Date(authnInstant + (expired ? -7200_000 : 0)).toISOString()}" SessionIndex="_${randomBytes(8).toString('hex')}"><saml:AuthnContext><saml:AuthnContextClassRef>${escape(user.classRef)}</saml:AuthnContextClassRef></saml:AuthnContext></saml:AuthnStatement>`)
     .replace('{AttributeStatement}', `<saml:AttributeStatement>${attributes}</saml:AttributeStatement>`);
   const context = samlify.SamlLib.replaceTagsByValue(withStatements, {
     ID: id,
