@@ -237,7 +237,7 @@ export async function createFoyer(config: FoyerConfig, opts: { logger?: Logger }
     await staticRoutes(config.tenant),
     interactionRoutes({ journey, login, consent: consentStep({ provider, users, renderer }), notAssigned: assignmentPage({ gate: dir.gate, users, audit, renderer }), access: accessRoutes.step }),
     upstreamCallbackRoutes(journey),
-    redemptionRoutes({ redemption, renderer, issuer: config.issuer, secureCookies }),
+    redemptionRoutes({ redemption, renderer, provider, users, issuer: config.issuer, secureCookies }),
     portalSignInRoutes({ provider, issuer: config.issuer, secureCookies }),
     portalRoutes({ provider, users, issuer: config.issuer, secureCookies, db, apps: config.apps, myAppsUrl: myAppsUrl(config.issuer), directory: dir.directory, invitations, gate: dir.gate, delegated, identities, lifecycle: dir.lifecycle, renderer, idpNames, security: portalSecurity({ config, db, redis, provider, issuer: config.issuer, secureCookies, audit, renderer, mfa: access.mfa }) }),
     await openapiRoute(),

@@ -42,6 +42,20 @@ export interface StartParams {
   loginHint?: string;
   /** The guest's email domain, passed on as `domain_hint` (Microsoft) or `hd` (Google). */
   domainHint?: string;
+  /** The app asked for a fresh sign-in (`prompt=login` or `max_age`); forwarded upstream and checked on the way back. */
+  reauthenticate?: Reauthentication;
+}
+
+/**
+ * What the app asked of the sign-in's freshness. `force`: the person must authenticate again now
+ * (OIDC `prompt=login`, SAML `ForceAuthn`); `maxAgeSeconds`: an authentication no older than this
+ * (OIDC `max_age`; SAML has no such parameter, so ForceAuthn is sent and AuthnInstant is checked).
+ * `startedAt` (epoch ms) is when Foyer sent the browser upstream: a forced authentication must be later.
+ */
+export interface Reauthentication {
+  force: boolean;
+  maxAgeSeconds?: number;
+  startedAt: number;
 }
 
 export interface StartResult {
@@ -70,6 +84,7 @@ export interface PendingOidc {
   nonce: string;
   codeVerifier: string;
   createdAt: number;
+  reauthenticate?: Reauthentication;
 }
 
 /** GitHub: plain OAuth 2.0, so no nonce. */
@@ -79,6 +94,8 @@ export interface PendingOAuth {
   state: string;
   codeVerifier: string;
   createdAt: number;
+  /** Never set for GitHub, which cannot be asked to re-authenticate (github-connector.ts). */
+  reauthenticate?: Reauthentication;
 }
 
 export interface PendingSaml {
@@ -89,6 +106,7 @@ export interface PendingSaml {
   /** Echoed back by the IdP; plays the part of OIDC's state. */
   relayState: string;
   createdAt: number;
+  reauthenticate?: Reauthentication;
 }
 
 /** A pending record for another IdP or protocol means the callback does not belong to this sign-in. */

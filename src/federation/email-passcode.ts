@@ -111,7 +111,7 @@ export function createEmailPasscode(deps: EmailPasscodeDeps): EmailPasscode {
         throw new FederationError('invalid_code', 'That code is wrong. Check the latest email from us and try again.', ref);
       }
       await used.fail(pending.codeId);
-      return { idpId: EMAIL_OTP_IDP_ID, issuer: EMAIL_OTP_ISSUER, subject: pending.email, email: pending.email, emailVerified: true, amr: ['otp'] };
+      return { idpId: EMAIL_OTP_IDP_ID, issuer: EMAIL_OTP_ISSUER, subject: pending.email, email: pending.email, emailVerified: true, emailVerifiedGlobally: true, amr: ['otp'] };
     },
   };
 }

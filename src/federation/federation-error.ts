@@ -28,6 +28,10 @@ export type FederationErrorCode =
   | 'invalid_response'
   /** For callers: the upstream gave no (verified) email and one is needed, e.g. to redeem an invitation. */
   | 'email_unavailable'
+  /** The app asked for a fresh sign-in (prompt=login, max_age) and the upstream did not authenticate again. */
+  | 'reauthentication_missing'
+  /** The response arrived in a browser other than the one that started the sign-in. */
+  | 'browser_mismatch'
   // Email one-time passcode:
   | 'invalid_email'
   | 'invalid_code'

@@ -86,6 +86,8 @@ export function createGithubConnector(idp: GithubIdpConfig, opts: GithubConnecto
     mfaAcrValues: [],
     responseMode: 'query',
 
+    // GitHub's authorize endpoint has no prompt=login or max_age and its answer no auth_time, so an
+    // app's request for a fresh sign-in cannot be forwarded or checked (docs/security.md, limitations).
     async start({ callbackUrl }) {
       const pending: PendingOAuth = { kind: 'oauth', idpId: idp.id, state: client.randomState(), codeVerifier: client.randomPKCECodeVerifier(), createdAt: Date.now() };
       const url = new URL(`${web}/login/oauth/authorize`);
@@ -126,6 +128,8 @@ export function createGithubConnector(idp: GithubIdpConfig, opts: GithubConnecto
         subject: String(user.id),
         ...(chosen ? { email: chosen.email } : {}),
         emailVerified: chosen?.verified ?? false,
+        // GitHub verifies every address it lists as verified by a mailed link.
+        ...(chosen?.verified ? { emailVerifiedGlobally: true } : {}),
         ...(name ? { name } : {}),
         amr: [],
       };

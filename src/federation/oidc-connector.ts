@@ -46,7 +46,7 @@ export function createOidcConnector(settings: OidcSettings, opts: OidcConnectorO
     responseMode: 'query',
     discovery,
 
-    async start({ callbackUrl, ...hints }) {
+    async start({ callbackUrl, reauthenticate, ...hints }) {
       const config = await discovery.get();
       const pending: PendingOidc = {
         kind: 'oidc',
@@ -55,6 +55,7 @@ export function createOidcConnector(settings: OidcSettings, opts: OidcConnectorO
         nonce: client.randomNonce(),
         codeVerifier: client.randomPKCECodeVerifier(),
         createdAt: Date.now(),
+        ...(reauthenticate ? { reauthenticate } : {}),
       };
       const url = client.buildAuthorizationUrl(config, {
         redirect_uri: callbackUrl,
@@ -64,6 +65,9 @@ export function createOidcConnector(settings: OidcSettings, opts: OidcConnectorO
         state: pending.state,
         nonce: pending.nonce,
         ...settings.hintParams(hints),
+        // The app's "sign in again" reaches the guest's home IdP (checked against auth_time on the way back).
+        ...(reauthenticate?.force ? { prompt: 'login' } : {}),
+        ...(reauthenticate?.maxAgeSeconds !== undefined ? { max_age: String(reauthenticate.maxAgeSeconds) } : {}),
       });
       return { redirectTo: url.href, pending };
     },
@@ -86,6 +90,8 @@ export function createOidcConnector(settings: OidcSettings, opts: OidcConnectorO
           expectedState: p.state,
           expectedNonce: p.nonce,
           idTokenExpected: true,
+          // With max_age sent, openid-client requires auth_time in the ID token and checks it.
+          ...(p.reauthenticate?.maxAgeSeconds !== undefined ? { maxAge: p.reauthenticate.maxAgeSeconds } : {}),
         });
       } catch (err) {
         throw toFederationError(err, settings);
@@ -168,9 +174,11 @@ async function identityFrom(
     subject: claims.sub,
     ...(email ? { email } : {}),
     emailVerified: email ? settings.emailVerified(profile) : false,
+    ...(email && settings.emailVerified(profile) && settings.emailVerifiedGlobally(profile) ? { emailVerifiedGlobally: true } : {}),
     ...(nameOf(profile) ? { name: nameOf(profile) } : {}),
     amr: Array.isArray(claims.amr) ? claims.amr.filter((m): m is string => typeof m === 'string') : [],
     ...(typeof claims.acr === 'string' ? { acr: claims.acr } : {}),
+    ...(typeof claims.auth_time === 'number' ? { authTime: claims.auth_time } : {}),
   };
 }
 

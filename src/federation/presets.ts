@@ -29,6 +29,8 @@ export interface OidcSettings {
   hintParams(hints: Hints): Record<string, string>;
   /** Whether the claims prove the email belongs to the user; never assumed. */
   emailVerified(claims: Record<string, unknown>): boolean;
+  /** Whether that verification holds for any address, not only the IdP's own `domains` (email-authority.ts). */
+  emailVerifiedGlobally(claims: Record<string, unknown>): boolean;
 }
 
 export const GOOGLE_ISSUER = 'https://accounts.google.com';
@@ -38,6 +40,9 @@ const MULTI_TENANT = new Set(['common', 'organizations', 'consumers']);
 const loginHint = (h: Hints): Record<string, string> => (h.loginHint ? { login_hint: h.loginHint } : {});
 // Some IdPs send the string "true" (Cognito, older ADFS); anything else is not a verification.
 const standardEmailVerified = (claims: Record<string, unknown>) => claims.email_verified === true || claims.email_verified === 'true';
+const never = () => false;
+// Entra's optional claim "email domain owner verified": the tenant proved it owns the address's domain.
+const domainOwnerVerified = (claims: Record<string, unknown>) => claims.xms_edov === true || claims.xms_edov === '1';
 
 export function oidcSettings(idp: OidcIdpConfig): OidcSettings {
   return {
@@ -46,6 +51,8 @@ export function oidcSettings(idp: OidcIdpConfig): OidcSettings {
     allowedTenants: [],
     hintParams: loginHint,
     emailVerified: standardEmailVerified,
+    // A partner's own IdP vouches for its own domains only.
+    emailVerifiedGlobally: never,
   };
 }
 
@@ -59,8 +66,10 @@ export function googleSettings(idp: GoogleIdpConfig): OidcSettings {
     mfaAcrValues: idp.mfaAcrValues,
     allowedTenants: [],
     hintParams: loginHint,
-    // Google always sends email_verified; Workspace and gmail.com addresses are verified by Google.
+    // Google always sends email_verified; Workspace and gmail.com addresses are verified by Google,
+    // and so is any other address a Google account was created with (by a mailed link).
     emailVerified: standardEmailVerified,
+    emailVerifiedGlobally: standardEmailVerified,
   };
 }
 
@@ -81,6 +90,8 @@ export function microsoftSettings(idp: MicrosoftIdpConfig): OidcSettings {
     hintParams: (h): Record<string, string> => ({ ...loginHint(h), ...(h.domainHint ? { domain_hint: h.domainHint } : {}) }),
     // Entra's `email` is whatever an admin typed; only the optional claim `xms_edov` (email domain
     // owner verified) proves it. Without it the email is treated as unverified (the nOAuth lesson).
-    emailVerified: (claims) => standardEmailVerified(claims) || claims.xms_edov === true || claims.xms_edov === '1',
+    emailVerified: (claims) => standardEmailVerified(claims) || domainOwnerVerified(claims),
+    // Without xms_edov, a tenant's email_verified holds only for the domains configured for this IdP.
+    emailVerifiedGlobally: domainOwnerVerified,
   };
 }

@@ -14,11 +14,19 @@ export interface UpstreamIdentity {
   /** Stable id at the issuer: OIDC `sub`, SAML persistent NameID, GitHub's numeric user id, the normalised email. */
   subject: string;
   email?: string;
-  /** Only true when the upstream asserted it (never assumed); linking by email requires it. */
+  /** Only true when the upstream asserted it (never assumed). What it proves: email-authority.ts. */
   emailVerified: boolean;
+  /**
+   * A consumer IdP whose verification holds for every address it hands out (Google, GitHub's
+   * verified emails, Microsoft with `xms_edov`, the emailed passcode). Unset: the IdP proves an
+   * address only within its configured `domains`.
+   */
+  emailVerifiedGlobally?: boolean;
   name?: string;
   /** RFC 8176 method references from the upstream (`[]` when it says nothing). */
   amr: string[];
   /** The upstream's `acr` or, for SAML, the AuthnContextClassRef. */
   acr?: string;
+  /** When the person authenticated at the upstream (epoch seconds): OIDC `auth_time`, SAML `AuthnInstant`. */
+  authTime?: number;
 }

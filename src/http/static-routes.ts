@@ -7,6 +7,7 @@ import { projectRoot } from '../lib/project-root.js';
 /** The stylesheet and the tenant's colours (as CSS custom properties, so no inline styles are needed under CSP). */
 export async function staticRoutes(tenant: TenantConfig): Promise<Router> {
   const css = await readFile(join(projectRoot, 'public', 'foyer.css'), 'utf8');
+  const autoSubmit = await readFile(join(projectRoot, 'public', 'auto-submit.js'), 'utf8');
   // Colours are validated as #rrggbb by the config schema, so they are safe to place in CSS.
   const { primaryColor, backgroundColor } = tenant.branding;
   const branding = `:root{--primary:${primaryColor};--on-primary:${readableOn(primaryColor)};--bg:${backgroundColor}}\n`;
@@ -15,6 +16,11 @@ export async function staticRoutes(tenant: TenantConfig): Promise<Router> {
     ctx.type = 'text/css';
     ctx.set('Cache-Control', 'public, max-age=3600');
     ctx.body = css;
+  });
+  router.get('/static/auto-submit.js', (ctx) => {
+    ctx.type = 'application/javascript';
+    ctx.set('Cache-Control', 'public, max-age=3600');
+    ctx.body = autoSubmit;
   });
   router.get('/branding.css', (ctx) => {
     ctx.type = 'text/css';

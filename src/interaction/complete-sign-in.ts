@@ -4,7 +4,6 @@ import { EMAIL_OTP_IDP_ID } from '../federation/email-passcode.js';
 import type { UpstreamIdentity } from '../federation/upstream-identity.js';
 import { upstreamMfaSatisfied } from '../federation/upstream-trust.js';
 import { HttpError } from '../http/http-error.js';
-import { clearRedemptionCookie } from '../invitations/redemption-cookie.js';
 import type { RedemptionProof } from '../invitations/redemption-service.js';
 import { finishInteraction, type InteractionDetails } from './interaction-context.js';
 import type { JourneyDeps } from './journey-deps.js';
@@ -33,7 +32,7 @@ export function completeSignIn(deps: JourneyDeps, sendPasscode: SendPasscode) {
   async function decideAndFinish(ctx: Context, details: InteractionDetails, journey: JourneyState, identity: UpstreamIdentity): Promise<void> {
     const connector = deps.registry.byId(identity.idpId);
     const decision = await decideLink(
-      { identity, redemption: journey.redemption, idp: connector ? { trustedForDomains: connector.trustedForDomains, domains: connector.domains } : undefined },
+      { identity, redemption: journey.redemption, idp: connector },
       deps,
     ).catch(async (err: unknown) => {
       await failure(ctx, identity, err);
@@ -44,9 +43,10 @@ export function completeSignIn(deps: JourneyDeps, sendPasscode: SendPasscode) {
         if (decision.identityId) await deps.identities.touch(decision.identityId);
         return login(ctx, details, decision.user, identity);
       case 'redeem':
-        return redeem(ctx, details, { invitationId: decision.invitationId, ticketHash: decision.ticketHash }, identity, 'verifiedUpstreamEmail');
+        return redeem(ctx, details, { invitationId: decision.invitationId, ticketHash: decision.ticketHash }, identity, decision.proof);
       case 'proveInvitedAddress':
-        await saveJourney(details, { ...journey, identity });
+        // The invitation may have been found without a ticket (just-in-time redemption): keep which one.
+        await saveJourney(details, { ...journey, identity, redemption: { invitationId: decision.invitationId, ticketHash: decision.ticketHash } });
         return sendPasscode(ctx, details, decision.invitedEmail, 'proveInvitedAddress');
       case 'link': {
         await deps.identities.link(decision.user.id, identity);
@@ -61,7 +61,6 @@ export function completeSignIn(deps: JourneyDeps, sendPasscode: SendPasscode) {
       await deps.redemption.recordFailure(redemption.invitationId, err instanceof HttpError ? err.code : 'error', ctx.state.requestId);
       throw err;
     });
-    clearRedemptionCookie(ctx);
     return login(ctx, details, user, identity);
   }
 
@@ -74,6 +73,8 @@ export function completeSignIn(deps: JourneyDeps, sendPasscode: SendPasscode) {
     await deps.users.recordSignIn(user.id);
     const connector = deps.registry.byId(identity.idpId);
     // The home organisation's MFA counts only where the admin said to trust it (cross-tenant trust).
+    // When the app asked for a fresh sign-in, the callback already refused an older upstream
+    // authentication (upstream-freshness.ts), so a trusted upstream MFA here is as fresh as asked.
     const trustedMfa = connector ? upstreamMfaSatisfied(connector, identity) : false;
     const amr = identity.idpId === EMAIL_OTP_IDP_ID ? ['otp'] : ['fed', ...(trustedMfa ? ['mfa'] : [])];
     deps.logger.info({ requestId: ctx.state.requestId, userId: user.id, idpId: identity.idpId, amr }, 'federated sign-in');

@@ -13,6 +13,12 @@ export class FederationIndex {
     await this.adapter.upsert(key, { uid }, ttlSeconds);
   }
 
+  /** The interaction uid, without using the entry up (a response from the wrong browser must change nothing). */
+  async peek(key: string): Promise<string | undefined> {
+    const found = (await this.adapter.find(key)) as { uid?: string } | undefined;
+    return found?.uid;
+  }
+
   /** Returns the interaction uid once; a replayed callback finds nothing. */
   async take(key: string): Promise<string | undefined> {
     const found = (await this.adapter.find(key)) as { uid?: string } | undefined;

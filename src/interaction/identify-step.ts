@@ -1,7 +1,8 @@
 import type { Context } from 'koa';
 import { z } from 'zod';
 import { HttpError } from '../http/http-error.js';
-import { readRedemptionCookie } from '../invitations/redemption-cookie.js';
+import { clearRedemptionCookie, readRedemptionCookie } from '../invitations/redemption-cookie.js';
+import { PORTAL_CLIENT_ID } from '../portal/portal-client.js';
 import { redemptionRefused } from '../invitations/redemption-service.js';
 import { discoverHomeRealm, PASSCODE_IDP } from './home-realm-discovery.js';
 import { clientName, type InteractionDetails } from './interaction-context.js';
@@ -28,11 +29,13 @@ export function identifyStep(deps: JourneyDeps, actions: { startUpstream: StartU
   async function begin(ctx: Context, details: InteractionDetails): Promise<void> {
     const journey = journeyOf(details);
     const redemption = readRedemptionCookie(ctx);
-    if (redemption && !journey.redemption && details.params.client_id) {
+    // Only the sign-in that accepting the invitation started takes it (its nonce), and only once.
+    if (redemption && !journey.redemption && details.params.client_id === PORTAL_CLIENT_ID && details.params.nonce === redemption.nonce) {
+      clearRedemptionCookie(ctx);
       const lookup = await deps.redemption.inspectPending(redemption.invitationId, redemption.ticketHash);
       if (lookup.state !== 'valid' && lookup.state !== 'redeemed') throw redemptionRefused(lookup.state);
       if (lookup.state === 'valid') {
-        journey.redemption = redemption;
+        journey.redemption = { invitationId: redemption.invitationId, ticketHash: redemption.ticketHash };
         journey.email = lookup.invitation!.invited_email;
         await saveJourney(details, journey);
       }

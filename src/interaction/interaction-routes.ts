@@ -83,6 +83,7 @@ export function interactionRoutes(deps: InteractionRouteDeps): Router {
   );
   router.get('/continue', loginStep((ctx, details) => completion.afterUpstream(ctx, details)));
   router.post('/passcode', loginStep((ctx, details) => passcode.verify(ctx, details)));
+  router.post('/passcode/send', loginStep((ctx, details) => passcode.sendOffered(ctx, details)));
   router.post('/passcode/resend', loginStep((ctx, details) => passcode.resend(ctx, details)));
   router.post('/consent', (ctx) => consent.submit(ctx));
 

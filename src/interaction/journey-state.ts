@@ -10,13 +10,20 @@ export interface JourneyState {
   email?: string;
   /** Present while redeeming an invitation (set from the redemption cookie). */
   redemption?: { invitationId: string; ticketHash: string };
-  /** An upstream sign-in in flight: the connector's state (OIDC state/nonce/verifier, SAML request id). */
-  upstream?: { idpId: string; pending: Record<string, unknown>; startedAt: number };
+  /**
+   * An upstream sign-in in flight: the connector's state (OIDC state/nonce/verifier, SAML request id)
+   * and the hash of the browser binding set when it started (browser-binding.ts).
+   */
+  upstream?: { idpId: string; pending: Record<string, unknown>; startedAt: number; browser: string };
   /** A validated upstream identity waiting for a decision (e.g. proof of the invited address). */
   identity?: UpstreamIdentity;
-  /** An email one-time passcode in flight (hash only). */
-  passcode?: Record<string, unknown> & { email: string; purpose: 'signIn' | 'proveInvitedAddress' };
+  /** An email one-time passcode in flight (hash only), bound to the browser that asked for it. */
+  passcode?: Record<string, unknown> & { email: string; purpose: PasscodePurpose; browser: string };
+  /** A passcode Foyer offered to send (shown on a page) but that only a POST from this person sends. */
+  passcodeOffer?: { email: string; purpose: PasscodePurpose };
 }
+
+export type PasscodePurpose = 'signIn' | 'proveInvitedAddress';
 
 type WithJourney = { result?: { foyer?: JourneyState } };
 

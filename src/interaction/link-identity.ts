@@ -1,16 +1,16 @@
 import type { IdentitiesRepository } from '../directory/identities-repository.js';
-import type { User } from '../directory/user-model.js';
+import { normalizeEmail, type User } from '../directory/user-model.js';
 import type { UsersRepository } from '../directory/users-repository.js';
 import type { UpstreamIdentity } from '../federation/upstream-identity.js';
-import { emailDomain } from '../invitations/domain-policy.js';
+import { linkableEmail, provenEmail, type EmailAuthority } from '../federation/email-authority.js';
 import type { InvitationsRepository } from '../invitations/invitations-repository.js';
-import { RedemptionService, redemptionRefused } from '../invitations/redemption-service.js';
+import { redemptionRefused, type RedemptionProof, type RedemptionService } from '../invitations/redemption-service.js';
 import { HttpError } from '../http/http-error.js';
 
 export type LinkDecision =
   | { kind: 'signIn'; user: User; identityId?: string }
-  /** Redeem this invitation with this identity (the upstream proved the invited address). */
-  | { kind: 'redeem'; invitationId: string; ticketHash: string }
+  /** Redeem this invitation with this identity, on this proof of the invited address (checked again by the redemption). */
+  | { kind: 'redeem'; invitationId: string; ticketHash: string; proof: RedemptionProof }
   /** Redeeming, but the upstream did not prove the invited address: ask for an emailed code. */
   | { kind: 'proveInvitedAddress'; invitationId: string; ticketHash: string; invitedEmail: string }
   | { kind: 'link'; user: User };
@@ -18,8 +18,8 @@ export type LinkDecision =
 export interface LinkInput {
   identity: UpstreamIdentity;
   redemption?: { invitationId: string; ticketHash: string };
-  /** The IdP may link existing users by a verified email of its own domains. */
-  idp?: { trustedForDomains: boolean; domains: readonly string[] };
+  /** The IdP the identity came from: which domains it is authoritative for, and whether it may link existing users by them. */
+  idp?: EmailAuthority & { trustedForDomains: boolean };
 }
 
 export interface LinkDeps {
@@ -31,8 +31,9 @@ export interface LinkDeps {
 
 /**
  * DESIGN.md step 6. Find the guest by (issuer, subject); otherwise redeem an invitation whose
- * address the upstream *verified*, or ask for proof by emailed code; link an existing user only
- * through an IdP trusted for that email domain. Never by an unverified email.
+ * address the upstream *proved* (an IdP authoritative for the domain, email-authority.ts), or ask
+ * for proof by emailed code; link an existing user only through an IdP trusted for that email
+ * domain. Never by an unverified email, and never by one an IdP is not authoritative for.
  */
 export async function decideLink(input: LinkInput, deps: LinkDeps): Promise<LinkDecision> {
   const { identity } = input;
@@ -45,8 +46,8 @@ export async function decideLink(input: LinkInput, deps: LinkDeps): Promise<Link
     if (linked && linked.userId !== invitation.user_id) {
       throw new HttpError(409, 'identityLinkedElsewhere', 'This account already belongs to another user here. Sign in with the account you were invited with, or ask the inviter to reset your invitation.');
     }
-    if (linked || RedemptionService.provesInvitedAddress(identity, invitation)) return { kind: 'redeem', ...input.redemption };
-    return { kind: 'proveInvitedAddress', ...input.redemption, invitedEmail: invitation.invited_email };
+    if (linked) return { kind: 'redeem', ...input.redemption, proof: { kind: 'existingIdentity' } };
+    return redeemOrProve(input, input.redemption, invitation.invited_email);
   }
 
   if (linked) {
@@ -55,19 +56,24 @@ export async function decideLink(input: LinkInput, deps: LinkDeps): Promise<Link
     return { kind: 'signIn', user, identityId: linked.id };
   }
 
-  if (identity.emailVerified && identity.email) {
+  if (identity.email) {
     const user = await deps.users.findByEmail(identity.email);
     if (user?.externalUserState === 'PendingAcceptance') {
       // Just-in-time redemption (Entra's direct-link redemption): the guest went straight to the
-      // app; a verified upstream email equal to the invited address redeems the pending invitation.
+      // app. An IdP that proves the invited address redeems the pending invitation; any other
+      // must have the address confirmed by an emailed code first.
       const pending = await deps.invitations.findPendingForUser(user.id);
-      if (pending?.ticket_hash) return { kind: 'redeem', invitationId: pending.id, ticketHash: pending.ticket_hash };
+      if (pending?.ticket_hash) return redeemOrProve(input, { invitationId: pending.id, ticketHash: pending.ticket_hash }, pending.invited_email);
     }
-    if (user && input.idp?.trustedForDomains && input.idp.domains.includes(emailDomain(identity.email))) return { kind: 'link', user };
+    if (user && input.idp && linkableEmail(input.idp, identity)) return { kind: 'link', user };
   }
   throw noAccount(identity);
 }
 
+function redeemOrProve(input: LinkInput, redemption: { invitationId: string; ticketHash: string }, invitedEmail: string): LinkDecision {
+  if (provenEmail(input.idp, input.identity) === normalizeEmail(invitedEmail)) return { kind: 'redeem', ...redemption, proof: { kind: 'upstreamEmail', idp: input.idp } };
+  return { kind: 'proveInvitedAddress', ...redemption, invitedEmail };
+}
 function noAccount(identity: UpstreamIdentity): HttpError {
   const who = identity.email ? ` as ${identity.email}` : '';
   return new HttpError(

@@ -3,16 +3,24 @@ import { z } from 'zod';
 import type { PendingPasscode } from '../federation/email-passcode.js';
 import { HttpError } from '../http/http-error.js';
 import { FederationError } from '../federation/federation-error.js';
-import type { InteractionDetails } from './interaction-context.js';
+import { bindToBrowser, isSameBrowser } from './browser-binding.js';
+import { clientName, type InteractionDetails } from './interaction-context.js';
 import type { JourneyDeps } from './journey-deps.js';
-import { journeyOf, saveJourney } from './journey-state.js';
+import { journeyOf, saveJourney, type PasscodePurpose } from './journey-state.js';
 import type { completeSignIn } from './complete-sign-in.js';
 
 const codeInput = z.string().trim().regex(/^[0-9]{6,8}$/);
 
+const REASONS: Record<PasscodePurpose, string> = {
+  signIn: 'To sign in, confirm that this email address is yours.',
+  proveInvitedAddress: 'The account you signed in with did not confirm the invited address, so we need to check that it is yours.',
+};
+
 /**
  * Email one-time passcode: as a way to sign in for guests without an IdP, and as proof that a guest
- * owns the invited address when their IdP did not assert it as verified.
+ * owns the invited address when their IdP is not authoritative for it. A code is mailed only from a
+ * POST the person made (a cross-site GET, e.g. `/auth?login_hint=anyone@…`, gets a page with a
+ * button instead), and the code only works in the browser that asked for it.
  */
 export function passcodeStep(deps: JourneyDeps, completion: () => ReturnType<typeof completeSignIn>) {
   function service() {
@@ -20,13 +28,13 @@ export function passcodeStep(deps: JourneyDeps, completion: () => ReturnType<typ
     return deps.passcode;
   }
 
-  async function show(ctx: Context, details: InteractionDetails, email: string, purpose: 'signIn' | 'proveInvitedAddress', error?: string, status = 200) {
+  async function show(ctx: Context, details: InteractionDetails, email: string, purpose: PasscodePurpose, error?: string, status = 200) {
     await deps.renderer.page(
       ctx,
       'passcode',
       {
         email,
-        reason: purpose === 'signIn' ? 'To sign in, confirm that this email address is yours.' : 'Your account did not confirm the invited address, so we need to check that it is yours.',
+        reason: REASONS[purpose],
         codeLength: deps.passcodeSettings.codeLength,
         minutes: Math.round(deps.passcodeSettings.ttlSeconds / 60),
         action: `/interaction/${details.uid}/passcode`,
@@ -37,10 +45,33 @@ export function passcodeStep(deps: JourneyDeps, completion: () => ReturnType<typ
     );
   }
 
-  async function send(ctx: Context, details: InteractionDetails, email: string, purpose: 'signIn' | 'proveInvitedAddress'): Promise<void> {
+  /** Asks before mailing: remembers which address and why, so the POST that follows cannot choose another. */
+  async function offer(ctx: Context, details: InteractionDetails, email: string, purpose: PasscodePurpose): Promise<void> {
+    service();
+    await saveJourney(details, { ...journeyOf(details), passcodeOffer: { email, purpose } });
+    await deps.renderer.page(ctx, 'passcode-offer', {
+      email,
+      reason: REASONS[purpose],
+      codeLength: deps.passcodeSettings.codeLength,
+      appName: await clientName(deps.provider, details),
+      action: `/interaction/${details.uid}/passcode/send`,
+      abortUrl: `/interaction/${details.uid}/abort`,
+    });
+  }
+
+  /** Mails a code now if this request is the person's own POST; otherwise offers to. */
+  async function send(ctx: Context, details: InteractionDetails, email: string, purpose: PasscodePurpose): Promise<void> {
+    if (ctx.method !== 'POST') return offer(ctx, details, email, purpose);
     const pending = await service().send({ email, ip: ctx.ip });
-    await saveJourney(details, { ...journeyOf(details), passcode: { ...pending, purpose } });
+    const browser = bindToBrowser(ctx, deps.secureCookies);
+    await saveJourney(details, { ...journeyOf(details), passcodeOffer: undefined, passcode: { ...pending, purpose, browser } });
     await show(ctx, details, pending.email, purpose);
+  }
+
+  async function sendOffered(ctx: Context, details: InteractionDetails): Promise<void> {
+    const offered = journeyOf(details).passcodeOffer;
+    if (!offered) throw new HttpError(400, 'noPasscodePending', 'There is no code to send. Start signing in again.');
+    await send(ctx, details, offered.email, offered.purpose);
   }
 
   async function resend(ctx: Context, details: InteractionDetails): Promise<void> {
@@ -53,6 +84,9 @@ export function passcodeStep(deps: JourneyDeps, completion: () => ReturnType<typ
     const journey = journeyOf(details);
     const pending = journey.passcode;
     if (!pending) throw new HttpError(400, 'noPasscodePending', 'There is no code waiting for this sign-in. Start signing in again.');
+    if (!isSameBrowser(ctx, pending.browser)) {
+      throw new FederationError('browser_mismatch', 'This code was asked for in a different browser. Enter it in the browser where you asked for it.', { idpId: 'email-otp' });
+    }
     const code = codeInput.safeParse((ctx.request.body as Record<string, unknown> | undefined)?.code);
     if (!code.success) return show(ctx, details, pending.email, pending.purpose, 'Enter the code from the email: digits only.', 400);
     let otpIdentity;
@@ -64,12 +98,13 @@ export function passcodeStep(deps: JourneyDeps, completion: () => ReturnType<typ
       }
       throw err;
     }
-    await saveJourney(details, { ...journey, passcode: undefined });
-    if (pending.purpose === 'signIn') return completion().decideAndFinish(ctx, details, { ...journey, passcode: undefined }, otpIdentity);
+    const after = { ...journey, passcode: undefined };
+    await saveJourney(details, after);
+    if (pending.purpose === 'signIn') return completion().decideAndFinish(ctx, details, after, otpIdentity);
     // Proof of the invited address: redeem with the upstream identity the guest signed in with.
     if (!journey.identity || !journey.redemption) throw new HttpError(400, 'noRedemptionPending', 'This code does not belong to an invitation in progress. Open the invitation link again.');
-    return completion().redeem(ctx, details, journey.redemption, journey.identity, 'emailPasscode');
+    return completion().redeem(ctx, details, journey.redemption, journey.identity, { kind: 'emailPasscode', email: otpIdentity.email! });
   }
 
-  return { send, resend, verify };
+  return { send, sendOffered, resend, verify };
 }

@@ -3,10 +3,13 @@ import { bodyParser } from '@koa/bodyparser';
 import type { Context } from 'koa';
 import type { PendingUpstream } from '../federation/connector.js';
 import { FederationError } from '../federation/federation-error.js';
+import { requireFreshAuthentication } from '../federation/upstream-freshness.js';
 import { HttpError } from '../http/http-error.js';
+import { bindToBrowser, hasBrowserBinding, isSameBrowser } from './browser-binding.js';
 import type { InteractionDetails } from './interaction-context.js';
 import type { JourneyDeps } from './journey-deps.js';
 import { journeyOf, saveJourney } from './journey-state.js';
+import { reauthenticationOf } from './reauthentication.js';
 
 /** The callback URL registered at an upstream: GET for OIDC and GitHub, POST (ACS) for SAML. */
 export function callbackUrl(issuer: string, idpId: string, responseMode: 'query' | 'form_post'): string {
@@ -28,9 +31,11 @@ export function upstreamStart(deps: JourneyDeps) {
       callbackUrl: callbackUrl(deps.issuer, idpId, connector.responseMode),
       loginHint: email,
       domainHint: domain,
+      reauthenticate: reauthenticationOf(details),
     });
+    const browser = bindToBrowser(ctx, deps.secureCookies);
     await deps.federationIndex.remember(pendingKey(pending), details.uid);
-    await saveJourney(details, { ...journey, email: email ?? journey.email, upstream: { idpId, pending: pending as unknown as Record<string, unknown>, startedAt: Date.now() }, identity: undefined });
+    await saveJourney(details, { ...journey, email: email ?? journey.email, upstream: { idpId, pending: pending as unknown as Record<string, unknown>, startedAt: Date.now(), browser }, identity: undefined });
     ctx.status = 303;
     ctx.redirect(redirectTo);
   };
@@ -38,8 +43,10 @@ export function upstreamStart(deps: JourneyDeps) {
 
 /**
  * Step 5: the upstream's answer. The interaction is found through the single-use federation index
- * (a SAML POST carries no SameSite cookie); the validated identity is stored in the interaction and
- * the browser continues at /interaction/:uid/continue, where its interaction cookie is checked.
+ * (a SAML POST carries no SameSite cookie), the answer must come from the browser that started the
+ * sign-in (checked before anything is exchanged or stored), the validated identity is stored in the
+ * interaction, and the browser continues at /interaction/:uid/continue, where its interaction
+ * cookie is checked.
  */
 export function upstreamCallbackRoutes(deps: JourneyDeps): Router {
   const router = new Router({ prefix: '/federation/:idpId' });
@@ -47,7 +54,13 @@ export function upstreamCallbackRoutes(deps: JourneyDeps): Router {
   const samlBody = bodyParser({ enableTypes: ['form'], formLimit: '512kb' });
 
   router.get('/callback', (ctx) => finish(ctx, stringParams(ctx.query), 'state'));
-  router.post('/acs', samlBody, (ctx) => finish(ctx, stringParams(ctx.request.body), 'RelayState'));
+  router.post('/acs', samlBody, async (ctx) => {
+    const params = stringParams(ctx.request.body);
+    // The IdP's cross-site POST carries no SameSite=Lax cookie: bounce it once through a page on
+    // this site, whose own POST does carry it. A second arrival without the cookie is checked (and refused).
+    if (!hasBrowserBinding(ctx) && params.foyer_hop !== '1') return samlHop(ctx, params);
+    return finish(ctx, params, 'RelayState');
+  });
   router.get('/metadata', (ctx) => {
     const connector = deps.registry.byId(ctx.params.idpId!);
     if (!connector?.metadata) throw new HttpError(404, 'noMetadata', 'This identity provider has no SAML metadata.');
@@ -55,28 +68,40 @@ export function upstreamCallbackRoutes(deps: JourneyDeps): Router {
     ctx.body = connector.metadata();
   });
 
+  async function samlHop(ctx: Context, params: Record<string, string>): Promise<void> {
+    if (!deps.registry.byId(ctx.params.idpId!)) throw unknownIdp();
+    if (!params.SAMLResponse) throw new FederationError('invalid_response', 'The sign-in response is empty. Go back to the app and sign in again.', { idpId: ctx.params.idpId });
+    ctx.set('Cache-Control', 'no-store');
+    await deps.renderer.page(ctx, 'saml-hop', { action: ctx.path, samlResponse: params.SAMLResponse, relayState: params.RelayState });
+  }
+
   async function finish(ctx: Context, params: Record<string, string>, keyName: string): Promise<void> {
     const idpId = ctx.params.idpId!;
     const connector = deps.registry.byId(idpId);
-    if (!connector) throw new HttpError(404, 'unknownIdentityProvider', 'This sign-in response is for an identity provider that is not configured here.');
+    if (!connector) throw unknownIdp();
     const key = params[keyName];
-    const uid = key ? await deps.federationIndex.take(key) : undefined;
-    if (!uid) {
-      throw new HttpError(400, 'signInResponseUnknown', 'This sign-in response is unknown, expired, or was already used. Go back to the app and sign in again.');
-    }
-    // The callback carries no interaction cookie: the interaction is found by the uid the index gave back.
-    const interaction = await deps.provider.Interaction.find(uid);
+    const uid = key ? await deps.federationIndex.peek(key) : undefined;
+    // The callback carries no interaction cookie: the interaction is found by the uid the index gives back.
+    const interaction = uid ? await deps.provider.Interaction.find(uid) : undefined;
     const journey = interaction ? journeyOf(interaction) : {};
-    const pending = journey.upstream && journey.upstream.idpId === idpId ? (journey.upstream.pending as unknown as PendingUpstream) : undefined;
+    const upstream = journey.upstream?.idpId === idpId ? journey.upstream : undefined;
+    if (!interaction || !upstream) throw responseUnknown();
+    if (!isSameBrowser(ctx, upstream.browser)) return refuseOtherBrowser(ctx, idpId, uid!);
+    // Single use: of two deliveries of one response, only the first gets past this line.
+    if (!(await deps.federationIndex.take(key!))) throw responseUnknown();
+
+    const pending = upstream.pending as unknown as PendingUpstream;
     try {
-      if (!interaction || !pending) throw new FederationError('state_mismatch', 'This sign-in response does not belong to the sign-in in progress.', { idpId });
       const identity = await connector.finish({ pending, callbackUrl: callbackUrl(deps.issuer, idpId, connector.responseMode), params });
+      // Once checked here, a trusted upstream MFA is as fresh as the app asked (complete-sign-in.ts relies on it).
+      requireFreshAuthentication(pending.reauthenticate, identity.authTime, connector);
       await saveJourney(interaction, { ...journey, upstream: undefined, identity });
     } catch (err) {
       // The attempt is over either way: a replayed or forged response cannot be retried against it.
-      if (interaction) await saveJourney(interaction, { ...journey, upstream: undefined, identity: undefined });
+      await saveJourney(interaction, { ...journey, upstream: undefined, identity: undefined });
       if (err instanceof FederationError) {
-        deps.logger.warn({ requestId: ctx.state.requestId, idpId, code: err.code }, 'upstream sign-in failed');
+        const cause = err.cause instanceof Error ? err.cause.message : undefined;
+        deps.logger.warn({ requestId: ctx.state.requestId, idpId, code: err.code, cause }, 'upstream sign-in failed');
         await deps.audit.record({ category: 'Authentication', activity: 'Upstream sign-in', result: 'failure', resultReason: err.code, actor: { type: 'system' }, details: { idpId }, correlationId: ctx.state.requestId });
         await deps.signIns?.failure(ctx, { userPrincipalName: journey.email, identityProvider: idpId, errorCode: err.code, failureReason: err.message, interactionUid: uid });
       }
@@ -86,7 +111,30 @@ export function upstreamCallbackRoutes(deps: JourneyDeps): Router {
     ctx.redirect(`/interaction/${uid}/continue`);
   }
 
+  /**
+   * A response for a sign-in this browser did not start: a link someone else started and sent,
+   * or a response planted from another site. Nothing is exchanged, stored or used up; the event
+   * is audited, as it is what an account-takeover attempt looks like.
+   */
+  async function refuseOtherBrowser(ctx: Context, idpId: string, uid: string): Promise<never> {
+    deps.logger.warn({ requestId: ctx.state.requestId, idpId, interactionUid: uid }, 'upstream response delivered by another browser');
+    await deps.audit.record({ category: 'Authentication', activity: 'Upstream sign-in', result: 'failure', resultReason: 'browser_mismatch', actor: { type: 'system' }, details: { idpId }, correlationId: ctx.state.requestId });
+    throw new FederationError(
+      'browser_mismatch',
+      'This sign-in was started in a different browser, so Foyer did not finish it. If someone sent you a sign-in link, do not use it: open the app yourself and sign in there.',
+      { idpId },
+    );
+  }
+
   return router;
+}
+
+function unknownIdp(): HttpError {
+  return new HttpError(404, 'unknownIdentityProvider', 'This sign-in response is for an identity provider that is not configured here.');
+}
+
+function responseUnknown(): HttpError {
+  return new HttpError(400, 'signInResponseUnknown', 'This sign-in response is unknown, expired, or was already used. Go back to the app and sign in again.');
 }
 
 function stringParams(input: unknown): Record<string, string> {

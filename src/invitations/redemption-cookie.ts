@@ -1,20 +1,28 @@
 import type { Context } from 'koa';
 
 const COOKIE = 'foyer.redeem';
-const TTL_MS = 60 * 60 * 1000;
+// One attempt: accepting the invitation, the redirect to the sign-in, and its first page.
+const TTL_MS = 15 * 60 * 1000;
 
 export interface RedemptionInProgress {
   invitationId: string;
   ticketHash: string;
+  /**
+   * The nonce of the one authorization request that accepting started (beginPortalSignIn). The
+   * cookie is honoured only by that sign-in, so a later sign-in in this browser, to any app, is
+   * never diverted into the invitation.
+   */
+  nonce: string;
 }
 
 /**
  * Carries "this browser accepted invitation X" from the redemption page into the sign-in
- * interaction. Signed (the provider's cookie keys) and HttpOnly; it holds the ticket's hash, which
- * the database compares, never the ticket itself.
+ * interaction it starts. Signed (the provider's cookie keys) and HttpOnly; it holds the ticket's
+ * hash, which the database compares, never the ticket itself. It lives only for that attempt:
+ * the sign-in clears it as it takes the redemption into its own state.
  */
 export function setRedemptionCookie(ctx: Context, value: RedemptionInProgress, secure: boolean): void {
-  ctx.cookies.set(COOKIE, `${value.invitationId}.${value.ticketHash}`, {
+  ctx.cookies.set(COOKIE, `${value.invitationId}.${value.ticketHash}.${value.nonce}`, {
     httpOnly: true,
     sameSite: 'lax',
     secure,
@@ -26,8 +34,8 @@ export function setRedemptionCookie(ctx: Context, value: RedemptionInProgress, s
 
 export function readRedemptionCookie(ctx: Context): RedemptionInProgress | undefined {
   const raw = ctx.cookies.get(COOKIE, { signed: true });
-  const match = raw ? /^([0-9a-f-]{36})\.([0-9a-f]{64})$/.exec(raw) : null;
-  return match ? { invitationId: match[1]!, ticketHash: match[2]! } : undefined;
+  const match = raw ? /^([0-9a-f-]{36})\.([0-9a-f]{64})\.([A-Za-z0-9_-]{16,64})$/.exec(raw) : null;
+  return match ? { invitationId: match[1]!, ticketHash: match[2]!, nonce: match[3]! } : undefined;
 }
 
 export function clearRedemptionCookie(ctx: Context): void {

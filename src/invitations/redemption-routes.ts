@@ -1,55 +1,104 @@
+import { randomBytes } from 'node:crypto';
 import { Router } from '@koa/router';
 import type { Context } from 'koa';
+import type Provider from 'oidc-provider';
 import { z } from 'zod';
+import type { User } from '../directory/user-model.js';
+import type { UsersRepository } from '../directory/users-repository.js';
 import { parseBodies } from '../http/body-parser.js';
 import { csrfProtection } from '../http/csrf.js';
 import type { PageRenderer } from '../http/render.js';
+import { myAppsUrl } from '../portal/portal-client.js';
 import { beginPortalSignIn } from '../portal/portal-sign-in-routes.js';
+import { signedInAccountId } from '../provider/browser-session.js';
 import { setRedemptionCookie } from './redemption-cookie.js';
 import { redemptionRefused, type RedemptionService, type TicketLookup } from './redemption-service.js';
 import { hashTicket, looksLikeTicket } from './redeem-ticket.js';
 
+export interface RedemptionRouteDeps {
+  redemption: RedemptionService;
+  renderer: PageRenderer;
+  provider: Provider;
+  users: UsersRepository;
+  issuer: string;
+  secureCookies: boolean;
+}
+
 /**
  * The link in the invitation mail: a page that names the host organisation and the inviter and
  * asks for consent; accepting starts a sign-in in which home-realm discovery uses the invited
- * address. A link that can no longer be redeemed says why on its own page.
+ * address. A link that can no longer be redeemed says why on its own page. A browser signed in as
+ * someone else is told so, and switches account only when the person says to.
  */
-export function redemptionRoutes(deps: { redemption: RedemptionService; renderer: PageRenderer; issuer: string; secureCookies: boolean }): Router {
+export function redemptionRoutes(deps: RedemptionRouteDeps): Router {
   const router = new Router();
   router.use('/redeem', parseBodies(), csrfProtection({ secure: deps.secureCookies }));
 
   router.get('/redeem', async (ctx) => {
     ctx.set('Cache-Control', 'no-store');
     const { ticket, lookup } = await lookupFrom(ctx, ctx.query.t);
+    if (lookup.state !== 'valid' && lookup.state !== 'redeemed') throw redemptionRefused(lookup.state);
+    const other = await otherSignedInUser(ctx, lookup);
     if (lookup.state === 'redeemed') {
+      if (other) return showSwitch(ctx, lookup, ticket, other);
       // A second click on a used link simply signs the guest in and takes them to the app.
-      ctx.redirect(signIn(ctx, lookup, lookup.invitation!.invite_redirect_url));
+      ctx.redirect(signIn(ctx, lookup, { switching: false }));
       return;
     }
-    if (lookup.state !== 'valid') throw redemptionRefused(lookup.state);
     const inv = lookup.invitation!;
     await deps.renderer.page(ctx, 'redeem', {
       inviterName: inv.invited_by_name ?? 'An administrator',
       appName: lookup.app?.displayName,
       customMessage: inv.message_body,
       email: inv.invited_email,
+      signedInAs: other?.mail,
       ticket,
     });
   });
 
   router.post('/redeem', async (ctx) => {
-    const { ticket, lookup } = await lookupFrom(ctx, (ctx.request.body as Record<string, unknown> | undefined)?.t);
+    const body = (ctx.request.body as Record<string, unknown> | undefined) ?? {};
+    const { ticket, lookup } = await lookupFrom(ctx, body.t);
+    const switching = body.switchAccount === '1';
+    const other = lookup.state === 'valid' || (lookup.state === 'redeemed' && switching) ? await otherSignedInUser(ctx, lookup) : undefined;
+    if (lookup.state === 'redeemed' && switching) {
+      ctx.status = 303;
+      ctx.redirect(signIn(ctx, lookup, { switching: Boolean(other) }));
+      return;
+    }
     if (lookup.state !== 'valid') {
       await deps.redemption.recordFailure(lookup.invitation?.id, lookup.state, ctx.state.requestId);
       throw redemptionRefused(lookup.state);
     }
-    setRedemptionCookie(ctx, { invitationId: lookup.invitation!.id, ticketHash: hashTicket(ticket) }, deps.secureCookies);
+    // A review page rendered before someone else signed in here: ask, do not switch silently.
+    if (other && !switching) return showSwitch(ctx, lookup, ticket, other);
+    const nonce = randomBytes(24).toString('base64url');
+    setRedemptionCookie(ctx, { invitationId: lookup.invitation!.id, ticketHash: hashTicket(ticket), nonce }, deps.secureCookies);
     ctx.status = 303;
-    ctx.redirect(signIn(ctx, lookup, lookup.invitation!.invite_redirect_url));
+    ctx.redirect(signIn(ctx, lookup, { switching: Boolean(other), nonce }));
   });
 
-  function signIn(ctx: Context, lookup: TicketLookup, returnTo: string): string {
-    return beginPortalSignIn(ctx, { issuer: deps.issuer, returnTo, loginHint: lookup.invitation!.invited_email, secureCookies: deps.secureCookies });
+  /** The user this browser is signed in as, when that is not the invited user. */
+  async function otherSignedInUser(ctx: Context, lookup: TicketLookup): Promise<User | undefined> {
+    const accountId = await signedInAccountId(deps.provider, ctx);
+    if (!accountId || accountId === lookup.invitation!.user_id) return undefined;
+    return deps.users.findById(accountId);
+  }
+
+  async function showSwitch(ctx: Context, lookup: TicketLookup, ticket: string, other: User): Promise<void> {
+    await deps.renderer.page(ctx, 'redeem-switch', { signedInAs: other.mail, invitedEmail: lookup.invitation!.invited_email, ticket, myAppsUrl: myAppsUrl(deps.issuer) });
+  }
+
+  /** Switching account asks for a fresh sign-in; oidc-provider then ends the other account's session first. */
+  function signIn(ctx: Context, lookup: TicketLookup, opts: { switching: boolean; nonce?: string }): string {
+    return beginPortalSignIn(ctx, {
+      issuer: deps.issuer,
+      returnTo: lookup.invitation!.invite_redirect_url,
+      loginHint: lookup.invitation!.invited_email,
+      secureCookies: deps.secureCookies,
+      ...(opts.nonce ? { nonce: opts.nonce } : {}),
+      ...(opts.switching ? { reauthenticate: {} } : {}),
+    });
   }
 
   async function lookupFrom(ctx: Context, raw: unknown): Promise<{ ticket: string; lookup: TicketLookup }> {

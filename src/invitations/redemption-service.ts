@@ -5,6 +5,7 @@ import type { Database } from '../db/connect.js';
 import type { IdentitiesRepository } from '../directory/identities-repository.js';
 import { normalizeEmail, type User } from '../directory/user-model.js';
 import type { UsersRepository } from '../directory/users-repository.js';
+import { provenEmail, type EmailAuthority } from '../federation/email-authority.js';
 import type { UpstreamIdentity } from '../federation/upstream-identity.js';
 import { HttpError } from '../http/http-error.js';
 import { nowIso } from '../lib/clock.js';
@@ -23,8 +24,17 @@ export interface TicketLookup {
   app?: AppConfig;
 }
 
-/** How the guest proved they own the invited address. */
-export type RedemptionProof = 'verifiedUpstreamEmail' | 'emailPasscode';
+/**
+ * How the guest proved they own the invited address; `complete` checks the proof itself, so no
+ * caller can redeem on a claim alone.
+ * - `upstreamEmail`: the IdP the identity came from proved the address (email-authority.ts);
+ * - `emailPasscode`: a code mailed to `email` was entered in this sign-in;
+ * - `existingIdentity`: the identity is already linked to the invited user (a re-redemption).
+ */
+export type RedemptionProof =
+  | { kind: 'upstreamEmail'; idp: EmailAuthority | undefined }
+  | { kind: 'emailPasscode'; email: string }
+  | { kind: 'existingIdentity' };
 
 /** Checks tickets and completes redemption: exactly once, and only with proof of the invited address. */
 export class RedemptionService {
@@ -50,9 +60,9 @@ export class RedemptionService {
     return this.inspect(row && row.ticket_hash === ticketHash ? row : undefined);
   }
 
-  /** True when this upstream email proves the invited address (verified, and equal to it). */
-  static provesInvitedAddress(identity: UpstreamIdentity, invitation: InvitationRow): boolean {
-    return identity.emailVerified && !!identity.email && normalizeEmail(identity.email) === normalizeEmail(invitation.invited_email);
+  /** True when the IdP the identity came from proves the invited address (email-authority.ts). */
+  static provesInvitedAddress(idp: EmailAuthority | undefined, identity: UpstreamIdentity, invitation: InvitationRow): boolean {
+    return provenEmail(idp, identity) === normalizeEmail(invitation.invited_email);
   }
 
   /**
@@ -72,6 +82,9 @@ export class RedemptionService {
       if (existing && existing.userId !== invitation.user_id) {
         throw new HttpError(409, 'identityLinkedElsewhere', 'This account is already used by another guest here. Sign in with a different account, or ask the inviter to reset your invitation.');
       }
+      if (!proves(input.proof, input.identity, invitation, existing?.userId === invitation.user_id)) {
+        throw new HttpError(403, 'invitedAddressNotProven', `This invitation is for ${invitation.invited_email}, and the account you signed in with did not prove that address. Open the invitation link again and confirm the address with the emailed code.`);
+      }
       if (!existing) {
         await this.deps.identities.link(invitation.user_id, { idpId: input.identity.idpId, issuer: input.identity.issuer, subject: input.identity.subject, email: input.identity.email }, trx);
       }
@@ -83,7 +96,7 @@ export class RedemptionService {
           result: 'success',
           actor: { type: 'user', id: invitation.user_id },
           target: { type: 'User', id: invitation.user_id },
-          details: { invitationId: invitation.id, idp: input.identity.idpId, proof: input.proof },
+          details: { invitationId: invitation.id, idp: input.identity.idpId, proof: input.proof.kind },
           correlationId,
         },
         trx,
@@ -117,6 +130,17 @@ export class RedemptionService {
     // Checked again here: a domain blocked after the invitation was sent cannot redeem it.
     if (!isDomainAllowed(row.invited_email, this.deps.settings)) return { ...base, state: 'blockedDomain' };
     return { ...base, state: 'valid' };
+  }
+}
+
+function proves(proof: RedemptionProof, identity: UpstreamIdentity, invitation: InvitationRow, alreadyLinked: boolean): boolean {
+  switch (proof.kind) {
+    case 'upstreamEmail':
+      return RedemptionService.provesInvitedAddress(proof.idp, identity, invitation);
+    case 'emailPasscode':
+      return normalizeEmail(proof.email) === normalizeEmail(invitation.invited_email);
+    case 'existingIdentity':
+      return alreadyLinked;
   }
 }
 

@@ -53,12 +53,21 @@ export function portalSignInRoutes(deps: { provider: Provider; issuer: string; s
 /** Starts a portal sign-in and returns the authorization URL to send the browser to. */
 export function beginPortalSignIn(
   ctx: Context,
-  opts: { issuer: string; returnTo: string; loginHint?: string; secureCookies: boolean; /** Re-authentication: sign in again even with a session, at this assurance. */ reauthenticate?: { acrValues?: string } },
+  opts: {
+    issuer: string;
+    returnTo: string;
+    loginHint?: string;
+    secureCookies: boolean;
+    /** Re-authentication: sign in again even with a session, at this assurance. */
+    reauthenticate?: { acrValues?: string };
+    /** The caller's own nonce, to recognise this one authorization request later (the redemption cookie). */
+    nonce?: string;
+  },
 ): string {
   const pending: PendingLogin = {
     state: randomBytes(16).toString('base64url'),
     verifier: randomBytes(32).toString('base64url'),
-    nonce: randomBytes(16).toString('base64url'),
+    nonce: opts.nonce ?? randomBytes(16).toString('base64url'),
     returnTo: opts.returnTo,
   };
   ctx.cookies.set(LOGIN_COOKIE, Buffer.from(JSON.stringify(pending)).toString('base64url'), {

@@ -103,7 +103,10 @@ describe('a guest with no IdP for their domain', () => {
   it('redeems with an emailed one-time passcode and signs in with one later', async () => {
     const { userId, redeemUrl } = await invite('dana@nowhere.example');
     const browser = new Browser();
-    const codePage = await accept(browser, redeemUrl);
+    // Accepting lands on a page that offers the code: only the person's own POST mails one.
+    const offer = await accept(browser, redeemUrl);
+    expect(headingOf(offer.body)).toBe('Confirm your email address');
+    const codePage = await browser.submit(offer, {});
     expect(headingOf(codePage.body)).toBe('Enter the code we emailed you');
     const code = /\b(\d{6})\b/.exec((await sink.waitForMessage('dana@nowhere.example')).text)![1]!;
     const landed = await browser.submit(codePage, { code }, { stopAt: [APP_URL] });
@@ -113,7 +116,8 @@ describe('a guest with no IdP for their domain', () => {
     const config = await webAppClient(foyer.issuer);
     const pending = await startAuthorization(config, { login_hint: 'dana@nowhere.example' });
     const fresh = new Browser();
-    const again = await fresh.navigate(pending.url.toString(), { stopAt: [WEB_APP.redirectUri] });
+    const offered = await fresh.navigate(pending.url.toString(), { stopAt: [WEB_APP.redirectUri] });
+    const again = await fresh.submit(offered, {});
     const replayed = await fresh.submit(again, { code }, { stopAt: [WEB_APP.redirectUri] });
     expect(replayed.status).toBe(400); // the first code was used up
     const code2 = /\b(\d{6})\b/.exec((await sink.waitForMessage('dana@nowhere.example')).text)![1]!;
@@ -126,7 +130,8 @@ describe('a guest with no IdP for their domain', () => {
     const config = await webAppClient(foyer.issuer);
     const pending = await startAuthorization(config, { login_hint: 'stranger@nowhere.example' });
     const browser = new Browser();
-    const codePage = await browser.navigate(pending.url.toString(), { stopAt: [WEB_APP.redirectUri] });
+    const offer = await browser.navigate(pending.url.toString(), { stopAt: [WEB_APP.redirectUri] });
+    const codePage = await browser.submit(offer, {});
     const code = /\b(\d{6})\b/.exec((await sink.waitForMessage('stranger@nowhere.example')).text)![1]!;
     const page = await browser.submit(codePage, { code }, { stopAt: [WEB_APP.redirectUri] });
     expect([page.status, errorCodeOf(page.body)]).toEqual([403, 'noInvitation']);

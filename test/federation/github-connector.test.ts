@@ -44,6 +44,8 @@ describe('GitHub connector against a loopback GitHub', () => {
       subject: '583231',
       email: 'octocat@github.example',
       emailVerified: true,
+      // GitHub's verified addresses count for any domain (email-authority.ts).
+      emailVerifiedGlobally: true,
       name: 'The Octocat',
       amr: [],
     });

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { emailPasscodeSchema, identityProvidersSchema } from '../../src/config/identity-providers-schema.js';
 import { googleSettings, microsoftSettings, oidcSettings } from '../../src/federation/presets.js';
 import { amrForAuthnContext, amrFromSaml } from '../../src/federation/saml-authn-context.js';
-import { linkableEmail } from '../../src/federation/upstream-trust.js';
+import { linkableEmail } from '../../src/federation/email-authority.js';
 import type { UpstreamIdentity } from '../../src/federation/upstream-identity.js';
 import { createKeyPair } from '../support/certs.js';
 

@@ -65,7 +65,9 @@ describe('invitation redemption through the partner IdP', () => {
   it('asks for an emailed code when the upstream email does not match the invited address', async () => {
     const { userId, redeemUrl } = await invite('bob.other@partner.example');
     const browser = new Browser();
-    const page = await redeem(browser, redeemUrl, 'bob');
+    const offer = await redeem(browser, redeemUrl, 'bob');
+    expect(headingOf(offer.body)).toBe('Confirm your email address');
+    const page = await browser.submit(offer, {});
     expect(headingOf(page.body)).toBe('Enter the code we emailed you');
     const user = await api(world.foyer.issuer, token, 'GET', `/users/${userId}`);
     expect(user.body).toMatchObject({ externalUserState: 'PendingAcceptance', identities: [] });

@@ -28,7 +28,8 @@ export interface Form {
   fields: Record<string, string>;
 }
 
-const AUTO_SUBMIT = /document\.forms\[0\]\.submit\(\)/;
+// oidc-provider's inline script, or Foyer's forms marked for public/auto-submit.js (the SAML hop).
+const AUTO_SUBMIT = /document\.forms\[0\]\.submit\(\)|<form\b[^>]*data-auto-submit/;
 
 export class Browser {
   private readonly jars = new Map<string, StoredCookie[]>();

@@ -1,0 +1,45 @@
+import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import type { Context } from 'koa';
+
+const COOKIE = 'foyer.browser';
+const VALUE = /^[A-Za-z0-9_-]{43}$/;
+// Long enough for any sign-in in progress; renewed at every upstream start.
+const MAX_AGE_MS = 24 * 3600 * 1000;
+
+/**
+ * Ties an upstream sign-in (OIDC or GitHub redirect, SAML AuthnRequest, emailed passcode) to the
+ * browser that started it (DESIGN.md: every upstream response is bound to the browser that started
+ * that sign-in). A random value lives in an HttpOnly cookie of this browser; the pending record keeps
+ * only its hash. The upstream's answer is accepted only from a browser that presents the value, so a
+ * sign-in link an attacker started and sent to someone else cannot carry that person's identity back
+ * into the attacker's sign-in, and an attacker's own finished response cannot be planted in a
+ * victim's browser.
+ *
+ * The cookie is SameSite=Lax: top-level GET redirects from the IdP (OIDC, GitHub) carry it; a SAML
+ * IdP's cross-site POST does not, so the ACS bounces that POST once through a same-site page
+ * (see saml-hop.ts) before checking.
+ */
+export function bindToBrowser(ctx: Context, secure: boolean): string {
+  let value = ctx.cookies.get(COOKIE);
+  if (!value || !VALUE.test(value)) value = randomBytes(32).toString('base64url');
+  ctx.cookies.set(COOKIE, value, { httpOnly: true, sameSite: 'lax', secure, signed: false, path: '/', maxAge: MAX_AGE_MS });
+  return hashOf(value);
+}
+
+/** Whether this request comes from the browser whose binding hash the pending record holds. */
+export function isSameBrowser(ctx: Context, bindingHash: string | undefined): boolean {
+  const value = ctx.cookies.get(COOKIE);
+  if (!bindingHash || !value || !VALUE.test(value)) return false;
+  const a = Buffer.from(hashOf(value));
+  const b = Buffer.from(bindingHash);
+  return a.length === b.length && timingSafeEqual(a, b);
+}
+
+/** Whether the request carries a binding cookie at all (a SAML POST without one needs the same-site hop). */
+export function hasBrowserBinding(ctx: Context): boolean {
+  return VALUE.test(ctx.cookies.get(COOKIE) ?? '');
+}
+
+function hashOf(value: string): string {
+  return createHash('sha256').update(`foyer-browser-binding\0${value}`).digest('base64url');
+}
