@@ -135,6 +135,13 @@ export function referenceRepointed(xml: string, attacker: Who, victim: Who): str
   return replaceAssertion(xml, withSignature(impersonate(signed, attacker, victim, id), repointed));
 }
 
+/** The signed assertion edited in place: NameID and email changed, ID and signature kept (the digest no longer matches). */
+export function editedInPlace(xml: string, attacker: Who, victim: Who): string {
+  const signed = assertionOf(xml);
+  const signature = found(SIGNATURE, signed, 'assertion signature');
+  return replaceAssertion(xml, withSignature(impersonate(signed, attacker, victim, idOf(signed)), signature));
+}
+
 // ---- The wrapping variants against an IdP that signs only the Response --------------------------
 
 /**
