@@ -24,7 +24,10 @@ import { buildProvider, replaceSigningKeys } from './provider/build-provider.js'
 import { KeyStore, keysFingerprint, publicJwks } from './provider/keys/key-store.js';
 import { createMetrics } from './ops/metrics.js';
 import { storageFailureReason } from './provider/adapters/storage-unavailable.js';
-import { createRequestLimiter, isInvitationSend, isSignInPost, rateLimit } from './http/rate-limit.js';
+import { createRequestLimiter, isAuthorizationRequest, isInvitationSend, isSignInPageView, isSignInPost, isUpstreamCallback, rateLimit } from './http/rate-limit.js';
+import { capAuthorizationParameters } from './http/authorization-size-limits.js';
+import { clientNetwork } from './http/client-network.js';
+import { keepInteractionCookies } from './interaction/interaction-lifetime.js';
 import { mountRouters } from './http/mount-routers.js';
 import type { Middleware } from 'koa';
 import { IdentitiesRepository } from './directory/identities-repository.js';
@@ -38,6 +41,7 @@ import { invitationsRoutes } from './api/invitations-routes.js';
 import { usersRoutes } from './api/users-routes.js';
 import { createHmac } from 'node:crypto';
 import { createConnectorRegistry } from './federation/connector-registry.js';
+import type { ConnectorTestOverrides } from './federation/create-connector.js';
 import { createEmailPasscode } from './federation/email-passcode.js';
 import { FederationIndex } from './interaction/federation-index.js';
 import type { JourneyDeps } from './interaction/journey-deps.js';
@@ -86,7 +90,11 @@ const PURGE_INTERVAL_MS = 60 * 1000;
 const PURGE_BATCH = 1000;
 
 /** The composition root: storage → repositories → provider → routes. Nothing else lives here. */
-export async function createFoyer(config: FoyerConfig, opts: { logger?: Logger } = {}): Promise<Foyer> {
+export async function createFoyer(
+  config: FoyerConfig,
+  /** `connectorOverrides`: tests only, never from config (see create-connector.ts): point a preset at a loopback fake. */
+  opts: { logger?: Logger; connectorOverrides?: Record<string, ConnectorTestOverrides> } = {},
+): Promise<Foyer> {
   // A logger given by the caller (tests) takes the request lines too.
   const { logger, requests: requestLog } = opts.logger ? { logger: opts.logger, requests: opts.logger } : createLogs(config.server.logLevel);
   const db = connectDatabase(config.storage.databaseUrl, logger);
@@ -139,9 +147,9 @@ export async function createFoyer(config: FoyerConfig, opts: { logger?: Logger }
   );
 
   const invitationRows = new InvitationsRepository(db);
-  const invitations = invitationServiceFor(config, { db, users, identities, invitations: invitationRows, audit, mailer, renderer });
+  const invitations = invitationServiceFor(config, { db, users, identities, invitations: invitationRows, audit, mailer, renderer, lifecycle: dir.lifecycle });
   const redemption = new RedemptionService({ db, settings: config.invitations, apps: config.apps, users, identities, invitations: invitationRows, audit });
-  const registry = createConnectorRegistry(config.identityProviders, { issuer: config.issuer, logger });
+  const registry = createConnectorRegistry(config.identityProviders, { issuer: config.issuer, logger }, opts.connectorOverrides);
   void registry.warmUp();
   // Request budgets are per deployment (every node of one issuer shares them through Redis).
   const budgetPrefix = `foyer:rl:${createHmac('sha256', 'foyer-budgets').update(config.issuer).digest('hex').slice(0, 12)}:`;
@@ -231,6 +239,37 @@ export async function createFoyer(config: FoyerConfig, opts: { logger?: Logger }
       onLimited: metrics.rateLimited,
     }),
   );
+  // What an anonymous browser can make Foyer store (interactions, logout state, federation index
+  // entries, audit rows) is budgeted per address (IPv6 per /64) before anything runs, then capped in size.
+  provider.use(
+    rateLimit({
+      limiter: createRequestLimiter({ name: 'authorization', points: limits.authorizationRequestsPerIpPerMinute, durationSeconds: 60 }, redis, budgetPrefix),
+      keyOf: (ctx) => (isAuthorizationRequest(ctx) ? clientNetwork(ctx.ip) : undefined),
+      style: 'foyer',
+      message: 'Too many sign-in requests from your network. Wait a minute, then try again.',
+      onLimited: metrics.rateLimited,
+    }),
+  );
+  provider.use(
+    rateLimit({
+      limiter: createRequestLimiter({ name: 'upstream-callbacks', points: limits.upstreamCallbacksPerIpPerMinute, durationSeconds: 60 }, redis, budgetPrefix),
+      keyOf: (ctx) => (isUpstreamCallback(ctx) ? clientNetwork(ctx.ip) : undefined),
+      style: 'foyer',
+      message: 'Too many sign-in responses from your network. Wait a minute, then sign in again.',
+      onLimited: metrics.rateLimited,
+    }),
+  );
+  provider.use(
+    rateLimit({
+      limiter: createRequestLimiter({ name: 'sign-in-pages', points: limits.signInPagesPerIpPerMinute, durationSeconds: 60 }, redis, budgetPrefix),
+      keyOf: (ctx) => (isSignInPageView(ctx) ? clientNetwork(ctx.ip) : undefined),
+      style: 'foyer',
+      message: 'Too many sign-in pages were opened from your network. Wait a minute, then try again.',
+      onLimited: metrics.rateLimited,
+    }),
+  );
+  provider.use(capAuthorizationParameters());
+  provider.use(keepInteractionCookies(provider));
   provider.use(mountRouters([
     healthRoutes({ db, redis, isShuttingDown: () => shuttingDown }),
     ...(config.server.metrics ? [metrics.routes({ token: config.server.metricsToken })] : []),

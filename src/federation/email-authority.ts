@@ -18,6 +18,8 @@ export interface EmailAuthority {
 export function provenEmail(idp: EmailAuthority | undefined, identity: UpstreamIdentity): string | undefined {
   if (!identity.email || !identity.emailVerified) return undefined;
   const email = identity.email.trim().toLowerCase();
+  // Not an address at all (a bare domain would otherwise pass as "an address of that domain").
+  if (!/^[^@\s]+@[^@\s]+$/.test(email)) return undefined;
   if (identity.emailVerifiedGlobally) return email;
   return idp?.domains.includes(domainOf(email)) ? email : undefined;
 }

@@ -90,8 +90,8 @@ export function createOidcConnector(settings: OidcSettings, opts: OidcConnectorO
           expectedState: p.state,
           expectedNonce: p.nonce,
           idTokenExpected: true,
-          // With max_age sent, openid-client requires auth_time in the ID token and checks it.
-          ...(p.reauthenticate?.maxAgeSeconds !== undefined ? { maxAge: p.reauthenticate.maxAgeSeconds } : {}),
+          // auth_time against prompt=login / max_age is checked by the callback for every connector
+          // (upstream-freshness.ts), so the refusal has one code and one page whoever the IdP is.
         });
       } catch (err) {
         throw toFederationError(err, settings);

@@ -18,7 +18,8 @@ export function requireFreshAuthentication(reauth: Reauthentication | undefined,
       `This app asked you to sign in again, but ${idp.displayName} signed you in from an earlier session without asking. Sign out at ${idp.displayName}, then try again, or ask its administrator to honour sign-in requests that demand a fresh login.`,
       { idpId: idp.id },
     );
-  if (authTime === undefined || !Number.isFinite(authTime)) throw refuse();
+  // An authentication "in the future" is a broken or lying clock, not a fresh sign-in.
+  if (authTime === undefined || !Number.isFinite(authTime) || authTime > Math.floor(now / 1000) + CLOCK_SKEW_SECONDS) throw refuse();
   const startedAt = Math.floor(reauth.startedAt / 1000);
   if (reauth.force && authTime < startedAt - CLOCK_SKEW_SECONDS) throw refuse();
   if (reauth.maxAgeSeconds !== undefined && authTime < Math.floor(now / 1000) - reauth.maxAgeSeconds - CLOCK_SKEW_SECONDS) throw refuse();

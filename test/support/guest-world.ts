@@ -18,12 +18,13 @@ export interface GuestWorld {
  */
 export async function startGuestWorld(
   customize: (config: Record<string, unknown>) => void = () => {},
-  opts: { users?: Record<string, PartnerUser>; trustMfa?: boolean } = {},
+  opts: { users?: Record<string, PartnerUser>; trustMfa?: boolean; rememberLogins?: boolean } = {},
 ): Promise<GuestWorld> {
   const port = await freePort();
   const partner = await startPartnerIdp({
     users: opts.users,
     conformIdTokenClaims: false,
+    rememberLogins: opts.rememberLogins,
     clients: [{ clientId: 'foyer', clientSecret: PARTNER_SECRET, authMethod: 'client_secret_basic', redirectUris: [`http://127.0.0.1:${port}/federation/partner/callback`] }],
   });
   const foyer = await startFoyer(

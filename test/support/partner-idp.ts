@@ -48,6 +48,8 @@ export interface PartnerIdpOptions {
   /** oidc-provider's default (true) leaves scope claims such as email out of code-flow ID tokens. */
   conformIdTokenClaims?: boolean;
   port?: number;
+  /** Keep a session at the partner, so a later sign-in there is silent unless Foyer forwards prompt=login. */
+  rememberLogins?: boolean;
 }
 
 export interface PartnerIdp {
@@ -130,7 +132,7 @@ export async function startPartnerIdp(opts: PartnerIdpOptions): Promise<PartnerI
     const returnTo = await provider.interactionResult(
       ctx.req,
       ctx.res,
-      { login: { accountId: user.sub, amr: user.amr, acr: user.acr, remember: false }, consent: { grantId } },
+      { login: { accountId: user.sub, amr: user.amr, acr: user.acr, remember: opts.rememberLogins ?? false }, consent: { grantId } },
       { mergeWithLastSubmission: false },
     );
     ctx.status = 303;
