@@ -7,7 +7,8 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { appToken } from '../support/api-client.js';
-import { Browser, errorCodeOf, headingOf } from '../support/browserless.js';
+import type { Browser} from '../support/browserless.js';
+import { errorCodeOf, headingOf } from '../support/browserless.js';
 import { startGuestWorld, type GuestWorld } from '../support/guest-world.js';
 import { STRICT, appEntries, finish, invitedGuest, is, PAGES, start, type Authorization } from '../e2e-access/access-support.js';
 
