@@ -1,4 +1,4 @@
-import type { Adapter } from 'oidc-provider';
+import type { FoyerAdapter } from '../provider/adapters/index.js';
 
 /**
  * Maps an upstream's `state` (OIDC/GitHub) or `RelayState` (SAML) back to the interaction that
@@ -7,7 +7,7 @@ import type { Adapter } from 'oidc-provider';
  * same store as oidc-provider's state (SQL or Redis), are single-use and expire with the sign-in.
  */
 export class FederationIndex {
-  constructor(private readonly adapter: Adapter) {}
+  constructor(private readonly adapter: FoyerAdapter) {}
 
   async remember(key: string, uid: string, ttlSeconds = 900): Promise<void> {
     await this.adapter.upsert(key, { uid }, ttlSeconds);
@@ -19,11 +19,11 @@ export class FederationIndex {
     return found?.uid;
   }
 
-  /** Returns the interaction uid once; a replayed callback finds nothing. */
-  async take(key: string): Promise<string | undefined> {
-    const found = (await this.adapter.find(key)) as { uid?: string } | undefined;
-    if (!found?.uid) return undefined;
-    await this.adapter.destroy(key);
-    return found.uid;
+  /**
+   * Uses the entry up: true for exactly one caller, even when a response is delivered twice at
+   * the same moment (a replayed or double-posted callback), false for every other.
+   */
+  async take(key: string): Promise<boolean> {
+    return this.adapter.take(key);
   }
 }

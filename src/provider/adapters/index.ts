@@ -17,6 +17,8 @@
  *   PAR request_uris...) without deleting: a second use must be detectable, which is how oidc-provider
  *   notices code replay and revokes the whole grant.
  * - `destroy(id)`: remove; later finds return undefined.
+ * - `take(id)` (Foyer's own, not oidc-provider's): remove and say whether this call removed it, atomically,
+ *   so of two concurrent callers exactly one gets true (single-use records such as the federation index).
  * - `revokeByGrantId(grantId)`: remove every token issued under the grant. The provider calls it on
  *   each token model's adapter; both adapters here remove all grantable models at the first call.
  *
@@ -32,7 +34,10 @@ import { SqlAdapter } from './sql-adapter.js';
 export { StorageUnavailableError, guardStorage } from './storage-unavailable.js';
 export { purgeExpired } from './sql-adapter.js';
 
-export type AdapterFactory = (name: string) => Adapter;
+/** oidc-provider's adapter contract plus Foyer's atomic `take`. */
+export type FoyerAdapter = Adapter & { take(id: string): Promise<boolean> };
+
+export type AdapterFactory = (name: string) => FoyerAdapter;
 
 /** Redis holds oidc-provider's state when configured (REDIS_URL), otherwise the SQL database does. */
 export function createAdapterFactory(opts: { db: Database; redis?: Redis; redisPrefix?: string }): AdapterFactory {

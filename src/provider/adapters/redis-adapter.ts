@@ -100,6 +100,11 @@ export class RedisAdapter implements Adapter {
     await guardStorage(() => this.redis.del(this.key(id)));
   }
 
+  async take(id: string): Promise<boolean> {
+    // DEL is atomic: of two concurrent calls only one sees the key removed.
+    return (await guardStorage(() => this.redis.del(this.key(id)))) === 1;
+  }
+
   async revokeByGrantId(grantId: string): Promise<void> {
     await guardStorage(() => this.redis.eval(REVOKE_GRANT, 1, this.grantKey(grantId)));
   }

@@ -66,6 +66,11 @@ export class SqlAdapter implements Adapter {
     await guardStorage(() => this.db(TABLE).where({ model: this.model, id }).delete());
   }
 
+  async take(id: string): Promise<boolean> {
+    // One DELETE: the database lets exactly one of two concurrent deletes count the row.
+    return (await guardStorage(() => this.db(TABLE).where({ model: this.model, id }).delete())) === 1;
+  }
+
   async revokeByGrantId(grantId: string): Promise<void> {
     // Across models, like the reference adapters: oidc-provider calls this once per model it thinks
     // is in use, and a grant's tokens must all go even if a client's grant types changed since.

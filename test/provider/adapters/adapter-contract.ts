@@ -110,6 +110,15 @@ export function runAdapterContract(name: string, makeFactory: () => AdapterFacto
       expect(await adapter('Session').findByUid(uid)).toBeUndefined();
     });
 
+    it('takes a payload exactly once, even when several callers take it at the same moment', async () => {
+      const key = id();
+      await adapter('FederationState').upsert(key, { uid: 'interaction-1' }, 60);
+      const results = await Promise.all(Array.from({ length: 5 }, () => adapter('FederationState').take(key)));
+      expect(results.filter(Boolean)).toHaveLength(1);
+      expect(await adapter('FederationState').find(key)).toBeUndefined();
+      expect(await adapter('FederationState').take(id())).toBe(false);
+    });
+
     it('revokes every token of a grant across models and leaves other grants and non-token models alone', async () => {
       const [grant, other] = [id(), id()];
       const revoked = [token('AccessToken', grant), token('RefreshToken', grant), token('AuthorizationCode', grant)];
