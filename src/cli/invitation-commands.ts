@@ -1,9 +1,5 @@
 import type { Command } from 'commander';
-import { AuditLog } from '../audit/audit-log.js';
-import type { FoyerConfig } from '../config/schema.js';
-import type { Database } from '../db/connect.js';
 import { IdentitiesRepository } from '../directory/identities-repository.js';
-import { UsersRepository } from '../directory/users-repository.js';
 import { createRenderer } from '../http/render.js';
 import { parseInput } from '../http/validate.js';
 import { createInvitationInput } from '../invitations/invitation-input.js';
@@ -12,26 +8,28 @@ import { InvitationsRepository } from '../invitations/invitations-repository.js'
 import type { Inviter } from '../invitations/inviter.js';
 import { createLogger } from '../logging/logger.js';
 import { createMailer } from '../mail/mailer.js';
-import { CliError, run, withDatabase } from './cli-context.js';
+import { CliError, run } from './cli-context.js';
+import { withDirectory, type DirectoryCli } from './directory-cli.js';
 
 const CLI_INVITER: Inviter = { type: 'cli', displayName: 'An administrator' };
 
-function service(config: FoyerConfig, db: Database) {
+/** The invitation service as the server builds it, with the directory's lifecycle (a reset ends sessions in SQL or Redis). */
+function service(cli: DirectoryCli) {
+  const { config, db, users, audit, lifecycle } = cli;
   const logger = createLogger(process.env.LOG_LEVEL ?? 'warn');
-  const users = new UsersRepository(db);
   const mailer = createMailer(config.mail, logger);
   const svc = invitationServiceFor(config, {
     db,
     users,
     identities: new IdentitiesRepository(db),
     invitations: new InvitationsRepository(db),
-    audit: new AuditLog(db),
+    audit,
     mailer,
     renderer: createRenderer(config.tenant, false),
+    lifecycle,
   });
   return { svc, close: () => mailer.close() };
 }
-
 
 export function invitationCommands(program: Command): void {
   program
@@ -43,7 +41,7 @@ export function invitationCommands(program: Command): void {
     .option('--send', 'send the invitation mail', false)
     .option('--member', 'invite as a Member instead of a Guest', false)
     .action((email: string, opts: { redirect?: string; name?: string; message?: string; send: boolean; member: boolean }) =>
-      withDatabase(program.opts().config, async ({ config, db }) => {
+      withDirectory(program.opts().config, async (cli) => {
         const input = run(async () =>
           parseInput(createInvitationInput, {
             invitedUserEmailAddress: email,
@@ -54,7 +52,7 @@ export function invitationCommands(program: Command): void {
             invitedUserType: opts.member ? 'Member' : 'Guest',
           }),
         );
-        const { svc, close } = service(config, db);
+        const { svc, close } = service(cli);
         try {
           const created = await run(async () => svc.create(await input, CLI_INVITER));
           console.log(`invited ${created.invitedUserEmailAddress} (user ${created.invitedUser.id}, invitation ${created.id}, ${created.status})`);
@@ -73,11 +71,11 @@ export function invitationCommands(program: Command): void {
     .option('--status <status>', 'PendingAcceptance, Completed, Revoked or Superseded')
     .option('--json', 'print JSON')
     .action((opts: { status?: string; json?: boolean }) =>
-      withDatabase(program.opts().config, async ({ config, db }) => {
+      withDirectory(program.opts().config, async (cli) => {
         const statuses = ['PendingAcceptance', 'Completed', 'Revoked', 'Superseded'] as const;
         const status = opts.status as (typeof statuses)[number] | undefined;
         if (status && !statuses.includes(status)) throw new CliError(`--status must be one of ${statuses.join(', ')}`);
-        const { svc, close } = service(config, db);
+        const { svc, close } = service(cli);
         try {
           const list = await svc.list({ status, top: 1000, skip: 0 });
           if (opts.json) console.log(JSON.stringify(list, null, 2));
@@ -95,8 +93,8 @@ export function invitationCommands(program: Command): void {
       .command(`${name} <invitationId>`)
       .description(description)
       .action((id: string) =>
-        withDatabase(program.opts().config, async ({ config, db }) => {
-          const { svc, close } = service(config, db);
+        withDirectory(program.opts().config, async (cli) => {
+          const { svc, close } = service(cli);
           try {
             const result = await run(() => (name === 'resend' ? svc.resend(id, CLI_INVITER) : svc.revoke(id, CLI_INVITER)));
             console.log(`${result.id}: ${result.status}`);
@@ -107,4 +105,33 @@ export function invitationCommands(program: Command): void {
         }),
       );
   }
+  invitations
+    .command('reset <user>')
+    .description("reset a guest's redemption (account recovery): identities and MFA removed, signed out everywhere, a new invitation issued")
+    .option('--email <address>', 'send the new invitation to this address instead of the current one (the guest’s address changes)')
+    .option('--redirect <url>', 'where the guest lands after redemption: a registered app URL (default: My Apps)')
+    .option('--send', 'send the invitation mail', false)
+    .action((ref: string, opts: { email?: string; redirect?: string; send: boolean }) =>
+      withDirectory(program.opts().config, async (cli) => {
+        const user = await cli.user(ref.trim());
+        const input = await run(async () =>
+          parseInput(createInvitationInput, {
+            invitedUserEmailAddress: opts.email ?? user.mail,
+            ...(opts.redirect ? { inviteRedirectUrl: opts.redirect } : {}),
+            sendInvitationMessage: opts.send,
+            resetRedemption: true,
+            invitedUser: { id: user.id },
+          }),
+        );
+        const { svc, close } = service(cli);
+        try {
+          const reset = await run(() => svc.create(input, CLI_INVITER));
+          console.log(`reset ${user.mail}${reset.invitedUserEmailAddress === user.mail ? '' : ` → ${reset.invitedUserEmailAddress}`} (user ${user.id}, invitation ${reset.id}): signed out everywhere`);
+          if (opts.send) console.log('invitation mail sent');
+          console.log(reset.inviteRedeemUrl);
+        } finally {
+          close();
+        }
+      }),
+    );
 }

@@ -5,7 +5,7 @@ import { InvitationService, type InvitationServiceDeps } from './invitation-serv
 /** The invitation service as configured: the server and the CLI build it the same way. */
 export function invitationServiceFor(
   config: FoyerConfig,
-  parts: Pick<InvitationServiceDeps, 'db' | 'users' | 'identities' | 'invitations' | 'audit' | 'mailer' | 'renderer'>,
+  parts: Pick<InvitationServiceDeps, 'db' | 'users' | 'identities' | 'invitations' | 'audit' | 'mailer' | 'renderer' | 'lifecycle'>,
 ): InvitationService {
   return new InvitationService({
     ...parts,

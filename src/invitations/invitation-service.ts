@@ -4,12 +4,14 @@ import type { AppConfig } from '../config/apps-schema.js';
 import type { InvitationsConfig } from '../config/invitations-schema.js';
 import type { Database } from '../db/connect.js';
 import type { IdentitiesRepository } from '../directory/identities-repository.js';
-import { normalizeEmail, type User } from '../directory/user-model.js';
+import type { UserLifecycle } from '../directory/user-lifecycle.js';
+import type { User } from '../directory/user-model.js';
 import type { UsersRepository } from '../directory/users-repository.js';
 import { HttpError } from '../http/http-error.js';
 import type { PageRenderer } from '../http/render.js';
 import { isoIn, nowIso } from '../lib/clock.js';
 import { MailDeliveryError, type Mailer } from '../mail/mailer.js';
+import { recoverAccount, requireRecoveryRight } from './account-recovery.js';
 import { isDomainAllowed } from './domain-policy.js';
 import type { CreateInvitationInput } from './invitation-input.js';
 import { sendInvitationMail } from './invitation-mail.js';
@@ -31,6 +33,8 @@ export interface InvitationServiceDeps {
   audit: AuditLog;
   mailer: Mailer;
   renderer: PageRenderer;
+  /** Ends a reset account's sessions and refresh tokens (after the reset's commit). */
+  lifecycle: Pick<UserLifecycle, 'revokeSessions'>;
   /** My Apps as a redirect target (its exact URL only): where a guest invited into a group lands. */
   portalApp?: AppConfig;
 }
@@ -46,11 +50,16 @@ export class InvitationService {
     return `${this.deps.issuer}/redeem?t=${ticket}`;
   }
 
+  /**
+   * Invites, or with `resetRedemption` recovers an account (account-recovery.ts decides who may).
+   * A reset's sessions and refresh tokens are revoked after the commit, as UserLifecycle does.
+   */
   async create(input: CreateInvitationInput, inviter: Inviter, correlationId?: string, within?: InvitationAddOn): Promise<GraphInvitation> {
-    const { settings, invitations, identities, audit } = this.deps;
+    const { settings, invitations, audit } = this.deps;
     if (!mayInvite(inviter, settings.allowInvitesFrom)) {
       throw new HttpError(403, 'invitationsNotAllowed', 'Your organisation does not allow you to invite guests (external collaboration settings: allowInvitesFrom).');
     }
+    const right = input.resetRedemption ? requireRecoveryRight(inviter) : undefined;
     if (input.invitedUserType === 'Member' && !mayInviteMembers(inviter)) {
       throw new HttpError(403, 'memberInvitationNotAllowed', 'Only administrators can invite someone as a Member.');
     }
@@ -61,17 +70,16 @@ export class InvitationService {
     const redirectUrl = input.inviteRedirectUrl ?? this.deps.portalApp?.launchUrl;
     if (!redirectUrl) throw new HttpError(400, 'invalidRequest', 'The request is not valid: inviteRedirectUrl is required.');
     const app = this.requireRegisteredRedirect(redirectUrl);
+    const actor = { type: inviter.type, id: inviterId(inviter) ?? undefined };
 
     const result = await this.deps.db.transaction(async (trx) => {
-      const user = await this.resolveInvitedUser(input, inviter, trx);
+      const recovered = right ? await recoverAccount(this.deps, { userId: input.invitedUser!.id, address: email, right }, trx) : undefined;
+      const user = recovered?.user ?? (await this.resolveInvitedUser(input, inviter, trx));
       if (within) await within(user, trx);
-      if (input.resetRedemption) {
-        await identities.removeAllForUser(user.id, trx);
-        await trx('users').where({ id: user.id }).update({ external_user_state: 'PendingAcceptance', external_user_state_changed_at: nowIso(), updated_at: nowIso() });
-      }
-      const alreadyAccepted = user.externalUserState === 'Accepted' && !input.resetRedemption;
+      // An accepted guest gets no ticket: a redeem link for them would be a way into their account.
+      const alreadyAccepted = user.externalUserState === 'Accepted';
       const ticket = alreadyAccepted ? undefined : newTicket();
-      if (ticket) await invitations.supersedePending(user.id, trx);
+      await invitations.supersedePending(user.id, trx);
       const row: InvitationRow = {
         id: randomUUID(),
         user_id: user.id,
@@ -95,23 +103,24 @@ export class InvitationService {
         revoked_at: null,
       };
       await invitations.insert(row, trx);
-      // An accepted guest needs no ticket: the link simply takes them to the app, where they sign in.
+      // The accepted guest's link simply takes them to the app, where they sign in.
       const redeemUrl = ticket ? this.redeemUrl(ticket.ticket) : redirectUrl;
       if (input.sendInvitationMessage) await this.mail(row, user, redeemUrl, app, trx);
       await audit.record(
         {
           category: 'Invitation',
-          activity: input.resetRedemption ? 'Reset redemption' : 'Invite external user',
+          activity: recovered ? 'Reset redemption' : 'Invite external user',
           result: 'success',
-          actor: { type: inviter.type, id: inviterId(inviter) ?? undefined },
+          actor,
           target: { type: 'User', id: user.id },
-          details: { invitationId: row.id, invitedEmail: email, app: app.id, sent: input.sendInvitationMessage, status: row.status },
+          details: { invitationId: row.id, invitedEmail: email, app: app.id, sent: input.sendInvitationMessage, status: row.status, ...recovered?.outcome },
           correlationId,
         },
         trx,
       );
       return { row: (await invitations.findById(row.id, trx))!, user, redeemUrl };
     });
+    if (right) await this.deps.lifecycle.revokeSessions(result.user.id, actor, correlationId);
     return toGraphInvitation(result.row, result.user.displayName, { redeemUrl: result.redeemUrl, resetRedemption: input.resetRedemption });
   }
 
@@ -120,6 +129,11 @@ export class InvitationService {
     return this.deps.db.transaction(async (trx) => {
       const row = await this.requirePending(id, trx);
       const user = (await this.deps.users.findById(row.user_id, trx))!;
+      // A pending row left over for a guest who has since accepted (two invitations racing) must
+      // not yield a fresh link into their account; only a reset, an admin's action, may.
+      if (user.externalUserState === 'Accepted') {
+        throw new HttpError(409, 'guestAlreadyAccepted', 'This guest has already accepted an invitation, so no new link is sent. An administrator can reset their redemption if they need one.');
+      }
       if (!isDomainAllowed(row.invited_email, this.deps.settings)) {
         throw new HttpError(403, 'domainNotAllowed', 'The invited domain is no longer allowed by the external collaboration settings.');
       }
@@ -172,19 +186,9 @@ export class InvitationService {
     return app;
   }
 
+  /** The user an invitation (not a reset) is for: the one with that address, or a new guest. */
   private async resolveInvitedUser(input: CreateInvitationInput, inviter: Inviter, trx: Database): Promise<User> {
     const { users } = this.deps;
-    if (input.resetRedemption) {
-      const user = await users.findById(input.invitedUser!.id, trx);
-      if (!user) throw new HttpError(404, 'userNotFound', `No user has the id ${input.invitedUser!.id}.`);
-      if (user.userType !== 'Guest' && !user.externalUserState) throw new HttpError(400, 'notAGuest', 'Redemption can only be reset for external users.');
-      if (normalizeEmail(user.mail) !== normalizeEmail(input.invitedUserEmailAddress)) {
-        const taken = await users.findByEmail(input.invitedUserEmailAddress, trx);
-        if (taken) throw new HttpError(409, 'emailInUse', 'Another user already has that email address.');
-        await trx('users').where({ id: user.id }).update({ mail: input.invitedUserEmailAddress, mail_normalized: normalizeEmail(input.invitedUserEmailAddress) });
-      }
-      return { ...user, mail: input.invitedUserEmailAddress };
-    }
     const existing = await users.findByEmail(input.invitedUserEmailAddress, trx);
     if (existing && !existing.externalUserState) {
       throw new HttpError(400, 'userAlreadyMember', 'That address belongs to a member of this organisation; members need no invitation.');

@@ -1,10 +1,16 @@
 import type { InvitationsConfig } from '../config/invitations-schema.js';
 import type { UserRole, UserType } from '../directory/user-model.js';
 
-/** Who is inviting: a signed-in user, an app with User.Invite.All, or the operator's CLI. */
+/**
+ * Who is inviting: a signed-in user, an app with User.Invite.All, or the operator's CLI.
+ *
+ * `scopes` (a user) and `permissions` (an app) are the directory permissions the credential
+ * carries besides inviting: a user token's scopes, an app's configured permissions. Only account
+ * recovery reads them; an inviter built without them can invite and nothing more.
+ */
 export type Inviter =
-  | { type: 'user'; id: string; displayName: string; userType: UserType; roles: UserRole[]; ownsTarget?: boolean }
-  | { type: 'app'; id: string; displayName: string }
+  | { type: 'user'; id: string; displayName: string; userType: UserType; roles: UserRole[]; ownsTarget?: boolean; scopes?: ReadonlySet<string> }
+  | { type: 'app'; id: string; displayName: string; permissions?: ReadonlySet<string> }
   | { type: 'cli'; displayName: string };
 
 /**
@@ -24,6 +30,25 @@ export function mayInvite(inviter: Inviter, setting: InvitationsConfig['allowInv
 /** Only admins, apps and the CLI may invite someone as a Member rather than a Guest. */
 export function mayInviteMembers(inviter: Inviter): boolean {
   return inviter.type !== 'user' || inviter.roles.includes('admin');
+}
+
+/**
+ * How far an inviter may go in resetting a guest's redemption:
+ * - `anyAddress`: reset, and send the new invitation to another address (the CLI; an admin whose
+ *   credential carries User.ReadWrite.All: the token's scope, or the admin pages);
+ * - `sameAddress`: reset, but only to the address the guest already has (an app with
+ *   User.ReadWrite.All): whoever redeems must still prove that address;
+ * - `none`: everyone else, whatever they may invite. Owners acting as owners never reset.
+ */
+export type RecoveryRight = 'anyAddress' | 'sameAddress' | 'none';
+
+const RECOVERY_PERMISSION = 'User.ReadWrite.All';
+
+export function recoveryRight(inviter: Inviter): RecoveryRight {
+  if (inviter.type === 'cli') return 'anyAddress';
+  if (inviter.type === 'app') return inviter.permissions?.has(RECOVERY_PERMISSION) ? 'sameAddress' : 'none';
+  if (inviter.ownsTarget || !inviter.roles.includes('admin')) return 'none';
+  return inviter.scopes?.has(RECOVERY_PERMISSION) ? 'anyAddress' : 'none';
 }
 
 export function inviterId(inviter: Inviter): string | null {

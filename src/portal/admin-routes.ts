@@ -16,6 +16,7 @@ import { navOf } from './my-apps-routes.js';
 import { portalUser, requirePortalAdmin } from './portal-auth.js';
 
 const PAGE_SIZE = 50;
+const ADMIN_PAGE_SCOPES: ReadonlySet<string> = new Set(['User.Invite.All', 'User.Read.All', 'User.ReadWrite.All']);
 
 const listQuery = z.object({
   state: z.enum(['all', 'pending', 'accepted', 'disabled']).catch('all'),
@@ -43,7 +44,7 @@ const NOTICES: Record<string, string> = {
   invited: 'Invitation sent.',
   resend: 'A new invitation was sent. The link in the earlier one no longer works.',
   revoke: 'The invitation was withdrawn.',
-  reset: 'Redemption was reset: the guest must accept a new invitation and may sign in with a different account.',
+  reset: 'Redemption was reset: the guest is signed out everywhere, their authenticator app is removed, and they must accept the new invitation (they may sign in with a different account).',
   disable: 'The guest is disabled and signed out everywhere.',
   enable: 'The guest is enabled again.',
 };
@@ -72,7 +73,9 @@ export function adminRoutes(deps: AdminDeps): Router {
     { url: deps.myAppsUrl, name: 'My Apps' },
     ...deps.apps.filter((a) => a.launchUrl).map((a) => ({ url: a.launchUrl!, name: a.displayName })),
   ];
-  const adminInviter = (admin: User): Inviter => ({ type: 'user', id: admin.id, displayName: admin.displayName, userType: admin.userType, roles: admin.roles });
+  // The admin pages act with everything the admin role gives (the user is checked to be an admin
+  // above), which includes account recovery (reset redemption).
+  const adminInviter = (admin: User): Inviter => ({ type: 'user', id: admin.id, displayName: admin.displayName, userType: admin.userType, roles: admin.roles, scopes: ADMIN_PAGE_SCOPES });
 
   async function show(ctx: Context, extra: { error?: string; form?: Record<string, string>; status?: number } = {}) {
     const query = listQuery.parse(ctx.query);

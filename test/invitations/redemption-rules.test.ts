@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { userApiToken } from '../api/directory-world.js';
 import { api, appToken } from '../support/api-client.js';
 import { Browser, errorCodeOf, headingOf } from '../support/browserless.js';
 import { APP_URL, latestOutboxMail, redeemUrlIn, startGuestWorld, type GuestWorld } from '../support/guest-world.js';
@@ -7,10 +8,14 @@ import { signInAtPartner } from '../support/partner-idp.js';
 
 let world: GuestWorld;
 let token: string;
+/** Resetting redemption is account recovery: an admin's token with User.ReadWrite.All (the sign-up portal may only invite). */
+let adminToken: string;
 
 beforeAll(async () => {
   world = await startGuestWorld();
   token = await appToken(world.foyer.issuer, 'portal-app');
+  await world.foyer.createMember('admin@contoso.example', 'correct horse battery staple', { admin: true });
+  adminToken = (await userApiToken(world.foyer.issuer, 'admin@contoso.example', 'correct horse battery staple', ['User.Invite.All', 'User.ReadWrite.All'])).accessToken;
 });
 afterAll(() => world?.stop());
 
@@ -64,7 +69,7 @@ describe('redemption rules', () => {
     await db('identities').insert({ id: randomUUID(), user_id: userId, idp_id: 'partner', issuer: 'https://old-idp.example', subject: 'old', email: 'carl@partner.example', created_at: new Date().toISOString() });
     await db('users').where({ id: userId }).update({ external_user_state: 'Accepted' });
 
-    const reset = await api(world.foyer.issuer, token, 'POST', '/invitations', {
+    const reset = await api(world.foyer.issuer, adminToken, 'POST', '/invitations', {
       invitedUserEmailAddress: 'bob@partner.example',
       inviteRedirectUrl: APP_URL,
       sendInvitationMessage: true,
@@ -86,10 +91,10 @@ describe('redemption rules', () => {
   });
 
   it('refuses resetRedemption for an unknown user or a member, and changes nothing', async () => {
-    const unknown = await api(world.foyer.issuer, token, 'POST', '/invitations', { invitedUserEmailAddress: 'x@partner.example', inviteRedirectUrl: APP_URL, resetRedemption: true, invitedUser: { id: randomUUID() } });
+    const unknown = await api(world.foyer.issuer, adminToken, 'POST', '/invitations', { invitedUserEmailAddress: 'x@partner.example', inviteRedirectUrl: APP_URL, resetRedemption: true, invitedUser: { id: randomUUID() } });
     expect([unknown.status, (unknown.body.error as { code: string }).code]).toEqual([404, 'userNotFound']);
     const memberId = await world.foyer.createMember('m@contoso.example', 'a long member password');
-    const member = await api(world.foyer.issuer, token, 'POST', '/invitations', { invitedUserEmailAddress: 'm@contoso.example', inviteRedirectUrl: APP_URL, resetRedemption: true, invitedUser: { id: memberId } });
+    const member = await api(world.foyer.issuer, adminToken, 'POST', '/invitations', { invitedUserEmailAddress: 'm@contoso.example', inviteRedirectUrl: APP_URL, resetRedemption: true, invitedUser: { id: memberId } });
     expect([member.status, (member.body.error as { code: string }).code]).toEqual([400, 'notAGuest']);
     const again = await api(world.foyer.issuer, token, 'POST', '/invitations', { invitedUserEmailAddress: 'm@contoso.example', inviteRedirectUrl: APP_URL });
     expect([again.status, (again.body.error as { code: string }).code]).toEqual([400, 'userAlreadyMember']);

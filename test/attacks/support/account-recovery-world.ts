@@ -1,0 +1,167 @@
+/**
+ * The account-recovery attacks' world: a real Foyer and the partner's real oidc-provider
+ * (startGuestWorld), apps with each permission set an attacker might hold, members with each role,
+ * and victims: guests invited by the sign-up portal, redeemed through the partner IdP, in a group,
+ * assigned to the web app, with an authenticator app and a refresh token.
+ */
+import { readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { generate } from 'otplib';
+import * as client from 'openid-client';
+import { expect } from 'vitest';
+import { createThrottle } from '../../../src/http/throttle.js';
+import { resolveMfaKey } from '../../../src/mfa/mfa-key.js';
+import { MfaService } from '../../../src/mfa/mfa-service.js';
+import { userApiToken } from '../../api/directory-world.js';
+import { partnerUser, PASSWORD, redeemLink } from '../../portal/portal-helpers.js';
+import { api, appToken, type ApiResponse } from '../../support/api-client.js';
+import { Browser, headingOf } from '../../support/browserless.js';
+import { APP_URL, latestOutboxMail, redeemUrlIn, startGuestWorld, type GuestWorld } from '../../support/guest-world.js';
+import { PARTNER_USERS } from '../../support/partner-idp.js';
+import { finishAuthorization, startAuthorization, WEB_APP, webAppClient } from '../../support/oidc-client.js';
+import { DEMO_SECRET } from '../../support/start-foyer.js';
+
+export { APP_URL, PASSWORD };
+
+/** Apps an attacker might control: invite-only, and one that may also change users. */
+export const APPS = { inviteOnly: 'invite-only-app', writer: 'writer-app' } as const;
+/** Partner accounts: victims, the attacker's own, and a victim's new address after moving. */
+export const LOGINS = ['vic', 'val', 'vera', 'mallory', 'vera.new', 'val.new'] as const;
+export const MEMBERS = { admin: 'admin@contoso.example', inviter: 'inviter@contoso.example', owner: 'owner@contoso.example' };
+export const ALL_SCOPES = ['User.Invite.All', 'User.Read.All', 'User.ReadWrite.All', 'Group.ReadWrite.All'];
+
+export interface RecoveryWorld {
+  world: GuestWorld;
+  issuer: string;
+  db: GuestWorld['foyer']['foyer']['db'];
+  /** App tokens: the sign-up portal (User.Invite.All + User.Read.All) and APPS. */
+  apps: { portal: string; inviteOnly: string; writer: string };
+  /** A user token for a member (MEMBERS key) with these scopes. */
+  userToken(member: keyof typeof MEMBERS, scopes: string[]): Promise<string>;
+  call(token: string, method: string, path: string, body?: unknown): Promise<ApiResponse>;
+  mfa: MfaService;
+  groupId: string;
+  stop(): Promise<void>;
+}
+
+export async function startRecoveryWorld(): Promise<RecoveryWorld> {
+  const users = { ...PARTNER_USERS, ...Object.fromEntries(LOGINS.map((l) => [l, partnerUser(l)])) };
+  const world = await startGuestWorld((config) => {
+    const apps = config.apps as Record<string, unknown>[];
+    apps[0]!.owners = [MEMBERS.owner];
+    apps.push({ id: APPS.inviteOnly, displayName: 'Invite-only tool', clientSecret: DEMO_SECRET, grantTypes: ['client_credentials'], permissions: ['User.Invite.All'] });
+    apps.push({ id: APPS.writer, displayName: 'Provisioning', clientSecret: DEMO_SECRET, grantTypes: ['client_credentials'], permissions: ['User.Invite.All', 'User.ReadWrite.All'] });
+    config.delegatedManagement = { appOwnersCanInvite: true, groupOwnersCanInvite: true };
+    // The most open invitation setting: every member may invite, so only the recovery rule stands in the way.
+    config.invitations = { allowInvitesFrom: 'everyone' };
+  }, { users });
+  const { foyer } = world;
+  await foyer.createMember(MEMBERS.admin, PASSWORD, { admin: true });
+  const inviterId = await foyer.createMember(MEMBERS.inviter, PASSWORD);
+  await foyer.foyer.db('users').where({ id: inviterId }).update({ roles: JSON.stringify(['guestInviter']) });
+  await foyer.createMember(MEMBERS.owner, PASSWORD);
+  const key = resolveMfaKey({ databaseUrl: foyer.foyer.config.storage.databaseUrl })!.key;
+  const mfa = new MfaService({ db: foyer.foyer.db, key, throttle: createThrottle({ name: 'test', points: 5, durationSeconds: 60 }), issuer: 'Contoso Test' });
+  const call = (token: string, method: string, path: string, body?: unknown) => api(foyer.issuer, token, method, path, body);
+  const userToken = async (member: keyof typeof MEMBERS, scopes: string[]) => (await userApiToken(foyer.issuer, MEMBERS[member], PASSWORD, scopes)).accessToken;
+  const group = await call(await userToken('admin', ALL_SCOPES), 'POST', '/groups', { displayName: 'Partners' });
+  expect(group.status).toBe(201);
+  return {
+    world,
+    issuer: foyer.issuer,
+    db: foyer.foyer.db,
+    apps: { portal: await appToken(foyer.issuer, 'portal-app'), inviteOnly: await appToken(foyer.issuer, APPS.inviteOnly), writer: await appToken(foyer.issuer, APPS.writer) },
+    userToken,
+    call,
+    mfa,
+    groupId: String(group.body.id),
+    stop: () => world.stop(),
+  };
+}
+
+export interface Victim {
+  userId: string;
+  email: string;
+  login: string;
+  /** The browser holding the guest's Foyer session. */
+  browser: Browser;
+  refreshToken: string;
+}
+
+/** A guest as a real one comes to be: invited, redeemed at the partner, given access, MFA set up, signed in to the web app. */
+export async function acceptedGuest(w: RecoveryWorld, login: string): Promise<Victim> {
+  const email = `${login}@partner.example`;
+  const invited = await w.call(w.apps.portal, 'POST', '/invitations', { invitedUserEmailAddress: email, inviteRedirectUrl: APP_URL, sendInvitationMessage: true });
+  expect(invited.status).toBe(201);
+  const userId = (invited.body.invitedUser as { id: string }).id;
+  const browser = new Browser();
+  expect((await redeemLink(w.world, browser, redeemUrlIn(latestOutboxMail(w.world.foyer)), login, APP_URL)).stoppedAt).toBe(APP_URL);
+  const admin = await w.userToken('admin', ALL_SCOPES);
+  expect((await w.call(admin, 'POST', `/groups/${w.groupId}/members/$ref`, { '@odata.id': `${w.issuer}/v1.0/directoryObjects/${userId}` })).status).toBe(204);
+  expect((await w.call(admin, 'POST', '/servicePrincipals/web-app/appRoleAssignedTo', { principalId: userId, resourceId: 'web-app' })).status).toBe(201);
+  const { secret } = await w.mfa.pendingEnrolment({ id: userId, mail: email });
+  expect((await w.mfa.confirmEnrolment(userId, await generate({ secret }))).ok).toBe(true);
+  const config = await webAppClient(w.issuer);
+  const pending = await startAuthorization(config);
+  const sso = await browser.navigate(pending.url.href, { stopAt: [WEB_APP.redirectUri] });
+  const tokens = await finishAuthorization(config, sso.stoppedAt!, pending);
+  expect(tokens.claims()!.sub).toBe(userId);
+  return { userId, email, login, browser, refreshToken: tokens.refresh_token! };
+}
+
+/** Everything an attack on the account could change, as stored. */
+export async function accountState(w: RecoveryWorld, userId: string) {
+  const db = w.db;
+  const user = await db('users').where({ id: userId }).first();
+  const ofAccount = (model: string) => db('oidc_payloads').where({ model }).andWhere('payload', 'like', `%"accountId":"${userId}"%`).count({ n: '*' }).first();
+  return {
+    user: { mail: user.mail, state: user.external_user_state, enabled: Boolean(user.account_enabled), roles: user.roles },
+    identities: await db('identities').where({ user_id: userId }).orderBy('id'),
+    invitations: await db('invitations').where({ user_id: userId }).orderBy('id'),
+    groups: (await db('group_members').where({ user_id: userId })).map((m) => m.group_id),
+    assignments: (await db('app_assignments').where({ principal_id: userId })).map((a) => a.app_id),
+    mfa: { totp: (await db('mfa_totp').where({ user_id: userId })).length, codes: (await db('mfa_recovery_codes').where({ user_id: userId })).length },
+    sessions: Number((await ofAccount('Session'))?.n),
+    grants: Number((await ofAccount('Grant'))?.n),
+    audit: (await db('audit_log').where({ target_id: userId })).length,
+    mails: outboxCount(w),
+  };
+}
+
+export function outboxCount(w: RecoveryWorld): number {
+  return readdirSync(join(w.world.foyer.dir, 'outbox')).length;
+}
+
+/** The web app refreshes with the victim's refresh token: the new tokens, or the OAuth error. */
+export async function refresh(w: RecoveryWorld, refreshToken: string): Promise<{ sub?: string; refreshToken?: string; error?: string }> {
+  try {
+    const tokens = await client.refreshTokenGrant(await webAppClient(w.issuer), refreshToken);
+    return { sub: tokens.claims()?.sub, refreshToken: tokens.refresh_token ?? refreshToken };
+  } catch (err) {
+    if (err instanceof client.ResponseBodyError) return { error: err.error };
+    throw err;
+  }
+}
+
+/** A fresh sign-in to the web app through the partner as `login` (email first): the landed page and, when it got there, the token's subject. */
+export async function signInAtWebApp(w: RecoveryWorld, email: string, login: string, browser = new Browser()) {
+  const config = await webAppClient(w.issuer);
+  const pending = await startAuthorization(config);
+  const stop = { stopAt: [WEB_APP.redirectUri] };
+  const identify = await browser.navigate(pending.url.href, stop);
+  expect(headingOf(identify.body)).toBe('Sign in');
+  const partner = await browser.submit(identify, { email }, stop);
+  expect(headingOf(partner.body)).toBe('Partner IdP sign-in');
+  const landed = await browser.submit(partner, { login }, stop);
+  if (!landed.stoppedAt) return { landed };
+  return { landed, sub: (await finishAuthorization(config, landed.stoppedAt, pending)).claims()!.sub };
+}
+
+/** The web app asks Foyer to sign in with the session `browser` already has: the subject on single sign-on, else the page shown. */
+export async function ssoAtWebApp(w: RecoveryWorld, browser: Browser): Promise<{ sub?: string; heading?: string }> {
+  const config = await webAppClient(w.issuer);
+  const pending = await startAuthorization(config);
+  const page = await browser.navigate(pending.url.href, { stopAt: [WEB_APP.redirectUri] });
+  if (!page.stoppedAt) return { heading: headingOf(page.body) };
+  return { sub: (await finishAuthorization(config, page.stoppedAt, pending)).claims()!.sub };
+}
