@@ -97,12 +97,14 @@ describe('an app with User.ReadWrite.All', () => {
   });
 
   it('may reset to the same address: the guest is signed out, identities and MFA go, and only the address’s owner can redeem again', async () => {
+    const live = await refresh(w, val.refreshToken);
+    expect(live.sub).toBe(val.userId);
     const res = await w.call(w.apps.writer, 'POST', '/invitations', resetBody(val, val.email));
     expect(res.status).toBe(201);
     expect(res.body).toMatchObject({ resetRedemption: true, status: 'PendingAcceptance', invitedUser: { id: val.userId }, invitedUserEmailAddress: val.email });
     const after = await accountState(w, val.userId);
     expect(after).toMatchObject({ user: { mail: val.email, state: 'PendingAcceptance' }, identities: [], mfa: { totp: 0, codes: 0 }, sessions: 0, grants: 0, groups: [w.groupId], assignments: ['web-app'] });
-    expect(await refresh(w, val.refreshToken)).toEqual({ error: 'invalid_grant' });
+    expect(await refresh(w, live.refreshToken!)).toEqual({ error: 'invalid_grant' });
 
     // The writer holds the link, but redeeming it needs the invited address proven: mallory's
     // partner account does not prove val's address, so she is only offered a code mailed to val.
@@ -125,6 +127,8 @@ describe('an admin recovering an account for a guest who moved to a new address'
   });
 
   it('resets to the new address: same user, groups and assignments; old sessions, refresh token and MFA gone; audited with both addresses', async () => {
+    const live = await refresh(w, vera.refreshToken);
+    expect(live.sub).toBe(vera.userId);
     const mailsBefore = outboxCount(w);
     const res = await w.call(await w.userToken('admin', ALL_SCOPES), 'POST', '/invitations', resetBody(vera, 'vera.new@partner.example'));
     expect(res.status).toBe(201);
@@ -134,7 +138,7 @@ describe('an admin recovering an account for a guest who moved to a new address'
 
     const after = await accountState(w, vera.userId);
     expect(after).toMatchObject({ user: { mail: 'vera.new@partner.example', state: 'PendingAcceptance' }, identities: [], mfa: { totp: 0, codes: 0 }, sessions: 0, grants: 0 });
-    expect(await refresh(w, vera.refreshToken)).toEqual({ error: 'invalid_grant' });
+    expect(await refresh(w, live.refreshToken!)).toEqual({ error: 'invalid_grant' });
     const audit = await w.db('audit_log').where({ activity: 'Reset redemption', target_id: vera.userId }).first();
     expect(JSON.parse(audit.details)).toMatchObject({ previousAddress: 'vera@partner.example', newAddress: 'vera.new@partner.example', previousState: 'Accepted', identitiesRemoved: 1, mfaReset: true });
     expect(await w.db('audit_log').where({ activity: 'Revoke sign-in sessions', result: 'success', target_id: vera.userId })).toHaveLength(1);
