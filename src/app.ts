@@ -245,7 +245,8 @@ export async function createFoyer(
     rateLimit({
       limiter: createRequestLimiter({ name: 'authorization', points: limits.authorizationRequestsPerIpPerMinute, durationSeconds: 60 }, redis, budgetPrefix),
       keyOf: (ctx) => (isAuthorizationRequest(ctx) ? clientNetwork(ctx.ip) : undefined),
-      style: 'foyer',
+      // Browsers get a page; an app pushing a request (PAR) gets an OAuth error it can parse.
+      style: (ctx) => (ctx.path === '/request' ? 'oauth' : 'foyer'),
       message: 'Too many sign-in requests from your network. Wait a minute, then try again.',
       onLimited: metrics.rateLimited,
     }),

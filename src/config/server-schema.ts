@@ -53,6 +53,19 @@ export const limitsSchema = z
     signInPostsPerIpPerMinute: z.number().int().min(1).default(300),
     /** Invitations created or re-sent per inviter (app or user) per hour. */
     invitationsPerInviterPerHour: z.number().int().min(1).default(500),
+    /**
+     * Authorization requests (GET/POST /auth, pushed requests at /request, logout at /session/end)
+     * per client address per minute: each can make oidc-provider store state for a visitor nobody
+     * has identified yet. IPv6 addresses count per /64.
+     */
+    authorizationRequestsPerIpPerMinute: z.number().int().min(1).default(300),
+    /** Upstream answers (GET /federation/:idpId/callback, POST /federation/:idpId/acs) per client address per minute. */
+    upstreamCallbacksPerIpPerMinute: z.number().int().min(1).default(300),
+    /**
+     * Sign-in page views (GET /interaction/…, GET /redeem) per client address per minute: a page
+     * view can start an upstream sign-in (a federation index entry) or audit a malformed link.
+     */
+    signInPagesPerIpPerMinute: z.number().int().min(1).default(600),
   })
   .prefault({});
 

@@ -66,12 +66,14 @@ function consumeOne(limiter: RateLimiterAbstract): (key: string) => Promise<numb
   };
 }
 
+type RefusalStyle = 'foyer' | 'oauth';
+
 export interface RateLimitOptions {
   limiter: RequestLimiter;
   /** Which requests count, and under which key; undefined: this request does not count. */
   keyOf: (ctx: Context) => string | undefined;
   /** The answer when over budget: a Foyer error (page or Graph JSON) or an OAuth JSON error. */
-  style: 'foyer' | 'oauth';
+  style: RefusalStyle | ((ctx: Context) => RefusalStyle);
   message: string;
   /** Told about every refusal (metrics). */
   onLimited?: (name: string) => void;
@@ -83,7 +85,8 @@ export function rateLimit(opts: RateLimitOptions): Middleware {
     const wait = await opts.limiter.take(key);
     if (wait === 0) return next();
     opts.onLimited?.(opts.limiter.name);
-    if (opts.style === 'foyer') throw new HttpError(429, 'tooManyRequests', opts.message, { retryAfterSeconds: wait });
+    const style = typeof opts.style === 'function' ? opts.style(ctx) : opts.style;
+    if (style === 'foyer') throw new HttpError(429, 'tooManyRequests', opts.message, { retryAfterSeconds: wait });
     ctx.status = 429;
     ctx.set('Retry-After', String(wait));
     ctx.set('Cache-Control', 'no-store');
@@ -104,4 +107,26 @@ export function isSignInPost(ctx: Context): boolean {
 /** POST /v1.0/invitations and POST /v1.0/invitations/{id}/resend: each sends a mail. */
 export function isInvitationSend(ctx: Context): boolean {
   return ctx.method === 'POST' && /^\/v1\.0\/invitations(?:\/[^/]+\/resend)?\/?$/.test(ctx.path);
+}
+
+/**
+ * The protocol endpoints where an unidentified browser makes oidc-provider store something: an
+ * authorization request (an Interaction), a pushed request (a PushedAuthorizationRequest), a
+ * logout request (a Session holding the logout state). Resuming at /auth/:uid is not counted: it
+ * needs an interaction the person already finished a step of.
+ */
+export function isAuthorizationRequest(ctx: Context): boolean {
+  const { method, path } = ctx;
+  if (method !== 'GET' && method !== 'POST') return false;
+  return path === '/auth' || path === '/session/end' || (method === 'POST' && path === '/request');
+}
+
+/** An upstream IdP's answer: the OIDC/GitHub callback (GET) or the SAML assertion consumer (POST). */
+export function isUpstreamCallback(ctx: Context): boolean {
+  return /^\/federation\/[^/]+\/(?:callback|acs)\/?$/.test(ctx.path) && (ctx.method === 'GET' || ctx.method === 'POST');
+}
+
+/** A GET of a sign-in page: the journey under /interaction/ and the invitation link. */
+export function isSignInPageView(ctx: Context): boolean {
+  return ctx.method === 'GET' && (ctx.path.startsWith('/interaction/') || ctx.path === '/redeem');
 }

@@ -2,6 +2,7 @@ import type { Context } from 'koa';
 import type Provider from 'oidc-provider';
 import { errors } from 'oidc-provider';
 import { HttpError } from '../http/http-error.js';
+import { keepForJourney } from './interaction-lifetime.js';
 
 export type InteractionDetails = Awaited<ReturnType<Provider['interactionDetails']>>;
 
@@ -39,6 +40,7 @@ export function requirePrompt(details: InteractionDetails, name: string): void {
  */
 export async function finishInteraction(details: InteractionDetails, ctx: Context, result: InteractionDetails['result']): Promise<void> {
   details.result = result;
+  keepForJourney(details);
   await details.persist();
   ctx.status = 303;
   ctx.redirect(details.returnTo);

@@ -1,5 +1,6 @@
 import type { UpstreamIdentity } from '../federation/upstream-identity.js';
 import type { InteractionDetails } from './interaction-context.js';
+import { keepForJourney } from './interaction-lifetime.js';
 
 /**
  * What Foyer remembers during one sign-in, saved inside oidc-provider's Interaction (so it lives
@@ -44,5 +45,6 @@ export function setJourney(interaction: InteractionDetails, state: JourneyState)
 /** Replaces the journey state and persists the interaction; it keeps its original expiry. */
 export async function saveJourney(interaction: InteractionDetails, state: JourneyState): Promise<void> {
   setJourney(interaction, state);
+  keepForJourney(interaction);
   await interaction.persist();
 }

@@ -6,6 +6,7 @@ import { appToClient } from './clients.js';
 import { createFindAccount, type AppAccessCheck } from './find-account.js';
 import { guardStorage } from './adapters/storage-unavailable.js';
 import { createLoadExistingGrant } from './grants.js';
+import { interactionTtl, UNTOUCHED_INTERACTION_TTL } from '../interaction/interaction-lifetime.js';
 import { buildInteractionPolicy } from './interaction-policy.js';
 import type { KeyMaterial } from './keys/key-store.js';
 import { providerPages } from './provider-pages.js';
@@ -31,7 +32,11 @@ export interface ProviderDeps {
 const HOUR = 3600;
 const DAY = 24 * HOUR;
 
-/** Lifetimes of what Foyer issues; the benchmark's bare baseline uses the same table. */
+/**
+ * Lifetimes of what Foyer issues; the benchmark's bare baseline uses the same table. `Interaction`
+ * is the life of a sign-in the person is taking steps in; Foyer gives one nobody has touched less
+ * (interactionTtl below), which the baseline, having no journey, does not need.
+ */
 export const TOKEN_TTL = {
   AccessToken: HOUR,
   AuthorizationCode: 60,
@@ -133,12 +138,22 @@ export function buildProvider(deps: ProviderDeps): Provider {
     renderError: (ctx, out) => pages.renderError(ctx as KoaContextWithOIDC, out),
     ttl: {
       ...TOKEN_TTL,
+      Interaction: interactionTtl,
+      Session: sessionTtl,
       DeviceCode: 600,
       BackchannelAuthenticationRequest: 600,
     },
   });
   provider.proxy = config.server.trustProxy;
   return provider;
+}
+
+/**
+ * A session nobody signed in to holds only the state of a logout request (GET /session/end from
+ * any browser stores one): it lives as long as an untouched interaction, not 14 days.
+ */
+function sessionTtl(_ctx: unknown, session: { accountId?: string }): number {
+  return session.accountId ? TOKEN_TTL.Session : UNTOUCHED_INTERACTION_TTL;
 }
 
 /** The claims that say what kind of principal a token acts for (see extraTokenClaims). */
