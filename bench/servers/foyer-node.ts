@@ -154,7 +154,15 @@ async function main() {
  */
 function benchLimits(): Record<string, number> {
   const high = 100_000_000;
-  return { tokenRequestsPerIpPerMinute: high, signInPostsPerIpPerMinute: high, invitationsPerInviterPerHour: high, passwordAttemptsPerIp: high };
+  return {
+    tokenRequestsPerIpPerMinute: high,
+    signInPostsPerIpPerMinute: high,
+    invitationsPerInviterPerHour: high,
+    passwordAttemptsPerIp: high,
+    authorizationRequestsPerIpPerMinute: high,
+    upstreamCallbacksPerIpPerMinute: high,
+    signInPagesPerIpPerMinute: high,
+  };
 }
 
 main().catch(failChild);

@@ -34,6 +34,10 @@ export function upstreamStart(deps: JourneyDeps) {
       reauthenticate: reauthenticationOf(details),
     });
     const browser = bindToBrowser(ctx, deps.secureCookies);
+    // Starting again (a reload, another IdP) replaces the attempt: its entry goes, so an interaction
+    // has at most one, and the old answer can no longer come back.
+    const previous = journey.upstream?.pending as PendingUpstream | undefined;
+    if (previous) await deps.federationIndex.take(pendingKey(previous));
     await deps.federationIndex.remember(pendingKey(pending), details.uid);
     await saveJourney(details, { ...journey, email: email ?? journey.email, upstream: { idpId, pending: pending as unknown as Record<string, unknown>, startedAt: Date.now(), browser }, identity: undefined });
     ctx.status = 303;
