@@ -27,10 +27,10 @@ export class MfaUnavailableError extends Error {
 
 /**
  * TOTP as a second factor (DESIGN.md step 8): enrolment that counts only once confirmed with a
- * code, 10 single-use recovery codes stored as keyed hashes, verification with a ±1 step window,
- * replay protection (the last used step is stored per user and only ever moves forward, with a
- * conditional update, so two requests racing with one code cannot both win), and a per-user
- * attempt limit shared by TOTP and recovery codes.
+ * code from the key that sign-in was shown, 10 single-use recovery codes stored as keyed hashes,
+ * verification with a ±1 step window, replay protection (the last used step is stored per user
+ * and only ever moves forward, with a conditional update, so two requests racing with one code
+ * cannot both win), and a per-user attempt limit shared by TOTP and recovery codes.
  */
 export class MfaService {
   private readonly box?: SecretBox;
@@ -62,7 +62,7 @@ export class MfaService {
     return !row ? 'none' : row.confirmed_at ? 'active' : 'pending';
   }
 
-  /** The secret waiting for confirmation, created on first use; the same one until confirmed, so a scanned QR code keeps working. */
+  /** The secret waiting for confirmation, created on first use; the same one until confirmed (tools; a sign-in's enrolment page uses newEnrolment). */
   async pendingEnrolment(user: { id: string; mail: string }): Promise<{ secret: string; uri: string }> {
     const box = this.sealer();
     let row = await this.row(user.id);
@@ -80,17 +80,54 @@ export class MfaService {
     return { secret, uri: totpUri({ issuer: this.deps.issuer, account: user.mail, secret }) };
   }
 
-  /** Confirms enrolment with a first code; on success the factor is active and fresh recovery codes are returned (shown once). */
-  async confirmEnrolment(userId: string, code: string): Promise<CodeCheck & { recoveryCodes?: string[] }> {
+  /**
+   * A new key for one sign-in's enrolment page, sealed, stored nowhere: the caller keeps `sealed`
+   * in that sign-in and passes it to confirmEnrolment. Every sign-in thus has its own key, the
+   * only one it can confirm; a key shown to someone holding just the password is never the one the
+   * account's owner confirms in another sign-in, and no sign-in can replace another's key.
+   */
+  newEnrolment(user: { id: string; mail: string }): { secret: string; uri: string; sealed: string } {
+    const secret = newTotpSecret();
+    return { secret, uri: totpUri({ issuer: this.deps.issuer, account: user.mail, secret }), sealed: this.sealer().seal(secret, context(user.id)) };
+  }
+
+  /** The key of an enrolment newEnrolment started for this user (the same page shown again). */
+  openEnrolment(user: { id: string; mail: string }, sealed: string): { secret: string; uri: string } {
+    const secret = this.sealer().open(sealed, context(user.id));
+    return { secret, uri: totpUri({ issuer: this.deps.issuer, account: user.mail, secret }) };
+  }
+
+  /**
+   * Confirms enrolment with a first code; on success the factor is active and fresh recovery codes
+   * are returned (shown once). `sealed`: the key of one sign-in's enrolment (newEnrolment), which
+   * becomes the factor; without it, the pending key of pendingEnrolment.
+   */
+  async confirmEnrolment(userId: string, code: string, sealed?: string): Promise<CodeCheck & { recoveryCodes?: string[] }> {
     return this.attempt(userId, async () => {
       const row = await this.row(userId);
-      if (!row || row.confirmed_at) return 'invalid';
-      const step = await matchTotp(this.sealer().open(row.secret_sealed, context(userId)), code, this.now());
+      if (row?.confirmed_at) return 'invalid';
+      const key = sealed ?? row?.secret_sealed;
+      if (!key) return 'invalid';
+      let secret: string;
+      try {
+        secret = this.sealer().open(key, context(userId));
+      } catch {
+        return 'invalid';
+      }
+      const step = await matchTotp(secret, code, this.now());
       if (step === undefined) return 'invalid';
       const codes = generateRecoveryCodes();
       const confirmed = await this.deps.db.transaction(async (trx) => {
         const now = nowIso();
-        const updated = await trx('mfa_totp').where({ user_id: userId }).whereNull('confirmed_at').update({ confirmed_at: now, last_used_step: step, updated_at: now });
+        const values = { secret_sealed: key, confirmed_at: now, last_used_step: step, updated_at: now };
+        // Only over a key nobody confirmed: of two sign-ins confirming at once, one wins.
+        let updated = await trx('mfa_totp').where({ user_id: userId }).whereNull('confirmed_at').update(values);
+        if (updated === 0 && !row) {
+          // A conflict is another sign-in's confirmation a moment ago (ignored, so PostgreSQL's transaction stays usable).
+          await trx('mfa_totp').insert({ user_id: userId, created_at: now, ...values }).onConflict('user_id').ignore();
+          const mine = await trx<TotpRow>('mfa_totp').where({ user_id: userId, secret_sealed: key }).first();
+          updated = mine ? 1 : 0;
+        }
         if (updated !== 1) return false;
         await trx('mfa_recovery_codes').where({ user_id: userId }).delete();
         await trx('mfa_recovery_codes').insert(codes.map((c) => ({ id: randomUUID(), user_id: userId, code_hash: this.hash(userId, normalizeRecoveryCode(c)!), used_at: null, created_at: now })));

@@ -24,6 +24,8 @@ const recoveryInput = z.string().trim().min(1).max(32);
 
 /** Kept in the Interaction between confirming enrolment and continuing past the recovery codes. */
 const VERIFIED_KEY = 'foyerMfa';
+/** Kept in the Interaction: the sealed key this sign-in's enrolment page shows, the only one it can confirm. */
+const ENROLMENT_KEY = 'foyerMfaEnrolment';
 
 interface PageExtra {
   error?: string;
@@ -60,22 +62,26 @@ export function mfaStep(deps: {
     if ((await mfa.status(user.id)) === 'active') {
       return renderer.page(ctx, 'mfa-verify', { ...common, action: `/interaction/${details.uid}/mfa/verify`, recoveryAction: `/interaction/${details.uid}/mfa/recovery` }, extra.status ?? 200);
     }
-    const { secret, uri } = await mfa.pendingEnrolment(user);
+    // The same key on every showing of this sign-in's page (a scanned QR code keeps working), a new one for a new sign-in.
+    const sealed = enrolmentOf(details);
+    const { secret, uri } = sealed ? mfa.openEnrolment(user, sealed) : await startEnrolment(details, user);
     const qrDataUrl = await QRCode.toDataURL(uri, { errorCorrectionLevel: 'M', margin: 1, width: 220 });
     await renderer.page(ctx, 'mfa-enrol', { ...common, qrDataUrl, otpauthUri: uri, manualKey: formatManualKey(secret), action: `/interaction/${details.uid}/mfa/enrol` }, extra.status ?? 200);
   }
 
   async function enrol(ctx: Context, details: InteractionDetails): Promise<void> {
     const user = await userOf(details);
-    if ((await mfa.status(user.id)) !== 'pending') {
+    // Only the key this sign-in's page showed can be confirmed, and only while no factor is active.
+    const sealed = enrolmentOf(details);
+    if (!sealed || (await mfa.status(user.id)) === 'active') {
       throw new HttpError(400, 'noEnrolmentPending', 'There is no authenticator set-up waiting to be confirmed. Go back to the app and sign in again.');
     }
     const code = totpCode.safeParse(field(ctx, 'code'));
     if (!code.success) return show(ctx, details, { error: 'Enter the 6-digit code your authenticator app shows.', status: 400 });
-    const outcome = await mfa.confirmEnrolment(user.id, code.data);
+    const outcome = await mfa.confirmEnrolment(user.id, code.data, sealed);
     if (!outcome.ok || !outcome.recoveryCodes) return refused(ctx, details, user, outcome.ok ? { ok: false, reason: 'invalid' } : outcome, 'totp');
     // Verified now; the login is resubmitted only after the codes were shown, from /mfa/continue.
-    await remember(details.uid, 'totp');
+    await remember(details, VERIFIED_KEY, { verified: 'totp' });
     await renderer.page(ctx, 'mfa-recovery-codes', { codes: outcome.recoveryCodes, action: `/interaction/${details.uid}/mfa/continue` });
   }
 
@@ -121,14 +127,27 @@ export function mfaStep(deps: {
     });
   }
 
-  async function remember(uid: string, verified: MfaMethod): Promise<void> {
-    const interaction = await provider.Interaction.find(uid);
+  async function startEnrolment(details: InteractionDetails, user: User): Promise<{ secret: string; uri: string }> {
+    const started = mfa.newEnrolment(user);
+    await remember(details, ENROLMENT_KEY, { sealed: started.sealed });
+    return started;
+  }
+
+  /** Saves step state in this interaction's result, and in `details`, which the rest of this request reads. */
+  async function remember(details: InteractionDetails, key: string, value: Record<string, unknown>): Promise<void> {
+    const interaction = await provider.Interaction.find(details.uid);
     if (!interaction) throw new HttpError(400, 'interactionExpired', 'This sign-in page has expired. Go back to the app and start signing in again.');
-    interaction.result = { ...(interaction.result ?? {}), [VERIFIED_KEY]: { verified } };
+    interaction.result = { ...(interaction.result ?? {}), [key]: value };
     await interaction.persist();
+    details.result = { ...(details.result ?? {}), [key]: value };
   }
 
   return { show, enrol, continueAfterEnrolment, verify, recovery };
+}
+
+function enrolmentOf(details: InteractionDetails): string | undefined {
+  const saved = (details.result as Record<string, { sealed?: unknown }> | undefined)?.[ENROLMENT_KEY]?.sealed;
+  return typeof saved === 'string' ? saved : undefined;
 }
 
 function field(ctx: Context, name: string): unknown {

@@ -42,15 +42,16 @@ describe('enrolment at the MFA step', () => {
     const victimKey = totpKeyOn(victim.page);
     expect(victimKey).not.toBe(attackerKey);
 
-    // The attacker's key confirms nothing, in the attacker's sign-in.
     const step = currentStep();
-    const refused = await post(attacker.auth.browser, at(attacker.uid, '/mfa/enrol'), { code: await codeForStep(attackerKey, step) });
-    expect([refused.status, refused.location]).toEqual([400, null]);
-    expect(await w.mfa.status((await w.foyer.foyer.users.findByEmail(email))!.id)).toBe('pending');
-
     const codesPage = await victim.auth.submit(victim.page, { code: await codeForStep(victimKey, step) });
     expect(is(codesPage, PAGES.codes)).toBe(true);
     expect((await finish(victim.auth, await victim.auth.submit(codesPage, {}))).amr).toContain('mfa');
+
+    // The attacker's page, still open, confirms nothing now.
+    const before = await mfaRows();
+    const stale = await post(attacker.auth.browser, at(attacker.uid, '/mfa/enrol'), { code: await codeForStep(attackerKey, step) });
+    expect([stale.status, stale.code]).toEqual([400, 'noEnrolmentPending']);
+    expect(await mfaRows()).toEqual(before);
 
     // With the factor active, a code from the attacker's key gets nowhere.
     const later = await atMfaStep(new Browser(), issuer, STRICT, email);
@@ -75,6 +76,21 @@ describe('enrolment at the MFA step', () => {
     expect(await mfaRows()).toEqual(before);
   });
 
+  it('two sign-ins confirming their own keys at the same moment: exactly one key becomes the factor', async () => {
+    const email = 'joy@contoso.example';
+    const userId = await w.foyer.createMember(email, PASSWORD);
+    const [a, b] = await Promise.all([atMfaStep(new Browser(), issuer, STRICT, email), atMfaStep(new Browser(), issuer, STRICT, email)]);
+    const step = currentStep();
+    const [ra, rb] = await Promise.all(
+      [a, b].map(async (s) => s.auth.submit(s.page, { code: await codeForStep(totpKeyOn(s.page), step) })),
+    );
+    expect([ra, rb].filter((p) => is(p, PAGES.codes))).toHaveLength(1);
+    expect([ra, rb].filter((p) => p.status === 400)).toHaveLength(1);
+    const winner = is(ra!, PAGES.codes) ? a : b;
+    // The active factor is the winner's key: its next code verifies.
+    expect((await w.mfa.verifyTotp(userId, await codeForStep(totpKeyOn(winner.page), step + 1))).ok).toBe(true);
+  });
+
   it('with a factor active, enrolling another one at the MFA step is refused without proving the existing one', async () => {
     const email = 'kim@contoso.example';
     await w.enrolledMember(email);
@@ -95,7 +111,7 @@ describe('enrolment at the MFA step', () => {
     const foreign = other.cookiesFor(issuer)['foyer.csrf']!;
     const before = await mfaRows();
     const code = await codeForStep(key, currentStep());
-    for (const fields of [{ code }, { code, _csrf: foreign }]) {
+    for (const fields of [{ code }, { code, _csrf: foreign }] as Record<string, string>[]) {
       const res = await post(auth.browser, at(uid, '/mfa/enrol'), fields, { csrf: false });
       expect([res.status, res.code]).toEqual([403, 'csrfTokenInvalid']);
     }
@@ -163,7 +179,7 @@ describe('security info on My Apps', () => {
     const foreign = attacker.cookiesFor(issuer)['foyer.csrf']!;
     const before = await mfaRows();
     for (const path of [RESET, REGENERATE]) {
-      for (const fields of [{}, { _csrf: foreign }]) {
+      for (const fields of [{}, { _csrf: foreign }] as Record<string, string>[]) {
         const res = await post(browser, `${issuer}${path}`, fields, { csrf: false });
         expect([path, res.status, res.code]).toEqual([path, 403, 'csrfTokenInvalid']);
       }
