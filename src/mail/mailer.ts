@@ -51,9 +51,15 @@ export function createMailer(config: MailConfig, logger: Logger): Mailer {
         throw new MailDeliveryError('the mail server did not accept the message');
       }
       if (!config.smtp) {
-        await mkdir(outbox, { recursive: true });
         const name = `${new Date().toISOString().replace(/[:.]/g, '-')}-${randomUUID().slice(0, 8)}.eml`;
-        await writeFile(join(outbox, name), (info as { message: Buffer }).message);
+        try {
+          await mkdir(outbox, { recursive: true });
+          await writeFile(join(outbox, name), (info as { message: Buffer }).message);
+        } catch (err) {
+          // An outbox that cannot be written is an undelivered mail, like a refusing SMTP server (a 502, not a 500).
+          logger.error({ err: (err as Error).message, outbox: config.outboxDir }, 'mail could not be written to the outbox');
+          throw new MailDeliveryError('the mail could not be written to the outbox folder');
+        }
         logger.info({ to: message.to, subject: message.subject, file: join(config.outboxDir, name), link: message.primaryLink }, 'mail written to the outbox (no SMTP configured)');
       }
       return { messageId: String(info.messageId) };

@@ -74,4 +74,19 @@ describe('invitation mail over real SMTP', () => {
       await broken.stop();
     }
   });
+
+  it('writes nothing when the outbox folder cannot be written (no SMTP), and says so with 502', async () => {
+    const broken = await startGuestWorld((config) => {
+      // A folder below a regular file: mkdir fails whoever runs the test (root included).
+      config.mail = { outboxDir: '/etc/hostname/outbox' };
+    });
+    try {
+      const t = await appToken(broken.foyer.issuer, 'portal-app');
+      const res = await api(broken.foyer.issuer, t, 'POST', '/invitations', { invitedUserEmailAddress: 'zoe@partner.example', inviteRedirectUrl: APP_URL, sendInvitationMessage: true });
+      expect([res.status, (res.body.error as { code: string }).code]).toEqual([502, 'mailDeliveryFailed']);
+      expect(await broken.foyer.foyer.db('invitations')).toHaveLength(0);
+    } finally {
+      await broken.stop();
+    }
+  });
 });
