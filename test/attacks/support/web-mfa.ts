@@ -10,12 +10,12 @@ import { resolveMfaKey } from '../../../src/mfa/mfa-key.js';
 import { MfaService } from '../../../src/mfa/mfa-service.js';
 import { createThrottle } from '../../../src/http/throttle.js';
 import type { Browser, Page } from '../../support/browserless.js';
-import { leakedInternals, refusalOf } from '../../support/browserless.js';
 import { startFoyer, type RunningFoyer } from '../../support/start-foyer.js';
 import { appEntries, is, PAGES, start, STRICT, TERMS, type Authorization, type TestApp } from '../../e2e-access/access-support.js';
 
 export const PASSWORD = 'second factors matter 42';
 export { STRICT, TERMS };
+export { get, post } from './web-forms.js';
 
 export interface MfaWorld {
   foyer: RunningFoyer;
@@ -77,24 +77,6 @@ export function interactionUidOf(page: Page): string {
   const uid = /\/interaction\/([^/?#]+)/.exec(page.url)?.[1];
   if (!uid) throw new Error(`not an interaction page: ${page.url}`);
   return uid;
-}
-
-/** A form POST from `browser` with its own CSRF token (the attacker's browser has a valid one of its own). */
-export async function post(browser: Browser, url: string, fields: Record<string, string>, opts: { csrf?: boolean } = {}) {
-  const csrf = browser.cookiesFor(url)['foyer.csrf'];
-  const body = new URLSearchParams({ ...(opts.csrf === false || !csrf ? {} : { _csrf: csrf }), ...fields });
-  const res = await browser.request(url, { method: 'POST', body: body.toString(), headers: { 'content-type': 'application/x-www-form-urlencoded' } });
-  const refusal = await refusalOf(res);
-  expect(leakedInternals(refusal.body)).toBeUndefined();
-  return { ...refusal, location: res.headers.get('location') };
-}
-
-/** A GET from `browser`, as a refusal (status, code, body) plus where it redirects. */
-export async function get(browser: Browser, url: string) {
-  const res = await browser.request(url);
-  const refusal = await refusalOf(res);
-  expect(leakedInternals(refusal.body)).toBeUndefined();
-  return { ...refusal, location: res.headers.get('location') };
 }
 
 /** The number of authorization codes Foyer has issued (and not yet expired). */

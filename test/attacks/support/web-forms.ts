@@ -1,0 +1,25 @@
+/**
+ * The attacker's hand-made requests to Foyer's pages: a form POST or a GET from a given browser
+ * (its cookies, and its own CSRF token unless told otherwise), read back as a refusal (status,
+ * stable code, body) plus where it redirects, and checked for leaked internals on the way.
+ */
+import { expect } from 'vitest';
+import { leakedInternals, refusalOf, type Browser } from '../../support/browserless.js';
+
+/** A form POST from `browser` with its own CSRF token (the attacker's browser has a valid one of its own). */
+export async function post(browser: Browser, url: string, fields: Record<string, string>, opts: { csrf?: boolean } = {}) {
+  const csrf = browser.cookiesFor(url)['foyer.csrf'];
+  const body = new URLSearchParams({ ...(opts.csrf === false || !csrf ? {} : { _csrf: csrf }), ...fields });
+  const res = await browser.request(url, { method: 'POST', body: body.toString(), headers: { 'content-type': 'application/x-www-form-urlencoded' } });
+  const refusal = await refusalOf(res);
+  expect(leakedInternals(refusal.body)).toBeUndefined();
+  return { ...refusal, location: res.headers.get('location') };
+}
+
+/** A GET from `browser`, as a refusal (status, code, body) plus where it redirects. */
+export async function get(browser: Browser, url: string) {
+  const res = await browser.request(url);
+  const refusal = await refusalOf(res);
+  expect(leakedInternals(refusal.body)).toBeUndefined();
+  return { ...refusal, location: res.headers.get('location') };
+}
