@@ -1,0 +1,115 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { api, appToken } from '../support/api-client.js';
+import { Browser, errorCodeOf, leakedInternals, type Page } from '../support/browserless.js';
+import { PARTNER_SECRET } from '../support/guest-world.js';
+import { finishAuthorization, startAuthorization, webAppClient, WEB_APP, type PendingAuthorization } from '../support/oidc-client.js';
+import { signInAtPartner, startPartnerIdp, type PartnerIdp } from '../support/partner-idp.js';
+import { DEMO_SECRET, freePort, startFoyer, type RunningFoyer } from '../support/start-foyer.js';
+import { worldState } from './support/web-snapshot.js';
+
+/**
+ * OIDC IdP mix-up: two real partner IdPs, alpha and beta, both federated with Foyer. The answer
+ * alpha gives to a sign-in Foyer started there is delivered at beta's callback (so that Foyer
+ * would redeem alpha's code at beta, which could be the attacker's IdP), or at alpha's callback
+ * naming another issuer (RFC 9207 `iss`) or none. Always from the browser that started the
+ * sign-in. The mechanisms: the state leads to a sign-in that is waiting for one IdP only
+ * (src/interaction/upstream-sign-in.ts), and openid-client checks `iss` in the authorization
+ * response against the IdP's metadata before any code is sent anywhere.
+ */
+let foyer: RunningFoyer;
+let alpha: PartnerIdp;
+let beta: PartnerIdp;
+let inviter: string;
+/** Token requests each partner's token endpoint saw (a mixed-up code must reach neither). */
+const tokenRequests = { alpha: 0, beta: 0 };
+
+const user = (name: string, domain: string) => ({ sub: `${name}-${domain}`, email: `${name}@${domain}`, emailVerified: true, name, amr: ['pwd'] });
+const callback = (idp: 'alpha' | 'beta') => `${foyer.issuer}/federation/${idp}/callback`;
+
+beforeAll(async () => {
+  const port = await freePort();
+  const partner = async (id: 'alpha' | 'beta') => {
+    const idp = await startPartnerIdp({
+      users: { ann: user('ann', `${id}.example`), bea: user('bea', `${id}.example`), cai: user('cai', `${id}.example`) },
+      conformIdTokenClaims: false,
+      clients: [{ clientId: 'foyer', clientSecret: PARTNER_SECRET, authMethod: 'client_secret_basic', redirectUris: [`http://127.0.0.1:${port}/federation/${id}/callback`] }],
+    });
+    for (const event of ['grant.success', 'grant.error'] as const) idp.provider.on(event, () => void tokenRequests[id]++);
+    return idp;
+  };
+  [alpha, beta] = await Promise.all([partner('alpha'), partner('beta')]);
+  foyer = await startFoyer(
+    (config) => {
+      (config.apps as Record<string, unknown>[]).push({ id: 'portal-app', displayName: 'Portal', clientSecret: DEMO_SECRET, grantTypes: ['client_credentials'], permissions: ['User.Invite.All'] });
+      config.identityProviders = (['alpha', 'beta'] as const).map((id) => ({ id, type: 'oidc', displayName: id, issuer: (id === 'alpha' ? alpha : beta).issuer, clientId: 'foyer', clientSecret: PARTNER_SECRET, domains: [`${id}.example`] }));
+    },
+    { port },
+  );
+  inviter = await appToken(foyer.issuer, 'portal-app');
+  for (const name of ['ann', 'bea', 'cai']) {
+    expect((await api(foyer.issuer, inviter, 'POST', '/invitations', { invitedUserEmailAddress: `${name}@alpha.example`, inviteRedirectUrl: 'http://127.0.0.1:9999/' })).status).toBe(201);
+  }
+});
+afterAll(async () => {
+  await foyer?.stop();
+  await Promise.all([alpha?.close(), beta?.close()]);
+});
+
+/** An app sign-in for `name`@alpha.example in a new browser, through alpha's login: alpha's answer, not yet delivered. */
+async function alphaAnswer(name: string): Promise<{ browser: Browser; answer: Record<string, string>; pending: PendingAuthorization }> {
+  const browser = new Browser();
+  const pending = await startAuthorization(await webAppClient(foyer.issuer), { login_hint: `${name}@alpha.example` });
+  const alphaForm = await browser.navigate(pending.url.href, { stopAt: [WEB_APP.redirectUri] });
+  expect(alphaForm.url.startsWith(alpha.issuer)).toBe(true);
+  return { browser, answer: await signInAtPartner(browser, alphaForm.url, name, callback('alpha')), pending };
+}
+
+const deliver = (browser: Browser, url: string, params: Record<string, string>) => browser.navigate(`${url}?${new URLSearchParams(params)}`, { stopAt: [WEB_APP.redirectUri] });
+
+function expectRefused(page: Page & { stoppedAt?: string }, code: string): void {
+  expect([page.status, errorCodeOf(page.body), page.stoppedAt, leakedInternals(page.body)]).toEqual([400, code, undefined, undefined]);
+}
+
+/** The code alpha issued, still unused at alpha. */
+async function unusedAtAlpha(code: string): Promise<boolean> {
+  const found = await alpha.provider.AuthorizationCode.find(code);
+  return Boolean(found && !found.consumed);
+}
+
+describe('an answer from alpha delivered as if from beta', () => {
+  it('at beta’s callback it is refused before any code is exchanged, and stays good for alpha’s own callback', async () => {
+    const { browser, answer, pending } = await alphaAnswer('ann');
+    expect(answer.iss).toBe(alpha.issuer);
+    const before = { state: await worldState(foyer), tokens: { ...tokenRequests } };
+    expectRefused(await deliver(browser, callback('beta'), answer), 'signInResponseUnknown');
+    expectRefused(await deliver(browser, callback('beta'), { ...answer, iss: beta.issuer }), 'signInResponseUnknown');
+    expect({ state: await worldState(foyer), tokens: tokenRequests }).toEqual(before);
+    expect(await unusedAtAlpha(answer.code!)).toBe(true);
+
+    // Nothing was used up: the real delivery signs ann in.
+    const landed = await deliver(browser, callback('alpha'), answer);
+    const tokens = await finishAuthorization(await webAppClient(foyer.issuer), landed.stoppedAt!, pending);
+    expect(tokens.claims()?.email).toBe('ann@alpha.example');
+  });
+});
+
+describe('RFC 9207: the iss of the authorization response', () => {
+  it('naming beta at alpha’s callback is refused as wrong_issuer; alpha’s code is never redeemed, no one is signed in', async () => {
+    const { browser, answer } = await alphaAnswer('bea');
+    const before = { state: await worldState(foyer), tokens: { ...tokenRequests } };
+    expectRefused(await deliver(browser, callback('alpha'), { ...answer, iss: beta.issuer }), 'wrong_issuer');
+    expect({ state: await worldState(foyer), tokens: tokenRequests }).toEqual(before);
+    expect(await unusedAtAlpha(answer.code!)).toBe(true);
+    // The attempt is over: the genuine answer, delivered after, finds no sign-in waiting for it.
+    expectRefused(await deliver(browser, callback('alpha'), answer), 'signInResponseUnknown');
+  });
+
+  it('left out, from an IdP that advertises it, is refused too', async () => {
+    const { browser, answer } = await alphaAnswer('cai');
+    const { iss: _dropped, ...withoutIss } = answer;
+    const before = { state: await worldState(foyer), tokens: { ...tokenRequests } };
+    expectRefused(await deliver(browser, callback('alpha'), withoutIss), 'wrong_issuer');
+    expect({ state: await worldState(foyer), tokens: tokenRequests }).toEqual(before);
+    expect(await unusedAtAlpha(answer.code!)).toBe(true);
+  });
+});
