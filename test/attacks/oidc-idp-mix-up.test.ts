@@ -34,7 +34,8 @@ beforeAll(async () => {
       conformIdTokenClaims: false,
       clients: [{ clientId: 'foyer', clientSecret: PARTNER_SECRET, authMethod: 'client_secret_basic', redirectUris: [`http://127.0.0.1:${port}/federation/${id}/callback`] }],
     });
-    for (const event of ['grant.success', 'grant.error'] as const) idp.provider.on(event, () => void tokenRequests[id]++);
+    idp.provider.on('grant.success', () => void tokenRequests[id]++);
+    idp.provider.on('grant.error', () => void tokenRequests[id]++);
     return idp;
   };
   [alpha, beta] = await Promise.all([partner('alpha'), partner('beta')]);
@@ -72,7 +73,7 @@ function expectRefused(page: Page & { stoppedAt?: string }, code: string): void 
 
 /** The code alpha issued, still unused at alpha. */
 async function unusedAtAlpha(code: string): Promise<boolean> {
-  const found = await alpha.provider.AuthorizationCode.find(code);
+  const found = (await alpha.provider.AuthorizationCode.find(code)) as { consumed?: number } | undefined;
   return Boolean(found && !found.consumed);
 }
 
