@@ -8,12 +8,26 @@ import { apiResource, type Permission } from './api-resource.js';
 
 const unauthorized = (message: string) => new HttpError(401, 'InvalidAuthenticationToken', message);
 
+export interface BearerAuthDeps {
+  issuer: string;
+  publicJwks: JSONWebKeySet;
+  apps: AppConfig[];
+  users: UsersRepository;
+  /**
+   * Whether the grant a user token was issued under still exists. oidc-provider revokes the grant
+   * when a code is replayed, a rotated refresh token is reused or the app revokes a token, but a
+   * JWT is checked offline and would outlive that by up to its lifetime. With this set, a user
+   * token must name its grant (claim `gid`, added where tokens are issued) and the grant must live.
+   */
+  grantAlive?: (grantId: string) => Promise<boolean>;
+}
+
 /**
  * Verifies Foyer-issued JWT access tokens for the API (signature against Foyer's own public keys,
  * issuer, audience, expiry) and resolves the caller. A disabled or deleted user's token stops
- * working at once, even before it expires.
+ * working at once, even before it expires; with `grantAlive`, so does a token of a revoked grant.
  */
-export function bearerAuth(deps: { issuer: string; publicJwks: JSONWebKeySet; apps: AppConfig[]; users: UsersRepository }): Middleware {
+export function bearerAuth(deps: BearerAuthDeps): Middleware {
   const keys = createLocalJWKSet(deps.publicJwks);
   const audience = apiResource(deps.issuer);
   const apps = new Map(deps.apps.map((a) => [a.id, a]));
@@ -41,6 +55,10 @@ export function bearerAuth(deps: { issuer: string; publicJwks: JSONWebKeySet; ap
     } else {
       const user = claims.sub ? await deps.users.findById(claims.sub) : undefined;
       if (!user || !user.accountEnabled) throw unauthorized('The signed-in user no longer exists or is disabled.');
+      if (deps.grantAlive && !(typeof claims.gid === 'string' && (await deps.grantAlive(claims.gid)))) {
+        ctx.set('WWW-Authenticate', 'Bearer error="invalid_token"');
+        throw unauthorized('The sign-in this token was issued for was revoked or has ended. Sign in again.');
+      }
       principal = { kind: 'user', userId: user.id, displayName: user.displayName, userType: user.userType, roles: user.roles, scopes, appId: app.id };
     }
     ctx.state.principal = principal;
