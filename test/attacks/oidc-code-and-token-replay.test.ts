@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type * as client from 'openid-client';
 import { api } from '../support/api-client.js';
-import { Browser } from '../support/browserless.js';
+import { Browser, errorCodeOf } from '../support/browserless.js';
 import { callbackError, spaClient, SPA_APP, startAuthorization, webAppClient } from '../support/oidc-client.js';
 import { DEMO_SECRET, startFoyer, type RunningFoyer } from '../support/start-foyer.js';
 import { authorizationCode, redeemCode, oauthPost, refresh, userinfo, WEB, type ClientAuth } from './support/web-oauth.js';
@@ -10,7 +10,8 @@ import { providerCounts } from './support/web-snapshot.js';
 /**
  * Replaying what Foyer's own token endpoint hands out: an authorization code twice, a code by an
  * app it was not issued to, a code without its PKCE verifier, a rotated-out refresh token, a revoked
- * access token. oidc-provider's rules stop each (codes and refresh tokens are single use and bound
+ * access token, and codes replayed at My Apps' callback (which redeems them in-process,
+ * src/portal/portal-sign-in-routes.ts: single use, its own client, PKCE and nonce). oidc-provider's rules stop each (codes and refresh tokens are single use and bound
  * to the client; PKCE S256; reuse revokes the grant); these tests hold Foyer's configuration to them.
  */
 const PASSWORD = 'replay attacks fail 42';
@@ -139,5 +140,32 @@ describe('refresh and access tokens', () => {
     expect((await oauthPost(issuer, '/token/revocation', OTHER, { token: accessToken })).status).toBe(200);
     expect(await providerCounts(foyer.foyer.db)).toEqual(before);
     expect((await userinfo(issuer, accessToken)).status).toBe(200);
+  });
+});
+
+describe('the code My Apps redeems in-process', () => {
+  const CALLBACK = () => `${issuer}/myapps/callback`;
+
+  /** A portal sign-in in `browser` as far as Foyer's redirect to the portal's callback (not followed). */
+  async function portalCallback(browser: Browser): Promise<URL> {
+    const first = await browser.navigate(`${issuer}/myapps`, { stopAt: [CALLBACK()] });
+    if (first.stoppedAt) return new URL(first.stoppedAt);
+    const password = await browser.submit(first, { email: MEMBER });
+    return new URL((await browser.submit(password, { email: MEMBER, password: PASSWORD }, { stopAt: [CALLBACK()] })).stoppedAt!);
+  }
+
+  it('a used portal code, or another app’s code, delivered with a fresh sign-in’s state is refused and makes no portal session', async () => {
+    const browser = new Browser();
+    const used = await portalCallback(browser);
+    expect((await browser.request(used.href)).status).toBe(302);
+    browser.forget(issuer, (name) => name.startsWith('foyer.portal'));
+    const webCode = (await codeFor(MEMBER, undefined, browser)).code;
+
+    for (const code of [used.searchParams.get('code')!, webCode]) {
+      const fresh = await portalCallback(browser);
+      const res = await browser.request(`${CALLBACK()}?${new URLSearchParams({ code, state: fresh.searchParams.get('state')! })}`);
+      expect([res.status, errorCodeOf(await res.text())]).toEqual([400, 'invalidAuthorizationCode']);
+      expect(browser.cookiesFor(`${issuer}/myapps`)['foyer.portal']).toBeUndefined();
+    }
   });
 });
