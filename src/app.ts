@@ -154,7 +154,8 @@ export async function createFoyer(
   // Request budgets are per deployment (every node of one issuer shares them through Redis).
   const budgetPrefix = `foyer:rl:${createHmac('sha256', 'foyer-budgets').update(config.issuer).digest('hex').slice(0, 12)}:`;
   // Rebuilt when the signing keys are reloaded; invitation sends are budgeted per authenticated inviter.
-  const apiAuthFor = (jwks: typeof keys.jwks) => bearerAuth({ issuer: config.issuer, publicJwks: publicJwks(jwks), apps: config.apps, users });
+  const grantAlive = async (grantId: string) => Boolean(await provider.Grant.find(grantId));
+  const apiAuthFor = (jwks: typeof keys.jwks) => bearerAuth({ issuer: config.issuer, publicJwks: publicJwks(jwks), apps: config.apps, users, grantAlive });
   let apiAuth = apiAuthFor(keys.jwks);
   const invitationBudget = rateLimit({
     limiter: createRequestLimiter({ name: 'invitations', points: config.limits.invitationsPerInviterPerHour, durationSeconds: 3600 }, redis, budgetPrefix),

@@ -26,12 +26,12 @@ export function invitationsRoutes(deps: { service: InvitationService; issuer: st
   router.get('/invitations', permit('User.Invite.All'), async (ctx) => {
     const page = paging(ctx);
     const status = ctx.query.status === undefined ? undefined : parseInput(statusFilter, ctx.query.status, 'invalidQuery');
-    const items = await service.list({ ...fetchWindow(page), status });
+    const items = await service.list({ ...fetchWindow(page), status }, inviterFrom(principalOf(ctx)));
     ctx.body = pageOf(ctx, items, page, `${deps.issuer}/v1.0/invitations`);
   });
 
   router.get('/invitations/:id', permit('User.Invite.All'), async (ctx) => {
-    ctx.body = await service.get(parseInput(idParam, ctx.params.id, 'invalidId'));
+    ctx.body = await service.get(parseInput(idParam, ctx.params.id, 'invalidId'), inviterFrom(principalOf(ctx)));
   });
 
   router.post('/invitations/:id/resend', permit('User.Invite.All'), async (ctx) => {

@@ -77,7 +77,7 @@ export function invitationCommands(program: Command): void {
         if (status && !statuses.includes(status)) throw new CliError(`--status must be one of ${statuses.join(', ')}`);
         const { svc, close } = service(cli);
         try {
-          const list = await svc.list({ status, top: 1000, skip: 0 });
+          const list = await svc.list({ status, top: 1000, skip: 0 }, CLI_INVITER);
           if (opts.json) console.log(JSON.stringify(list, null, 2));
           else for (const i of list) console.log(`${i.id}  ${i.status.padEnd(17)} ${i.invitedUserEmailAddress}  expires ${i.expirationDateTime.slice(0, 10)}  by ${i.invitedBy.displayName ?? i.invitedBy.type}`);
         } finally {

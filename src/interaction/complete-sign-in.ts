@@ -9,7 +9,10 @@ import { finishInteraction, type InteractionDetails } from './interaction-contex
 import type { JourneyDeps } from './journey-deps.js';
 import { journeyOf, saveJourney, type JourneyState } from './journey-state.js';
 import { decideLink } from './link-identity.js';
-import type { SendPasscode } from './identify-step.js';
+import type { SendPasscode, StartUpstream } from './identify-step.js';
+import { rememberSignIn } from './known-browser.js';
+import { PASSCODE_IDP } from './home-realm-discovery.js';
+import { clientName } from './interaction-context.js';
 import { signInFacts } from '../access/sign-in-facts.js';
 
 export const ACR_FEDERATED = 'urn:foyer:acr:federated';
@@ -19,7 +22,8 @@ export const ACR_MFA = 'urn:foyer:acr:mfa';
  * Step 6 and the end of the login prompt: decide who the upstream identity is here (sign in,
  * redeem, link, or ask for proof of the invited address), then hand the login to oidc-provider.
  */
-export function completeSignIn(deps: JourneyDeps, sendPasscode: SendPasscode) {
+export function completeSignIn(deps: JourneyDeps, actions: { sendPasscode: SendPasscode; startUpstream: StartUpstream }) {
+  const { sendPasscode } = actions;
   async function afterUpstream(ctx: Context, details: InteractionDetails): Promise<void> {
     const journey = journeyOf(details);
     if (!journey.identity) {
@@ -48,12 +52,34 @@ export function completeSignIn(deps: JourneyDeps, sendPasscode: SendPasscode) {
         // The invitation may have been found without a ticket (just-in-time redemption): keep which one.
         await saveJourney(details, { ...journey, identity, redemption: { invitationId: decision.invitationId, ticketHash: decision.ticketHash } });
         return sendPasscode(ctx, details, decision.invitedEmail, 'proveInvitedAddress');
+      case 'useLinkedIdp':
+        return useLinkedIdp(ctx, details, decision.user, decision.idpIds);
       case 'link': {
         await deps.identities.link(decision.user.id, identity);
         await deps.audit.record({ category: 'UserManagement', activity: 'Link identity', result: 'success', actor: { type: 'user', id: decision.user.id }, target: { type: 'User', id: decision.user.id }, details: { idp: identity.idpId, reason: 'verified email from an IdP trusted for the domain' }, correlationId: ctx.state.requestId });
         return login(ctx, details, decision.user, identity);
       }
     }
+  }
+
+  /** Sends a person who proved their address to the IdP their account is linked to (or lets them choose). */
+  async function useLinkedIdp(ctx: Context, details: InteractionDetails, user: User, idpIds: string[]): Promise<void> {
+    const usable = idpIds.filter((id) => (id === PASSCODE_IDP ? Boolean(deps.passcode) : Boolean(deps.registry.byId(id))));
+    if (usable.length === 0) {
+      throw new HttpError(403, 'identityProviderRemoved', 'The organisation account you signed in with before is no longer accepted here. Ask the person who invited you to reset your invitation so you can sign in another way.');
+    }
+    if (usable.length === 1) {
+      if (usable[0] === PASSCODE_IDP) return sendPasscode(ctx, details, user.mail, 'signIn');
+      return actions.startUpstream(ctx, details, usable[0]!, user.mail);
+    }
+    await saveJourney(details, { ...journeyOf(details), email: user.mail, identity: undefined });
+    await deps.renderer.page(ctx, 'choose-idp', {
+      appName: await clientName(deps.provider, details),
+      email: user.mail,
+      options: usable.map((id) => ({ id, displayName: id === PASSCODE_IDP ? 'Email me a one-time passcode' : deps.registry.byId(id)!.displayName })),
+      actionBase: `/interaction/${details.uid}/idp`,
+      restartUrl: `/interaction/${details.uid}`,
+    });
   }
 
   async function redeem(ctx: Context, details: InteractionDetails, redemption: { invitationId: string; ticketHash: string }, identity: UpstreamIdentity, proof: RedemptionProof): Promise<void> {
@@ -71,6 +97,7 @@ export function completeSignIn(deps: JourneyDeps, sendPasscode: SendPasscode) {
       throw refused;
     }
     await deps.users.recordSignIn(user.id);
+    rememberSignIn(ctx, user.mail, identity.idpId, deps.secureCookies);
     const connector = deps.registry.byId(identity.idpId);
     // The home organisation's MFA counts only where the admin said to trust it (cross-tenant trust).
     // When the app asked for a fresh sign-in, the callback already refused an older upstream

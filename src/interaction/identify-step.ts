@@ -5,6 +5,7 @@ import { clearRedemptionCookie, readRedemptionCookie } from '../invitations/rede
 import { PORTAL_CLIENT_ID } from '../portal/portal-client.js';
 import { redemptionRefused } from '../invitations/redemption-service.js';
 import { discoverHomeRealm, PASSCODE_IDP } from './home-realm-discovery.js';
+import { rememberedIdps } from './known-browser.js';
 import { clientName, type InteractionDetails } from './interaction-context.js';
 import type { JourneyDeps } from './journey-deps.js';
 import { journeyOf, saveJourney, setJourney, type JourneyState } from './journey-state.js';
@@ -59,11 +60,14 @@ export function identifyStep(deps: JourneyDeps, actions: { startUpstream: StartU
     // A disabled account is refused only after it has authenticated, so this page reveals nothing.
     const user = journey.email ? await deps.users.findByEmail(journey.email) : undefined;
     const linked = user ? await deps.identities.listForUser(user.id) : [];
+    const remembered = journey.email ? rememberedIdps(ctx, journey.email) : [];
     const discovery = discoverHomeRealm({
       email: journey.email,
       domainHint,
       user: user ? { hasPassword: user.hasPassword } : undefined,
-      linkedIdpIds: [...new Set(linked.map((i) => i.idpId))],
+      // Only the IdPs this browser signed in with for this address (known-browser.ts): elsewhere the
+      // page answers as for any address of the domain, and the address is proven before it steers.
+      linkedIdpIds: journey.email ? [...new Set(linked.map((i) => i.idpId))].filter((id) => remembered.includes(id)) : [],
       memberDomains: deps.memberDomains,
       idps: deps.registry.list().map((c) => ({ id: c.id, type: c.type, displayName: c.displayName, domains: [...c.domains] })),
       passcodeEnabled: Boolean(deps.passcode),

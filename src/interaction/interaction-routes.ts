@@ -34,7 +34,7 @@ export function interactionRoutes(deps: InteractionRouteDeps): Router {
   const { provider } = journey;
   const startUpstream = upstreamStart(journey);
   const passcode = passcodeStep(journey, () => completion);
-  const completion = completeSignIn(journey, passcode.send);
+  const completion = completeSignIn(journey, { sendPasscode: passcode.send, startUpstream });
   const identify = identifyStep(journey, { startUpstream, sendPasscode: passcode.send });
 
   const router = new Router({ prefix: '/interaction/:uid' });

@@ -13,7 +13,12 @@ export type LinkDecision =
   | { kind: 'redeem'; invitationId: string; ticketHash: string; proof: RedemptionProof }
   /** Redeeming, but the upstream did not prove the invited address: ask for an emailed code. */
   | { kind: 'proveInvitedAddress'; invitationId: string; ticketHash: string; invitedEmail: string }
-  | { kind: 'link'; user: User };
+  | { kind: 'link'; user: User }
+  /**
+   * The upstream proved the address of a user who signs in with another IdP: send them there. The
+   * proof came first, so naming where this person signs in reveals nothing to someone else.
+   */
+  | { kind: 'useLinkedIdp'; user: User; idpIds: string[] };
 
 export interface LinkInput {
   identity: UpstreamIdentity;
@@ -66,6 +71,10 @@ export async function decideLink(input: LinkInput, deps: LinkDeps): Promise<Link
       if (pending?.ticket_hash) return redeemOrProve(input, { invitationId: pending.id, ticketHash: pending.ticket_hash }, pending.invited_email);
     }
     if (user && input.idp && linkableEmail(input.idp, identity)) return { kind: 'link', user };
+    if (user && provenEmail(input.idp, identity) === normalizeEmail(user.mail)) {
+      const idpIds = [...new Set((await deps.identities.listForUser(user.id)).map((i) => i.idpId))].filter((id) => id !== identity.idpId);
+      if (idpIds.length) return { kind: 'useLinkedIdp', user, idpIds };
+    }
   }
   throw noAccount(identity);
 }

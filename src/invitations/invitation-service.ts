@@ -17,7 +17,7 @@ import type { CreateInvitationInput } from './invitation-input.js';
 import { sendInvitationMail } from './invitation-mail.js';
 import { toGraphInvitation, type GraphInvitation, type InvitationRow } from './invitation-model.js';
 import type { InvitationsRepository } from './invitations-repository.js';
-import { inviterId, mayInvite, mayInviteMembers, type Inviter } from './inviter.js';
+import { invitationReach, inviterId, mayInvite, mayInviteMembers, type InvitationReach, type Inviter } from './inviter.js';
 import { newTicket } from './redeem-ticket.js';
 import { appForRedirect } from './redirect-guard.js';
 
@@ -67,9 +67,12 @@ export class InvitationService {
     if (!isDomainAllowed(email, settings)) {
       throw new HttpError(403, 'domainNotAllowed', `Invitations to ${email.split('@')[1]} are not allowed by the external collaboration settings.`);
     }
-    const redirectUrl = input.inviteRedirectUrl ?? this.deps.portalApp?.launchUrl;
-    if (!redirectUrl) throw new HttpError(400, 'invalidRequest', 'The request is not valid: inviteRedirectUrl is required.');
-    const app = this.requireRegisteredRedirect(redirectUrl);
+    const requested = input.inviteRedirectUrl ?? this.deps.portalApp?.launchUrl;
+    if (!requested) throw new HttpError(400, 'invalidRequest', 'The request is not valid: inviteRedirectUrl is required.');
+    const app = this.requireRegisteredRedirect(requested);
+    // Kept as the URL parser reads it (`http:/\\app/x` becomes `http://app/x`), so what is stored and
+    // later sent to the browser is what was checked, with no parser left to disagree.
+    const redirectUrl = new URL(requested).href;
     const actor = { type: inviter.type, id: inviterId(inviter) ?? undefined };
 
     const result = await this.deps.db.transaction(async (trx) => {
@@ -127,7 +130,7 @@ export class InvitationService {
   /** Issues a fresh ticket for a pending invitation (the old link stops working) and mails it. */
   async resend(id: string, inviter: Inviter, correlationId?: string): Promise<GraphInvitation> {
     return this.deps.db.transaction(async (trx) => {
-      const row = await this.requirePending(id, trx);
+      const row = await this.requirePending(id, inviter, trx);
       const user = (await this.deps.users.findById(row.user_id, trx))!;
       // A pending row left over for a guest who has since accepted (two invitations racing) must
       // not yield a fresh link into their account; only a reset, an admin's action, may.
@@ -152,7 +155,7 @@ export class InvitationService {
 
   async revoke(id: string, inviter: Inviter, correlationId?: string): Promise<GraphInvitation> {
     return this.deps.db.transaction(async (trx) => {
-      const row = await this.requirePending(id, trx);
+      const row = await this.requirePending(id, inviter, trx);
       await this.deps.invitations.update(id, { status: 'Revoked', revoked_at: nowIso() }, trx);
       await this.deps.audit.record(
         { category: 'Invitation', activity: 'Revoke invitation', result: 'success', actor: { type: inviter.type, id: inviterId(inviter) ?? undefined }, target: { type: 'User', id: row.user_id }, details: { invitationId: id }, correlationId },
@@ -163,15 +166,15 @@ export class InvitationService {
     });
   }
 
-  async get(id: string): Promise<GraphInvitation> {
-    const row = await this.deps.invitations.findById(id);
-    if (!row) throw new HttpError(404, 'invitationNotFound', `No invitation has the id ${id}.`);
+  async get(id: string, inviter: Inviter): Promise<GraphInvitation> {
+    const row = this.withinReach(await this.deps.invitations.findById(id), id, inviter);
     const user = await this.deps.users.findById(row.user_id);
     return toGraphInvitation(row, user?.displayName ?? row.invited_email);
   }
 
-  async list(filter: Parameters<InvitationsRepository['list']>[0]): Promise<GraphInvitation[]> {
-    const rows = await this.deps.invitations.list(filter);
+  async list(filter: Omit<Parameters<InvitationsRepository['list']>[0], 'invitedById'>, inviter: Inviter): Promise<GraphInvitation[]> {
+    const reach = this.requireReach(inviter);
+    const rows = await this.deps.invitations.list(reach === 'own' ? { ...filter, invitedById: inviterId(inviter)! } : filter);
     const names = new Map<string, string>();
     for (const row of rows) names.set(row.user_id, (await this.deps.users.findById(row.user_id))?.displayName ?? row.invited_email);
     return rows.map((r) => toGraphInvitation(r, names.get(r.user_id)!));
@@ -206,9 +209,23 @@ export class InvitationService {
     );
   }
 
-  private async requirePending(id: string, trx: Database): Promise<InvitationRow> {
-    const row = await this.deps.invitations.findById(id, trx);
-    if (!row) throw new HttpError(404, 'invitationNotFound', `No invitation has the id ${id}.`);
+  private requireReach(inviter: Inviter): InvitationReach {
+    const reach = invitationReach(inviter, this.deps.settings.allowInvitesFrom);
+    if (reach === 'none') {
+      throw new HttpError(403, 'invitationsNotAllowed', 'Your organisation does not allow you to invite guests, so you cannot see or manage invitations either (external collaboration settings: allowInvitesFrom).');
+    }
+    return reach;
+  }
+
+  /** The row if this inviter may see it; an invitation someone else sent is "not found", so ids reveal nothing. */
+  private withinReach(row: InvitationRow | undefined, id: string, inviter: Inviter): InvitationRow {
+    const reach = this.requireReach(inviter);
+    if (!row || (reach === 'own' && row.invited_by_id !== inviterId(inviter))) throw new HttpError(404, 'invitationNotFound', `No invitation has the id ${id}.`);
+    return row;
+  }
+
+  private async requirePending(id: string, inviter: Inviter, trx: Database): Promise<InvitationRow> {
+    const row = this.withinReach(await this.deps.invitations.findById(id, trx), id, inviter);
     if (row.status !== 'PendingAcceptance') throw new HttpError(409, 'invitationNotPending', `The invitation is ${row.status}; only pending invitations can be resent or revoked.`);
     return row;
   }

@@ -22,10 +22,11 @@ export class InvitationsRepository {
     return this.db<InvitationRow>('invitations').where({ user_id: userId, status: 'PendingAcceptance' }).orderBy('created_at', 'desc').first();
   }
 
-  async list(filter: { status?: InvitationStatus; userId?: string; top: number; skip: number }): Promise<InvitationRow[]> {
+  async list(filter: { status?: InvitationStatus; userId?: string; invitedById?: string; top: number; skip: number }): Promise<InvitationRow[]> {
     const q = this.db<InvitationRow>('invitations').orderBy([{ column: 'created_at', order: 'desc' }, { column: 'id' }]);
     if (filter.status) q.where({ status: filter.status });
     if (filter.userId) q.where({ user_id: filter.userId });
+    if (filter.invitedById) q.where({ invited_by_id: filter.invitedById });
     return q.limit(filter.top).offset(filter.skip);
   }
 

@@ -27,6 +27,21 @@ export function mayInvite(inviter: Inviter, setting: InvitationsConfig['allowInv
   return setting === 'everyone';
 }
 
+/**
+ * Which existing invitations an inviter may read, resend or revoke (an invitation names the guest's
+ * address, the inviter's message, and a resend mails the guest a new link):
+ * - `all`: the CLI, apps (User.Invite.All), admins, and an owner acting on a guest of what they own
+ *   (delegated management checks that ownership before it calls);
+ * - `own`: anyone else whom allowInvitesFrom lets invite: the invitations they sent;
+ * - `none`: a user who may not invite at all.
+ */
+export type InvitationReach = 'all' | 'own' | 'none';
+
+export function invitationReach(inviter: Inviter, setting: InvitationsConfig['allowInvitesFrom']): InvitationReach {
+  if (inviter.type !== 'user' || inviter.roles.includes('admin') || inviter.ownsTarget === true) return 'all';
+  return mayInvite(inviter, setting) ? 'own' : 'none';
+}
+
 /** Only admins, apps and the CLI may invite someone as a Member rather than a Guest. */
 export function mayInviteMembers(inviter: Inviter): boolean {
   return inviter.type !== 'user' || inviter.roles.includes('admin');

@@ -131,6 +131,9 @@ export function buildProvider(deps: ProviderDeps): Provider {
       customizers: {
         jwt: (_ctx, token, jwt) => {
           Object.assign(jwt.payload, tokenKindClaims(token, permissions));
+          // A JWT is checked offline, so revoking its grant (code replay, refresh-token reuse,
+          // revocation) could not reach it; naming the grant lets Foyer's own API check it is alive.
+          if (token.kind === 'AccessToken' && token.grantId) jwt.payload.gid = token.grantId;
         },
       },
     },

@@ -113,13 +113,19 @@ describe('guests who may no longer sign in see why', () => {
   });
 
   it('tells a guest whose IdP was removed from config to ask for a reset', async () => {
-    await world.foyer.foyer.db('identities').where({ email: 'alice@partner.example' }).update({ idp_id: 'retired-idp' });
+    // The identity is from an IdP that is no longer configured (another issuer than the partner's).
+    const before = await world.foyer.foyer.db('identities').where({ email: 'alice@partner.example' }).first();
+    await world.foyer.foyer.db('identities').where({ id: before.id }).update({ idp_id: 'retired-idp', issuer: 'https://retired.example' });
     try {
+      // In a browser that never signed in as alice, the address is proven first (the partner owns
+      // partner.example); only then does Foyer say that her sign-in option is gone.
+      const browser = new Browser();
       const pending = await startAuthorization(await webAppClient(world.foyer.issuer), { login_hint: 'alice@partner.example' });
-      const page = await new Browser().navigate(pending.url.toString(), { stopAt: [WEB_APP.redirectUri] });
-      await expectCleanRefusal(page, 'identityProviderRemoved');
+      const partnerForm = await browser.navigate(pending.url.toString(), { stopAt: [WEB_APP.redirectUri] });
+      const params = await signInAtPartner(browser, partnerForm.url, 'alice', callback());
+      await expectCleanRefusal(await deliver(browser, params), 'identityProviderRemoved');
     } finally {
-      await world.foyer.foyer.db('identities').where({ email: 'alice@partner.example' }).update({ idp_id: 'partner' });
+      await world.foyer.foyer.db('identities').where({ id: before.id }).update({ idp_id: before.idp_id, issuer: before.issuer });
     }
   });
 });
