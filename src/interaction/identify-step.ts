@@ -32,7 +32,7 @@ export function identifyStep(deps: JourneyDeps, actions: { startUpstream: StartU
     const redemption = readRedemptionCookie(ctx);
     // Only the sign-in that accepting the invitation started takes it (its nonce), and only once.
     if (redemption && !journey.redemption && details.params.client_id === PORTAL_CLIENT_ID && details.params.nonce === redemption.nonce) {
-      clearRedemptionCookie(ctx);
+      clearRedemptionCookie(ctx, deps.secureCookies);
       const lookup = await deps.redemption.inspectPending(redemption.invitationId, redemption.ticketHash);
       if (lookup.state !== 'valid' && lookup.state !== 'redeemed') throw redemptionRefused(lookup.state);
       if (lookup.state === 'valid') {

@@ -38,6 +38,6 @@ export function readRedemptionCookie(ctx: Context): RedemptionInProgress | undef
   return match ? { invitationId: match[1]!, ticketHash: match[2]!, nonce: match[3]! } : undefined;
 }
 
-export function clearRedemptionCookie(ctx: Context): void {
-  ctx.cookies.set(COOKIE, null, { path: '/', signed: true });
+export function clearRedemptionCookie(ctx: Context, secure: boolean): void {
+  ctx.cookies.set(COOKIE, null, { httpOnly: true, sameSite: 'lax', secure, signed: true, path: '/' });
 }

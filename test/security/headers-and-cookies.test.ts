@@ -96,7 +96,10 @@ async function visitEverything(world: GuestWorld, browser: RecordingBrowser, iss
   const toPartner = await browser.submit(redeem, {}, { stopAt: [APP_URL] });
   const callback = `${issuer}/federation/partner/callback`;
   const params = await signInAtPartner(browser, toPartner.url, 'bob', callback);
-  const passcode = await browser.navigate(`${callback}?${new URLSearchParams(params)}`, { stopAt: [APP_URL] });
+  // The callback offers the code (only the person's POST mails it), then the code page.
+  const offer = await browser.navigate(`${callback}?${new URLSearchParams(params)}`, { stopAt: [APP_URL] });
+  expect(headingOf(offer.body)).toBe('Confirm your email address');
+  const passcode = await browser.submit(offer, {}, { stopAt: [APP_URL] });
   expect(headingOf(passcode.body)).toBe('Enter the code we emailed you');
   visited.push('redeem', 'passcode');
 
