@@ -13,4 +13,6 @@ export default tseslint.config(
       'no-console': 'off',
     },
   },
+  // The few scripts in public/ run in the browser, not in Node.
+  { files: ['public/**/*.js'], languageOptions: { globals: { document: 'readonly', window: 'readonly' } } },
 );
