@@ -66,7 +66,7 @@ function consumeOne(limiter: RateLimiterAbstract): (key: string) => Promise<numb
   };
 }
 
-type RefusalStyle = 'foyer' | 'oauth';
+export type RefusalStyle = 'foyer' | 'oauth';
 
 export interface RateLimitOptions {
   limiter: RequestLimiter;

@@ -1,20 +1,19 @@
-import type { Redis } from 'ioredis';
 import type Provider from 'oidc-provider';
 import { SignInLog } from '../audit/sign-in-log.js';
-import type { FoyerConfig } from '../config/schema.js';
-import type { Database } from '../db/connect.js';
+import type { Feature } from '../core/feature.js';
+import type { ProviderParts } from '../core/provider-parts.js';
+import type { SharedServices } from '../core/shared-services.js';
 import { GroupsRepository } from '../directory/groups-repository.js';
-import type { UsersRepository } from '../directory/users-repository.js';
-import type { PageRenderer } from '../http/render.js';
 import { createThrottle } from '../http/throttle.js';
-import type { Logger } from '../logging/logger.js';
 import { resolveMfaKey } from '../mfa/mfa-key.js';
 import { MfaService } from '../mfa/mfa-service.js';
 import { mfaStep } from '../mfa/mfa-step.js';
-import type { AdapterFactory } from '../provider/adapters/index.js';
 import { AccessEngine } from './access-engine.js';
 import { accessInteractionPolicy } from './access-prompt.js';
 import { accessStep } from './access-step.js';
+import type { AssignmentGate } from './assignment-gate.js';
+import { assignmentPage } from './assignment-page.js';
+import { assignmentPrompt } from './assignment-prompt.js';
 import { blockedPage } from './blocked-page.js';
 import { SignInFactsStore } from './sign-in-facts.js';
 import { signInOutcomes } from './sign-in-outcomes.js';
@@ -23,19 +22,13 @@ import { termsStep } from './terms-step.js';
 import { TermsRepository } from './terms-repository.js';
 
 /**
- * Conditional access, MFA and the sign-in log, built once by the composition root: the parts the
- * provider needs first (its interaction policy), then the parts that need the provider.
+ * Conditional access (src/access/): who may reach which app and with what proof. It owns the
+ * policy engine, the MFA and terms-of-use steps (the `mfa` prompt), the app-assignment prompt, and
+ * the sign-in log. Two phases, as oidc-provider's policy is fixed when it is built: the prompts it
+ * contributes first, then, with the provider, the pages and the logging around the protocol.
  */
-export function createConditionalAccess(deps: {
-  config: FoyerConfig;
-  db: Database;
-  redis?: Redis;
-  users: UsersRepository;
-  adapterFactory: AdapterFactory;
-  renderer: PageRenderer;
-  logger: Logger;
-}) {
-  const { config, db, users, renderer, logger } = deps;
+export function wireConditionalAccess(shared: SharedServices, deps: { gate: AssignmentGate }) {
+  const { config, db, users, renderer, logger } = shared;
   const key = resolveMfaKey({ encryptionKey: config.mfa.encryptionKey, databaseUrl: config.storage.databaseUrl });
   if (key?.source === 'file') logger.info({ file: key.file }, 'TOTP secrets are sealed with the key in this file (generated on first start; back it up with the database, or set mfa.encryptionKey)');
   // Config validation already refuses enforced MFA policies without a key on PostgreSQL; apps can still ask with acr_values.
@@ -48,12 +41,12 @@ export function createConditionalAccess(deps: {
     users,
     groups: new GroupsRepository(db),
     terms,
-    facts: new SignInFactsStore(deps.adapterFactory('FoyerSignInFacts')),
+    facts: new SignInFactsStore(shared.adapters('FoyerSignInFacts')),
   });
   const mfa = new MfaService({
     db,
     key: key?.key,
-    throttle: createThrottle({ name: 'mfa-user', points: config.mfa.maxAttempts, durationSeconds: config.mfa.lockoutSeconds }, deps.redis),
+    throttle: createThrottle({ name: 'mfa-user', points: config.mfa.maxAttempts, durationSeconds: config.mfa.lockoutSeconds }, shared.redis),
     issuer: config.mfa.issuer ?? config.tenant.displayName,
   });
 
@@ -61,15 +54,17 @@ export function createConditionalAccess(deps: {
     engine,
     mfa,
     signIns,
-    /** For buildProvider: installs the mfa prompt and the login checks. */
-    extendPolicy: accessInteractionPolicy(engine),
+    /** The app-assignment gate right after login, then the mfa prompt and its login checks. */
+    providerParts: { gatePrompts: [assignmentPrompt(deps.gate)], extendPolicy: accessInteractionPolicy(engine) } satisfies ProviderParts,
     withProvider(provider: Provider) {
       const recorder = new SignInRecorder({ provider, log: signIns, users, logger });
       return {
+        /** Successes, interruptions and blocks are logged around the authorization endpoint. */
+        feature: { middleware: [signInOutcomes({ provider, engine, log: signIns, logger })] } satisfies Feature,
         /** Failed steps inside interactions (passwords, upstream errors, MFA codes). */
         recorder,
-        /** Middleware around the authorization endpoint: successes, interruptions and blocks. */
-        outcomes: signInOutcomes({ provider, engine, log: signIns, logger }),
+        /** The page for the `assignment` prompt: the app requires assignment and this user has none. */
+        notAssigned: assignmentPage({ gate: deps.gate, users, audit: shared.audit, renderer }),
         /** The mfa prompt's pages. */
         step: accessStep({
           provider,

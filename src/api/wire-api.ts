@@ -1,0 +1,55 @@
+import type { Middleware } from 'koa';
+import type Provider from 'oidc-provider';
+import type { SignInLog } from '../audit/sign-in-log.js';
+import type { Feature } from '../core/feature.js';
+import type { SharedServices } from '../core/shared-services.js';
+import type { DirectoryServices } from '../directory/directory-services.js';
+import { isInvitationSend } from '../http/rate-limit.js';
+import type { InvitationService } from '../invitations/invitation-service.js';
+import { publicJwks } from '../provider/keys/key-store.js';
+import { apiRouter } from './api-router.js';
+import { appRoleAssignmentsRoutes } from './app-role-assignments-routes.js';
+import { bearerAuth } from './bearer-auth.js';
+import { groupsRoutes } from './groups-routes.js';
+import { invitationsRoutes } from './invitations-routes.js';
+import { openapiRoute } from './openapi-route.js';
+import { signInsRoutes } from './sign-ins-routes.js';
+import { usersRoutes } from './users-routes.js';
+
+/**
+ * The Graph-shaped API (src/api/) under `/v1.0`, with bearer tokens Foyer issued itself, and its
+ * OpenAPI document. Invitation sends are budgeted per authenticated inviter.
+ */
+export async function wireApi(shared: SharedServices, deps: { provider: Provider; directory: DirectoryServices; invitations: InvitationService; signIns: SignInLog }): Promise<Feature> {
+  const { config, db, users, audit } = shared;
+  const { directory: dir } = deps;
+  const issuer = config.issuer;
+  // A user token of a grant oidc-provider revoked (code replay, refresh-token reuse) stops at once.
+  const grantAlive = async (grantId: string) => Boolean(await deps.provider.Grant.find(grantId));
+  const authFor = (jwks: ReturnType<SharedServices['keys']['current']>['jwks']) => bearerAuth({ issuer, publicJwks: publicJwks(jwks), apps: config.apps, users, grantAlive });
+  let auth = authFor(shared.keys.current().jwks);
+  shared.keys.onChange((fresh) => {
+    auth = authFor(fresh.jwks);
+  });
+  const invitationBudget = shared.budget({
+    name: 'invitations',
+    points: config.limits.invitationsPerInviterPerHour,
+    durationSeconds: 3600,
+    keyOf: (ctx) => {
+      if (!isInvitationSend(ctx)) return undefined;
+      const p = ctx.state.principal as { kind: string; appId?: string; userId?: string } | undefined;
+      return p ? (p.kind === 'app' ? `app:${p.appId}` : `user:${p.userId}`) : undefined;
+    },
+    style: 'foyer',
+    message: 'Too many invitations were sent by this inviter in the last hour. Wait, then try again.',
+  });
+  const authThenBudget: Middleware = (ctx, next) => auth(ctx, () => invitationBudget(ctx, next));
+  const api = apiRouter(authThenBudget, [
+    invitationsRoutes({ service: deps.invitations, issuer }),
+    signInsRoutes({ log: deps.signIns, issuer }),
+    usersRoutes({ issuer, users, identities: shared.identities, directory: dir.directory, groups: dir.groups, lifecycle: dir.lifecycle }),
+    groupsRoutes({ db, issuer, groups: dir.groups, assignments: dir.assignments, users, ownership: dir.ownership, audit }),
+    appRoleAssignmentsRoutes({ issuer, apps: config.apps, service: dir.appAssignments, assignments: dir.assignments, users, groups: dir.groups, ownership: dir.ownership }),
+  ]);
+  return { routers: [await openapiRoute(), api] };
+}

@@ -1,0 +1,147 @@
+import { createHmac } from 'node:crypto';
+import type { Context, Middleware } from 'koa';
+import { AuditLog } from '../audit/audit-log.js';
+import type { FoyerConfig } from '../config/schema.js';
+import { connectDatabase, type Database } from '../db/connect.js';
+import { migrateLatest, pendingMigrations } from '../db/migrate.js';
+import { connectRedis, type Redis } from '../db/redis.js';
+import { IdentitiesRepository } from '../directory/identities-repository.js';
+import { UsersRepository } from '../directory/users-repository.js';
+import type { ConnectorTestOverrides } from '../federation/create-connector.js';
+import { createRequestLimiter, rateLimit, type RefusalStyle } from '../http/rate-limit.js';
+import { createRenderer, type PageRenderer } from '../http/render.js';
+import { createLogs, type Logger } from '../logging/logger.js';
+import { createMailer, type Mailer } from '../mail/mailer.js';
+import { createMetrics, type Metrics } from '../ops/metrics.js';
+import { createAdapterFactory, type AdapterFactory } from '../provider/adapters/index.js';
+import { storageFailureReason } from '../provider/adapters/storage-unavailable.js';
+import { loadSigningKeys, type SigningKeys } from '../provider/keys/signing-keys.js';
+import { createScheduler, type Scheduler } from './scheduler.js';
+
+/** A per-key request budget (rate-limit.ts), named in the metrics and shared by every node through Redis. */
+export interface BudgetSpec {
+  name: string;
+  points: number;
+  durationSeconds: number;
+  /** Which requests count, under which key; undefined: this request does not count. */
+  keyOf: (ctx: Context) => string | undefined;
+  style: RefusalStyle | ((ctx: Context) => RefusalStyle);
+  message: string;
+}
+
+/**
+ * What every feature may use: storage, keys, mail, pages, request budgets, the scheduler, and the
+ * repositories of the directory's core (users, their identities, the audit log). Built once per node.
+ */
+export interface SharedServices {
+  config: FoyerConfig;
+  logger: Logger;
+  /** Where the one line per request goes (the same logger in tests). */
+  requestLog: Logger;
+  db: Database;
+  redis?: Redis;
+  metrics: Metrics;
+  keys: SigningKeys;
+  adapters: AdapterFactory;
+  users: UsersRepository;
+  identities: IdentitiesRepository;
+  audit: AuditLog;
+  mailer: Mailer;
+  renderer: PageRenderer;
+  /** Cookies are Secure when the issuer is https. */
+  secureCookies: boolean;
+  budget(spec: BudgetSpec): Middleware;
+  scheduler: Scheduler;
+  /** True once the node began to stop: health answers "not ready", responses ask clients to reconnect elsewhere. */
+  isShuttingDown(): boolean;
+  beginShutdown(): void;
+  /** Tests only, never from config (create-connector.ts): point a preset IdP at a loopback fake. */
+  connectorOverrides?: Record<string, ConnectorTestOverrides>;
+  /** Closes mail, the database and Redis (after the scheduler and the server have stopped). */
+  close(): Promise<void>;
+}
+
+export interface SharedServiceOptions {
+  logger?: Logger;
+  connectorOverrides?: Record<string, ConnectorTestOverrides>;
+}
+
+/** Opens storage (migrating it, or refusing to start on a database that needs migrations) and builds the rest. */
+export async function openSharedServices(config: FoyerConfig, opts: SharedServiceOptions = {}): Promise<SharedServices> {
+  // A logger given by the caller (tests) takes the request lines too.
+  const { logger, requests: requestLog } = opts.logger ? { logger: opts.logger, requests: opts.logger } : createLogs(config.server.logLevel);
+  const db = connectDatabase(config.storage.databaseUrl, logger);
+  const metrics = createMetrics({ db, idpIds: config.identityProviders.map((i) => i.id) });
+  db.on('query-error', (err: unknown) => metrics.storageError('database', storageFailureReason(err) ? 'unavailable' : 'error'));
+  const redis = await openStorage(config, db, logger, metrics);
+
+  const keys = await loadSigningKeys(db, { algorithm: config.keys.algorithm, prePublishSeconds: config.server.keysPrePublishSeconds });
+  const mailer = createMailer(config.mail, logger);
+  // Request budgets are per deployment (every node of one issuer shares them through Redis).
+  let shuttingDown = false;
+  const budgetPrefix = `foyer:rl:${createHmac('sha256', 'foyer-budgets').update(config.issuer).digest('hex').slice(0, 12)}:`;
+  return {
+    config,
+    logger,
+    requestLog,
+    db,
+    redis,
+    metrics,
+    keys,
+    adapters: createAdapterFactory({ db, redis }),
+    users: new UsersRepository(db),
+    identities: new IdentitiesRepository(db),
+    audit: new AuditLog(db),
+    mailer,
+    renderer: createRenderer(config.tenant, true),
+    secureCookies: config.issuer.startsWith('https:'),
+    budget: (spec) =>
+      rateLimit({
+        limiter: createRequestLimiter({ name: spec.name, points: spec.points, durationSeconds: spec.durationSeconds }, redis, budgetPrefix),
+        keyOf: spec.keyOf,
+        style: spec.style,
+        message: spec.message,
+        onLimited: metrics.rateLimited,
+      }),
+    scheduler: createScheduler(logger),
+    isShuttingDown: () => shuttingDown,
+    beginShutdown: () => {
+      shuttingDown = true;
+    },
+    connectorOverrides: opts.connectorOverrides,
+    async close() {
+      mailer.close();
+      await db.destroy();
+      if (redis) await redis.quit().catch(() => redis.disconnect());
+    },
+  };
+}
+
+async function openStorage(config: FoyerConfig, db: Database, logger: Logger, metrics: Metrics): Promise<Redis | undefined> {
+  let redis: Redis | undefined;
+  try {
+    if (config.storage.autoMigrate) await migrateLatest(db);
+    else {
+      const pending = await pendingMigrations(db);
+      if (pending.length) throw new Error(`the database needs migrations (${pending.join(', ')}): run "npx foyer migrate"`);
+    }
+    if (config.storage.redisUrl) {
+      redis = await connectRedis(config.storage.redisUrl, {
+        onError: (err) => {
+          metrics.storageError('redis', 'unavailable');
+          logger.warn({ err: err.message }, 'redis connection error');
+        },
+      });
+    }
+    return redis;
+  } catch (err) {
+    await db.destroy();
+    const where = redis || !config.storage.redisUrl ? `the database (${describeStorageUrl(config.storage.databaseUrl)})` : `Redis (${describeStorageUrl(config.storage.redisUrl)})`;
+    throw new Error(`cannot use ${where}: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
+  }
+}
+
+/** A storage URL without its password, for messages. */
+function describeStorageUrl(url: string): string {
+  return url.replace(/\/\/([^:@/]*):[^@/]*@/, '//$1:***@');
+}

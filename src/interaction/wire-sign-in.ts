@@ -1,0 +1,73 @@
+/**
+ * The sign-in journey (src/interaction/): the pages under `/interaction/:uid` from the email page
+ * to consent, the members' password, the upstream IdPs' callbacks, and the emailed passcode. A guest
+ * sign-in, one file per step: identify-step.ts (home-realm discovery) → upstream-sign-in.ts (to
+ * the IdP and back, bound to the browser) → complete-sign-in.ts (link or redeem) → the access step
+ * (src/access/) → consent.ts. docs/architecture.md walks through it.
+ */
+import type Provider from 'oidc-provider';
+import type { AccessStep } from '../access/access-step.js';
+import type { SignInRecorder } from '../access/sign-in-recorder.js';
+import type { Feature } from '../core/feature.js';
+import type { SharedServices } from '../core/shared-services.js';
+import { createFederation } from '../federation/federation-services.js';
+import { createThrottle } from '../http/throttle.js';
+import type { InvitationsRepository } from '../invitations/invitations-repository.js';
+import type { RedemptionService } from '../invitations/redemption-service.js';
+import { consentStep } from './consent.js';
+import { FederationIndex } from './federation-index.js';
+import type { InteractionDetails } from './interaction-context.js';
+import { keepInteractionCookies } from './interaction-lifetime.js';
+import { interactionRoutes } from './interaction-routes.js';
+import type { JourneyDeps } from './journey-deps.js';
+import { passwordLogin } from './password-login.js';
+import { upstreamCallbackRoutes } from './upstream-sign-in.js';
+import type { Context } from 'koa';
+
+export interface SignInDeps {
+  provider: Provider;
+  invitations: { rows: InvitationsRepository; redemption: RedemptionService };
+  access: { recorder: SignInRecorder; step: AccessStep; notAssigned: (ctx: Context, details: InteractionDetails) => Promise<void> };
+}
+
+export function wireSignIn(shared: SharedServices, deps: SignInDeps): Feature {
+  const { config, users, renderer, logger, redis } = shared;
+  const { provider } = deps;
+  const { registry, passcode } = createFederation(shared);
+  const journey: JourneyDeps = {
+    provider,
+    issuer: config.issuer,
+    memberDomains: config.tenant.memberDomains,
+    registry,
+    passcode,
+    passcodeSettings: config.emailPasscode,
+    federationIndex: new FederationIndex(shared.adapters('FederationState')),
+    users,
+    identities: shared.identities,
+    invitations: deps.invitations.rows,
+    redemption: deps.invitations.redemption,
+    audit: shared.audit,
+    renderer,
+    logger,
+    secureCookies: shared.secureCookies,
+    signIns: deps.access.recorder,
+  };
+  const { limits } = config;
+  const login = passwordLogin({
+    provider,
+    users,
+    renderer,
+    logger,
+    perAccount: createThrottle({ name: 'pwd-account', points: limits.passwordAttemptsPerAccount, durationSeconds: limits.lockoutSeconds }, redis),
+    perIp: createThrottle({ name: 'pwd-ip', points: limits.passwordAttemptsPerIp, durationSeconds: 3600 }, redis),
+    signIns: deps.access.recorder,
+  });
+  return {
+    // oidc-provider gives interaction cookies the short life of an untouched interaction; the journey keeps the hour.
+    middleware: [keepInteractionCookies(provider)],
+    routers: [
+      interactionRoutes({ journey, login, consent: consentStep({ provider, users, renderer }), notAssigned: deps.access.notAssigned, access: deps.access.step }),
+      upstreamCallbackRoutes(journey),
+    ],
+  };
+}

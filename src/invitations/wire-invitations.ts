@@ -1,0 +1,24 @@
+import type Provider from 'oidc-provider';
+import type { Feature } from '../core/feature.js';
+import type { SharedServices } from '../core/shared-services.js';
+import type { UserLifecycle } from '../directory/user-lifecycle.js';
+import { invitationServiceFor } from './invitation-service-factory.js';
+import { InvitationsRepository } from './invitations-repository.js';
+import { redemptionRoutes } from './redemption-routes.js';
+import { RedemptionService } from './redemption-service.js';
+
+/**
+ * Invitations (src/invitations/): creating, sending, resending, revoking and resetting them (the
+ * service the API, My Apps and the CLI share), checking tickets and completing redemption exactly
+ * once, and the `/redeem` page a guest's mail links to.
+ */
+export function wireInvitations(shared: SharedServices, deps: { provider: Provider; lifecycle: UserLifecycle }) {
+  const { config, db, users, identities, audit } = shared;
+  const rows = new InvitationsRepository(db);
+  const service = invitationServiceFor(config, { db, users, identities, invitations: rows, audit, mailer: shared.mailer, renderer: shared.renderer, lifecycle: deps.lifecycle });
+  const redemption = new RedemptionService({ db, settings: config.invitations, apps: config.apps, users, identities, invitations: rows, audit });
+  const feature: Feature = {
+    routers: [redemptionRoutes({ redemption, renderer: shared.renderer, provider: deps.provider, users, issuer: config.issuer, secureCookies: shared.secureCookies })],
+  };
+  return { rows, service, redemption, feature };
+}

@@ -1,0 +1,14 @@
+import type { Feature } from '../core/feature.js';
+import type { SharedServices } from '../core/shared-services.js';
+import { healthRoutes } from './health-routes.js';
+
+/** Operations (src/ops/): `/healthz`, `/readyz` (database and Redis reachable) and Prometheus `/metrics`. */
+export function wireOperations(shared: SharedServices): Feature {
+  const { config } = shared;
+  return {
+    routers: [
+      healthRoutes({ db: shared.db, redis: shared.redis, isShuttingDown: shared.isShuttingDown }),
+      ...(config.server.metrics ? [shared.metrics.routes({ token: config.server.metricsToken })] : []),
+    ],
+  };
+}
