@@ -1,16 +1,17 @@
 /**
- * A Foyer for the directory API tests: apps with each application permission alone (so every
- * route's refusals can be tested against a real token), members who sign in with a password, and
- * user tokens for the API obtained through a real authorization code flow.
+ * A Foyer for the directory API tests (a preset of test/support/world.ts): apps with each
+ * application permission alone (so every route's refusals can be tested against a real token),
+ * members who sign in with a password, and user tokens for the API obtained through a real
+ * authorization code flow.
  */
 import type { Database } from '../../src/db/connect.js';
 import { api, appToken, type ApiResponse } from '../support/api-client.js';
 import { Browser } from '../support/browserless.js';
 import { signIn, webAppClient } from '../support/oidc-client.js';
-import { DEMO_SECRET, startFoyer, type RunningFoyer } from '../support/start-foyer.js';
+import { DEMO_SECRET, type RunningFoyer } from '../support/start-foyer.js';
+import { startWorld } from '../support/world.js';
 
-export const PASSWORD = 'correct horse battery staple';
-export const APP_URL = 'http://127.0.0.1:9999/';
+export { APP_URL, PASSWORD } from '../support/world.js';
 
 /** One app per permission set the tests need; the key is the app id. */
 export const PERMISSION_APPS: Record<string, string[]> = {
@@ -33,14 +34,11 @@ export interface DirectoryWorld {
 }
 
 export async function startDirectoryWorld(customize: (config: Record<string, unknown>) => void = () => {}): Promise<DirectoryWorld> {
-  const foyer = await startFoyer((config) => {
-    const apps = config.apps as Record<string, unknown>[];
-    apps[0]!.launchUrl = APP_URL;
-    for (const [id, permissions] of Object.entries(PERMISSION_APPS)) {
-      apps.push({ id, displayName: id, clientSecret: DEMO_SECRET, grantTypes: ['client_credentials'], permissions });
-    }
-    customize(config);
+  const world = await startWorld({
+    apps: Object.entries(PERMISSION_APPS).map(([id, permissions]) => ({ id, displayName: id, clientSecret: DEMO_SECRET, grantTypes: ['client_credentials'], permissions })),
+    customize,
   });
+  const { foyer } = world;
   const tokens: Record<string, string> = {};
   for (const id of Object.keys(PERMISSION_APPS)) tokens[id] = await appToken(foyer.issuer, id);
   return {
@@ -49,7 +47,7 @@ export async function startDirectoryWorld(customize: (config: Record<string, unk
     db: foyer.foyer.db,
     tokens,
     call: (token, method, path, body, headers) => api(foyer.issuer, token, method, path, body, headers),
-    stop: () => foyer.stop(),
+    stop: world.stop,
   };
 }
 

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Router } from '@koa/router';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { appRoleAssignmentsRoutes } from '../../src/api/app-role-assignments-routes.js';
 import { groupsRoutes } from '../../src/api/groups-routes.js';
@@ -11,7 +11,7 @@ import { signInsRoutes } from '../../src/api/sign-ins-routes.js';
 import { usersRoutes } from '../../src/api/users-routes.js';
 import { projectRoot } from '../../src/lib/project-root.js';
 import { api, appToken } from '../support/api-client.js';
-import { startFoyer, type RunningFoyer } from '../support/start-foyer.js';
+import { useFoyer } from '../support/world.js';
 
 type Operation = { security?: Record<string, string[]>[]; responses: Record<string, unknown>; operationId?: string };
 const spec = parse(readFileSync(OPENAPI_FILE, 'utf8')) as { openapi: string; paths: Record<string, Record<string, Operation>>; components: Record<string, Record<string, unknown>> };
@@ -78,11 +78,7 @@ describe('docs/openapi.yaml', () => {
   });
 
   describe('served by Foyer', () => {
-    let foyer: RunningFoyer;
-    beforeAll(async () => {
-      foyer = await startFoyer();
-    });
-    afterAll(() => foyer?.stop());
+    const foyer = useFoyer();
 
     it('at GET /openapi.yaml, byte for byte the file in the repository, without a token', async () => {
       const res = await fetch(`${foyer.issuer}/openapi.yaml`);

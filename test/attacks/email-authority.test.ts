@@ -6,13 +6,12 @@
  * address with a code mailed to it. Same rule for the ticket, just-in-time redemption and
  * `trustedForDomains` linking. Two real partner oidc-providers, a real SMTP server.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { api, appToken } from '../support/api-client.js';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { Browser, errorCodeOf, headingOf } from '../support/browserless.js';
-import { APP_URL, PARTNER_SECRET, redeemUrlIn } from '../support/guest-world.js';
-import { startPartnerIdp, type PartnerIdp, type PartnerUser } from '../support/partner-idp.js';
-import { startSmtpSink, type SmtpSink } from '../support/smtp-sink.js';
-import { DEMO_SECRET, freePort, startFoyer, type RunningFoyer } from '../support/start-foyer.js';
+import type { PartnerUser } from '../support/partner-idp.js';
+import type { SmtpSink } from '../support/smtp-sink.js';
+import type { RunningFoyer } from '../support/start-foyer.js';
+import { APP_URL, useWorld } from '../support/world.js';
 import { WEB, start } from '../e2e-access/access-support.js';
 
 // Mallory is a user of IdP A; A's admin (or Mallory, where A lets users edit their profile) set her email to a victim's.
@@ -26,44 +25,18 @@ const B_USERS: Record<string, PartnerUser> = {
   member: { sub: 'member-1', email: 'member@b.example', emailVerified: true, name: 'Member', amr: ['pwd'] },
 };
 
-let a: PartnerIdp;
-let b: PartnerIdp;
+const idp = (id: string, domain: string, users: Record<string, PartnerUser>) => ({ id, users, domains: [domain], entry: { trustedForDomains: true } });
+const world = useWorld({ oidc: [idp('idp-a', 'a.example', A_USERS), idp('idp-b', 'b.example', B_USERS)], smtp: true, portal: true });
 let sink: SmtpSink;
 let foyer: RunningFoyer;
-let token: string;
 
-beforeAll(async () => {
-  const port = await freePort();
-  const client = (id: string) => ({ clientId: 'foyer', clientSecret: PARTNER_SECRET, authMethod: 'client_secret_basic' as const, redirectUris: [`http://127.0.0.1:${port}/federation/${id}/callback`] });
-  a = await startPartnerIdp({ users: A_USERS, clients: [client('idp-a')], conformIdTokenClaims: false });
-  b = await startPartnerIdp({ users: B_USERS, clients: [client('idp-b')], conformIdTokenClaims: false });
-  sink = await startSmtpSink();
-  foyer = await startFoyer(
-    (config) => {
-      (config.apps as Record<string, unknown>[])[0]!.launchUrl = APP_URL;
-      (config.apps as Record<string, unknown>[]).push({ id: 'portal-app', displayName: 'Portal', clientSecret: DEMO_SECRET, grantTypes: ['client_credentials'], permissions: ['User.Invite.All', 'User.Read.All'] });
-      config.mail = { smtp: { host: sink.host, port: sink.port } };
-      const idp = (id: string, issuer: string, domain: string) => ({ id, type: 'oidc', displayName: id, issuer, clientId: 'foyer', clientSecret: PARTNER_SECRET, domains: [domain], trustedForDomains: true });
-      config.identityProviders = [idp('idp-a', a.issuer, 'a.example'), idp('idp-b', b.issuer, 'b.example')];
-    },
-    { port },
-  );
-  token = await appToken(foyer.issuer, 'portal-app');
-});
-afterAll(async () => {
-  await foyer?.stop();
-  await a?.close();
-  await b?.close();
-  await sink?.close();
+beforeAll(() => {
+  ({ foyer, smtp: sink } = world);
 });
 
 const db = () => foyer.foyer.db;
 
-async function invite(email: string) {
-  const res = await api(foyer.issuer, token, 'POST', '/invitations', { invitedUserEmailAddress: email, inviteRedirectUrl: APP_URL, sendInvitationMessage: true });
-  expect(res.status).toBe(201);
-  return { userId: (res.body.invitedUser as { id: string }).id, redeemUrl: redeemUrlIn((await sink.waitForMessage(email)).text) };
-}
+const invite = (email: string) => world.invite(email);
 
 async function userState(userId: string) {
   const user = await db()('users').where({ id: userId }).first();
@@ -112,7 +85,7 @@ describe("an IdP's verified email for a domain it is not authoritative for", () 
     const attacker = new Browser();
     const review = await attacker.navigate(redeemUrl);
     // Accepting goes to IdP B (it owns b.example); the attacker picks IdP A instead, by its own form post.
-    const toB = await attacker.submit(review, {}, { stopAt: [b.issuer] });
+    const toB = await attacker.submit(review, {}, { stopAt: [world.oidc['idp-b']!.issuer] });
     expect(toB.stoppedAt).toBeDefined();
     const uid = /\/interaction\/([^/]+)/.exec(toB.trail.find((u) => u.includes('/interaction/'))!)![1]!;
     const csrf = attacker.cookiesFor(foyer.issuer)['foyer.csrf']!;

@@ -1,10 +1,9 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { api, appToken } from '../support/api-client.js';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { Browser, errorCodeOf, leakedInternals, type Page } from '../support/browserless.js';
-import { PARTNER_SECRET } from '../support/guest-world.js';
 import { finishAuthorization, startAuthorization, webAppClient, WEB_APP, type PendingAuthorization } from '../support/oidc-client.js';
-import { signInAtPartner, startPartnerIdp, type PartnerIdp } from '../support/partner-idp.js';
-import { DEMO_SECRET, freePort, startFoyer, type RunningFoyer } from '../support/start-foyer.js';
+import { signInAtPartner, type PartnerIdp } from '../support/partner-idp.js';
+import type { RunningFoyer } from '../support/start-foyer.js';
+import { useWorld } from '../support/world.js';
 import { worldState } from './support/web-snapshot.js';
 
 /**
@@ -16,44 +15,25 @@ import { worldState } from './support/web-snapshot.js';
  * (src/interaction/upstream-sign-in.ts), and openid-client checks `iss` in the authorization
  * response against the IdP's metadata before any code is sent anywhere.
  */
+const user = (name: string, domain: string) => ({ sub: `${name}-${domain}`, email: `${name}@${domain}`, emailVerified: true, name, amr: ['pwd'] });
+const users = (domain: string) => ({ ann: user('ann', domain), bea: user('bea', domain), cai: user('cai', domain) });
+const world = useWorld({ oidc: [{ id: 'alpha', users: users('alpha.example') }, { id: 'beta', users: users('beta.example') }], portal: true });
 let foyer: RunningFoyer;
 let alpha: PartnerIdp;
 let beta: PartnerIdp;
-let inviter: string;
 /** Token requests each partner's token endpoint saw (a mixed-up code must reach neither). */
 const tokenRequests = { alpha: 0, beta: 0 };
 
-const user = (name: string, domain: string) => ({ sub: `${name}-${domain}`, email: `${name}@${domain}`, emailVerified: true, name, amr: ['pwd'] });
-const callback = (idp: 'alpha' | 'beta') => `${foyer.issuer}/federation/${idp}/callback`;
+const callback = (idp: 'alpha' | 'beta') => world.callback(idp);
 
 beforeAll(async () => {
-  const port = await freePort();
-  const partner = async (id: 'alpha' | 'beta') => {
-    const idp = await startPartnerIdp({
-      users: { ann: user('ann', `${id}.example`), bea: user('bea', `${id}.example`), cai: user('cai', `${id}.example`) },
-      conformIdTokenClaims: false,
-      clients: [{ clientId: 'foyer', clientSecret: PARTNER_SECRET, authMethod: 'client_secret_basic', redirectUris: [`http://127.0.0.1:${port}/federation/${id}/callback`] }],
-    });
-    idp.provider.on('grant.success', () => void tokenRequests[id]++);
-    idp.provider.on('grant.error', () => void tokenRequests[id]++);
-    return idp;
-  };
-  [alpha, beta] = await Promise.all([partner('alpha'), partner('beta')]);
-  foyer = await startFoyer(
-    (config) => {
-      (config.apps as Record<string, unknown>[]).push({ id: 'portal-app', displayName: 'Portal', clientSecret: DEMO_SECRET, grantTypes: ['client_credentials'], permissions: ['User.Invite.All'] });
-      config.identityProviders = (['alpha', 'beta'] as const).map((id) => ({ id, type: 'oidc', displayName: id, issuer: (id === 'alpha' ? alpha : beta).issuer, clientId: 'foyer', clientSecret: PARTNER_SECRET, domains: [`${id}.example`] }));
-    },
-    { port },
-  );
-  inviter = await appToken(foyer.issuer, 'portal-app');
-  for (const name of ['ann', 'bea', 'cai']) {
-    expect((await api(foyer.issuer, inviter, 'POST', '/invitations', { invitedUserEmailAddress: `${name}@alpha.example`, inviteRedirectUrl: 'http://127.0.0.1:9999/' })).status).toBe(201);
+  foyer = world.foyer;
+  [alpha, beta] = [world.oidc.alpha!, world.oidc.beta!];
+  for (const id of ['alpha', 'beta'] as const) {
+    world.oidc[id]!.provider.on('grant.success', () => void tokenRequests[id]++);
+    world.oidc[id]!.provider.on('grant.error', () => void tokenRequests[id]++);
   }
-});
-afterAll(async () => {
-  await foyer?.stop();
-  await Promise.all([alpha?.close(), beta?.close()]);
+  for (const name of ['ann', 'bea', 'cai']) await world.invite(`${name}@alpha.example`, { sendInvitationMessage: false });
 });
 
 /** An app sign-in for `name`@alpha.example in a new browser, through alpha's login: alpha's answer, not yet delivered. */

@@ -4,30 +4,20 @@
  * asking. A code is now mailed only from a POST the person made on Foyer's own page (CSRF-checked);
  * the address comes from the offer Foyer stored, not from the form. Real SMTP server.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { api, appToken } from '../support/api-client.js';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { Browser, errorCodeOf, headingOf } from '../support/browserless.js';
-import { APP_URL } from '../support/guest-world.js';
-import { startSmtpSink, type SmtpSink } from '../support/smtp-sink.js';
-import { DEMO_SECRET, startFoyer, type RunningFoyer } from '../support/start-foyer.js';
+import type { SmtpSink } from '../support/smtp-sink.js';
+import type { RunningFoyer } from '../support/start-foyer.js';
+import { useWorld } from '../support/world.js';
 import { WEB, start } from '../e2e-access/access-support.js';
 
+const world = useWorld({ smtp: true, portal: true });
 let sink: SmtpSink;
 let foyer: RunningFoyer;
 
 beforeAll(async () => {
-  sink = await startSmtpSink();
-  foyer = await startFoyer((config) => {
-    (config.apps as Record<string, unknown>[])[0]!.launchUrl = APP_URL;
-    (config.apps as Record<string, unknown>[]).push({ id: 'portal-app', displayName: 'Portal', clientSecret: DEMO_SECRET, grantTypes: ['client_credentials'], permissions: ['User.Invite.All'] });
-    config.mail = { smtp: { host: sink.host, port: sink.port } };
-  });
-  const res = await api(foyer.issuer, await appToken(foyer.issuer, 'portal-app'), 'POST', '/invitations', { invitedUserEmailAddress: 'dana@nowhere.example', inviteRedirectUrl: APP_URL, sendInvitationMessage: false });
-  expect(res.status).toBe(201);
-});
-afterAll(async () => {
-  await foyer?.stop();
-  await sink?.close();
+  ({ foyer, smtp: sink } = world);
+  await world.invite('dana@nowhere.example', { sendInvitationMessage: false });
 });
 
 const mailsTo = (to: string) => sink.messages.filter((m) => m.to.includes(to)).length;

@@ -4,40 +4,29 @@
  * SAML IdP's cross-site POST is bounced once through Foyer's same-site page (the binding cookie is
  * SameSite=Lax); the bounced POST from the wrong browser is refused like the OIDC callback.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { Browser, errorCodeOf, leakedInternals, parseForms, refusalOf, type Page } from '../support/browserless.js';
-import { createKeyPair } from '../support/certs.js';
-import { startFakeGithub, type FakeGithub } from '../support/fake-github.js';
-import { startSamlIdp, type SamlIdp } from '../support/saml-idp.js';
-import { freePort, startFoyer, type RunningFoyer } from '../support/start-foyer.js';
+import type { FakeGithub } from '../support/fake-github.js';
+import type { SamlIdp } from '../support/saml-idp.js';
+import type { RunningFoyer } from '../support/start-foyer.js';
+import { useWorld } from '../support/world.js';
 import { WEB, start } from '../e2e-access/access-support.js';
 
+const world = useWorld({
+  saml: [{ id: 'contoso', displayName: 'Contoso', domains: ['contoso.example'] }],
+  github: true,
+  customize: (config) => {
+    config.tenant = { displayName: 'Northwind', memberDomains: ['northwind.example'] };
+    config.emailPasscode = { enabled: false };
+  },
+});
 let saml: SamlIdp;
 let github: FakeGithub;
 let foyer: RunningFoyer;
 
-beforeAll(async () => {
-  saml = await startSamlIdp();
-  github = await startFakeGithub();
-  const sp = await createKeyPair('foyer-sp');
-  const port = await freePort();
-  foyer = await startFoyer(
-    (config) => {
-      config.tenant = { displayName: 'Northwind', memberDomains: ['northwind.example'] };
-      config.identityProviders = [
-        { type: 'saml', id: 'contoso', displayName: 'Contoso', idpEntityId: saml.entityId, ssoUrl: saml.ssoUrl, idpCertificates: [saml.certificate], spPrivateKey: sp.privateKey, spCertificate: sp.certificate, domains: ['contoso.example'] },
-        { type: 'github', clientId: github.clientId, clientSecret: github.clientSecret },
-      ];
-      config.emailPasscode = { enabled: false };
-    },
-    { port, connectorOverrides: { github: { githubBaseUrlOverride: github.baseUrl } } },
-  );
-  saml.trustServiceProvider(await (await fetch(`${foyer.issuer}/federation/contoso/metadata`)).text());
-});
-afterAll(async () => {
-  await foyer?.stop();
-  await saml?.close();
-  await github?.close();
+beforeAll(() => {
+  ({ foyer, github } = world);
+  saml = world.saml.contoso!;
 });
 
 const db = () => foyer.foyer.db;

@@ -11,11 +11,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { generate } from 'otplib';
 import type { Browser } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 import { projectRoot } from '../../src/lib/project-root.js';
 import { ensureBuilt, runProcess } from '../cli/cli-harness.js';
 import { freePort } from '../support/start-foyer.js';
-import { clickAndWait, HAS_CHROMIUM, NO_CHROMIUM, launchChromium, recordedPage } from './support/chromium.js';
+import { clickAndWait, HAS_CHROMIUM, describeInChromium, launchChromium, recordedPage } from '../support/chromium.js';
 
 interface RunningDemo {
   child: ChildProcess;
@@ -47,7 +47,7 @@ afterAll(async () => {
   if (dataDir) rmSync(dataDir, { recursive: true, force: true });
 });
 
-describe.skipIf(!HAS_CHROMIUM)(`npm run demo${NO_CHROMIUM}`, () => {
+describeInChromium('npm run demo', () => {
   it('invite with the printed command, read the mail, redeem, sign in at the partner, set up MFA, land in the app', async (ctx) => {
     const rec = await recordedPage(browser, ctx);
     const { page } = rec;

@@ -4,10 +4,10 @@
  * policy without a prompt, and signing out of the app ending the Foyer session too.
  */
 import type { Browser, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 import { createInvitationInput } from '../../src/invitations/invitation-input.js';
 import { requireMfaFor, startAppWorld, DEMO_APP_ID, type AppWorld } from './support/app-world.js';
-import { clickAndWait, HAS_CHROMIUM, NO_CHROMIUM, launchChromium, recordedPage, type Recorder } from './support/chromium.js';
+import { clickAndWait, HAS_CHROMIUM, describeInChromium, launchChromium, recordedPage, type Recorder } from '../support/chromium.js';
 
 let world: AppWorld;
 let browser: Browser;
@@ -54,7 +54,7 @@ async function claimsOf(page: Page): Promise<Record<string, string>> {
   return Object.fromEntries(rows);
 }
 
-describe.skipIf(!HAS_CHROMIUM)(`guests in the browser${NO_CHROMIUM}`, () => {
+describeInChromium('guests in the browser', () => {
   it('a guest with an expired link sees what happened and what to do', async (ctx) => {
     const rec = await recordedPage(browser, ctx);
     const { page } = rec;

@@ -5,10 +5,10 @@
  * (KEEP_SCREENSHOTS=1 keeps them always, to look at the pages).
  */
 import type { Browser, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 import { createInvitationInput } from '../../src/invitations/invitation-input.js';
 import { startAppWorld, type AppWorld } from './support/app-world.js';
-import { clickAndWait, HAS_CHROMIUM, NO_CHROMIUM, DESKTOP, launchChromium, PHONE, recordedPage, type Recorder } from './support/chromium.js';
+import { clickAndWait, HAS_CHROMIUM, describeInChromium, DESKTOP, launchChromium, PHONE, recordedPage, type Recorder } from '../support/chromium.js';
 
 const MEMBER = { email: 'mia@contoso.example', password: 'a long and correct password' };
 
@@ -83,7 +83,7 @@ async function startSignIn(rec: Recorder): Promise<void> {
   await clickAndWait(rec.page, () => rec.page.getByRole('button', { name: 'Sign in with Foyer' }).click(), /\/interaction\//);
 }
 
-describe.skipIf(!HAS_CHROMIUM)(`the sign-in pages look like a product and are accessible${NO_CHROMIUM}`, () => {
+describeInChromium('the sign-in pages look like a product and are accessible', () => {
   it('identify, password (and its error), the consent screen and sign-out', async (ctx) => {
     const rec = await recordedPage(browser, ctx);
     const { page } = rec;

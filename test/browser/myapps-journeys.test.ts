@@ -1,12 +1,11 @@
 import type { Browser, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 import { api, appToken } from '../support/api-client.js';
 import { latestOutboxMail, redeemUrlIn } from '../support/guest-world.js';
-import { accessibilityBasics, HAS_CHROMIUM, launchChromium, newContext, partnerLogin, PASSWORD, PHONE, startMyAppsWorld, type MyAppsWorld } from './browser-support.js';
+import { describeInChromium, launchChromium, newContext, PHONE } from '../support/chromium.js';
+import { accessibilityBasics, partnerLogin, PASSWORD, startMyAppsWorld, type MyAppsWorld } from './browser-support.js';
 
-const title = HAS_CHROMIUM ? 'My Apps in a real browser' : '(skipped: no Chromium at /usr/bin/chromium) My Apps in a real browser';
-
-describe.skipIf(!HAS_CHROMIUM)(title, { timeout: 120_000 }, () => {
+describeInChromium('My Apps in a real browser', () => {
   let world: MyAppsWorld;
   let browser: Browser;
   let admin: string;
@@ -116,4 +115,4 @@ describe.skipIf(!HAS_CHROMIUM)(title, { timeout: 120_000 }, () => {
     expect(page.url().startsWith(world.demoHome)).toBe(false);
     expect((await world.foyer.foyer.db('users').where({ id: userId }).first()).account_enabled).toBeFalsy();
   });
-});
+}, { timeout: 120_000 });

@@ -1,49 +1,33 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { api, appToken } from '../support/api-client.js';
 import { Browser, errorCodeOf, headingOf, parseForms } from '../support/browserless.js';
-import { createKeyPair } from '../support/certs.js';
-import { APP_URL, redeemUrlIn } from '../support/guest-world.js';
 import { WEB_APP, finishAuthorization, startAuthorization, webAppClient } from '../support/oidc-client.js';
-import { startSamlIdp, type SamlIdp } from '../support/saml-idp.js';
-import { startSmtpSink, type SmtpSink } from '../support/smtp-sink.js';
-import { DEMO_SECRET, startFoyer, type RunningFoyer } from '../support/start-foyer.js';
+import type { SamlIdp } from '../support/saml-idp.js';
+import type { SmtpSink } from '../support/smtp-sink.js';
+import type { RunningFoyer } from '../support/start-foyer.js';
+import { APP_URL, useWorld } from '../support/world.js';
 
+const world = useWorld({
+  saml: [{ id: 'contoso', displayName: 'Contoso', domains: ['contoso.example'] }],
+  smtp: true,
+  portal: true,
+  // The SAML partner's users are @contoso.example, so the host here is someone else.
+  customize: (config) => void (config.tenant = { displayName: 'Northwind', memberDomains: ['northwind.example'] }),
+});
 let saml: SamlIdp;
 let sink: SmtpSink;
 let foyer: RunningFoyer;
 let token: string;
 
 beforeAll(async () => {
-  saml = await startSamlIdp();
-  sink = await startSmtpSink();
-  const sp = await createKeyPair('foyer-sp');
-  foyer = await startFoyer((config) => {
-    // The SAML partner's users are @contoso.example, so the host here is someone else.
-    config.tenant = { displayName: 'Northwind', memberDomains: ['northwind.example'] };
-    const apps = config.apps as Record<string, unknown>[];
-    apps[0]!.launchUrl = APP_URL;
-    apps.push({ id: 'portal-app', displayName: 'Portal', clientSecret: DEMO_SECRET, grantTypes: ['client_credentials'], permissions: ['User.Invite.All', 'User.Read.All'] });
-    config.mail = { smtp: { host: sink.host, port: sink.port } };
-    config.identityProviders = [
-      { type: 'saml', id: 'contoso', displayName: 'Contoso', idpEntityId: saml.entityId, ssoUrl: saml.ssoUrl, idpCertificates: [saml.certificate], spPrivateKey: sp.privateKey, spCertificate: sp.certificate, domains: ['contoso.example'] },
-    ];
-  });
+  ({ foyer, smtp: sink } = world);
+  saml = world.saml.contoso!;
   const metadata = await fetch(`${foyer.issuer}/federation/contoso/metadata`);
   expect(metadata.headers.get('content-type')).toContain('samlmetadata+xml');
-  saml.trustServiceProvider(await metadata.text());
   token = await appToken(foyer.issuer, 'portal-app');
 });
-afterAll(async () => {
-  await foyer?.stop();
-  await saml?.close();
-  await sink?.close();
-});
 
-async function invite(email: string) {
-  const res = await api(foyer.issuer, token, 'POST', '/invitations', { invitedUserEmailAddress: email, inviteRedirectUrl: APP_URL, sendInvitationMessage: true });
-  expect(res.status).toBe(201);
-  return { userId: (res.body.invitedUser as { id: string }).id, redeemUrl: redeemUrlIn((await sink.waitForMessage(email)).text) };
-}
+const invite = (email: string) => world.invite(email);
 
 /** Redemption page → accept → (SAML IdP login form, or whatever Foyer shows next). */
 async function accept(browser: Browser, redeemUrl: string) {

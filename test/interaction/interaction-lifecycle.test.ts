@@ -1,22 +1,19 @@
 import type * as client from 'openid-client';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { Browser, csrfTokenOf, errorCodeOf } from '../support/browserless.js';
 import { callbackError, finishAuthorization, oauthErrorOf, openSignIn, WEB_APP, webAppClient } from '../support/oidc-client.js';
-import { startFoyer, type RunningFoyer } from '../support/start-foyer.js';
+import { useFoyer } from '../support/world.js';
 
 const EMAIL = 'olivia@contoso.example';
 const PASSWORD = 'lifecycle password 3';
 
 describe('interaction lifecycle: unknown, expired, foreign and aborted interactions', () => {
-  let foyer: RunningFoyer;
+  const foyer = useFoyer({ members: [{ email: EMAIL, password: PASSWORD }] });
   let config: client.Configuration;
 
   beforeAll(async () => {
-    foyer = await startFoyer();
-    await foyer.createMember(EMAIL, PASSWORD);
     config = await webAppClient(foyer.issuer);
   });
-  afterAll(() => foyer?.stop());
 
   it('answers an unknown interaction uid with a 400 interactionExpired page', async () => {
     const page = await new Browser().navigate(`${foyer.issuer}/interaction/does-not-exist`);

@@ -1,22 +1,19 @@
 import * as client from 'openid-client';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { Browser, csrfTokenOf, errorCodeOf, headingOf } from '../support/browserless.js';
 import { finishAuthorization, isIdentifyPage, isPasswordPage, oauthErrorOf, openPasswordForm, openSignIn, signIn, WEB_APP, webAppClient } from '../support/oidc-client.js';
-import { startFoyer, type RunningFoyer } from '../support/start-foyer.js';
+import { useFoyer } from '../support/world.js';
 
 const EMAIL = 'frank@contoso.example';
 const PASSWORD = 'the right password 1';
 
 describe('the member password form', () => {
-  let foyer: RunningFoyer;
+  const foyer = useFoyer({ members: [{ email: EMAIL, password: PASSWORD }] });
   let config: client.Configuration;
 
   beforeAll(async () => {
-    foyer = await startFoyer();
-    await foyer.createMember(EMAIL, PASSWORD);
     config = await webAppClient(foyer.issuer);
   });
-  afterAll(() => foyer?.stop());
 
   it('asks for the email first, and goes straight to the password form for a member login_hint', async () => {
     const first = await openSignIn(new Browser(), config);
@@ -110,16 +107,13 @@ describe('the member password form', () => {
 });
 
 describe('a disabled account', () => {
-  let foyer: RunningFoyer;
-  let config: client.Configuration;
   const email = 'grace@contoso.example';
+  const foyer = useFoyer({ members: [{ email, password: PASSWORD }] });
+  let config: client.Configuration;
 
   beforeAll(async () => {
-    foyer = await startFoyer();
-    await foyer.createMember(email, PASSWORD);
     config = await webAppClient(foyer.issuer);
   });
-  afterAll(() => foyer?.stop());
 
   it('is refused at every step, and its tokens and browser session stop working', async () => {
     const signedIn = new Browser();

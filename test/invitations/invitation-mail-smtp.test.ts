@@ -1,26 +1,27 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { api, appToken } from '../support/api-client.js';
 import { Browser, headingOf } from '../support/browserless.js';
-import { APP_URL, redeemUrlIn, startGuestWorld, type GuestWorld } from '../support/guest-world.js';
+import { startGuestWorld } from '../support/guest-world.js';
 import { signInAtPartner } from '../support/partner-idp.js';
-import { startSmtpSink, type SmtpSink } from '../support/smtp-sink.js';
+import type { SmtpSink } from '../support/smtp-sink.js';
 import { freePort } from '../support/start-foyer.js';
+import { APP_URL, redeemUrlIn, useWorld } from '../support/world.js';
 
+const world = useWorld({
+  oidc: true,
+  smtp: true,
+  portal: true,
+  customize: (config) => {
+    (config.mail as Record<string, unknown>).from = 'Contoso Test <invites@contoso.example>';
+    (config.tenant as Record<string, unknown>).branding = { primaryColor: '#aa3300', privacyUrl: 'https://contoso.example/privacy' };
+  },
+});
 let sink: SmtpSink;
-let world: GuestWorld;
 let token: string;
 
 beforeAll(async () => {
-  sink = await startSmtpSink();
-  world = await startGuestWorld((config) => {
-    config.mail = { from: 'Contoso Test <invites@contoso.example>', smtp: { host: sink.host, port: sink.port } };
-    (config.tenant as Record<string, unknown>).branding = { primaryColor: '#aa3300', privacyUrl: 'https://contoso.example/privacy' };
-  });
+  sink = world.smtp;
   token = await appToken(world.foyer.issuer, 'portal-app');
-});
-afterAll(async () => {
-  await world?.stop();
-  await sink?.close();
 });
 
 describe('invitation mail over real SMTP', () => {

@@ -1,15 +1,11 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startFoyer, type RunningFoyer } from '../support/start-foyer.js';
+import { describe, expect, it } from 'vitest';
+import { useFoyer } from '../support/world.js';
 import { webAppClient } from '../support/oidc-client.js';
 
 const PRIVATE_MEMBERS = ['d', 'p', 'q', 'dp', 'dq', 'qi', 'k'];
 
 describe('discovery and JWKS', () => {
-  let foyer: RunningFoyer;
-  beforeAll(async () => {
-    foyer = await startFoyer();
-  });
-  afterAll(() => foyer?.stop());
+  const foyer = useFoyer();
 
   it('publishes the issuer and every endpoint under it, and openid-client accepts the document', async () => {
     const config = await webAppClient(foyer.issuer);

@@ -1,20 +1,18 @@
 import * as client from 'openid-client';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { API_RESOURCE, daemonClient, oauthErrorOf, signedInWebApp, spaClient, WEB_APP } from '../support/oidc-client.js';
-import { startFoyer, type RunningFoyer } from '../support/start-foyer.js';
+import { useFoyer } from '../support/world.js';
 
 const EMAIL = 'dave@contoso.example';
 const PASSWORD = 'introspect this 7';
 
 describe('token introspection and revocation', () => {
-  let foyer: RunningFoyer;
+  const foyer = useFoyer();
   let memberId: string;
 
   beforeAll(async () => {
-    foyer = await startFoyer();
     memberId = await foyer.createMember(EMAIL, PASSWORD);
   });
-  afterAll(() => foyer?.stop());
 
   it('reports a valid access token as active with its subject, client and scope', async () => {
     const { config, tokens } = await signedInWebApp(foyer.issuer, EMAIL, PASSWORD);

@@ -1,20 +1,18 @@
 import * as client from 'openid-client';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { oauthErrorOf, signedInWebApp, spaClient } from '../support/oidc-client.js';
-import { startFoyer, type RunningFoyer } from '../support/start-foyer.js';
+import { useFoyer } from '../support/world.js';
 
 const EMAIL = 'carol@contoso.example';
 const PASSWORD = 'rotate me please 42';
 
 describe('refresh tokens rotate on every use', () => {
-  let foyer: RunningFoyer;
+  const foyer = useFoyer();
   let memberId: string;
 
   beforeAll(async () => {
-    foyer = await startFoyer();
     memberId = await foyer.createMember(EMAIL, PASSWORD);
   });
-  afterAll(() => foyer?.stop());
 
   it('gives a first-party app a refresh token without offline_access', async () => {
     const { tokens } = await signedInWebApp(foyer.issuer, EMAIL, PASSWORD);

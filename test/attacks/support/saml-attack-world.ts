@@ -1,18 +1,17 @@
 /**
  * A real Foyer with one or more real SAML partners (samlify IdPs on loopback, each signing with its
- * own keys), for tests that play an attacker against the ACS. The attacker is a user of a partner
- * IdP (their own account, `mallory`) who wants to become someone else at Foyer; every helper walks
- * the browser the way a person's would, so the SAMLResponse always arrives from the browser that
- * started the sign-in, through whatever redirects and auto-posting pages Foyer puts in between.
+ * own keys; a preset of test/support/world.ts), for tests that play an attacker against the ACS.
+ * The attacker is a user of a partner IdP (their own account, `mallory`) who wants to become
+ * someone else at Foyer; every helper walks the browser the way a person's would, so the
+ * SAMLResponse always arrives from the browser that started the sign-in, through whatever
+ * redirects and auto-posting pages Foyer puts in between.
  */
 import { expect } from 'vitest';
-import { api, appToken } from '../../support/api-client.js';
 import { Browser, errorCodeOf, leakedInternals, parseForms, type Page } from '../../support/browserless.js';
-import { createKeyPair } from '../../support/certs.js';
-import { APP_URL } from '../../support/guest-world.js';
 import { WEB_APP, finishAuthorization, startAuthorization, webAppClient, type PendingAuthorization } from '../../support/oidc-client.js';
-import { startSamlIdp, type SamlIdp, type SamlIdpOptions, type SamlUser } from '../../support/saml-idp.js';
-import { DEMO_SECRET, startFoyer, type RunningFoyer } from '../../support/start-foyer.js';
+import type { SamlIdp, SamlIdpOptions, SamlUser } from '../../support/saml-idp.js';
+import type { RunningFoyer } from '../../support/start-foyer.js';
+import { APP_URL, startWorld } from '../../support/world.js';
 
 const AC = 'urn:oasis:names:tc:SAML:2.0:ac:classes:';
 
@@ -69,34 +68,16 @@ export interface SamlAttackWorld {
 }
 
 export async function startSamlAttackWorld(specs: PartnerSpec[]): Promise<SamlAttackWorld> {
-  const idps = await Promise.all(specs.map((s) => startSamlIdp(s.idp)));
-  // One SP key for every partner, as an operator would have it.
-  const sp = await createKeyPair('foyer-sp');
-  const foyer = await startFoyer((config) => {
-    config.tenant = { displayName: 'Northwind', memberDomains: ['northwind.example'] };
-    const apps = config.apps as Record<string, unknown>[];
-    apps[0]!.launchUrl = APP_URL;
-    apps.push({ id: 'portal-app', displayName: 'Portal', clientSecret: DEMO_SECRET, grantTypes: ['client_credentials'], permissions: ['User.Invite.All', 'User.Read.All'] });
-    config.identityProviders = specs.map((s, i) => ({
-      type: 'saml',
-      id: s.id,
-      displayName: s.displayName,
-      idpEntityId: idps[i]!.entityId,
-      ssoUrl: idps[i]!.ssoUrl,
-      idpCertificates: [idps[i]!.certificate],
-      spPrivateKey: sp.privateKey,
-      spCertificate: sp.certificate,
-      domains: [s.domain],
-      ...s.foyer,
-    }));
+  const world = await startWorld({
+    saml: specs.map((s) => ({ id: s.id, displayName: s.displayName, domains: [s.domain], idp: s.idp, entry: s.foyer })),
+    portal: true,
+    customize: (config) => {
+      config.tenant = { displayName: 'Northwind', memberDomains: ['northwind.example'] };
+    },
   });
+  const { foyer } = world;
   const partners: Record<string, Partner> = {};
-  for (const [i, s] of specs.entries()) {
-    const metadata = await fetch(`${foyer.issuer}/federation/${s.id}/metadata`);
-    idps[i]!.trustServiceProvider(await metadata.text());
-    partners[s.id] = { id: s.id, idp: idps[i]!, acs: `${foyer.issuer}/federation/${s.id}/acs` };
-  }
-  const token = await appToken(foyer.issuer, 'portal-app');
+  for (const s of specs) partners[s.id] = { id: s.id, idp: world.saml[s.id]!, acs: world.callback(s.id) };
   const appConfig = await webAppClient(foyer.issuer);
   const db = foyer.foyer.db;
   const stopAt = [WEB_APP.redirectUri, APP_URL];
@@ -106,9 +87,7 @@ export async function startSamlAttackWorld(specs: PartnerSpec[]): Promise<SamlAt
     issuer: foyer.issuer,
     partners,
     async invite(email) {
-      const res = await api(foyer.issuer, token, 'POST', '/invitations', { invitedUserEmailAddress: email, inviteRedirectUrl: APP_URL, sendInvitationMessage: false });
-      expect(res.status, JSON.stringify(res.body)).toBe(201);
-      return (res.body.invitedUser as { id: string }).id;
+      return (await world.invite(email, { sendInvitationMessage: false })).userId;
     },
     async startAppSignIn(email, browser = new Browser()) {
       const authorization = await startAuthorization(appConfig, { login_hint: email });
@@ -147,10 +126,7 @@ export async function startSamlAttackWorld(specs: PartnerSpec[]): Promise<SamlAt
         sessions: sessions.length,
       };
     },
-    async close() {
-      await foyer.stop();
-      await Promise.all(idps.map((idp) => idp.close()));
-    },
+    close: world.stop,
   };
 }
 

@@ -10,7 +10,8 @@ import { resolveMfaKey } from '../../../src/mfa/mfa-key.js';
 import { MfaService } from '../../../src/mfa/mfa-service.js';
 import { createThrottle } from '../../../src/http/throttle.js';
 import type { Browser, Page } from '../../support/browserless.js';
-import { startFoyer, type RunningFoyer } from '../../support/start-foyer.js';
+import type { RunningFoyer } from '../../support/start-foyer.js';
+import { startWorld } from '../../support/world.js';
 import { appEntries, is, PAGES, start, STRICT, TERMS, type Authorization, type TestApp } from '../../e2e-access/access-support.js';
 
 export const PASSWORD = 'second factors matter 42';
@@ -27,26 +28,29 @@ export interface MfaWorld {
 }
 
 export async function startMfaWorld(): Promise<MfaWorld> {
-  const foyer = await startFoyer((config) => {
-    (config.apps as unknown[]).push(...appEntries([STRICT, TERMS]));
-    config.termsOfUse = [{ id: 'nda', displayName: 'Contoso NDA', version: '1', text: 'Keep what you see here to yourself.' }];
-    config.conditionalAccess = [
-      {
-        id: 'strict-mfa',
-        displayName: 'The strict app needs MFA',
-        state: 'enabled',
-        conditions: { users: { includeUsers: ['All'] }, applications: { includeApplications: [STRICT.id] } },
-        grantControls: { operator: 'OR', builtInControls: ['mfa'] },
-      },
-      {
-        id: 'terms-mfa-and-nda',
-        displayName: 'The terms app needs MFA and the NDA',
-        state: 'enabled',
-        conditions: { users: { includeUsers: ['All'] }, applications: { includeApplications: [TERMS.id] } },
-        grantControls: { operator: 'AND', builtInControls: ['mfa'], termsOfUse: ['nda'] },
-      },
-    ];
+  const world = await startWorld({
+    apps: appEntries([STRICT, TERMS]),
+    customize: (config) => {
+      config.termsOfUse = [{ id: 'nda', displayName: 'Contoso NDA', version: '1', text: 'Keep what you see here to yourself.' }];
+      config.conditionalAccess = [
+        {
+          id: 'strict-mfa',
+          displayName: 'The strict app needs MFA',
+          state: 'enabled',
+          conditions: { users: { includeUsers: ['All'] }, applications: { includeApplications: [STRICT.id] } },
+          grantControls: { operator: 'OR', builtInControls: ['mfa'] },
+        },
+        {
+          id: 'terms-mfa-and-nda',
+          displayName: 'The terms app needs MFA and the NDA',
+          state: 'enabled',
+          conditions: { users: { includeUsers: ['All'] }, applications: { includeApplications: [TERMS.id] } },
+          grantControls: { operator: 'AND', builtInControls: ['mfa'], termsOfUse: ['nda'] },
+        },
+      ];
+    },
   });
+  const { foyer } = world;
   const key = resolveMfaKey({ databaseUrl: foyer.foyer.config.storage.databaseUrl })!.key;
   const mfa = new MfaService({ db: foyer.foyer.db, key, throttle: createThrottle({ name: 'attack-test', points: 100, durationSeconds: 60 }), issuer: 'Contoso Test' });
   return {
@@ -60,7 +64,7 @@ export async function startMfaWorld(): Promise<MfaWorld> {
       expect(confirmed.ok).toBe(true);
       return { userId, secret, recoveryCodes: confirmed.recoveryCodes! };
     },
-    stop: () => foyer.stop(),
+    stop: world.stop,
   };
 }
 

@@ -1,19 +1,13 @@
 /**
- * What a guest's browser needs around Foyer: Foyer itself (in this process, on a free port), a
- * partner organisation's IdP (a real second oidc-provider) federated for partner.example, and the
- * demo app (examples/demo-app, a child process) signing in with Foyer.
- *
- * Foyer is reached as http://localhost:PORT and the partner as http://127.0.0.1:PORT: browsers
- * share cookies between ports of one host, and both run oidc-provider with its default cookie
- * names, as two organisations' servers never would on one host.
+ * The browser journeys' world (a preset of test/support/world.ts): Foyer reached as
+ * http://localhost:PORT, a partner organisation's IdP (trusted for MFA by default) federated for
+ * partner.example on 127.0.0.1 (browsers share cookies between the ports of one host, and both run
+ * oidc-provider with its default cookie names), and the demo app signing in with Foyer.
  */
-import type { ChildProcess } from 'node:child_process';
-import { once } from 'node:events';
-import { startPartnerIdp, type PartnerIdp } from '../../support/partner-idp.js';
-import { DEMO_SECRET, freePort, startFoyer, type RunningFoyer } from '../../support/start-foyer.js';
-import { startDemoApp } from '../../support/demo-app-process.js';
+import type { PartnerIdp } from '../../support/partner-idp.js';
+import type { RunningFoyer } from '../../support/start-foyer.js';
+import { startWorld } from '../../support/world.js';
 
-export const PARTNER_SECRET = 'partner-client-secret-0123456789abcdef';
 export const DEMO_APP_ID = 'demo-app';
 
 export interface AppWorld {
@@ -33,62 +27,18 @@ export interface AppWorldOptions {
 }
 
 export async function startAppWorld(opts: AppWorldOptions = {}): Promise<AppWorld> {
-  const [foyerPort, appPort] = [await freePort(), await freePort()];
-  const issuer = `http://localhost:${foyerPort}`;
-  const appUrl = `http://localhost:${appPort}/`;
-  const partner = await startPartnerIdp({
-    conformIdTokenClaims: false,
-    clients: [{ clientId: 'foyer', clientSecret: PARTNER_SECRET, authMethod: 'client_secret_basic', redirectUris: [`${issuer}/federation/partner/callback`] }],
-  });
-  let foyer: RunningFoyer | undefined;
-  let app: ChildProcess | undefined;
-  try {
-    foyer = await startFoyer(
-      (config) => {
-        config.issuer = issuer;
-        config.tenant = { displayName: 'Contoso', memberDomains: ['contoso.example'], branding: { primaryColor: '#1f4e9c' } };
-        (config.apps as Record<string, unknown>[]).push({
-          id: DEMO_APP_ID,
-          displayName: 'Demo app',
-          clientSecret: DEMO_SECRET,
-          redirectUris: [`${appUrl}callback`],
-          postLogoutRedirectUris: [appUrl],
-          grantTypes: ['authorization_code', 'refresh_token'],
-          firstParty: true,
-          launchUrl: appUrl,
-        });
-        config.identityProviders = [
-          { id: 'partner', type: 'oidc', displayName: 'Fabrikam', issuer: partner.issuer, clientId: 'foyer', clientSecret: PARTNER_SECRET, domains: ['partner.example'], trustMfa: opts.trustMfa ?? true },
-        ];
-        if (opts.policies) config.conditionalAccess = opts.policies;
-        opts.customize?.(config);
-      },
-      { port: foyerPort },
-    );
-    app = await startDemoApp({ port: appPort, appUrl, issuer, clientId: DEMO_APP_ID });
-  } catch (err) {
-    app?.kill('SIGKILL');
-    await foyer?.stop();
-    await partner.close();
-    throw err;
-  }
-  const running = foyer;
-  const child = app;
-  return {
-    foyer: running,
-    partner,
-    appUrl,
-    async stop() {
-      if (child.exitCode === null) {
-        child.kill('SIGTERM');
-        await once(child, 'exit');
-      }
-      await running.stop();
-      await partner.close();
+  const world = await startWorld({
+    foyerHost: 'localhost',
+    oidc: [{ displayName: 'Fabrikam', trustMfa: opts.trustMfa ?? true }],
+    demoApp: { id: DEMO_APP_ID },
+    customize: (config) => {
+      config.tenant = { displayName: 'Contoso', memberDomains: ['contoso.example'], branding: { primaryColor: '#1f4e9c' } };
+      if (opts.policies) config.conditionalAccess = opts.policies;
+      opts.customize?.(config);
     },
-  };
+  });
+  return { foyer: world.foyer, partner: world.partner, appUrl: world.appUrl, stop: world.stop };
 }
-
 
 /** An MFA policy for one app, in the shape of config/policies.yaml's conditionalAccess entries. */
 export function requireMfaFor(appId: string): Record<string, unknown> {

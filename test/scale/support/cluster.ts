@@ -1,6 +1,7 @@
 /**
  * Several Foyer processes on one PostgreSQL schema and one Redis database, behind one balancer
- * URL (the issuer), plus the partner organisation's IdP for guest sign-ins.
+ * URL (the issuer), plus the partner organisation's IdP for guest sign-ins (started and
+ * configured as test/support/world.ts does it for one in-process Foyer).
  */
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -9,13 +10,13 @@ import { stringify } from 'yaml';
 import { connectDatabase, type Database } from '../../../src/db/connect.js';
 import { hashPassword } from '../../../src/directory/password-hash.js';
 import { UsersRepository } from '../../../src/directory/users-repository.js';
-import { startPartnerIdp, type PartnerIdp, type PartnerUser } from '../../support/partner-idp.js';
-import { baseConfig, DEMO_SECRET, freePort } from '../../support/start-foyer.js';
+import type { PartnerIdp, PartnerUser } from '../../support/partner-idp.js';
+import { baseConfig, freePort } from '../../support/start-foyer.js';
+import { APP_URL, PORTAL_APP, startOidcPartner } from '../../support/world.js';
 import { startBalancer, type Balancer } from './balancer.js';
 import { startFoyerProcess, type FoyerProcess } from './foyer-process.js';
 
-export const APP_URL = 'http://127.0.0.1:9999/';
-const PARTNER_SECRET = 'partner-client-secret-0123456789abcdef';
+export { APP_URL } from '../../support/world.js';
 
 export interface ClusterOptions {
   databaseUrl: string;
@@ -46,11 +47,7 @@ export interface Cluster {
 export async function startCluster(opts: ClusterOptions): Promise<Cluster> {
   const balancer = await startBalancer();
   const issuer = balancer.url;
-  const partner = await startPartnerIdp({
-    users: opts.partnerUsers,
-    conformIdTokenClaims: false,
-    clients: [{ clientId: 'foyer', clientSecret: PARTNER_SECRET, authMethod: 'client_secret_basic', redirectUris: [`${issuer}/federation/partner/callback`] }],
-  });
+  const { idp: partner, entry: partnerEntry } = await startOidcPartner(issuer, { users: opts.partnerUsers });
   const dir = mkdtempSync(join(tmpdir(), 'foyer-cluster-'));
   const config = baseConfig(balancer.port);
   config.issuer = issuer;
@@ -59,10 +56,8 @@ export async function startCluster(opts: ClusterOptions): Promise<Cluster> {
   config.mail = { outboxDir: join(dir, 'outbox') };
   const apps = config.apps as Record<string, unknown>[];
   apps[0]!.launchUrl = APP_URL;
-  apps.push({ id: 'portal-app', displayName: 'Sign-up portal', clientSecret: DEMO_SECRET, grantTypes: ['client_credentials'], permissions: ['User.Invite.All', 'User.Read.All'] });
-  config.identityProviders = [
-    { id: 'partner', type: 'oidc', displayName: 'Partner Org', issuer: partner.issuer, clientId: 'foyer', clientSecret: PARTNER_SECRET, domains: ['partner.example'] },
-  ];
+  apps.push({ ...PORTAL_APP });
+  config.identityProviders = [partnerEntry];
   opts.customize?.(config);
   const configFile = join(dir, 'foyer.yaml');
   writeFileSync(configFile, stringify(config));
