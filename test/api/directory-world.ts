@@ -8,8 +8,8 @@ import type { Database } from '../../src/db/connect.js';
 import { api, appToken, type ApiResponse } from '../support/api-client.js';
 import { Browser } from '../support/browserless.js';
 import { signIn, webAppClient } from '../support/oidc-client.js';
-import { DEMO_SECRET, type RunningFoyer } from '../support/start-foyer.js';
-import { startWorld } from '../support/world.js';
+import type { RunningFoyer } from '../support/start-foyer.js';
+import { daemonApp, startWorld } from '../support/world.js';
 
 export { APP_URL, PASSWORD } from '../support/world.js';
 
@@ -35,7 +35,7 @@ export interface DirectoryWorld {
 
 export async function startDirectoryWorld(customize: (config: Record<string, unknown>) => void = () => {}): Promise<DirectoryWorld> {
   const world = await startWorld({
-    apps: Object.entries(PERMISSION_APPS).map(([id, permissions]) => ({ id, displayName: id, clientSecret: DEMO_SECRET, grantTypes: ['client_credentials'], permissions })),
+    apps: Object.entries(PERMISSION_APPS).map(([id, permissions]) => daemonApp(id, permissions)),
     customize,
   });
   const { foyer } = world;

@@ -5,10 +5,11 @@
  * 502 mailDeliveryFailed. On SQLite, and on PostgreSQL when TEST_DATABASE_URL is set (where the MFA
  * removal runs as a savepoint inside the reset's transaction).
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { describeWithPostgres, freshPostgresSchema } from '../support/real-servers.js';
 import { freePort } from '../support/start-foyer.js';
-import { accountState, acceptedGuest, ALL_SCOPES, APP_URL, refresh, ssoAtWebApp, startRecoveryWorld, type RecoveryWorld, type Victim } from './support/account-recovery-world.js';
+import { accountState, ALL_SCOPES, APP_URL, refresh, ssoAtWebApp, startRecoveryWorld } from './support/account-recovery-world.js';
+import { later, useStarted } from '../support/world.js';
 
 describe('a reset whose mail is refused, on SQLite', () => suite(() => undefined));
 
@@ -18,15 +19,11 @@ describeWithPostgres('a reset whose mail is refused, on PostgreSQL', () => {
 });
 
 function suite(storage: () => { databaseUrl: string } | undefined) {
-  let w: RecoveryWorld;
-  let vic: Victim;
-
-  beforeAll(async () => {
+  const w = useStarted(async () => {
     const deadSmtp = { from: 'Contoso Test <invites@contoso.example>', smtp: { host: '127.0.0.1', port: await freePort() } };
-    w = await startRecoveryWorld({ storage: storage(), mail: deadSmtp });
-    vic = await acceptedGuest(w, 'vic');
+    return startRecoveryWorld({ storage: storage(), mail: deadSmtp, victims: ['vic'] });
   });
-  afterAll(() => w?.stop());
+  const vic = later(() => w.victims.vic, 'victim');
 
   it('changes nothing: address, identities, MFA, invitations, sessions and refresh token all stay', async () => {
     const before = await accountState(w, vic.userId);

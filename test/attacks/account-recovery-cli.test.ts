@@ -5,22 +5,17 @@
  * the printed link is redeemed at the new address through the partner IdP.
  */
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { ensureBuilt, runCli } from '../cli/cli-harness.js';
 import { redeemLink } from '../portal/portal-helpers.js';
 import { Browser } from '../support/browserless.js';
-import { accountState, acceptedGuest, APP_URL, MEMBERS, outboxCount, refresh, signInAtWebApp, startRecoveryWorld, type RecoveryWorld, type Victim } from './support/account-recovery-world.js';
+import { accountState, APP_URL, MEMBERS, outboxCount, refresh, signInAtWebApp, startRecoveryWorld } from './support/account-recovery-world.js';
+import { later, useStarted } from '../support/world.js';
 
-let w: RecoveryWorld;
-let vera: Victim;
+beforeAll(() => ensureBuilt());
+const w = useStarted(() => startRecoveryWorld({ victims: ['vera'] }));
+const vera = later(() => w.victims.vera, 'victim');
 const cli = (args: string[]) => runCli(args, { config: join(w.world.foyer.dir, 'foyer.yaml') });
-
-beforeAll(async () => {
-  await ensureBuilt();
-  w = await startRecoveryWorld();
-  vera = await acceptedGuest(w, 'vera');
-});
-afterAll(() => w?.stop());
 
 describe('foyer invitations reset', () => {
   it('refuses a member and an unknown user with exit 2, and changes nothing', async () => {

@@ -5,21 +5,16 @@
  * each refused attempt leaves the guest exactly as they were.
  */
 import { randomUUID } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { hashTicket } from '../../src/invitations/redeem-ticket.js';
 import { memberOnMyApps } from '../portal/portal-helpers.js';
 import { errorCodeOf, leakedInternals, type Browser } from '../support/browserless.js';
 import { latestOutboxMail } from '../support/guest-world.js';
-import { accountState, acceptedGuest, APP_URL, MEMBERS, outboxCount, refresh, ssoAtWebApp, startRecoveryWorld, type RecoveryWorld, type Victim } from './support/account-recovery-world.js';
+import { accountState, APP_URL, MEMBERS, outboxCount, refresh, ssoAtWebApp, startRecoveryWorld } from './support/account-recovery-world.js';
+import { later, useStarted } from '../support/world.js';
 
-let w: RecoveryWorld;
-let vic: Victim;
-
-beforeAll(async () => {
-  w = await startRecoveryWorld();
-  vic = await acceptedGuest(w, 'vic');
-});
-afterAll(() => w?.stop());
+const w = useStarted(() => startRecoveryWorld({ victims: ['vic'] }));
+const vic = later(() => w.victims.vic, 'victim');
 
 const codeOf = (res: { body: Record<string, unknown> }) => (res.body.error as { code?: string } | undefined)?.code;
 

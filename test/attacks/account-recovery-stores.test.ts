@@ -3,14 +3,13 @@
  * directory (the reset's transaction, MFA removal as a savepoint) and Redis for oidc-provider's
  * sessions and grants, which a reset must find through Foyer's per-account index and delete.
  */
-import { afterAll, beforeAll, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import { redeemLink } from '../portal/portal-helpers.js';
 import { Browser } from '../support/browserless.js';
 import { latestOutboxMail, redeemUrlIn } from '../support/guest-world.js';
 import { describeWithPostgres, describeWithRedis, freshPostgresSchema, redisUrl } from '../support/real-servers.js';
 import {
   accountState,
-  acceptedGuest,
   ALL_SCOPES,
   anyStillStored,
   APP_URL,
@@ -18,21 +17,14 @@ import {
   refresh,
   ssoAtWebApp,
   startRecoveryWorld,
-  type RecoveryWorld,
-  type Victim,
 } from './support/account-recovery-world.js';
+import { later, useStarted } from '../support/world.js';
 
 describeWithPostgres('account recovery on PostgreSQL', () => {
   describeWithRedis('with sessions in Redis', () => {
     const pg = freshPostgresSchema();
-    let w: RecoveryWorld;
-    let vic: Victim;
-
-    beforeAll(async () => {
-      w = await startRecoveryWorld({ storage: { databaseUrl: pg.url, redisUrl: redisUrl()! } });
-      vic = await acceptedGuest(w, 'vic');
-    });
-    afterAll(() => w?.stop());
+    const w = useStarted(() => startRecoveryWorld({ storage: { databaseUrl: pg.url, redisUrl: redisUrl()! }, victims: ['vic'] }));
+    const vic = later(() => w.victims.vic, 'victim');
 
     const reset = (token: string, address: string) =>
       w.call(token, 'POST', '/invitations', { invitedUserEmailAddress: address, inviteRedirectUrl: APP_URL, sendInvitationMessage: true, resetRedemption: true, invitedUser: { id: vic.userId } });

@@ -6,7 +6,7 @@
  * with User.ReadWrite.All may reset to the same address only; an admin may move the guest to a
  * new address, which ends the old sessions, refresh tokens and MFA factors, audited.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { Browser, errorCodeOf, leakedInternals } from '../support/browserless.js';
 import { redeemLink } from '../portal/portal-helpers.js';
 import { latestOutboxMail, redeemUrlIn } from '../support/guest-world.js';
@@ -20,18 +20,12 @@ import {
   signInAtWebApp,
   ssoAtWebApp,
   startRecoveryWorld,
-  type RecoveryWorld,
   type Victim,
 } from './support/account-recovery-world.js';
+import { later, useStarted } from '../support/world.js';
 
-let w: RecoveryWorld;
-let vic: Victim;
-
-beforeAll(async () => {
-  w = await startRecoveryWorld();
-  vic = await acceptedGuest(w, 'vic');
-});
-afterAll(() => w?.stop());
+const w = useStarted(() => startRecoveryWorld({ victims: ['vic'] }));
+const vic = later(() => w.victims.vic, 'victim');
 
 const resetBody = (victim: Victim, address: string) => ({
   invitedUserEmailAddress: address,

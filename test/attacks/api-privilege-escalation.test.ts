@@ -1,12 +1,12 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import type * as client from 'openid-client';
 import { api, appToken } from '../support/api-client.js';
 import { Browser, leakedInternals } from '../support/browserless.js';
-import { startGuestWorld, type GuestWorld } from '../support/guest-world.js';
 import { webAppClient } from '../support/oidc-client.js';
-import { DEMO_SECRET } from '../support/start-foyer.js';
-import { partnerUser, PASSWORD, redeemedGuest } from '../portal/portal-helpers.js';
+import { useWorld } from '../support/world.js';
+import { PASSWORD, redeemedGuest } from '../portal/portal-helpers.js';
 import { authorizationCode, redeemCode, WEB } from './support/web-oauth.js';
+import { ownersWorld } from './support/owners-world.js';
 import { worldState } from './support/web-snapshot.js';
 
 /**
@@ -19,7 +19,7 @@ import { worldState } from './support/web-snapshot.js';
  */
 const ALL_SCOPES = 'openid User.Read.All User.ReadWrite.All Group.ReadWrite.All User.Invite.All AuditLog.Read.All';
 
-let world: GuestWorld;
+const world = useWorld(ownersWorld());
 let issuer: string;
 let web: client.Configuration;
 let adminApp: string;
@@ -39,15 +39,6 @@ async function userToken(browser: Browser, email: string, scope = ALL_SCOPES): P
 }
 
 beforeAll(async () => {
-  world = await startGuestWorld(
-    (config) => {
-      config.delegatedManagement = { appOwnersCanInvite: true, groupOwnersCanInvite: true };
-      const apps = config.apps as Record<string, unknown>[];
-      apps[0]!.owners = ['appowner@contoso.example'];
-      apps.push({ id: 'admin-app', displayName: 'Admin tool', clientSecret: DEMO_SECRET, grantTypes: ['client_credentials'], permissions: ['User.Read.All', 'User.ReadWrite.All', 'Group.ReadWrite.All', 'User.Invite.All'] });
-    },
-    { users: { gwen: partnerUser('gwen') } },
-  );
   issuer = world.foyer.issuer;
   web = await webAppClient(issuer);
   adminApp = await appToken(issuer, 'admin-app');
@@ -66,7 +57,6 @@ beforeAll(async () => {
   for (const who of ['admin', 'plain', 'appowner', 'groupowner']) tokens[who] = await userToken(new Browser(), `${who}@contoso.example`);
   tokens.adminNoScopes = await userToken(new Browser(), 'admin@contoso.example', 'openid');
 }, 90_000);
-afterAll(() => world?.stop());
 
 type Call = [method: string, path: string, body?: unknown];
 

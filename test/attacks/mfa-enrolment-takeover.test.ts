@@ -1,7 +1,8 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { Browser, type Page } from '../support/browserless.js';
 import { codeForStep, currentStep, finish, freshCode, is, PAGES, totpKeyOn } from '../e2e-access/access-support.js';
-import { atMfaStep, codesIssued, post, PASSWORD, startMfaWorld, STRICT, type MfaWorld } from './support/web-mfa.js';
+import { atMfaStep, codesIssued, post, PASSWORD, startMfaWorld, STRICT } from './support/web-mfa.js';
+import { useStarted } from '../support/world.js';
 import { directoryRows } from './support/web-snapshot.js';
 
 /**
@@ -13,14 +14,11 @@ import { directoryRows } from './support/web-snapshot.js';
  * (src/mfa/mfa-step.ts, src/mfa/mfa-service.ts); enrolment is only offered while no factor is
  * active; My Apps asks for a fresh sign-in with MFA (src/portal/security-info.ts); CSRF tokens.
  */
-let w: MfaWorld;
+const w = useStarted(startMfaWorld);
 let issuer: string;
-
-beforeAll(async () => {
-  w = await startMfaWorld();
+beforeAll(() => {
   issuer = w.issuer;
 });
-afterAll(() => w?.stop());
 
 const mfaRows = async () => {
   const rows = await directoryRows(w.foyer.foyer.db);

@@ -1,8 +1,9 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { Browser } from '../support/browserless.js';
 import { callbackError } from '../support/oidc-client.js';
 import { codeForStep, currentStep, finish, freshCode, is, lastUsedStep, PAGES, start, WEB } from '../e2e-access/access-support.js';
-import { atMfaStep, codesIssued, get, PASSWORD, post, startMfaWorld, STRICT, TERMS, type MfaWorld } from './support/web-mfa.js';
+import { atMfaStep, codesIssued, get, PASSWORD, post, startMfaWorld, STRICT, TERMS } from './support/web-mfa.js';
+import { useStarted } from '../support/world.js';
 
 /**
  * Skipping the second factor: a member whose password the attacker has, signing in to an app that
@@ -13,14 +14,11 @@ import { atMfaStep, codesIssued, get, PASSWORD, post, startMfaWorld, STRICT, TER
  * (src/access/access-step.ts, requirePrompt); the interaction is bound to the browser's cookie and
  * destroyed once resumed; a TOTP step and a recovery code are used up once (src/mfa/mfa-service.ts).
  */
-let w: MfaWorld;
+const w = useStarted(startMfaWorld);
 let issuer: string;
-
-beforeAll(async () => {
-  w = await startMfaWorld();
+beforeAll(() => {
   issuer = w.issuer;
 });
-afterAll(() => w?.stop());
 
 const at = (uid: string, path: string) => `${issuer}/interaction/${uid}${path}`;
 const UNEXPECTED = [400, 'unexpectedInteractionStep'];

@@ -1,10 +1,10 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { api, appToken } from '../support/api-client.js';
 import type { Browser } from '../support/browserless.js';
-import { startGuestWorld, type GuestWorld } from '../support/guest-world.js';
-import { DEMO_SECRET } from '../support/start-foyer.js';
-import { memberOnMyApps, partnerUser, redeemedGuest } from '../portal/portal-helpers.js';
+import { useWorld } from '../support/world.js';
+import { memberOnMyApps, redeemedGuest } from '../portal/portal-helpers.js';
 import { get, post } from './support/web-forms.js';
+import { ownersWorld } from './support/owners-world.js';
 import { worldState } from './support/web-snapshot.js';
 
 /**
@@ -15,23 +15,17 @@ import { worldState } from './support/web-snapshot.js';
  * (requirePortalAdmin), src/portal/delegated-guests.ts (every owner action checks ownership and
  * that the guest has access through that very app or group), CSRF on every form.
  */
-let world: GuestWorld;
+const world = useWorld(
+  ownersWorld((config) => {
+    // The SPA has an owner of its own, and a tile on My Apps.
+    Object.assign((config.apps as Record<string, unknown>[])[1]!, { owners: ['otherowner@contoso.example'], launchUrl: 'http://127.0.0.1:9998/' });
+  }),
+);
 let issuer: string;
 const ids: Record<string, string> = {};
 const browsers: Record<string, Browser> = {};
 
 beforeAll(async () => {
-  world = await startGuestWorld(
-    (config) => {
-      config.delegatedManagement = { appOwnersCanInvite: true, groupOwnersCanInvite: true };
-      const apps = config.apps as Record<string, unknown>[];
-      apps[0]!.owners = ['appowner@contoso.example'];
-      apps[1]!.owners = ['otherowner@contoso.example'];
-      apps[1]!.launchUrl = 'http://127.0.0.1:9998/';
-      apps.push({ id: 'admin-app', displayName: 'Admin tool', clientSecret: DEMO_SECRET, grantTypes: ['client_credentials'], permissions: ['User.Read.All', 'User.ReadWrite.All', 'Group.ReadWrite.All', 'User.Invite.All'] });
-    },
-    { users: { gwen: partnerUser('gwen') } },
-  );
   issuer = world.foyer.issuer;
   const admin = await appToken(issuer, 'admin-app');
   for (const who of ['plain', 'appowner', 'otherowner', 'groupowner']) ids[who] = await world.foyer.createMember(`${who}@contoso.example`, 'correct horse battery staple');
@@ -51,7 +45,6 @@ beforeAll(async () => {
   expect((await browsers.gwen.navigate(`${issuer}/myapps`)).status).toBe(200);
   for (const who of ['plain', 'appowner', 'groupowner']) browsers[who] = (await memberOnMyApps(world.foyer, `${who}@contoso.example`)).browser;
 }, 90_000);
-afterAll(() => world?.stop());
 
 type Attempt = [method: 'GET' | 'POST', path: string, status: number, code: string];
 

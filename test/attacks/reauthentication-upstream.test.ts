@@ -10,7 +10,7 @@ import { appToken } from '../support/api-client.js';
 import type { Browser} from '../support/browserless.js';
 import { errorCodeOf, headingOf } from '../support/browserless.js';
 import { startGuestWorld, type GuestWorld } from '../support/guest-world.js';
-import { STRICT, appEntries, finish, invitedGuest, is, PAGES, start, type Authorization } from '../e2e-access/access-support.js';
+import { STRICT, appEntries, finish, requireMfaFor, invitedGuest, is, PAGES, start, type Authorization } from '../e2e-access/access-support.js';
 
 let world: GuestWorld;
 let guest: { userId: string; browser: Browser };
@@ -19,15 +19,7 @@ beforeAll(async () => {
   world = await startGuestWorld(
     (config) => {
       (config.apps as Record<string, unknown>[]).push(...appEntries([STRICT]));
-      config.conditionalAccess = [
-        {
-          id: 'strict-mfa',
-          displayName: 'Strict app needs MFA',
-          state: 'enabled',
-          conditions: { users: { includeUsers: ['GuestsOrExternalUsers'] }, applications: { includeApplications: [STRICT.id] } },
-          grantControls: { operator: 'OR', builtInControls: ['mfa'] },
-        },
-      ];
+      config.conditionalAccess = [requireMfaFor(STRICT.id, { id: 'strict-mfa', displayName: 'Strict app needs MFA', users: ['GuestsOrExternalUsers'] })];
     },
     { trustMfa: true, rememberLogins: true },
   );

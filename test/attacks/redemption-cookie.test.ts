@@ -6,22 +6,21 @@
  * told so and switches only when the person says to, and the cookie is honoured only by the one
  * sign-in that accepting started (its nonce), which clears it as it takes it.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { api, appToken } from '../support/api-client.js';
 import { Browser, headingOf } from '../support/browserless.js';
-import { APP_URL, latestOutboxMail, redeemUrlIn, startGuestWorld, type GuestWorld } from '../support/guest-world.js';
+import { APP_URL, latestOutboxMail, redeemUrlIn } from '../support/guest-world.js';
 import { WEB, finish, invitedGuest, is, PAGES, start } from '../e2e-access/access-support.js';
+import { useWorld } from '../support/world.js';
 
-let world: GuestWorld;
+const world = useWorld({ oidc: true, portal: true });
 let token: string;
 let alice: { userId: string; browser: Browser };
 
 beforeAll(async () => {
-  world = await startGuestWorld();
   token = await appToken(world.foyer.issuer, 'portal-app');
   alice = await invitedGuest(world.foyer, token, 'alice@partner.example', 'alice');
 });
-afterAll(() => world?.stop());
 
 async function invite(email: string) {
   const res = await api(world.foyer.issuer, token, 'POST', '/invitations', { invitedUserEmailAddress: email, inviteRedirectUrl: APP_URL, sendInvitationMessage: true });

@@ -1,12 +1,13 @@
 import { randomBytes } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { api, appToken } from '../support/api-client.js';
 import { Browser, errorCodeOf } from '../support/browserless.js';
-import { latestOutboxMail, redeemUrlIn, startGuestWorld, type GuestWorld } from '../support/guest-world.js';
+import { latestOutboxMail, redeemUrlIn } from '../support/guest-world.js';
 import { isConsentPage, openSignIn, spaClient, SPA_APP, startAuthorization, webAppClient } from '../support/oidc-client.js';
 import { PASSWORD } from '../portal/portal-helpers.js';
 import { CROSS_SITE, post } from './support/web-forms.js';
 import { worldState } from './support/web-snapshot.js';
+import { useWorld } from '../support/world.js';
 
 /**
  * Login CSRF the other way round: another site makes the victim's browser post Foyer's sign-in
@@ -17,21 +18,19 @@ import { worldState } from './support/web-snapshot.js';
  * and the interaction of the attacker's own sign-in is bound to the attacker's browser. Nothing may
  * change: no session in the victim's browser, no sign-in recorded for the attacker, no mail.
  */
-let world: GuestWorld;
+const world = useWorld({ oidc: true, portal: true });
 let issuer: string;
 /** The attacker's own guest account, which signs in with an emailed passcode. */
 const ATTACKER_GUEST = 'mal@elsewhere.example';
 const ATTACKER_MEMBER = 'mallory@contoso.example';
 
 beforeAll(async () => {
-  world = await startGuestWorld();
   issuer = world.foyer.issuer;
   await world.foyer.createMember(ATTACKER_MEMBER, PASSWORD);
   await world.foyer.createMember('vic@contoso.example', PASSWORD);
   const mal = await world.foyer.foyer.users.create({ mail: ATTACKER_GUEST, userType: 'Guest', externalUserState: 'Accepted' });
   await world.foyer.foyer.identities.link(mal.id, { idpId: 'email-otp', issuer: 'urn:foyer:email-otp', subject: ATTACKER_GUEST, email: ATTACKER_GUEST });
 });
-afterAll(() => world?.stop());
 
 const at = (uid: string, path: string) => `${issuer}/interaction/${uid}${path}`;
 const sessionCookies = (b: Browser) => Object.keys(b.cookiesFor(`${issuer}/auth`)).filter((n) => n.startsWith('_session'));

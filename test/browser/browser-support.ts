@@ -7,7 +7,7 @@
 import type { Page } from 'playwright-core';
 import { PARTNER_USERS, type PartnerIdp } from '../support/partner-idp.js';
 import { DEMO_SECRET, type RunningFoyer } from '../support/start-foyer.js';
-import { partnerUser, startWorld } from '../support/world.js';
+import { daemonApp, partnerUser, startWorld } from '../support/world.js';
 
 export { PASSWORD, partnerUser } from '../support/world.js';
 
@@ -54,7 +54,7 @@ export async function startMyAppsWorld(): Promise<MyAppsWorld> {
     demoApp: { launchPath: 'login', entry: { assignmentRequired: true, owners: ['owner@contoso.example'] } },
     apps: [
       { id: 'crm', displayName: 'CRM', clientSecret: DEMO_SECRET, redirectUris: ['http://127.0.0.1:9997/callback'], launchUrl: 'http://127.0.0.1:9997/', assignmentRequired: true },
-      { id: 'admin-app', displayName: 'Admin tool', clientSecret: DEMO_SECRET, grantTypes: ['client_credentials'], permissions: ['User.Invite.All', 'User.ReadWrite.All', 'Group.ReadWrite.All'] },
+      daemonApp('admin-app', ['User.Invite.All', 'User.ReadWrite.All', 'Group.ReadWrite.All'], 'Admin tool'),
     ],
     customize: (config) => {
       config.delegatedManagement = { appOwnersCanInvite: true };

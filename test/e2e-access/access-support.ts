@@ -29,6 +29,17 @@ export function appEntries(apps: TestApp[]): Record<string, unknown>[] {
   return apps.map((a) => ({ id: a.id, displayName: `App ${a.id}`, clientSecret: DEMO_SECRET, redirectUris: [a.redirectUri], grantTypes: ['authorization_code', 'refresh_token'], firstParty: true }));
 }
 
+/** A conditional access policy (config's shape, Graph's names) asking these users for MFA on one app. */
+export function requireMfaFor(appId: string, opts: { id?: string; displayName?: string; users?: string[] } = {}): Record<string, unknown> {
+  return {
+    id: opts.id ?? `${appId}-requires-mfa`,
+    displayName: opts.displayName ?? `${appId} requires MFA`,
+    state: 'enabled',
+    conditions: { users: { includeUsers: opts.users ?? ['All'] }, applications: { includeApplications: [appId] } },
+    grantControls: { operator: 'OR', builtInControls: ['mfa'] },
+  };
+}
+
 export const PAGES = {
   enrol: 'Set up your authenticator app',
   verify: 'Enter the code from your authenticator app',

@@ -22,6 +22,7 @@ import {
   lastUsedStep,
   PAGES,
   REPORT,
+  requireMfaFor,
   signInAsGuest,
   signInRows,
   start,
@@ -43,13 +44,7 @@ beforeAll(async () => {
     (config) => {
       (config.apps as unknown[]).push(...appEntries([STRICT, BLOCKED, REPORT]));
       config.conditionalAccess = [
-        {
-          id: 'strict-mfa',
-          displayName: 'Strict app needs MFA',
-          state: 'enabled',
-          conditions: { users: { includeUsers: ['GuestsOrExternalUsers'] }, applications: { includeApplications: [STRICT.id] } },
-          grantControls: { operator: 'OR', builtInControls: ['mfa'] },
-        },
+        requireMfaFor(STRICT.id, { id: 'strict-mfa', displayName: 'Strict app needs MFA', users: ['GuestsOrExternalUsers'] }),
         {
           id: 'block-guests',
           displayName: 'No guests on the blocked app',

@@ -10,9 +10,8 @@ import { api, appToken } from '../support/api-client.js';
 import { Browser, errorCodeOf, headingOf, leakedInternals, type Page } from '../support/browserless.js';
 import { finishAuthorization, isConsentPage, isIdentifyPage, isPasswordPage, startAuthorization, webAppClient, WEB_APP } from '../support/oidc-client.js';
 import { describeWithPostgres, describeWithRedis, freshPostgresSchema, redisUrl } from '../support/real-servers.js';
-import { connectRedis } from '../../src/db/redis.js';
 import { redeemUrlIn } from '../support/guest-world.js';
-import { APP_URL, redisDatabaseUrl, startCluster, type Cluster } from '../scale/support/cluster.js';
+import { APP_URL, startCluster, type Cluster } from '../scale/support/cluster.js';
 
 const PASSWORD = 'correct horse battery staple';
 const REDIS_DB = 12;
@@ -42,21 +41,13 @@ describeWithPostgres('kill -9 of a node during concurrent sign-ins', () => {
     const callback = () => `${cluster.issuer}/federation/partner/callback`;
 
     beforeAll(async () => {
-      const redis = await connectRedis(redisDatabaseUrl(redisUrl()!, REDIS_DB));
-      await redis.flushdb();
-      await redis.quit();
       const partnerUsers = Object.fromEntries(
         Array.from({ length: GUESTS }, (_, i) => [`guest${i}`, { sub: `guest-${i}`, email: `guest${i}@partner.example`, emailVerified: true, name: `Guest ${i}`, amr: ['pwd'] }]),
       );
-      cluster = await startCluster({ databaseUrl: pg.url, redisUrl: redisDatabaseUrl(redisUrl()!, REDIS_DB), partnerUsers });
+      cluster = await startCluster({ databaseUrl: pg.url, redisUrl: redisUrl(), redisDatabase: REDIS_DB, partnerUsers });
       token = await appToken(cluster.issuer, 'portal-app');
     }, 120_000);
-    afterAll(async () => {
-      await cluster?.stop();
-      const redis = await connectRedis(redisDatabaseUrl(redisUrl()!, REDIS_DB));
-      await redis.flushdb();
-      await redis.quit();
-    });
+    afterAll(() => cluster?.stop());
 
     /** One member sign-in, as a browser and the app do it; every page on the way is checked. */
     async function memberSignIn(email: string): Promise<Attempt> {

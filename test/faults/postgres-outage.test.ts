@@ -10,8 +10,7 @@ import { api, appToken } from '../support/api-client.js';
 import { Browser, leakedInternals } from '../support/browserless.js';
 import { isIdentifyPage, signIn, startAuthorization, webAppClient, WEB_APP } from '../support/oidc-client.js';
 import { describeWithPostgres, describeWithRedis, freshPostgresSchema, redisUrl } from '../support/real-servers.js';
-import { connectRedis } from '../../src/db/redis.js';
-import { redisDatabaseUrl, startCluster, type Cluster } from '../scale/support/cluster.js';
+import { startCluster, type Cluster } from '../scale/support/cluster.js';
 import { tcpRelay, type TcpRelay } from '../support/tcp-relay.js';
 import { eventually, rawRefresh, readyStatus, timed } from './support/timed.js';
 import { DEMO_SECRET } from '../support/start-foyer.js';
@@ -36,10 +35,7 @@ describeWithPostgres('PostgreSQL outage under a running node', () => {
       await relay.start();
       const viaRelay = new URL(pg.url);
       viaRelay.port = String(relay.port);
-      const redis = await connectRedis(redisDatabaseUrl(redisUrl()!, REDIS_DB));
-      await redis.flushdb();
-      await redis.quit();
-      cluster = await startCluster({ databaseUrl: viaRelay.toString(), redisUrl: redisDatabaseUrl(redisUrl()!, REDIS_DB), nodes: ['a'] });
+      cluster = await startCluster({ databaseUrl: viaRelay.toString(), redisUrl: redisUrl(), redisDatabase: REDIS_DB, nodes: ['a'] });
       await cluster.createMember(EMAIL, PASSWORD);
       config = await webAppClient(cluster.issuer);
       const { tokens } = await signIn(new Browser(), config, { email: EMAIL, password: PASSWORD });
@@ -49,9 +45,6 @@ describeWithPostgres('PostgreSQL outage under a running node', () => {
     afterAll(async () => {
       await cluster?.stop();
       await relay?.close();
-      const redis = await connectRedis(redisDatabaseUrl(redisUrl()!, REDIS_DB));
-      await redis.flushdb();
-      await redis.quit();
     });
 
     it('while the database is unreachable: /readyz 503, sign-in, token and API requests answer 503 within seconds', async () => {

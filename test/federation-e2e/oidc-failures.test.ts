@@ -1,19 +1,18 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { api, appToken } from '../support/api-client.js';
 import { Browser, errorCodeOf, leakedInternals } from '../support/browserless.js';
-import { APP_URL, latestOutboxMail, redeemUrlIn, startGuestWorld, type GuestWorld } from '../support/guest-world.js';
+import { APP_URL, latestOutboxMail, redeemUrlIn } from '../support/guest-world.js';
 import { WEB_APP, startAuthorization, webAppClient } from '../support/oidc-client.js';
 import { signInAtPartner } from '../support/partner-idp.js';
 import { freePort, startFoyer } from '../support/start-foyer.js';
+import { useWorld } from '../support/world.js';
 
-let world: GuestWorld;
+const world = useWorld({ oidc: true, portal: true });
 let token: string;
 
 beforeAll(async () => {
-  world = await startGuestWorld();
   token = await appToken(world.foyer.issuer, 'portal-app');
 });
-afterAll(() => world?.stop());
 
 const callback = () => `${world.foyer.issuer}/federation/partner/callback`;
 

@@ -1,39 +1,23 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { samlIdpSchema } from '../../src/config/identity-providers-schema.js';
 import type { Connector, PendingSaml } from '../../src/federation/connector.js';
-import { createConnector } from '../../src/federation/create-connector.js';
 import { FederationError } from '../../src/federation/federation-error.js';
 import { upstreamMfaSatisfied } from '../../src/federation/upstream-trust.js';
-import { createLogger } from '../../src/logging/logger.js';
 import { Browser, parseForms } from '../support/browserless.js';
-import { createKeyPair } from '../support/certs.js';
-import { startSamlIdp, type SamlIdp, type SamlVariant } from '../support/saml-idp.js';
+import type { SamlIdp, SamlVariant } from '../support/saml-idp.js';
+import { startSamlConnector } from './saml-connector-harness.js';
 
 const FOYER = 'http://127.0.0.1:3999';
 const ACS = `${FOYER}/federation/contoso/acs`;
-const logger = createLogger('silent');
 
 let idp: SamlIdp;
 let connector: Connector;
 
 beforeAll(async () => {
-  idp = await startSamlIdp();
-  const sp = await createKeyPair('foyer-sp');
-  const config = samlIdpSchema.parse({
-    type: 'saml',
-    id: 'contoso',
-    displayName: 'Contoso',
-    idpEntityId: idp.entityId,
-    ssoUrl: idp.ssoUrl,
+  ({ idp, connector } = await startSamlConnector(FOYER, (saml) => ({
     // As pasted from IdP metadata: the bare base64 body, no PEM armour.
-    idpCertificates: [idp.certificate.replace(/-----[A-Z ]+-----/g, '').replace(/\s+/g, '')],
-    spPrivateKey: sp.privateKey,
-    spCertificate: sp.certificate,
-    domains: ['contoso.example'],
+    idpCertificates: [saml.certificate.replace(/-----[A-Z ]+-----/g, '').replace(/\s+/g, '')],
     trustMfa: true,
-  });
-  connector = createConnector(config, { issuer: FOYER, logger });
-  idp.trustServiceProvider(connector.metadata!());
+  })));
 });
 afterAll(() => idp.close());
 beforeEach(() => idp.setVariant('valid'));

@@ -1,12 +1,9 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { samlIdpSchema } from '../../src/config/identity-providers-schema.js';
 import type { Connector, PendingSaml, Reauthentication } from '../../src/federation/connector.js';
-import { createConnector } from '../../src/federation/create-connector.js';
 import { FederationError } from '../../src/federation/federation-error.js';
-import { createLogger } from '../../src/logging/logger.js';
 import { Browser, parseForms } from '../support/browserless.js';
-import { createKeyPair } from '../support/certs.js';
-import { startSamlIdp, type SamlIdp, type SamlVariant } from '../support/saml-idp.js';
+import type { SamlIdp, SamlVariant } from '../support/saml-idp.js';
+import { startSamlConnector } from './saml-connector-harness.js';
 
 /**
  * The SAML half of "the app asked for a fresh sign-in" (OIDC prompt=login / max_age): Foyer sends
@@ -20,21 +17,7 @@ let idp: SamlIdp;
 let connector: Connector;
 
 beforeAll(async () => {
-  idp = await startSamlIdp();
-  const sp = await createKeyPair('foyer-sp');
-  const config = samlIdpSchema.parse({
-    type: 'saml',
-    id: 'contoso',
-    displayName: 'Contoso',
-    idpEntityId: idp.entityId,
-    ssoUrl: idp.ssoUrl,
-    idpCertificates: [idp.certificate],
-    spPrivateKey: sp.privateKey,
-    spCertificate: sp.certificate,
-    domains: ['contoso.example'],
-  });
-  connector = createConnector(config, { issuer: FOYER, logger: createLogger('silent') });
-  idp.trustServiceProvider(connector.metadata!());
+  ({ idp, connector } = await startSamlConnector(FOYER));
 });
 afterAll(() => idp.close());
 beforeEach(() => {

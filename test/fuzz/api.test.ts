@@ -3,20 +3,18 @@
  * body bytes, content type and credentials. The answer is always below 500 and leaks nothing.
  */
 import fc from 'fast-check';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { appToken } from '../support/api-client.js';
-import type { GuestWorld } from '../support/guest-world.js';
 import { FUZZ_RUNS, FUZZ_TIMEOUT_MS, apiPathTemplates, contentType, fuzzParams, headerValue, nastyString, problemWith, rawBody, send } from './support/fuzz.js';
 import { encode } from './support/fuzz.js';
 import { startFuzzWorld } from './support/fuzz-foyer.js';
+import { useStarted } from '../support/world.js';
 
-let world: GuestWorld;
+const world = useStarted(startFuzzWorld);
 let token: string;
 beforeAll(async () => {
-  world = await startFuzzWorld();
   token = await appToken(world.foyer.issuer, 'portal-app');
 }, 60_000);
-afterAll(() => world?.stop());
 
 describe(`API fuzzing (${FUZZ_RUNS} cases per property)`, () => {
   it('never answers 5xx or leaks internals, whatever the request', async () => {

@@ -4,19 +4,15 @@
  * invitation link (/redeem). Form fields, extra fields, content types and ids are hostile.
  */
 import fc from 'fast-check';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { Browser } from '../support/browserless.js';
-import type { GuestWorld } from '../support/guest-world.js';
 import { startAuthorization, webAppClient } from '../support/oidc-client.js';
 import { FUZZ_RUNS, FUZZ_TIMEOUT_MS, contentType, fuzzParams, nastyString, problemWith, rawBody, type Outcome } from './support/fuzz.js';
 import { closedOnOversizedBody, encode } from './support/fuzz.js';
 import { startFuzzWorld } from './support/fuzz-foyer.js';
+import { useStarted } from '../support/world.js';
 
-let world: GuestWorld;
-beforeAll(async () => {
-  world = await startFuzzWorld();
-}, 60_000);
-afterAll(() => world?.stop());
+const world = useStarted(startFuzzWorld);
 
 /** A live sign-in: a browser holding the interaction cookie, its uid and CSRF token. */
 async function liveInteraction(): Promise<{ browser: Browser; uid: string; csrf: string }> {

@@ -1,16 +1,12 @@
 /** Fuzzing the token endpoint (every grant, every client authentication style, hostile values). */
 import fc from 'fast-check';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { GuestWorld } from '../support/guest-world.js';
+import { describe, expect, it } from 'vitest';
 import { DEMO_SECRET } from '../support/start-foyer.js';
 import { FUZZ_RUNS, FUZZ_TIMEOUT_MS, contentType, fuzzParams, headerValue, nastyString, problemWith, rawBody, send } from './support/fuzz.js';
 import { startFuzzWorld } from './support/fuzz-foyer.js';
+import { useStarted } from '../support/world.js';
 
-let world: GuestWorld;
-beforeAll(async () => {
-  world = await startFuzzWorld();
-}, 60_000);
-afterAll(() => world?.stop());
+const world = useStarted(startFuzzWorld);
 
 const basic = (id: string, secret: string) => `Basic ${Buffer.from(`${id}:${secret}`).toString('base64')}`;
 

@@ -1,19 +1,18 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import * as client from 'openid-client';
 import { api, appToken } from '../support/api-client.js';
 import { Browser, errorCodeOf, headingOf } from '../support/browserless.js';
-import { APP_URL, latestOutboxMail, redeemUrlIn, startGuestWorld, type GuestWorld } from '../support/guest-world.js';
+import { APP_URL, latestOutboxMail, redeemUrlIn } from '../support/guest-world.js';
 import { signInAtPartner } from '../support/partner-idp.js';
 import { WEB_APP, finishAuthorization, startAuthorization, webAppClient } from '../support/oidc-client.js';
+import { useWorld } from '../support/world.js';
 
-let world: GuestWorld;
+const world = useWorld({ oidc: true, portal: true });
 let token: string;
 
 beforeAll(async () => {
-  world = await startGuestWorld();
   token = await appToken(world.foyer.issuer, 'portal-app');
 });
-afterAll(() => world?.stop());
 
 async function invite(email: string, extra: Record<string, unknown> = {}) {
   const res = await api(world.foyer.issuer, token, 'POST', '/invitations', { invitedUserEmailAddress: email, inviteRedirectUrl: APP_URL, sendInvitationMessage: true, ...extra });

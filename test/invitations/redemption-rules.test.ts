@@ -1,23 +1,22 @@
 import { randomUUID } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { userApiToken } from '../api/directory-world.js';
 import { api, appToken } from '../support/api-client.js';
 import { Browser, errorCodeOf, headingOf } from '../support/browserless.js';
-import { APP_URL, latestOutboxMail, redeemUrlIn, startGuestWorld, type GuestWorld } from '../support/guest-world.js';
+import { APP_URL, latestOutboxMail, redeemUrlIn } from '../support/guest-world.js';
 import { signInAtPartner } from '../support/partner-idp.js';
+import { useWorld } from '../support/world.js';
 
-let world: GuestWorld;
+const world = useWorld({ oidc: true, portal: true });
 let token: string;
 /** Resetting redemption is account recovery: an admin's token with User.ReadWrite.All (the sign-up portal may only invite). */
 let adminToken: string;
 
 beforeAll(async () => {
-  world = await startGuestWorld();
   token = await appToken(world.foyer.issuer, 'portal-app');
   await world.foyer.createMember('admin@contoso.example', 'correct horse battery staple', { admin: true });
   adminToken = (await userApiToken(world.foyer.issuer, 'admin@contoso.example', 'correct horse battery staple', ['User.Invite.All', 'User.ReadWrite.All'])).accessToken;
 });
-afterAll(() => world?.stop());
 
 const callback = () => `${world.foyer.issuer}/federation/partner/callback`;
 

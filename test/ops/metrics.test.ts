@@ -3,12 +3,13 @@
  * histograms, sign-in results by IdP, prompts, invitations by state, rate-limit refusals and
  * storage errors; bounded labels (no raw paths); optional bearer token.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { api, appToken } from '../support/api-client.js';
 import { Browser } from '../support/browserless.js';
-import { APP_URL, startGuestWorld, type GuestWorld } from '../support/guest-world.js';
+import { APP_URL } from '../support/guest-world.js';
 import { openPasswordForm, signIn, webAppClient } from '../support/oidc-client.js';
 import { startFoyer } from '../support/start-foyer.js';
+import { useWorld } from '../support/world.js';
 
 const PASSWORD = 'correct horse battery staple';
 
@@ -23,10 +24,9 @@ function value(text: string, name: string, labels: Record<string, string> = {}):
 }
 
 describe('/metrics', () => {
-  let world: GuestWorld;
+  const world = useWorld({ oidc: true, portal: true });
   let text: string;
   beforeAll(async () => {
-    world = await startGuestWorld();
     const issuer = world.foyer.issuer;
     await world.foyer.createMember('member.metrics@contoso.example', PASSWORD);
     await signIn(new Browser(), await webAppClient(issuer), { email: 'member.metrics@contoso.example', password: PASSWORD });
@@ -44,7 +44,6 @@ describe('/metrics', () => {
     expect(res.headers.get('content-type')).toMatch(/^text\/plain; version=0\.0\.4/);
     text = await res.text();
   }, 60_000);
-  afterAll(() => world?.stop());
 
   it('counts requests by method, route template and status, with latency histograms', () => {
     expect(value(text, 'foyer_http_requests_total', { method: 'POST', route: '/interaction/:uid/login', status: '303' })).toBe(1);

@@ -9,12 +9,11 @@ import { Browser, errorCodeOf, headingOf } from '../support/browserless.js';
 import { KeyStore } from '../../src/provider/keys/key-store.js';
 import { PARTNER_USERS, signInAtPartner } from '../support/partner-idp.js';
 import { describeWithPostgres, describeWithRedis, freshPostgresSchema, redisUrl } from '../support/real-servers.js';
-import { connectRedis } from '../../src/db/redis.js';
 import { redeemUrlIn } from '../support/guest-world.js';
 import { WEB_APP, finishAuthorization, isIdentifyPage, isPasswordPage, startAuthorization, webAppClient } from '../support/oidc-client.js';
 import * as client from 'openid-client';
 import { byRules } from './support/balancer.js';
-import { APP_URL, redisDatabaseUrl, startCluster, type Cluster } from './support/cluster.js';
+import { APP_URL, startCluster, type Cluster } from './support/cluster.js';
 
 const REDIS_DB = 9;
 const PASSWORD = 'correct horse battery staple';
@@ -28,12 +27,9 @@ describeWithPostgres('several Foyer nodes', () => {
     let token: string;
 
     beforeAll(async () => {
-      const redis = await connectRedis(redisDatabaseUrl(redisUrl()!, REDIS_DB));
-      await redis.flushdb();
-      await redis.quit();
       cluster = await startCluster({
         databaseUrl: pg.url,
-        redisUrl: redisDatabaseUrl(redisUrl()!, REDIS_DB),
+        redisUrl: redisUrl(), redisDatabase: REDIS_DB,
         partnerUsers: { ...PARTNER_USERS, racer1: racer('racer-0001'), racer2: racer('racer-0002') },
         customize: (config) => {
           // Client IPs come from X-Forwarded-For, so the shared-budget test can be one client of its own.
@@ -44,12 +40,7 @@ describeWithPostgres('several Foyer nodes', () => {
       cluster.balancer.route = byRules([[(m, p) => m === 'POST' && p === '/token', 'a']]);
       token = await appToken(cluster.issuer, 'portal-app');
     }, 120_000);
-    afterAll(async () => {
-      await cluster?.stop();
-      const redis = await connectRedis(redisDatabaseUrl(redisUrl()!, REDIS_DB));
-      await redis.flushdb();
-      await redis.quit();
-    });
+    afterAll(() => cluster?.stop());
 
     it('member sign-in: authorize on A, password on B, code for tokens on A, refresh on B, userinfo on B, logout across nodes', async () => {
       const email = 'member.one@contoso.example';

@@ -12,6 +12,7 @@ import { Browser, errorCodeOf, headingOf } from '../support/browserless.js';
 import { APP_URL, latestOutboxMail, redeemUrlIn, startGuestWorld, type GuestWorld } from '../support/guest-world.js';
 import { signInAtPartner } from '../support/partner-idp.js';
 import { SPA_APP, WEB_APP, signIn, spaClient, webAppClient } from '../support/oidc-client.js';
+import { useWorld } from '../support/world.js';
 
 interface Seen {
   url: string;
@@ -123,11 +124,7 @@ async function visitEverything(world: GuestWorld, browser: RecordingBrowser, iss
 
 describe('security headers and cookie flags on every page', () => {
   describe('plain http on localhost', () => {
-    let world: GuestWorld;
-    beforeAll(async () => {
-      world = await startGuestWorld();
-    }, 60_000);
-    afterAll(() => world?.stop());
+    const world = useWorld({ oidc: true, portal: true });
 
     it('sets CSP, frame-ancestors, nosniff and no HSTS; cookies are HttpOnly and SameSite', async () => {
       const browser = new RecordingBrowser();

@@ -3,19 +3,17 @@
  * a clear code, headers over 16 KiB with 431, before any handler runs; the server keeps serving.
  */
 import { connect } from 'node:net';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { appToken } from '../support/api-client.js';
 import { Browser } from '../support/browserless.js';
 import { startAuthorization, webAppClient } from '../support/oidc-client.js';
-import { startGuestWorld, type GuestWorld } from '../support/guest-world.js';
+import { useWorld } from '../support/world.js';
 
-let world: GuestWorld;
+const world = useWorld({ oidc: true, portal: true });
 let token: string;
 beforeAll(async () => {
-  world = await startGuestWorld();
   token = await appToken(world.foyer.issuer, 'portal-app');
 }, 60_000);
-afterAll(() => world?.stop());
 
 function rawStatus(port: number, request: string): Promise<number> {
   return new Promise((resolve) => {

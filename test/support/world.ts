@@ -29,8 +29,11 @@ export const APP_URL = 'http://127.0.0.1:9999/';
 export const PARTNER_SECRET = 'partner-client-secret-0123456789abcdef';
 export const PASSWORD = 'correct horse battery staple';
 
-/** The sign-up portal: an app that invites guests and reads users (client credentials). */
-export const PORTAL_APP = { id: 'portal-app', displayName: 'Sign-up portal', clientSecret: DEMO_SECRET, grantTypes: ['client_credentials'], permissions: ['User.Invite.All', 'User.Read.All'] };
+/** An app entry for a service that calls the API as itself (client credentials) with these application permissions. */
+export const daemonApp = (id: string, permissions: string[], displayName = id) => ({ id, displayName, clientSecret: DEMO_SECRET, grantTypes: ['client_credentials'], permissions });
+
+/** The sign-up portal: an app that invites guests and reads users. */
+export const PORTAL_APP = daemonApp('portal-app', ['User.Invite.All', 'User.Read.All'], 'Sign-up portal');
 
 /** A partner user whose verified email is <login>@<domain>, signing in with a password. */
 export const partnerUser = (login: string, domain = 'partner.example'): PartnerUser => ({ sub: `${login}-sub`, email: `${login}@${domain}`, emailVerified: true, name: login, amr: ['pwd'] });
@@ -302,27 +305,49 @@ export async function startOidcPartner(foyerIssuer: string, spec: OidcPartner = 
  * The returned handle reads through to the running world, so use it inside hooks and tests only.
  */
 export function useWorld(opts: WorldOptions | (() => WorldOptions) = {}): World {
-  let world: World | undefined;
-  beforeAll(async () => {
-    world = await startWorld(typeof opts === 'function' ? opts() : opts);
-  }, 120_000);
-  afterAll(() => world?.stop());
-  return readThrough(() => world, 'world');
+  return useStarted(() => startWorld(typeof opts === 'function' ? opts() : opts), 'world');
 }
 
 /** useWorld for tests that need only Foyer itself: the handle reads through to the running Foyer. */
 export function useFoyer(opts: WorldOptions | (() => WorldOptions) = {}): RunningFoyer {
   const world = useWorld(opts);
-  return readThrough(() => world.foyer, 'foyer');
+  return later(() => world.foyer, 'foyer');
 }
 
-/** An object that stands for one that exists only while the tests run (started in beforeAll). */
-function readThrough<T extends object>(current: () => T | undefined, name: string): T {
+/**
+ * Runs `start` (a world preset) before the tests of the enclosing file or describe block and its
+ * stop() after them; returns a handle that reads through to what `start` returned.
+ */
+export function useStarted<T extends { stop(): Promise<void> }>(start: () => Promise<T>, name = 'world'): T {
+  let started: T | undefined;
+  beforeAll(async () => {
+    started = await start();
+  }, 120_000);
+  afterAll(() => started?.stop());
+  return later(() => started, name);
+}
+
+/**
+ * A handle for something that exists only while the tests run (made in a beforeAll): reading it
+ * earlier says so instead of reading `undefined`.
+ */
+export function later<T extends object>(current: () => T | undefined, name = 'value'): T {
+  const running = (key: PropertyKey) => {
+    const target = current();
+    if (!target) throw new Error(`the test ${name} is not running (use ${name}.${String(key)} inside a hook or test)`);
+    return target;
+  };
   return new Proxy({} as T, {
-    get(_target, key) {
-      const target = current();
-      if (!target) throw new Error(`the test ${name} is not running (read ${name}.${String(key)} inside a hook or test)`);
+    get: (_t, key) => {
+      const target = running(key);
       return Reflect.get(target, key, target) as unknown;
+    },
+    set: (_t, key, value) => Reflect.set(running(key), key, value),
+    has: (_t, key) => Reflect.has(running(key), key),
+    ownKeys: () => Reflect.ownKeys(running('keys')),
+    getOwnPropertyDescriptor: (_t, key) => {
+      const found = Reflect.getOwnPropertyDescriptor(running(key), key);
+      return found && { ...found, configurable: true };
     },
   });
 }

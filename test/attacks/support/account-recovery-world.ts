@@ -22,7 +22,7 @@ import { Browser, headingOf } from '../../support/browserless.js';
 import { APP_URL, startGuestWorld, type GuestWorld } from '../../support/guest-world.js';
 import { PARTNER_USERS } from '../../support/partner-idp.js';
 import { finishAuthorization, startAuthorization, WEB_APP, webAppClient } from '../../support/oidc-client.js';
-import { DEMO_SECRET } from '../../support/start-foyer.js';
+import { daemonApp } from '../../support/world.js';
 
 export { APP_URL, PASSWORD };
 
@@ -44,21 +44,23 @@ export interface RecoveryWorld {
   call(token: string, method: string, path: string, body?: unknown): Promise<ApiResponse>;
   mfa: MfaService;
   groupId: string;
+  /** The victims asked for at the start, by login (see acceptedGuest). */
+  victims: Record<string, Victim>;
   stop(): Promise<void>;
 }
 
 /**
  * `storage`: PostgreSQL and/or Redis instead of the SQLite file (PostgreSQL then needs the MFA key
- * in config); `mail`: the mail config instead of the outbox folder.
+ * in config); `mail`: the mail config instead of the outbox folder; `victims`: logins (LOGINS) made
+ * accepted guests at the start.
  */
-export async function startRecoveryWorld(opts: { storage?: { databaseUrl: string; redisUrl?: string }; mail?: Record<string, unknown> } = {}): Promise<RecoveryWorld> {
+export async function startRecoveryWorld(opts: { storage?: { databaseUrl: string; redisUrl?: string }; mail?: Record<string, unknown>; victims?: string[] } = {}): Promise<RecoveryWorld> {
   const { storage } = opts;
   const users = { ...PARTNER_USERS, ...Object.fromEntries(LOGINS.map((l) => [l, partnerUser(l)])) };
   const world = await startGuestWorld((config) => {
     const apps = config.apps as Record<string, unknown>[];
     apps[0]!.owners = [MEMBERS.owner];
-    apps.push({ id: APPS.inviteOnly, displayName: 'Invite-only tool', clientSecret: DEMO_SECRET, grantTypes: ['client_credentials'], permissions: ['User.Invite.All'] });
-    apps.push({ id: APPS.writer, displayName: 'Provisioning', clientSecret: DEMO_SECRET, grantTypes: ['client_credentials'], permissions: ['User.Invite.All', 'User.ReadWrite.All'] });
+    apps.push(daemonApp(APPS.inviteOnly, ['User.Invite.All'], 'Invite-only tool'), daemonApp(APPS.writer, ['User.Invite.All', 'User.ReadWrite.All'], 'Provisioning'));
     config.delegatedManagement = { appOwnersCanInvite: true, groupOwnersCanInvite: true };
     // The most open invitation setting: every member may invite, so only the recovery rule stands in the way.
     config.invitations = { allowInvitesFrom: 'everyone' };
@@ -68,6 +70,15 @@ export async function startRecoveryWorld(opts: { storage?: { databaseUrl: string
       config.mfa = { encryptionKey: randomBytes(32).toString('base64') };
     }
   }, { users });
+  try {
+    return await withMembersAndVictims(world, opts.victims ?? []);
+  } catch (err) {
+    await world.stop();
+    throw err;
+  }
+}
+
+async function withMembersAndVictims(world: GuestWorld, victimLogins: string[]): Promise<RecoveryWorld> {
   const { foyer } = world;
   await foyer.createMember(MEMBERS.admin, PASSWORD, { admin: true });
   const inviterId = await foyer.createMember(MEMBERS.inviter, PASSWORD);
@@ -79,7 +90,7 @@ export async function startRecoveryWorld(opts: { storage?: { databaseUrl: string
   const userToken = async (member: keyof typeof MEMBERS, scopes: string[]) => (await userApiToken(foyer.issuer, MEMBERS[member], PASSWORD, scopes)).accessToken;
   const group = await call(await userToken('admin', ALL_SCOPES), 'POST', '/groups', { displayName: 'Partners' });
   expect(group.status).toBe(201);
-  return {
+  const w: RecoveryWorld = {
     world,
     issuer: foyer.issuer,
     db: foyer.foyer.db,
@@ -88,8 +99,11 @@ export async function startRecoveryWorld(opts: { storage?: { databaseUrl: string
     call,
     mfa,
     groupId: String(group.body.id),
+    victims: {},
     stop: () => world.stop(),
   };
+  for (const login of victimLogins) w.victims[login] = await acceptedGuest(w, login);
+  return w;
 }
 
 export interface Victim {

@@ -12,7 +12,7 @@ import { createThrottle } from '../../../src/http/throttle.js';
 import type { Browser, Page } from '../../support/browserless.js';
 import type { RunningFoyer } from '../../support/start-foyer.js';
 import { startWorld } from '../../support/world.js';
-import { appEntries, is, PAGES, start, STRICT, TERMS, type Authorization, type TestApp } from '../../e2e-access/access-support.js';
+import { appEntries, is, PAGES, requireMfaFor, start, STRICT, TERMS, type Authorization, type TestApp } from '../../e2e-access/access-support.js';
 
 export const PASSWORD = 'second factors matter 42';
 export { STRICT, TERMS };
@@ -33,13 +33,7 @@ export async function startMfaWorld(): Promise<MfaWorld> {
     customize: (config) => {
       config.termsOfUse = [{ id: 'nda', displayName: 'Contoso NDA', version: '1', text: 'Keep what you see here to yourself.' }];
       config.conditionalAccess = [
-        {
-          id: 'strict-mfa',
-          displayName: 'The strict app needs MFA',
-          state: 'enabled',
-          conditions: { users: { includeUsers: ['All'] }, applications: { includeApplications: [STRICT.id] } },
-          grantControls: { operator: 'OR', builtInControls: ['mfa'] },
-        },
+        requireMfaFor(STRICT.id, { id: 'strict-mfa', displayName: 'The strict app needs MFA' }),
         {
           id: 'terms-mfa-and-nda',
           displayName: 'The terms app needs MFA and the NDA',

@@ -8,6 +8,8 @@ import type { PartnerIdp } from '../../support/partner-idp.js';
 import type { RunningFoyer } from '../../support/start-foyer.js';
 import { startWorld } from '../../support/world.js';
 
+export { requireMfaFor } from '../../e2e-access/access-support.js';
+
 export const DEMO_APP_ID = 'demo-app';
 
 export interface AppWorld {
@@ -38,15 +40,4 @@ export async function startAppWorld(opts: AppWorldOptions = {}): Promise<AppWorl
     },
   });
   return { foyer: world.foyer, partner: world.partner, appUrl: world.appUrl, stop: world.stop };
-}
-
-/** An MFA policy for one app, in the shape of config/policies.yaml's conditionalAccess entries. */
-export function requireMfaFor(appId: string): Record<string, unknown> {
-  return {
-    id: `${appId}-requires-mfa`,
-    displayName: `${appId} requires MFA`,
-    state: 'enabled',
-    conditions: { users: { includeUsers: ['All'] }, applications: { includeApplications: [appId] } },
-    grantControls: { operator: 'OR', builtInControls: ['mfa'] },
-  };
 }

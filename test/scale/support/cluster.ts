@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
 import { connectDatabase, type Database } from '../../../src/db/connect.js';
+import { connectRedis } from '../../../src/db/redis.js';
 import { hashPassword } from '../../../src/directory/password-hash.js';
 import { UsersRepository } from '../../../src/directory/users-repository.js';
 import type { PartnerIdp, PartnerUser } from '../../support/partner-idp.js';
@@ -21,6 +22,8 @@ export { APP_URL } from '../../support/world.js';
 export interface ClusterOptions {
   databaseUrl: string;
   redisUrl?: string;
+  /** A Redis database of the cluster's own (a number on redisUrl's server), emptied before the start and after the stop, so counters of other suites cannot interfere. */
+  redisDatabase?: number;
   nodes?: string[];
   /** Changes to the YAML config every node reads. */
   customize?: (config: Record<string, unknown>) => void;
@@ -45,6 +48,14 @@ export interface Cluster {
 }
 
 export async function startCluster(opts: ClusterOptions): Promise<Cluster> {
+  const redisUrl = opts.redisUrl && opts.redisDatabase !== undefined ? redisDatabaseUrl(opts.redisUrl, opts.redisDatabase) : opts.redisUrl;
+  const emptyRedis = async () => {
+    if (!redisUrl || opts.redisDatabase === undefined) return;
+    const redis = await connectRedis(redisUrl);
+    await redis.flushdb();
+    await redis.quit();
+  };
+  await emptyRedis();
   const balancer = await startBalancer();
   const issuer = balancer.url;
   const { idp: partner, entry: partnerEntry } = await startOidcPartner(issuer, { users: opts.partnerUsers });
@@ -84,7 +95,7 @@ export async function startCluster(opts: ClusterOptions): Promise<Cluster> {
         port,
         configFile,
         // Storage through the environment variables the deployment guide documents.
-        env: { DATABASE_URL: opts.databaseUrl, REDIS_URL: opts.redisUrl, ...env },
+        env: { DATABASE_URL: opts.databaseUrl, REDIS_URL: redisUrl, ...env },
       });
       nodes.set(name, node);
       balancer.setNode(name, port);
@@ -106,6 +117,7 @@ export async function startCluster(opts: ClusterOptions): Promise<Cluster> {
       await partner.close();
       await db.destroy();
       rmSync(dir, { recursive: true, force: true });
+      await emptyRedis();
     },
   };
 
