@@ -1,3 +1,9 @@
+/**
+ * Conditional access (src/access/): who may reach which app and with what proof. It owns the
+ * policy engine, the MFA and terms-of-use steps (the `mfa` prompt), the app-assignment prompt, and
+ * the sign-in log. Two phases, as oidc-provider's policy is fixed when it is built: the prompts it
+ * contributes first, then, with the provider, the pages and the logging around the protocol.
+ */
 import type Provider from 'oidc-provider';
 import { SignInLog } from '../audit/sign-in-log.js';
 import type { Feature } from '../core/feature.js';
@@ -21,12 +27,6 @@ import { SignInRecorder } from './sign-in-recorder.js';
 import { termsStep } from './terms-step.js';
 import { TermsRepository } from './terms-repository.js';
 
-/**
- * Conditional access (src/access/): who may reach which app and with what proof. It owns the
- * policy engine, the MFA and terms-of-use steps (the `mfa` prompt), the app-assignment prompt, and
- * the sign-in log. Two phases, as oidc-provider's policy is fixed when it is built: the prompts it
- * contributes first, then, with the provider, the pages and the logging around the protocol.
- */
 export function wireConditionalAccess(shared: SharedServices, deps: { gate: AssignmentGate }) {
   const { config, db, users, renderer, logger } = shared;
   const key = resolveMfaKey({ encryptionKey: config.mfa.encryptionKey, databaseUrl: config.storage.databaseUrl });

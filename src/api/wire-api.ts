@@ -1,3 +1,7 @@
+/**
+ * The Graph-shaped API (src/api/) under `/v1.0`, with bearer tokens Foyer issued itself, and its
+ * OpenAPI document. Invitation sends are budgeted per authenticated inviter.
+ */
 import type { Middleware } from 'koa';
 import type Provider from 'oidc-provider';
 import type { SignInLog } from '../audit/sign-in-log.js';
@@ -16,10 +20,6 @@ import { openapiRoute } from './openapi-route.js';
 import { signInsRoutes } from './sign-ins-routes.js';
 import { usersRoutes } from './users-routes.js';
 
-/**
- * The Graph-shaped API (src/api/) under `/v1.0`, with bearer tokens Foyer issued itself, and its
- * OpenAPI document. Invitation sends are budgeted per authenticated inviter.
- */
 export async function wireApi(shared: SharedServices, deps: { provider: Provider; directory: DirectoryServices; invitations: InvitationService; signIns: SignInLog }): Promise<Feature> {
   const { config, db, users, audit } = shared;
   const { directory: dir } = deps;

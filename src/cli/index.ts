@@ -1,3 +1,9 @@
+/**
+ * The `foyer` command (src/cli/, package bin `foyer`): one command group per file (migrate, config
+ * check, keys, users, groups, apps, invitations, policy what-if, sign-ins, mfa), each building what
+ * it needs from the same factories as the server (directory-services.ts,
+ * invitation-service-factory.ts) on the configured database. The server's features never use it.
+ */
 import { Command, CommanderError } from 'commander';
 import { ConfigError } from '../config/load-config.js';
 import { CliError } from './cli-context.js';

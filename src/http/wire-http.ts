@@ -1,3 +1,9 @@
+/**
+ * The web edge shared by every page (src/http/): per-address request budgets (shared by every node
+ * through Redis), the size caps on what oidc-provider would store, and the stylesheet and scripts.
+ * What an anonymous browser can make Foyer store (interactions, logout state, federation index
+ * entries, audit rows) is budgeted per address (IPv6 per /64) before anything runs, then capped in size.
+ */
 import type { Feature } from '../core/feature.js';
 import type { SharedServices } from '../core/shared-services.js';
 import { capAuthorizationParameters } from './authorization-size-limits.js';
@@ -5,12 +11,6 @@ import { clientNetwork } from './client-network.js';
 import { isAuthorizationRequest, isSignInPageView, isSignInPost, isUpstreamCallback } from './rate-limit.js';
 import { staticRoutes } from './static-routes.js';
 
-/**
- * The web edge shared by every page (src/http/): per-address request budgets (shared by every node
- * through Redis), the size caps on what oidc-provider would store, and the stylesheet and scripts.
- * What an anonymous browser can make Foyer store (interactions, logout state, federation index
- * entries, audit rows) is budgeted per address (IPv6 per /64) before anything runs, then capped in size.
- */
 export async function wireHttp(shared: SharedServices): Promise<Feature> {
   const { limits } = shared.config;
   const perMinute = { durationSeconds: 60 };

@@ -1,3 +1,8 @@
+/**
+ * Invitations (src/invitations/): creating, sending, resending, revoking and resetting them (the
+ * service the API, My Apps and the CLI share), checking tickets and completing redemption exactly
+ * once, and the `/redeem` page a guest's mail links to.
+ */
 import type Provider from 'oidc-provider';
 import type { Feature } from '../core/feature.js';
 import type { SharedServices } from '../core/shared-services.js';
@@ -7,11 +12,6 @@ import { InvitationsRepository } from './invitations-repository.js';
 import { redemptionRoutes } from './redemption-routes.js';
 import { RedemptionService } from './redemption-service.js';
 
-/**
- * Invitations (src/invitations/): creating, sending, resending, revoking and resetting them (the
- * service the API, My Apps and the CLI share), checking tickets and completing redemption exactly
- * once, and the `/redeem` page a guest's mail links to.
- */
 export function wireInvitations(shared: SharedServices, deps: { provider: Provider; lifecycle: UserLifecycle }) {
   const { config, db, users, identities, audit } = shared;
   const rows = new InvitationsRepository(db);

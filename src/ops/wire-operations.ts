@@ -1,8 +1,8 @@
+/** Operations (src/ops/): `/healthz`, `/readyz` (database and Redis reachable) and Prometheus `/metrics`. */
 import type { Feature } from '../core/feature.js';
 import type { SharedServices } from '../core/shared-services.js';
 import { healthRoutes } from './health-routes.js';
 
-/** Operations (src/ops/): `/healthz`, `/readyz` (database and Redis reachable) and Prometheus `/metrics`. */
 export function wireOperations(shared: SharedServices): Feature {
   const { config } = shared;
   return {

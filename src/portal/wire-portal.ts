@@ -1,3 +1,8 @@
+/**
+ * My Apps (src/portal/), Entra's Access Panel: everyone's apps, security info, leaving the
+ * organisation, owners inviting and managing their guests, and the admins' guest list. It signs in
+ * as a first-party client of the provider (which it contributes before the provider is built).
+ */
 import type Provider from 'oidc-provider';
 import type { Feature } from '../core/feature.js';
 import type { ProviderParts } from '../core/provider-parts.js';
@@ -11,11 +16,7 @@ import { portalRoutes } from './portal-routes.js';
 import { portalSecurity } from './portal-security.js';
 import { portalSignInRoutes } from './portal-sign-in-routes.js';
 
-/**
- * My Apps (src/portal/), Entra's Access Panel: everyone's apps, security info, leaving the
- * organisation, owners inviting and managing their guests, and the admins' guest list. It signs in
- * as a first-party client of the provider (which it contributes before the provider is built).
- */
+/** The portal's own first-party client, given to the provider before it is built. */
 export function portalProviderParts(shared: SharedServices): ProviderParts {
   return { clients: [portalClient(shared.config.issuer, shared.keys.current().cookieKeys[0]!)] };
 }

@@ -1,9 +1,10 @@
 import { interactionPolicy } from 'oidc-provider';
 
 /**
- * The ordered prompts every authorization request walks through: `login`, then `consent`.
- * Foyer's `mfa` prompt slots in between them (see the conditional access module), so a session
- * never resolves login before MFA has been satisfied for the app being signed in to.
+ * The ordered prompts every authorization request walks through: `login` → `assignment` → `mfa` →
+ * `consent`. Conditional access (src/access/) contributes the middle two: the app-assignment gate
+ * right after login, then the `mfa` prompt, so a session never resolves login before MFA has been
+ * satisfied for the app being signed in to.
  */
 export function buildInteractionPolicy(
   extraPrompts: { prompt: interactionPolicy.Prompt; after: string }[] = [],
