@@ -214,7 +214,7 @@ async function build(opts: WorldOptions, stops: (() => Promise<unknown>)[], stop
 
   // Each SAML IdP trusts Foyer from the metadata Foyer serves, as a partner's admin would set it up.
   for (const [id, idp] of Object.entries(saml)) {
-    const metadata = await fetch(`${issuer}/federation/${id}/metadata`);
+    const metadata = await fetch(`http://127.0.0.1:${port}/federation/${id}/metadata`);
     if (!metadata.ok) throw new Error(`Foyer serves no SAML metadata for ${id}: ${metadata.status}`);
     idp.trustServiceProvider(await metadata.text());
   }
@@ -247,7 +247,8 @@ async function build(opts: WorldOptions, stops: (() => Promise<unknown>)[], stop
 
   return {
     foyer,
-    issuer,
+    // What Foyer answers as, after the test's own changes to the config.
+    issuer: foyer.issuer,
     get partner() {
       const first = Object.values(oidc)[0];
       if (!first) throw missing('OIDC partner', '{ oidc: true }');
@@ -268,12 +269,12 @@ async function build(opts: WorldOptions, stops: (() => Promise<unknown>)[], stop
       return appUrl;
     },
     members,
-    callback: (idpId) => `${issuer}/federation/${idpId}/${saml[idpId] ? 'acs' : 'callback'}`,
+    callback: (idpId) => `${foyer.issuer}/federation/${idpId}/${saml[idpId] ? 'acs' : 'callback'}`,
     async invite(email, body = {}) {
       if (!opts.portal) throw missing('sign-up portal app', '{ portal: true }');
-      portalToken ??= appToken(issuer, PORTAL_APP.id);
+      portalToken ??= appToken(foyer.issuer, PORTAL_APP.id);
       const input = { invitedUserEmailAddress: email, inviteRedirectUrl: APP_URL, sendInvitationMessage: true, ...body };
-      const res = await api(issuer, await portalToken, 'POST', '/invitations', input);
+      const res = await api(foyer.issuer, await portalToken, 'POST', '/invitations', input);
       expect(res.status, JSON.stringify(res.body)).toBe(201);
       const redeemUrl = input.sendInvitationMessage ? redeemUrlIn(await latestMail(email)) : String(res.body.inviteRedeemUrl);
       return { id: String(res.body.id), userId: (res.body.invitedUser as { id: string }).id, redeemUrl };
