@@ -12,6 +12,7 @@ import { describeWithPostgres, describeWithRedis, freshPostgresSchema, redisUrl 
 import { redeemUrlIn } from '../support/guest-world.js';
 import { WEB_APP, finishAuthorization, isIdentifyPage, isPasswordPage, startAuthorization, webAppClient } from '../support/oidc-client.js';
 import * as client from 'openid-client';
+import { eventually } from '../faults/support/timed.js';
 import { byRules } from './support/balancer.js';
 import { APP_URL, startCluster, type Cluster } from './support/cluster.js';
 
@@ -244,15 +245,3 @@ describeWithPostgres('several Foyer nodes', () => {
     }, 60_000);
   });
 });
-
-async function eventually(check: () => Promise<void>, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    try {
-      return await check();
-    } catch (err) {
-      if (Date.now() > deadline) throw err;
-      await new Promise((r) => setTimeout(r, 250));
-    }
-  }
-}
