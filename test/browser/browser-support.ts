@@ -10,6 +10,8 @@ import { DEMO_SECRET, type RunningFoyer } from '../support/start-foyer.js';
 import { daemonApp, partnerUser, startWorld } from '../support/world.js';
 
 export { PASSWORD, partnerUser } from '../support/world.js';
+// The launcher is test/support/chromium.ts; these names stay importable from here.
+export { CHROMIUM_PATH as CHROMIUM, HAS_CHROMIUM, launchChromium, newContext, PHONE } from '../support/chromium.js';
 
 /** Signs in at the partner's login form (a real page a person could use). */
 export async function partnerLogin(page: Page, login: string): Promise<void> {

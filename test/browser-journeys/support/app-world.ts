@@ -9,6 +9,7 @@ import type { RunningFoyer } from '../../support/start-foyer.js';
 import { startWorld } from '../../support/world.js';
 
 export { requireMfaFor } from '../../e2e-access/access-support.js';
+export { PARTNER_SECRET } from '../../support/world.js';
 
 export const DEMO_APP_ID = 'demo-app';
 
