@@ -50,7 +50,7 @@ export interface Foyer {
 export async function createFoyer(config: FoyerConfig, opts: SharedServiceOptions = {}): Promise<Foyer> {
   const shared = await openSharedServices(config, opts);
   const directory = wireDirectory(shared);
-  const partners = wirePartners(shared);
+  const partners = wirePartners(shared, { sessions: directory.sessions });
   const access = wireConditionalAccess(shared, { gate: directory.gate, partners: partners.forAccess });
   const { provider, feature: protocol } = wireProvider(shared, [directory.providerParts, partners.providerParts, access.providerParts, portalProviderParts(shared)]);
   const accessSteps = access.withProvider(provider);

@@ -40,6 +40,8 @@ export interface JourneyDeps {
 export interface JourneyPartners {
   /** The IdPs an address's organisation signs in with, in order; undefined: any. */
   identityProvidersFor(email: string): string[] | undefined;
+  /** Before sending someone to an IdP (or mailing a code): the refusal their address alone already earns. */
+  screen(email: string, idpId: string): HttpError | undefined;
   /** Before anything is linked, redeemed or signed in: the refusal to show, or undefined to go on. */
   admit(input: { identity: UpstreamIdentity; userId: string; email: string }): Promise<HttpError | undefined>;
   /** Whether the MFA the home IdP says it did counts here (inbound trust, its age). */

@@ -19,6 +19,8 @@ import type { SharedServices } from '../core/shared-services.js';
 import type { InteractionDetails } from '../interaction/interaction-context.js';
 import type { JourneyPartners } from '../interaction/journey-deps.js';
 import type { AppAccessCheck } from '../provider/find-account.js';
+import { admit, type RefusalCode } from './admission.js';
+import type { AccountSessions } from '../directory/account-sessions.js';
 import { AssertionsRepository } from './assertions-repository.js';
 import { MfaTrust } from './mfa-trust.js';
 import { PartnerAccess } from './partner-access.js';
@@ -27,7 +29,7 @@ import { PARTNER_PROMPT, partnerGate, partnerGatePage } from './partner-gate.js'
 import { refusalError, refusalNames } from './refusals.js';
 import { SamlMetadataStore } from './saml-metadata-store.js';
 
-export function wirePartners(shared: SharedServices) {
+export function wirePartners(shared: SharedServices, deps: { sessions: AccountSessions }) {
   const { config, db, users, identities, logger } = shared;
   const directory = new PartnerDirectory(config);
   const names = refusalNames(config);
@@ -52,16 +54,33 @@ export function wirePartners(shared: SharedServices) {
       const session = context?.sessionUid ? await facts.find(context.sessionUid) : undefined;
       const decision = await access.forAccount({ user, appId: clientId, sessionIdp: session?.accountId === userId ? session.identityProvider : undefined });
       if (decision?.allowed !== false) return true;
-      logger.info({ userId, appId: clientId, code: decision.refusal!.code, reason: decision.refusal!.why }, 'token refused by the partner settings');
+      const { code, why } = decision.refusal!;
+      logger.info({ userId, appId: clientId, code, reason: why }, 'token refused by the partner settings');
+      await endGrants(userId, clientId, code);
       return false;
     },
   };
+
+  /**
+   * A refused refresh token is ended, not just refused: lifting the block later must not bring back
+   * tokens issued before it. A partner that no longer admits the person ends every session and
+   * grant; an app it no longer allows ends that app's grants. Best effort: the refusal stands anyway.
+   */
+  async function endGrants(userId: string, clientId: string, code: RefusalCode): Promise<void> {
+    try {
+      const ended = code === 'partnerAppNotAllowed' ? await deps.sessions.revokeForClient(userId, clientId) : await deps.sessions.revokeAll(userId);
+      await shared.audit.record({ category: 'UserManagement', activity: 'Revoke sign-in sessions', result: 'success', resultReason: code, actor: { type: 'system' }, target: { type: 'User', id: userId }, details: { ...ended, appId: clientId } });
+    } catch (err) {
+      logger.warn({ userId, appId: clientId, err: err instanceof Error ? err.message : String(err) }, 'ending the grants the partner settings refused failed');
+    }
+  }
 
   const journey: JourneyPartners = {
     identityProvidersFor(email) {
       const partner = directory.byEmail(email);
       return partner?.identityProviders.length ? partner.identityProviders : undefined;
     },
+    screen: (email, idpId) => refusalError(admit(directory, { email, idpId }), names),
     admit: async (input) => refusalError(await access.forSignIn(input), names),
     trustsMfa(identity) {
       const verdict = trust.check(identity);
