@@ -38,12 +38,9 @@ const claimName = z.string().regex(/^[A-Za-z0-9_:./-]{1,256}$/, 'must be a claim
  * targetType: group}` matches when the claim `claim` (default `groups`; a SAML attribute name for
  * SAML IdPs) holds that value in the guest's sign-in.
  */
-const userTarget = z.union([
-  z
-    .string()
-    .trim()
-    .refine((v) => v === 'AllUsers' || EMAIL.safeParse(v).success, 'must be AllUsers or an email address (a group is written {target: <group>, targetType: group})')
-    .transform((v): PartnerTarget => ({ target: v === 'AllUsers' ? v : v.toLowerCase(), targetType: 'user' })),
+const userTarget = z.preprocess(
+  // The short form: `AllUsers` or an address is a user target.
+  (v) => (typeof v === 'string' ? { target: v, targetType: 'user' } : v),
   z
     .strictObject({
       target: z.string().trim().min(1).max(256),
@@ -52,24 +49,20 @@ const userTarget = z.union([
     })
     .superRefine((t, ctx) => {
       if (t.targetType === 'user' && t.target !== 'AllUsers' && !EMAIL.safeParse(t.target).success) {
-        ctx.addIssue({ code: 'custom', path: ['target'], message: 'a user target is AllUsers or an email address (Foyer has no object ids of partner users)' });
+        ctx.addIssue({ code: 'custom', path: ['target'], message: 'a user target is AllUsers or an email address (a group is written {target: <group>, targetType: group})' });
       }
       if (t.targetType === 'user' && t.claim) ctx.addIssue({ code: 'custom', path: ['claim'], message: 'claim belongs to group targets' });
     })
     .transform((t): PartnerTarget =>
       t.targetType === 'group' ? { target: t.target, targetType: 'group', claim: t.claim ?? 'groups' } : { target: t.target === 'AllUsers' ? t.target : t.target.toLowerCase(), targetType: 'user' },
     ),
-]);
+);
 
 /** Which apps: `AllApplications` or an app id (Graph's application targets). */
-const appTarget = z.union([
-  z
-    .string()
-    .trim()
-    .min(1)
-    .transform((v): PartnerTarget => ({ target: v, targetType: 'application' })),
+const appTarget = z.preprocess(
+  (v) => (typeof v === 'string' ? { target: v, targetType: 'application' } : v),
   z.strictObject({ target: z.string().trim().min(1), targetType: z.literal('application') }).transform((t): PartnerTarget => ({ target: t.target, targetType: 'application' })),
-]);
+);
 
 function targetConfiguration(target: typeof userTarget | typeof appTarget, all: string, what: string) {
   return z
