@@ -57,7 +57,7 @@ export function partnerConfig(fabrikam: PartnerIdp, northwind: PartnerIdp, custo
     for (const app of [APP_A, APP_B]) {
       apps.push({ id: app.id, displayName: `App ${app.id.slice(-1).toUpperCase()}`, clientSecret: DEMO_SECRET, redirectUris: [app.redirectUri], launchUrl: app.launchUrl, grantTypes: ['authorization_code', 'refresh_token'], firstParty: true });
     }
-    apps.push({ id: 'inviter-app', displayName: 'Inviter', clientSecret: DEMO_SECRET, grantTypes: ['client_credentials'], permissions: ['User.Invite.All', 'User.Read.All', 'Policy.Read.All'] });
+    apps.push({ id: 'inviter-app', displayName: 'Inviter', clientSecret: DEMO_SECRET, grantTypes: ['client_credentials'], permissions: ['User.Invite.All', 'User.Read.All', 'Policy.Read.All', 'AuditLog.Read.All'] });
     config.identityProviders = [
       { id: 'fabrikam', type: 'oidc', displayName: 'Fabrikam', issuer: fabrikam.issuer, clientId: 'foyer', clientSecret: SECRET, domains: ['fabrikam.example'] },
       { id: 'northwind', type: 'oidc', displayName: 'Northwind', issuer: northwind.issuer, clientId: 'foyer', clientSecret: SECRET, domains: ['northwind.example'] },
