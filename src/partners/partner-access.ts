@@ -60,8 +60,13 @@ export class PartnerAccess {
    * it. `sessionIdp` is the IdP the session signed in with, when known. Members are not anyone's guests.
    */
   async forAccount(input: { user: User; appId?: string; sessionIdp?: string }): Promise<AdmissionDecision | undefined> {
+    if (!isExternal(input.user) || !this.deps.directory.restrictsAnything) return undefined;
+    return this.decideAccount(input);
+  }
+
+  /** The same decision, taken even when nothing restricts anyone (what-if shows which settings applied). */
+  async decideAccount(input: { user: User; appId?: string; sessionIdp?: string }): Promise<AdmissionDecision> {
     const { user } = input;
-    if (!isExternal(user) || !this.deps.directory.restrictsAnything) return undefined;
     const linked = [...new Set((await this.deps.identities.listForUser(user.id)).map((i) => i.idpId))];
     const subject: AdmissionSubject = {
       email: user.mail,
