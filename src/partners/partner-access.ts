@@ -100,8 +100,10 @@ export class PartnerAccess {
 
   /** Keeps the claims partner rules read, as the partner's IdP just asserted them (an absent group replaces an old one). */
   async remember(userId: string, identity: UpstreamIdentity): Promise<void> {
-    if (!this.keepsClaims || !this.deps.directory.byIdp(identity.idpId)) return;
-    const names = this.deps.directory.claimNames();
+    const partner = this.deps.directory.byIdp(identity.idpId);
+    const names = (partner?.usersAndGroups.targets ?? []).filter((t) => t.targetType === 'group').map((t) => t.claim!);
+    // Only what this partner's rules read, and only for a partner whose rules read any.
+    if (names.length === 0) return;
     const kept: Claims = Object.fromEntries(Object.entries(identity.assertions ?? {}).filter(([name]) => names.includes(name)));
     await this.deps.assertions.save(userId, identity.idpId, kept);
   }

@@ -83,16 +83,18 @@ export function partnerConfig(fabrikam: PartnerIdp, northwind: PartnerIdp, custo
   };
 }
 
-export async function startPartnerWorld(customize: Customize = () => {}): Promise<PartnerWorld> {
+/** `storage`: PostgreSQL and Redis instead of a SQLite file (the production storage). */
+export async function startPartnerWorld(customize: Customize = () => {}, storage: { databaseUrl?: string; redisUrl?: string } = {}): Promise<PartnerWorld> {
   const port = await freePort();
   const dir = mkdtempSync(join(tmpdir(), 'foyer-partners-'));
-  const databaseUrl = `sqlite:${join(dir, 'foyer.sqlite')}`;
+  const databaseUrl = storage.databaseUrl ?? `sqlite:${join(dir, 'foyer.sqlite')}`;
+  const redisUrl = storage.redisUrl;
   const client = (id: string) => [{ clientId: 'foyer', clientSecret: SECRET, authMethod: 'client_secret_basic' as const, requireAuthTime: true, redirectUris: [`http://127.0.0.1:${port}/federation/${id}/callback`] }];
   const fabrikam = await startPartnerIdp({ users: FABRIKAM_USERS, clients: client('fabrikam') });
   const northwind = await startPartnerIdp({ users: NORTHWIND_USERS, clients: client('northwind') });
   let current = partnerConfig(fabrikam, northwind, customize);
   const world: PartnerWorld = {
-    foyer: await startFoyer(current, { port, databaseUrl }),
+    foyer: await startFoyer(current, { port, databaseUrl, redisUrl }),
     get issuer() {
       return world.foyer.issuer;
     },
@@ -106,7 +108,7 @@ export async function startPartnerWorld(customize: Customize = () => {}): Promis
         before(config);
         change(config);
       };
-      world.foyer = await startFoyer(current, { port, databaseUrl });
+      world.foyer = await startFoyer(current, { port, databaseUrl, redisUrl });
     },
     async stop() {
       await world.foyer.stop();
