@@ -7,7 +7,7 @@ import type { UsersRepository } from '../directory/users-repository.js';
 import type { PageRenderer } from '../http/render.js';
 import { clientName, type InteractionDetails } from '../interaction/interaction-context.js';
 import type { AdmissionDecision, RefusalCode } from './admission.js';
-import type { PartnerAccess } from './partner-access.js';
+import { isExternal, type PartnerAccess } from './partner-access.js';
 
 export const PARTNER_PROMPT = 'partner';
 
@@ -39,12 +39,14 @@ export function partnerGate(deps: { access: PartnerAccess; users: UsersRepositor
   }
 
   async function compute(ctx: KoaContextWithOIDC): Promise<{ decision?: AdmissionDecision; idp?: string }> {
+    // Nothing to check (no partner limits anything), or a member: no lookups on the sign-in path.
+    if (!deps.access.directory.restrictsAnything) return {};
     const session = ctx.oidc.session;
     const accountId = session?.accountId;
     const appId = ctx.oidc.client?.clientId;
     if (!session || !accountId || !appId) return {};
     const user = await deps.users.findByIdInRequest(ctx, accountId);
-    if (!user) return {};
+    if (!user || !isExternal(user)) return {};
     const idp = await sessionIdp(ctx, deps.facts, accountId);
     return { decision: await deps.access.forAccount({ user, appId, sessionIdp: idp }), idp };
   }

@@ -19,11 +19,12 @@ import type { SharedServices } from '../core/shared-services.js';
 import type { InteractionDetails } from '../interaction/interaction-context.js';
 import type { JourneyPartners } from '../interaction/journey-deps.js';
 import type { AppAccessCheck } from '../provider/find-account.js';
+import type { User } from '../directory/user-model.js';
 import { admit, type RefusalCode } from './admission.js';
 import type { AccountSessions } from '../directory/account-sessions.js';
 import { AssertionsRepository } from './assertions-repository.js';
 import { MfaTrust } from './mfa-trust.js';
-import { PartnerAccess } from './partner-access.js';
+import { isExternal, PartnerAccess } from './partner-access.js';
 import { PartnerDirectory } from './partner-directory.js';
 import { PARTNER_PROMPT, partnerGate, partnerGatePage } from './partner-gate.js';
 import { refusalError, refusalNames } from './refusals.js';
@@ -51,6 +52,7 @@ export function wirePartners(shared: SharedServices, deps: { sessions: AccountSe
       if (!directory.restrictsAnything) return true;
       const user = context?.user ?? (await users.findById(userId));
       if (!user) return false;
+      if (!isExternal(user)) return true;
       const session = context?.sessionUid ? await facts.find(context.sessionUid) : undefined;
       const decision = await access.forAccount({ user, appId: clientId, sessionIdp: session?.accountId === userId ? session.identityProvider : undefined });
       if (decision?.allowed !== false) return true;
@@ -81,7 +83,8 @@ export function wirePartners(shared: SharedServices, deps: { sessions: AccountSe
       return partner?.identityProviders.length ? partner.identityProviders : undefined;
     },
     screen: (email, idpId) => refusalError(admit(directory, { email, idpId }), names),
-    admit: async (input) => refusalError(await access.forSignIn(input), names),
+    // With nothing limited anywhere, a sign-in pays for no lookup.
+    admit: async (input) => (directory.restrictsAnything ? refusalError(await access.forSignIn(input), names) : undefined),
     trustsMfa(identity) {
       const verdict = trust.check(identity);
       logger.debug({ idpId: identity.idpId, trusted: verdict.trusted, why: verdict.why }, 'upstream MFA');
@@ -116,6 +119,8 @@ export function wirePartners(shared: SharedServices, deps: { sessions: AccountSe
         federation: { assertedClaims: directory.claimNames(), samlTrust: (idpId: string) => metadata.trustFor(idpId) },
       };
     },
+    /** For My Apps: a tile only for the apps the user's organisation may use. */
+    appAllowed: async (user: User, appId: string) => (await access.forAccount({ user, appId }))?.allowed !== false,
     /** The scheduled SAML metadata refreshes. */
     feature: { jobs: metadata.jobs() } satisfies Feature,
   };
