@@ -13,6 +13,7 @@ import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLogger } from '../../src/logging/logger.js';
+import { finish, is, PAGES, start, WEB } from '../e2e-access/access-support.js';
 import { api, appToken } from '../support/api-client.js';
 import { Browser, errorCodeOf, headingOf, parseForms, type Page } from '../support/browserless.js';
 import { createKeyPair, type KeyPair } from '../support/certs.js';
@@ -59,19 +60,30 @@ function config(blocked = false) {
     raw.identityProviders = [
       { type: 'saml', id: IDP, displayName: 'Contoso', idpEntityId: saml.entityId, metadataUrl, metadataRefreshMinutes: 60, spPrivateKey: sp.privateKey, spCertificate: sp.certificate, domains: ['contoso.example'] },
     ];
+    raw.mfa = { encryptionKey: 'c'.repeat(64) };
+    raw.conditionalAccess = [
+      {
+        id: 'contoso-mfa',
+        displayName: "Contoso's guests do MFA on the web app",
+        state: 'enabled',
+        conditions: { users: { includeGuestsOrExternalUsers: { guestOrExternalUserTypes: 'b2bCollaborationGuest', externalTenants: { membershipKind: 'enumerated', members: ['contoso'] } } }, applications: { includeApplications: ['web-app'] } },
+        grantControls: { builtInControls: ['mfa'] },
+      },
+    ];
     raw.partners = [
       {
         id: 'contoso',
         displayName: 'Contoso',
         domains: ['contoso.example'],
         identityProviders: [IDP],
+        inboundTrust: { isMfaAccepted: true, mfaMaxAgeMinutes: 60 },
         ...(blocked ? { b2bCollaborationInbound: { usersAndGroups: { accessType: 'blocked', targets: ['AllUsers'] } } } : {}),
       },
     ];
   };
 }
 
-async function start(blocked = false): Promise<void> {
+async function startNode(blocked = false): Promise<void> {
   const sink = new Writable({
     write(chunk: Buffer, _enc, done) {
       for (const line of chunk.toString().split('\n').filter(Boolean)) logLines.push(JSON.parse(line) as Record<string, unknown>);
@@ -90,7 +102,7 @@ beforeAll(async () => {
   published.body = idpMetadata([k1.certificate]);
   port = await freePort();
   dir = mkdtempSync(join(tmpdir(), 'foyer-saml-partner-'));
-  await start();
+  await startNode();
   saml.trustServiceProvider(await (await fetch(`${foyer.issuer}/federation/${IDP}/metadata`)).text());
 });
 afterAll(async () => {
@@ -190,10 +202,32 @@ describe('a SAML partner from its metadata URL', () => {
   });
 });
 
+describe("MFA at a trusted SAML partner (AuthnInstant against mfaMaxAgeMinutes)", () => {
+  it('a fresh MFA (AuthnContextClassRef refeds mfa) skips Foyer’s prompt', async () => {
+    const browser = new Browser();
+    const review = await browser.navigate(await invite('bob@contoso.example'));
+    expect((await throughIdp(browser, await browser.submit(review, {}, { stopAt: [APP_URL] }), 'bob')).stoppedAt).toBe(APP_URL);
+    const claims = await finish(await start(browser, foyer.issuer, WEB));
+    expect([claims.amr, claims.acr]).toEqual([['fed', 'mfa'], 'urn:foyer:acr:mfa']);
+  });
+
+  it('one the IdP did three hours ago (its session answers) does not: Foyer asks for its own', async () => {
+    saml.setSession({ login: 'bob', authenticatedAt: Date.now() - 3 * 3600_000, honourForceAuthn: true });
+    try {
+      const auth = await start(new Browser(), foyer.issuer, WEB, { login_hint: 'bob@contoso.example' });
+      expect(is(auth.page, PAGES.enrol), `${auth.page.status} ${headingOf(auth.page.body)}`).toBe(true);
+    } finally {
+      saml.setSession(undefined);
+    }
+  });
+});
+
 describe('a SAML partner switched to blocked (config changed, restart)', () => {
+  let oldLink: string;
   beforeAll(async () => {
+    oldLink = await invite('dave@contoso.example');
     await foyer.stop();
-    await start(true);
+    await startNode(true);
   });
 
   it('cannot sign in: refused before the IdP is asked, and nothing changes', async () => {
@@ -205,21 +239,26 @@ describe('a SAML partner switched to blocked (config changed, restart)', () => {
   });
 
   it('cannot redeem: a new link and an old one are refused with the same code, and no identity is linked', async () => {
-    const res = await api(foyer.issuer, await appToken(foyer.issuer, 'inviter-app'), 'POST', '/invitations', { invitedUserEmailAddress: 'bob@contoso.example', inviteRedirectUrl: APP_URL });
+    const res = await api(foyer.issuer, await appToken(foyer.issuer, 'inviter-app'), 'POST', '/invitations', { invitedUserEmailAddress: 'carol@contoso.example', inviteRedirectUrl: APP_URL });
     expect([res.status, (res.body.error as { code: string }).code]).toEqual([403, 'partnerBlocked']);
-    expect(await foyer.foyer.users.findByEmail('bob@contoso.example')).toBeUndefined();
+    expect(await foyer.foyer.users.findByEmail('carol@contoso.example')).toBeUndefined();
+    const old = await new Browser().navigate(oldLink);
+    expect([old.status, errorCodeOf(old.body)]).toEqual([403, 'partnerBlocked']);
+    const dave = await foyer.foyer.users.findByEmail('dave@contoso.example');
+    expect(dave?.externalUserState).toBe('PendingAcceptance');
+    expect(await foyer.foyer.db('identities').where({ user_id: dave!.id })).toHaveLength(0);
   });
 
   it('an answer from the IdP for a sign-in started before the block is refused at the callback', async () => {
     // Started while allowed (another node, or just before the restart): the interaction survives in the database.
     await foyer.stop();
-    await start(false);
+    await startNode(false);
     const browser = new Browser();
     const identify = await browser.navigate(`${foyer.issuer}/myapps`);
     const idpPage = await browser.submit(identify, { email: 'alice@contoso.example' }, { stopAt: [APP_URL] });
     expect(idpPage.url.startsWith(saml.ssoUrl)).toBe(true);
     await foyer.stop();
-    await start(true);
+    await startNode(true);
     const identitiesBefore = await foyer.foyer.db('identities').count({ n: '*' }).first();
     const refused = await throughIdp(browser, idpPage, 'alice');
     expect([refused.status, errorCodeOf(refused.body)]).toEqual([403, 'partnerBlocked']);
