@@ -3,6 +3,7 @@ import * as directory from './20261124_001_directory.js';
 import * as oidcState from './20261124_002_oidc_state.js';
 import * as invitations from './20261124_003_invitations.js';
 import * as conditionalAccess from './20261124_004_conditional_access.js';
+import * as partners from './20261201_005_partners.js';
 
 type Migration = Pick<Knex.Migration, 'up' | 'down'>;
 
@@ -12,4 +13,5 @@ export const migrations: Record<string, Migration> = {
   '20261124_002_oidc_state': oidcState,
   '20261124_003_invitations': invitations,
   '20261124_004_conditional_access': conditionalAccess,
+  '20261201_005_partners': partners,
 };

@@ -18,6 +18,7 @@ import { wireInvitations } from './invitations/wire-invitations.js';
 import type { Logger } from './logging/logger.js';
 import type { Mailer } from './mail/mailer.js';
 import { wireOperations } from './ops/wire-operations.js';
+import { wirePartners, type Partners } from './partners/wire-partners.js';
 import { portalProviderParts, wirePortal } from './portal/wire-portal.js';
 import type { KeyStore } from './provider/keys/key-store.js';
 import { wireProvider } from './provider/wire-provider.js';
@@ -34,6 +35,8 @@ export interface Foyer {
   mailer: Mailer;
   audit: AuditLog;
   keys: KeyStore;
+  /** Partner organisations: their settings, and the SAML metadata kept fresh (refreshed on a schedule, or now). */
+  partners: Pick<Partners, 'directory' | 'metadata'>;
   /** Starts listening; resolves with the bound port (useful with port 0 in tests). */
   listen(port?: number, host?: string): Promise<{ server: Server; port: number }>;
   /** Stops accepting requests, lets in-flight ones finish (up to the grace period), closes storage. */
@@ -47,21 +50,23 @@ export interface Foyer {
 export async function createFoyer(config: FoyerConfig, opts: SharedServiceOptions = {}): Promise<Foyer> {
   const shared = await openSharedServices(config, opts);
   const directory = wireDirectory(shared);
-  const access = wireConditionalAccess(shared, { gate: directory.gate });
-  const { provider, feature: protocol } = wireProvider(shared, [directory.providerParts, access.providerParts, portalProviderParts(shared)]);
+  const partners = wirePartners(shared, { sessions: directory.sessions });
+  const access = wireConditionalAccess(shared, { gate: directory.gate, partners: partners.forAccess });
+  const { provider, feature: protocol } = wireProvider(shared, [directory.providerParts, partners.providerParts, access.providerParts, portalProviderParts(shared)]);
   const accessSteps = access.withProvider(provider);
-  const invitations = wireInvitations(shared, { provider, lifecycle: directory.lifecycle });
+  const invitations = wireInvitations(shared, { provider, lifecycle: directory.lifecycle, partners: partners.forInvitations });
 
   const node = startNode(shared, provider, [
     protocol, //                 expired-state purge, signing-key reload
     wireOperations(shared), //   /healthz, /readyz, /metrics
     accessSteps.feature, //      the sign-in log around /auth
     await wireHttp(shared), //   per-address budgets, size caps, /static
-    wireSignIn(shared, { provider, invitations, access: accessSteps }), // /interaction, /federation
+    wireSignIn(shared, { provider, invitations, access: accessSteps, partners: partners.forSignIn(provider, accessSteps.recorder) }), // /interaction, /federation
     invitations.feature, //      /redeem
-    wirePortal(shared, { provider, directory, invitations: invitations.service, mfa: access.mfa }), // /myapps
-    await wireApi(shared, { provider, directory, invitations: invitations.service, signIns: access.signIns }), // /v1.0
+    wirePortal(shared, { provider, directory, invitations: invitations.service, mfa: access.mfa, appAllowed: partners.appAllowed }), // /myapps
+    await wireApi(shared, { provider, directory, invitations: invitations.service, signIns: access.signIns, partners: partners.directory }), // /v1.0
+    partners.feature, //         SAML metadata refreshes
   ]);
   const { db, redis, logger, users, identities, mailer, audit } = shared;
-  return { config, provider, db, redis, logger, users, identities, invitations: invitations.service, mailer, audit, keys: shared.keys.store, listen: node.listen, close: node.close };
+  return { config, provider, db, redis, logger, users, identities, invitations: invitations.service, mailer, audit, keys: shared.keys.store, partners, listen: node.listen, close: node.close };
 }

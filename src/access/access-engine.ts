@@ -34,6 +34,7 @@ export class AccessEngine {
   private readonly memo = new WeakMap<object, Promise<AccessEvaluation | undefined>>();
   private readonly usesGroups: boolean;
   private readonly usesTerms: boolean;
+  private readonly usesTenants: boolean;
 
   constructor(
     private readonly deps: {
@@ -42,9 +43,12 @@ export class AccessEngine {
       groups: GroupsRepository;
       terms: TermsRepository;
       facts: SignInFactsStore;
+      /** The partner organisations a user belongs to (src/partners/), for policies naming externalTenants. */
+      homeTenants?: (user: User) => Promise<string[]>;
     },
   ) {
     const live = deps.settings.policies.filter((p) => p.state !== 'disabled');
+    this.usesTenants = live.some((p) => [p.conditions.users.includeGuestsOrExternalUsers, p.conditions.users.excludeGuestsOrExternalUsers].some((g) => g?.externalTenants.membershipKind === 'enumerated'));
     this.usesGroups = live.some((p) => p.conditions.users.includeGroups.length > 0 || p.conditions.users.excludeGroups.length > 0);
     this.usesTerms = live.some((p) => p.grantControls && (p.grantControls.termsOfUse.length > 0 || p.grantControls.builtInControls.includes('termsOfUse')));
   }
@@ -59,8 +63,9 @@ export class AccessEngine {
     const groupIds = this.usesGroups ? (await this.deps.groups.groupsOf('members', user.id)).map((g) => g.id) : [];
     const accepted = this.usesTerms ? await this.deps.terms.acceptedBy(user.id) : [];
     const termsOfUse = this.deps.settings.termsOfUse.filter((t) => accepted.some((a) => a.termsId === t.id && a.version === t.version)).map((t) => t.id);
+    const homeTenants = this.usesTenants && this.deps.homeTenants ? await this.deps.homeTenants(user) : [];
     const context: SignInContext = {
-      user: { id: user.id, mail: user.mail, userType: user.userType, groupIds },
+      user: { id: user.id, mail: user.mail, userType: user.userType, groupIds, externalType: externalTypeOf(user), homeTenants },
       appId: input.appId,
       identityProvider: input.identityProvider,
       ipAddress: input.ipAddress,
@@ -128,4 +133,10 @@ export class AccessEngine {
 /** The acr values the app will accept (`acr_values`, space-separated, in order of preference). */
 export function requestedAcrs(ctx: KoaContextWithOIDC): string[] {
   return String(ctx.oidc.params?.acr_values ?? '').split(' ').filter(Boolean);
+}
+
+/** Graph's kinds of external user, as Foyer has them: guests, and people invited as members. */
+function externalTypeOf(user: User): SignInContext['user']['externalType'] {
+  if (user.userType === 'Guest') return 'b2bCollaborationGuest';
+  return user.externalUserState ? 'b2bCollaborationMember' : undefined;
 }

@@ -1,4 +1,4 @@
-import type { ConditionalAccessPolicy, NamedLocation } from '../config/policies-schema.js';
+import type { ConditionalAccessPolicy, ExternalUserType, GuestsOrExternalUsers, NamedLocation } from '../config/policies-schema.js';
 import { parseCidr, parseIp, rangeContains, type IpAddress } from './ip-ranges.js';
 
 /**
@@ -13,7 +13,16 @@ import { parseCidr, parseIp, rangeContains, type IpAddress } from './ip-ranges.j
  */
 
 export interface SignInContext {
-  user: { id: string; mail: string; userType: 'Member' | 'Guest'; groupIds: readonly string[] };
+  user: {
+    id: string;
+    mail: string;
+    userType: 'Member' | 'Guest';
+    groupIds: readonly string[];
+    /** What kind of external user this is (Graph's guestOrExternalUserTypes); undefined: not external. */
+    externalType?: ExternalUserType;
+    /** The partner organisations (partners[].id) the user belongs to, for externalTenants. */
+    homeTenants?: readonly string[];
+  };
   appId: string;
   /** The upstream IdP (config id, "email-otp", or "local" for passwords); undefined when unknown. */
   identityProvider?: string;
@@ -170,11 +179,24 @@ function users(policy: ConditionalAccessPolicy, { user }: SignInContext): Verdic
   if (excluded) return { applies: false, why: `user excluded: ${describe(excluded)}` };
   const excludedGroup = c.excludeGroups.find((g) => groups.has(g));
   if (excludedGroup) return { applies: false, why: `user excluded: member of group ${excludedGroup}` };
+  const excludedExternal = c.excludeGuestsOrExternalUsers && matchesExternal(c.excludeGuestsOrExternalUsers, user);
+  if (excludedExternal) return { applies: false, why: `user excluded: ${excludedExternal}` };
   const included = c.includeUsers.find((r) => matchesUser(r, user));
   if (included) return { applies: true, why: `user included: ${describe(included)}` };
   const includedGroup = c.includeGroups.find((g) => groups.has(g));
   if (includedGroup) return { applies: true, why: `user included: member of group ${includedGroup}` };
+  const includedExternal = c.includeGuestsOrExternalUsers && matchesExternal(c.includeGuestsOrExternalUsers, user);
+  if (includedExternal) return { applies: true, why: `user included: ${includedExternal}` };
   return { applies: false, why: 'user not included' };
+}
+
+/** Graph's guestsOrExternalUsers condition: the kind of external user, from which partner organisations. Returns why it matched. */
+function matchesExternal(condition: GuestsOrExternalUsers, user: SignInContext['user']): string | undefined {
+  if (!user.externalType || !condition.guestOrExternalUserTypes.includes(user.externalType)) return undefined;
+  const tenants = condition.externalTenants;
+  if (tenants.membershipKind === 'all') return `${user.externalType} of any organisation`;
+  const partner = (user.homeTenants ?? []).find((t) => tenants.members.includes(t));
+  return partner ? `${user.externalType} of partner ${partner}` : undefined;
 }
 
 function matchesUser(ref: string, user: SignInContext['user']): boolean {

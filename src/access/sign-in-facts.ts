@@ -26,6 +26,9 @@ export function signInFacts(identityProvider: string | undefined, mfaMethod?: Mf
 
 const SESSION_TTL_SECONDS = 14 * 24 * 3600;
 
+/** The oidc-provider adapter model the facts are kept under. */
+export const SIGN_IN_FACTS_MODEL = 'FoyerSignInFacts';
+
 export class SignInFactsStore {
   constructor(private readonly adapter: Adapter) {}
 

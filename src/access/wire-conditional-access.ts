@@ -5,7 +5,8 @@
  * contributes first, then, with the provider, the pages and the logging around the protocol.
  */
 import type Provider from 'oidc-provider';
-import { SignInLog } from '../audit/sign-in-log.js';
+import { SignInLog, type HomeTenantOf } from '../audit/sign-in-log.js';
+import type { User } from '../directory/user-model.js';
 import type { Feature } from '../core/feature.js';
 import type { ProviderParts } from '../core/provider-parts.js';
 import type { SharedServices } from '../core/shared-services.js';
@@ -21,27 +22,35 @@ import type { AssignmentGate } from './assignment-gate.js';
 import { assignmentPage } from './assignment-page.js';
 import { assignmentPrompt } from './assignment-prompt.js';
 import { blockedPage } from './blocked-page.js';
-import { SignInFactsStore } from './sign-in-facts.js';
+import { SIGN_IN_FACTS_MODEL, SignInFactsStore } from './sign-in-facts.js';
 import { signInOutcomes } from './sign-in-outcomes.js';
 import { SignInRecorder } from './sign-in-recorder.js';
 import { termsStep } from './terms-step.js';
 import { TermsRepository } from './terms-repository.js';
 
-export function wireConditionalAccess(shared: SharedServices, deps: { gate: AssignmentGate }) {
+export function wireConditionalAccess(
+  shared: SharedServices,
+  deps: {
+    gate: AssignmentGate;
+    /** Partner organisations (src/partners/): whose guest a user is, for policies and the sign-in log. */
+    partners?: { homeTenants: (user: User) => Promise<string[]>; homeTenantOf: HomeTenantOf };
+  },
+) {
   const { config, db, users, renderer, logger } = shared;
   const key = resolveMfaKey({ encryptionKey: config.mfa.encryptionKey, databaseUrl: config.storage.databaseUrl });
   if (key?.source === 'file') logger.info({ file: key.file }, 'TOTP secrets are sealed with the key in this file (generated on first start; back it up with the database, or set mfa.encryptionKey)');
   // Config validation already refuses enforced MFA policies without a key on PostgreSQL; apps can still ask with acr_values.
   if (!key) logger.info('MFA is unavailable until mfa.encryptionKey (FOYER_MFA_KEY) is set: required with PostgreSQL');
 
-  const signIns = new SignInLog(db);
+  const signIns = new SignInLog(db, deps.partners?.homeTenantOf);
   const terms = new TermsRepository(db);
   const engine = new AccessEngine({
     settings: { policies: config.conditionalAccess, namedLocations: config.namedLocations, termsOfUse: config.termsOfUse },
     users,
     groups: new GroupsRepository(db),
     terms,
-    facts: new SignInFactsStore(shared.adapters('FoyerSignInFacts')),
+    facts: new SignInFactsStore(shared.adapters(SIGN_IN_FACTS_MODEL)),
+    homeTenants: deps.partners?.homeTenants,
   });
   const mfa = new MfaService({
     db,

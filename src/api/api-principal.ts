@@ -8,7 +8,7 @@ export type ApiPrincipal =
 
 /** Permissions a role brings to a user token; the token's scopes must also include them. */
 const ROLE_PERMISSIONS: Record<UserRole, Permission[]> = {
-  admin: ['User.Read.All', 'User.ReadWrite.All', 'User.Invite.All', 'Group.ReadWrite.All', 'AuditLog.Read.All'],
+  admin: ['User.Read.All', 'User.ReadWrite.All', 'User.Invite.All', 'Group.ReadWrite.All', 'AuditLog.Read.All', 'Policy.Read.All'],
   guestInviter: ['User.Invite.All', 'User.Read.All'],
 };
 

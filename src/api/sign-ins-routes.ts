@@ -15,6 +15,7 @@ const EQUALS: Record<string, keyof SignInFilter> = {
   'status/errorCode': 'errorCode',
   result: 'result',
   conditionalAccessStatus: 'conditionalAccessStatus',
+  homeTenantId: 'homeTenantId',
 };
 const SUPPORTED = `${Object.keys(EQUALS).map((k) => `${k} eq '…'`).join(', ')}, createdDateTime ge/le <ISO date-time>`;
 const isoDateTime = z.iso.datetime({ offset: true });

@@ -19,8 +19,13 @@ import { invitationsRoutes } from './invitations-routes.js';
 import { openapiRoute } from './openapi-route.js';
 import { signInsRoutes } from './sign-ins-routes.js';
 import { usersRoutes } from './users-routes.js';
+import { crossTenantAccessRoutes } from '../partners/cross-tenant-access-routes.js';
+import type { PartnerDirectory } from '../partners/partner-directory.js';
 
-export async function wireApi(shared: SharedServices, deps: { provider: Provider; directory: DirectoryServices; invitations: InvitationService; signIns: SignInLog }): Promise<Feature> {
+export async function wireApi(
+  shared: SharedServices,
+  deps: { provider: Provider; directory: DirectoryServices; invitations: InvitationService; signIns: SignInLog; partners: PartnerDirectory },
+): Promise<Feature> {
   const { config, db, users, audit } = shared;
   const { directory: dir } = deps;
   const issuer = config.issuer;
@@ -50,6 +55,7 @@ export async function wireApi(shared: SharedServices, deps: { provider: Provider
     usersRoutes({ issuer, users, identities: shared.identities, directory: dir.directory, groups: dir.groups, lifecycle: dir.lifecycle }),
     groupsRoutes({ db, issuer, groups: dir.groups, assignments: dir.assignments, users, ownership: dir.ownership, audit }),
     appRoleAssignmentsRoutes({ issuer, apps: config.apps, service: dir.appAssignments, assignments: dir.assignments, users, groups: dir.groups, ownership: dir.ownership }),
+    crossTenantAccessRoutes({ directory: deps.partners, issuer, passcodeEnabled: config.emailPasscode.enabled }),
   ]);
   return { routers: [await openapiRoute(), api] };
 }

@@ -38,6 +38,9 @@ export interface SignInEntry {
   amr?: string[];
 }
 
+/** The guest's home organisation (a partner id and name) for a row, from what the row says; undefined: none. */
+export type HomeTenantOf = (entry: Pick<SignInEntry, 'userPrincipalName' | 'identityProvider' | 'userType'>) => { id: string; name: string } | undefined;
+
 interface SignInRow {
   id: string;
   created_at: string;
@@ -59,6 +62,8 @@ interface SignInRow {
   authentication_requirement: string;
   mfa_method: string | null;
   amr: string | null;
+  home_tenant_id: string | null;
+  home_tenant_name: string | null;
 }
 
 /** Exact-match filters the list supports (Graph's `$filter` subset, see sign-ins-routes.ts). */
@@ -70,6 +75,7 @@ export interface SignInFilter {
   result?: SignInResult;
   errorCode?: string;
   conditionalAccessStatus?: string;
+  homeTenantId?: string;
   createdAfter?: string;
   createdBefore?: string;
 }
@@ -79,11 +85,16 @@ export interface SignInFilter {
  * conditional access trace. Rows are shaped like Graph's signIn resource when read.
  */
 export class SignInLog {
-  constructor(private readonly db: Database) {}
+  constructor(
+    private readonly db: Database,
+    /** Names the partner organisation of each row (src/partners/); without it rows name none. */
+    private readonly homeTenantOf?: HomeTenantOf,
+  ) {}
 
   async record(entry: SignInEntry): Promise<string> {
     const id = randomUUID();
     const cut = (s: string | null | undefined, n: number) => (s ? s.slice(0, n) : null);
+    const home = this.homeTenantOf?.(entry);
     await this.db<SignInRow>('sign_ins').insert({
       id,
       created_at: nowIso(),
@@ -105,6 +116,8 @@ export class SignInLog {
       authentication_requirement: entry.authenticationRequirement ?? 'singleFactorAuthentication',
       mfa_method: entry.mfaMethod ?? null,
       amr: entry.amr ? JSON.stringify(entry.amr) : null,
+      home_tenant_id: cut(home?.id, 64),
+      home_tenant_name: cut(home?.name, 256),
     });
     return id;
   }
@@ -120,6 +133,7 @@ export class SignInLog {
       ['result', 'result'],
       ['errorCode', 'error_code'],
       ['conditionalAccessStatus', 'conditional_access_status'],
+      ['homeTenantId', 'home_tenant_id'],
     ];
     for (const [key, column] of exact) if (f[key] !== undefined) q = q.where(column, f[key]!);
     if (f.userPrincipalName !== undefined) q = q.whereRaw('lower(user_principal_name) = ?', [f.userPrincipalName.toLowerCase()]);
@@ -145,6 +159,10 @@ function toGraph(row: SignInRow) {
     userPrincipalName: row.user_principal_name,
     userDisplayName: row.user_display_name,
     userType: row.user_type,
+    // Graph's cross-tenant fields: the guest's home organisation is the partner Foyer attributes the sign-in to.
+    homeTenantId: row.home_tenant_id,
+    homeTenantName: row.home_tenant_name,
+    crossTenantAccessType: row.user_type === 'Guest' || row.home_tenant_id ? 'b2bCollaboration' : 'none',
     appId: row.app_id,
     appDisplayName: row.app_display_name,
     ipAddress: row.ip_address,

@@ -2,7 +2,14 @@ import type { Command } from 'commander';
 import { AccessEngine } from '../access/access-engine.js';
 import type { AccessDecision, PolicyTrace } from '../access/evaluate.js';
 import { parseIp } from '../access/ip-ranges.js';
-import { SignInFactsStore } from '../access/sign-in-facts.js';
+import { SIGN_IN_FACTS_MODEL, SignInFactsStore } from '../access/sign-in-facts.js';
+import { IdentitiesRepository } from '../directory/identities-repository.js';
+import type { AdmissionDecision, PartnerVerdicts } from '../partners/admission.js';
+import { AssertionsRepository } from '../partners/assertions-repository.js';
+import { MfaTrust, type EffectiveTrust } from '../partners/mfa-trust.js';
+import { isExternal, PartnerAccess } from '../partners/partner-access.js';
+import { PartnerDirectory } from '../partners/partner-directory.js';
+import { refusalNames } from '../partners/refusals.js';
 import { TermsRepository } from '../access/terms-repository.js';
 import type { FoyerConfig } from '../config/schema.js';
 import { LOCAL_IDP_ID } from '../config/policies-schema.js';
@@ -61,29 +68,59 @@ export function policyCommands(program: Command): void {
         if (opts.idp !== undefined && !idps.includes(opts.idp)) throw new CliError(`--idp "${opts.idp}" is not an identity provider here (known: ${idps.join(', ')})`);
         const users = new UsersRepository(db);
         const user = await findUser(users, opts.user.trim());
-        const { decision } = await engine(config, db, users).evaluateFor({ user, appId: opts.app, identityProvider: opts.idp, ipAddress: opts.ip, mfa: opts.mfa });
+        const partners = partnerAccess(config, db);
+        const { decision } = await engine(config, db, users, partners).evaluateFor({ user, appId: opts.app, identityProvider: opts.idp, ipAddress: opts.ip, mfa: opts.mfa });
+        const partner = isExternal(user) ? await partners.decideAccount({ user, appId: opts.app, sessionIdp: opts.idp }) : undefined;
+        const trust = opts.idp && opts.idp !== LOCAL_IDP_ID && opts.idp !== PASSCODE_IDP ? new MfaTrust(partners.directory, config.identityProviders).forIdp(opts.idp) : undefined;
         if (opts.json) {
-          console.log(JSON.stringify({ user: { id: user.id, mail: user.mail, userType: user.userType, accountEnabled: user.accountEnabled }, appId: opts.app, ipAddress: opts.ip ?? null, identityProvider: opts.idp ?? null, mfa: opts.mfa, decision }, null, 2));
+          const partnerJson = partner && { allowed: partner.allowed, refusal: partner.refusal && { code: partner.refusal.code, partner: partner.refusal.partner.id, why: partner.refusal.why }, applied: partner.applied.map(appliedJson), mfaTrust: trust ?? null };
+          console.log(JSON.stringify({ user: { id: user.id, mail: user.mail, userType: user.userType, accountEnabled: user.accountEnabled }, appId: opts.app, ipAddress: opts.ip ?? null, identityProvider: opts.idp ?? null, mfa: opts.mfa, partner: partnerJson ?? null, decision }, null, 2));
           return;
         }
         const how = [opts.ip ? `from ${opts.ip}` : 'from any address', opts.idp ? `with ${opts.idp}` : 'with any identity provider', opts.mfa ? 'after MFA' : 'without MFA so far'];
         console.log(`What if ${user.mail} (${user.userType}, id ${user.id}) signs in to ${apps.get(opts.app)} (${opts.app}) ${how.join(', ')}:\n`);
         if (!user.accountEnabled) console.log('  note: this account is disabled, so its sign-ins are refused before any policy\n');
+        if (partner) console.log(describePartners(partner, trust));
+        else console.log('Partner settings: none apply (a member of this organisation)\n');
+        console.log('Conditional access:\n');
         if (!decision.trace.length) console.log('  no conditional access policies are configured\n');
         for (const t of decision.trace) console.log(describeTrace(t));
-        console.log(`Decision: ${describeDecision(decision)}`);
+        if (partner?.refusal) console.log(`Decision: REFUSED by the partner settings of ${partner.refusal.partner.id ?? 'partnerDefaults'} (${partner.refusal.code}), before conditional access`);
+        else console.log(`Decision: ${describeDecision(decision)}`);
       }),
     );
 }
 
-function engine(config: FoyerConfig, db: Database, users: UsersRepository): AccessEngine {
+function engine(config: FoyerConfig, db: Database, users: UsersRepository, partners: PartnerAccess): AccessEngine {
   return new AccessEngine({
     settings: { policies: config.conditionalAccess, namedLocations: config.namedLocations, termsOfUse: config.termsOfUse },
     users,
     groups: new GroupsRepository(db),
     terms: new TermsRepository(db),
-    facts: new SignInFactsStore(createAdapterFactory({ db })('FoyerSignInFacts')),
+    facts: new SignInFactsStore(createAdapterFactory({ db })(SIGN_IN_FACTS_MODEL)),
+    homeTenants: (user) => partners.homeTenants(user),
   });
+}
+
+function partnerAccess(config: FoyerConfig, db: Database): PartnerAccess {
+  return new PartnerAccess({ directory: new PartnerDirectory(config), identities: new IdentitiesRepository(db), assertions: new AssertionsRepository(db), names: refusalNames(config) });
+}
+
+/** Which organisations' settings applied, how the person came to be theirs, and each verdict. */
+function describePartners(d: AdmissionDecision, trust: EffectiveTrust | undefined): string {
+  const lines = ['Partner settings (checked first, at every sign-in and token refresh):', ''];
+  for (const a of d.applied) {
+    lines.push(`  ${a.partner.id ? `${a.partner.displayName} (${a.partner.id})` : 'partnerDefaults'}, because of ${a.matchedBy.join('; ')}`);
+    for (const [what, v] of [['who', a.users], ['identity provider', a.identityProvider], ['app', a.applications]] as const) {
+      if (v) lines.push(`${' '.repeat(15)}${what}: ${v.why} → ${v.allowed ? (v.pending ? 'decided by the IdP’s claims at sign-in' : 'allowed') : `REFUSED (${v.code})`}`);
+    }
+  }
+  if (trust) lines.push(`${' '.repeat(2)}MFA done at that IdP: ${trust.accepted ? `counts (amr ${trust.amrValues.join(', ')}${trust.maxAgeSeconds ? `, at most ${trust.maxAgeSeconds / 60} minutes old` : ''})` : 'does not count'} [${trust.source}]`);
+  return `${lines.join('\n')}\n`;
+}
+
+function appliedJson(a: PartnerVerdicts) {
+  return { partner: a.partner.id, displayName: a.partner.displayName, matchedBy: a.matchedBy, users: a.users, identityProvider: a.identityProvider ?? null, applications: a.applications ?? null, inherited: a.partner.inherited };
 }
 
 function stateLabel(state: string): string {

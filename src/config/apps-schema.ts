@@ -7,6 +7,7 @@ export const appPermissions = [
   'User.Invite.All',
   'Group.ReadWrite.All',
   'AuditLog.Read.All',
+  'Policy.Read.All',
 ] as const;
 
 const redirectUri = z.url().refine((u) => !u.includes('#'), 'must not contain a fragment');

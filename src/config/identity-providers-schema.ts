@@ -161,11 +161,19 @@ export const samlIdpSchema = z.strictObject({
   type: z.literal('saml'),
   id: idpId,
   displayName: z.string().min(1).max(80),
+  /** Also picks this IdP's EntityDescriptor out of its metadata, so a metadata file cannot switch entity. */
   idpEntityId: z.string().min(1),
-  /** The IdP's SingleSignOnService for the HTTP-Redirect binding. */
-  ssoUrl: secureUrl,
-  /** Several during a certificate rollover. */
-  idpCertificates: z.array(certificate).min(1),
+  /** The IdP's SingleSignOnService for the HTTP-Redirect binding (from the metadata with metadataUrl). */
+  ssoUrl: secureUrl.optional(),
+  /** Several during a certificate rollover (from the metadata with metadataUrl). */
+  idpCertificates: z.array(certificate).min(1).optional(),
+  /**
+   * The IdP's metadata, fetched at start and every metadataRefreshMinutes: its signing certificates
+   * and SSO URL replace ssoUrl and idpCertificates (which then only serve until the first fetch).
+   * A failed refresh keeps the last good metadata.
+   */
+  metadataUrl: secureUrl.optional(),
+  metadataRefreshMinutes: z.number().int().min(1).max(10_080).optional(),
   /** Defaults to `<issuer>/federation/<id>/metadata`, which is also where the SP metadata is served. */
   spEntityId: z.string().min(1).optional(),
   /** Signs AuthnRequests; usually `${SAML_SP_KEY}` and `${SAML_SP_CERT}` from the environment. */
@@ -190,7 +198,15 @@ export const samlIdpSchema = z.strictObject({
   /** Also require a signature over the whole Response; most IdPs (Entra, ADFS, Okta) sign only the assertion by default. */
   wantResponseSigned: z.boolean().default(false),
   ...trustFields,
+}).superRefine((idp, ctx) => {
+  if (idp.metadataUrl) return;
+  if (!idp.ssoUrl) ctx.addIssue({ code: 'custom', path: ['ssoUrl'], message: 'is required unless metadataUrl is given' });
+  if (!idp.idpCertificates) ctx.addIssue({ code: 'custom', path: ['idpCertificates'], message: 'is required unless metadataUrl is given' });
+  if (idp.metadataRefreshMinutes !== undefined) ctx.addIssue({ code: 'custom', path: ['metadataRefreshMinutes'], message: 'has no effect without metadataUrl' });
 });
+
+/** How often a SAML IdP's metadata is fetched again when metadataRefreshMinutes is not set. */
+export const DEFAULT_METADATA_REFRESH_MINUTES = 60;
 
 export const identityProviderSchema = z.discriminatedUnion('type', [
   oidcIdpSchema,

@@ -36,6 +36,49 @@ const groupRef = z
   .regex(UUID, 'must be a group id (a UUID, see npx foyer groups list)')
   .transform((v) => v.toLowerCase());
 
+/** The kinds of external user Foyer has: B2B collaboration guests, and those invited as members. */
+export const EXTERNAL_USER_TYPES = ['b2bCollaborationGuest', 'b2bCollaborationMember'] as const;
+export type ExternalUserType = (typeof EXTERNAL_USER_TYPES)[number];
+const OTHER_GRAPH_TYPES = ['none', 'internalGuest', 'b2bDirectConnectUser', 'otherExternalUser', 'serviceProvider'];
+
+/**
+ * Graph's conditionalAccessGuestsOrExternalUsers: which kinds of external user, from which partner
+ * organisations (`externalTenants` names `partners` ids). Graph writes the kinds as one
+ * comma-separated string; a YAML list is accepted too.
+ */
+const guestsOrExternalUsers = z
+  .strictObject({
+    guestOrExternalUserTypes: z
+      .union([z.string(), z.array(z.string())])
+      .transform((v) => (Array.isArray(v) ? v : v.split(',')).map((t) => t.trim()).filter(Boolean))
+      .superRefine((types, ctx) => {
+        if (types.length === 0) ctx.addIssue({ code: 'custom', message: `name at least one of ${EXTERNAL_USER_TYPES.join(', ')}` });
+        for (const t of types) {
+          if (EXTERNAL_USER_TYPES.includes(t as ExternalUserType)) continue;
+          const why = OTHER_GRAPH_TYPES.includes(t) ? `Foyer has no ${t} users` : `"${t}" is not a kind of external user`;
+          ctx.addIssue({ code: 'custom', message: `${why}; use ${EXTERNAL_USER_TYPES.join(' or ')}` });
+        }
+      })
+      .transform((types) => [...new Set(types)] as ExternalUserType[]),
+    externalTenants: z
+      .strictObject({
+        '@odata.type': z.enum(['#microsoft.graph.conditionalAccessAllExternalTenants', '#microsoft.graph.conditionalAccessEnumeratedExternalTenants']).optional(),
+        membershipKind: z.enum(['all', 'enumerated']),
+        /** Partner ids (partners[].id). */
+        members: z.array(z.string().trim().min(1)).default([]),
+      })
+      .superRefine((t, ctx) => {
+        if (t.membershipKind === 'enumerated' && t.members.length === 0) ctx.addIssue({ code: 'custom', path: ['members'], message: 'enumerated needs the partner ids in members' });
+        if (t.membershipKind === 'all' && t.members.length > 0) ctx.addIssue({ code: 'custom', path: ['members'], message: 'membershipKind all covers every organisation: leave members out, or use enumerated' });
+        const kind = t['@odata.type'];
+        if (kind && (kind.endsWith('AllExternalTenants') ? 'all' : 'enumerated') !== t.membershipKind) ctx.addIssue({ code: 'custom', path: ['@odata.type'], message: 'contradicts membershipKind' });
+      })
+      .default({ membershipKind: 'all', members: [] }),
+  })
+  .transform((g) => ({ guestOrExternalUserTypes: g.guestOrExternalUserTypes, externalTenants: { membershipKind: g.externalTenants.membershipKind, members: g.externalTenants.members } }));
+
+export type GuestsOrExternalUsers = z.infer<typeof guestsOrExternalUsers>;
+
 const cidr = z
   .string()
   .trim()
@@ -84,6 +127,9 @@ const policyObject = z
         excludeUsers: z.array(userRef(EXCLUDABLE_KEYWORDS)).default([]),
         includeGroups: z.array(groupRef).default([]),
         excludeGroups: z.array(groupRef).default([]),
+        /** Guests and external users by kind and partner organisation (Graph's shape). */
+        includeGuestsOrExternalUsers: guestsOrExternalUsers.optional(),
+        excludeGuestsOrExternalUsers: guestsOrExternalUsers.optional(),
       }),
       applications: z.strictObject({
         includeApplications: z.array(z.string().trim().min(1)).min(1, 'name at least one app id, or All'),
@@ -115,8 +161,8 @@ const policyObject = z
   })
   .superRefine((p, ctx) => {
     const users = p.conditions.users;
-    if (users.includeUsers.length === 0 && users.includeGroups.length === 0) {
-      ctx.addIssue({ code: 'custom', path: ['conditions', 'users', 'includeUsers'], message: 'say whom the policy applies to: All, GuestsOrExternalUsers, Members, user ids or emails (or includeGroups)' });
+    if (users.includeUsers.length === 0 && users.includeGroups.length === 0 && !users.includeGuestsOrExternalUsers) {
+      ctx.addIssue({ code: 'custom', path: ['conditions', 'users', 'includeUsers'], message: 'say whom the policy applies to: All, GuestsOrExternalUsers, Members, user ids or emails (or includeGroups, includeGuestsOrExternalUsers)' });
     }
     const controls = p.grantControls?.builtInControls ?? [];
     if (controls.includes('block') && (controls.length > 1 || (p.grantControls?.termsOfUse.length ?? 0) > 0)) {

@@ -10,6 +10,7 @@ import { emailPasscodeSchema, identityProvidersSchema } from './identity-provide
 import { delegationSchema } from './delegation-schema.js';
 import { checkAccessReferences, conditionalAccessSchema, namedLocationsSchema, termsOfUseListSchema } from './policies-schema.js';
 import { checkMfaKey, mfaSchema } from './mfa-schema.js';
+import { checkPartnerReferences, partnerDefaultsSchema, partnersSchema } from './partners-schema.js';
 
 export const configSchema = z
   .strictObject({
@@ -31,6 +32,8 @@ export const configSchema = z
     namedLocations: namedLocationsSchema.default([]),
     termsOfUse: termsOfUseListSchema.default([]),
     mfa: mfaSchema,
+    partners: partnersSchema.default([]),
+    partnerDefaults: partnerDefaultsSchema,
   })
   .superRefine((config, ctx) => {
     const ids = new Set(config.resourceServers.map((r) => r.identifier));
@@ -39,6 +42,7 @@ export const configSchema = z
     }
     checkAccessReferences(config, ctx);
     checkMfaKey(config, ctx);
+    checkPartnerReferences(config, ctx);
   });
 
 export type RawConfig = z.infer<typeof configSchema>;

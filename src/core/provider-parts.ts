@@ -13,7 +13,7 @@ export interface ProviderParts {
   gatePrompts?: interactionPolicy.Prompt[];
   /** Last changes to the interaction policy (conditional access adds the `mfa` prompt). */
   extendPolicy?: (policy: interactionPolicy.DefaultPolicy) => void;
-  /** App assignment, checked again whenever a code or refresh token is redeemed. */
+  /** Who may still use an app, checked again whenever a code or refresh token is redeemed (every part's must allow). */
   appAccess?: AppAccessCheck;
   /** Told once the provider exists, to listen to its events. */
   observe?: (provider: Provider) => void;

@@ -4,7 +4,7 @@ import type { Connector } from './connector.js';
 import { createGithubConnector } from './github-connector.js';
 import { createOidcConnector } from './oidc-connector.js';
 import { googleSettings, microsoftSettings, oidcSettings, type OidcSettings } from './presets.js';
-import { createSamlConnector } from './saml-connector.js';
+import { createSamlConnector, type SamlIdpTrust } from './saml-connector.js';
 
 export interface ConnectorContext {
   /** Foyer's issuer (SAML SP entity id and ACS URL derive from it). */
@@ -13,6 +13,10 @@ export interface ConnectorContext {
   timeoutSeconds?: number;
   discoveryTtlMs?: number;
   discoveryRetryAfterMs?: number;
+  /** Claims (SAML attributes) to keep on identities: those partner rules name. */
+  assertedClaims?: readonly string[];
+  /** A SAML IdP's live trust (its metadata, refreshed on a schedule); default: the config's. */
+  samlTrust?: (idpId: string) => SamlIdpTrust | undefined;
 }
 
 /**
@@ -43,6 +47,6 @@ export function createConnector(idp: IdentityProviderConfig, ctx: ConnectorConte
     case 'github':
       return createGithubConnector(idp, { logger: ctx.logger, timeoutSeconds: ctx.timeoutSeconds, baseUrlOverride: overrides.githubBaseUrlOverride });
     case 'saml':
-      return createSamlConnector(idp, { issuer: ctx.issuer });
+      return createSamlConnector(idp, { issuer: ctx.issuer, assertedClaims: ctx.assertedClaims, trust: ctx.samlTrust?.(idp.id) });
   }
 }

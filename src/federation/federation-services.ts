@@ -1,6 +1,7 @@
 import { createHmac } from 'node:crypto';
 import type { SharedServices } from '../core/shared-services.js';
 import { createConnectorRegistry, type ConnectorRegistry } from './connector-registry.js';
+import type { ConnectorContext } from './create-connector.js';
 import { createEmailPasscode, type EmailPasscode } from './email-passcode.js';
 
 /**
@@ -8,9 +9,12 @@ import { createEmailPasscode, type EmailPasscode } from './email-passcode.js';
  * interface, and the email passcode), for the sign-in journey. Discovery documents load in the
  * background, so an IdP that is down at start only fails its own sign-ins.
  */
-export function createFederation(shared: SharedServices): { registry: ConnectorRegistry; passcode: EmailPasscode | undefined } {
+export function createFederation(
+  shared: SharedServices,
+  opts: Pick<ConnectorContext, 'assertedClaims' | 'samlTrust'> = {},
+): { registry: ConnectorRegistry; passcode: EmailPasscode | undefined } {
   const { config, logger } = shared;
-  const registry = createConnectorRegistry(config.identityProviders, { issuer: config.issuer, logger }, shared.connectorOverrides);
+  const registry = createConnectorRegistry(config.identityProviders, { issuer: config.issuer, logger, ...opts }, shared.connectorOverrides);
   void registry.warmUp();
   const passcode = config.emailPasscode.enabled
     ? createEmailPasscode({

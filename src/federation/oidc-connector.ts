@@ -8,10 +8,12 @@ import { FederationError } from './federation-error.js';
 import { nodeHttpFetch } from './node-http-fetch.js';
 import { toFederationError } from './oidc-errors.js';
 import type { OidcSettings } from './presets.js';
-import type { UpstreamIdentity } from './upstream-identity.js';
+import { pickAssertions, type UpstreamIdentity } from './upstream-identity.js';
 
 export interface OidcConnectorOptions {
   logger: Logger;
+  /** Claims to keep on the identity (UpstreamIdentity.assertions). */
+  assertedClaims?: readonly string[];
   /** Seconds to wait for the IdP's endpoints (discovery, token, JWKS, userinfo). */
   timeoutSeconds?: number;
   discoveryTtlMs?: number;
@@ -98,7 +100,7 @@ export function createOidcConnector(settings: OidcSettings, opts: OidcConnectorO
       }
       const claims = tokens.claims();
       if (!claims) throw new FederationError('invalid_id_token', `${settings.displayName} did not send an ID token.`, { idpId: settings.id });
-      return identityFrom(settings, config, claims, tokens.access_token, opts.logger);
+      return identityFrom(settings, config, claims, tokens.access_token, opts);
     },
   };
 }
@@ -152,14 +154,15 @@ async function identityFrom(
   config: client.Configuration,
   claims: client.IDToken,
   accessToken: string,
-  logger: Logger,
+  { logger, assertedClaims }: OidcConnectorOptions,
 ): Promise<UpstreamIdentity> {
   if (settings.allowedTenants.length && !settings.allowedTenants.includes(String(claims.tid))) {
     throw new FederationError('wrong_issuer', `Your organisation's ${settings.displayName} tenant is not allowed to sign in here.`, { idpId: settings.id });
   }
   let profile: Record<string, unknown> = claims;
   // With conformant IdPs the ID token of a code flow carries no scope claims; they are at userinfo.
-  if (typeof claims.email !== 'string' && config.serverMetadata().userinfo_endpoint) {
+  const missing = typeof claims.email !== 'string' || (assertedClaims ?? []).some((c) => !Object.hasOwn(claims, c));
+  if (missing && config.serverMetadata().userinfo_endpoint) {
     try {
       profile = { ...(await client.fetchUserInfo(config, accessToken, claims.sub)), ...claims };
     } catch (err) {
@@ -179,6 +182,7 @@ async function identityFrom(
     amr: Array.isArray(claims.amr) ? claims.amr.filter((m): m is string => typeof m === 'string') : [],
     ...(typeof claims.acr === 'string' ? { acr: claims.acr } : {}),
     ...(typeof claims.auth_time === 'number' ? { authTime: claims.auth_time } : {}),
+    ...withAssertions(pickAssertions((name) => (Object.hasOwn(profile, name) ? profile[name] : undefined), assertedClaims)),
   };
 }
 
@@ -186,4 +190,8 @@ function nameOf(profile: Record<string, unknown>): string | undefined {
   if (typeof profile.name === 'string' && profile.name.trim()) return profile.name.trim();
   const parts = [profile.given_name, profile.family_name].filter((p): p is string => typeof p === 'string' && p.trim() !== '');
   return parts.length ? parts.join(' ') : undefined;
+}
+
+function withAssertions(assertions: Record<string, string[]> | undefined): { assertions?: Record<string, string[]> } {
+  return assertions ? { assertions } : {};
 }

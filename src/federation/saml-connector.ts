@@ -7,13 +7,33 @@ import { amrFromSaml } from './saml-authn-context.js';
 import { requireBearerConfirmation } from './saml-subject-confirmation.js';
 import { all, attr, text, type XmlNode } from './saml-xml-tree.js';
 import { requireFreshAuthentication } from './upstream-freshness.js';
-import type { UpstreamIdentity } from './upstream-identity.js';
+import { pickAssertions, type UpstreamIdentity } from './upstream-identity.js';
 
 export interface SamlConnectorOptions {
   /** Foyer's issuer; the SP entity id and ACS URL derive from it. */
   issuer: string;
   /** How long an AuthnRequest may wait for its response (the Interaction lives an hour). */
   requestTtlMs?: number;
+  /** Attributes to keep on the identity (UpstreamIdentity.assertions). */
+  assertedClaims?: readonly string[];
+  /** Where the IdP's SSO URL and signing certificates come from now (its metadata); default: the config. */
+  trust?: SamlIdpTrust;
+}
+
+/** The IdP's side of the trust as it stands: from config, or from metadata refreshed on a schedule. */
+export interface SamlIdpTrust {
+  /** What to use for this sign-in; throws a FederationError when nothing usable was ever loaded. */
+  current(): Promise<{ ssoUrl: string; certificates: string[] }>;
+}
+
+/** The trust written in config (ssoUrl, idpCertificates). */
+export function configuredTrust(idp: SamlIdpConfig): SamlIdpTrust {
+  return {
+    async current() {
+      if (!idp.ssoUrl || !idp.idpCertificates) throw new FederationError('upstream_unreachable', `${idp.displayName} is not fully configured (no SSO URL or certificate). Tell the host's administrator.`, { idpId: idp.id });
+      return { ssoUrl: idp.ssoUrl, certificates: idp.idpCertificates };
+    },
+  };
 }
 
 const TRANSIENT = 'urn:oasis:names:tc:SAML:2.0:nameid-format:transient';
@@ -43,13 +63,15 @@ export function createSamlConnector(idp: SamlIdpConfig, opts: SamlConnectorOptio
   const spEntityId = idp.spEntityId ?? `${base}/metadata`;
   const acsUrl = `${base}/acs`;
   const ref = { idpId: idp.id };
+  const trust = opts.trust ?? configuredTrust(idp);
 
-  const saml = (callbackUrl: string, cacheProvider?: CacheProvider, forceAuthn = false) =>
+  // `idp` is what this sign-in trusts (read per sign-in, so a certificate rollover from metadata applies at once).
+  const saml = (callbackUrl: string, current: { ssoUrl: string; certificates: string[] }, cacheProvider?: CacheProvider, forceAuthn = false) =>
     new SAML({
-      entryPoint: idp.ssoUrl,
+      entryPoint: current.ssoUrl,
       issuer: spEntityId,
       callbackUrl,
-      idpCert: idp.idpCertificates,
+      idpCert: current.certificates,
       privateKey: idp.spPrivateKey,
       publicCert: idp.spCertificate,
       signatureAlgorithm: 'sha256',
@@ -81,7 +103,8 @@ export function createSamlConnector(idp: SamlIdpConfig, opts: SamlConnectorOptio
     mfaAcrValues: idp.mfaAcrValues,
     responseMode: 'form_post',
 
-    metadata: () => saml(acsUrl).generateServiceProviderMetadata(null, idp.spCertificate),
+    // The SP metadata says nothing of the IdP: node-saml only insists on being given some certificate.
+    metadata: () => saml(acsUrl, { ssoUrl: acsUrl, certificates: [idp.spCertificate] }).generateServiceProviderMetadata(null, idp.spCertificate),
 
     async start({ callbackUrl, reauthenticate }) {
       let issued: { id: string; instant: string } | undefined;
@@ -95,7 +118,7 @@ export function createSamlConnector(idp: SamlIdpConfig, opts: SamlConnectorOptio
       };
       const relayState = randomBytes(24).toString('base64url');
       // SAML has no max_age: any freshness request becomes ForceAuthn, and AuthnInstant is checked on the way back.
-      const redirectTo = await saml(callbackUrl, capture, !!reauthenticate).getAuthorizeUrlAsync(relayState, undefined, {});
+      const redirectTo = await saml(callbackUrl, await trust.current(), capture, !!reauthenticate).getAuthorizeUrlAsync(relayState, undefined, {});
       if (!issued) throw new Error('node-saml did not report the AuthnRequest id');
       const pending: PendingSaml = { kind: 'saml', idpId: idp.id, requestId: issued.id, relayState, createdAt: Date.parse(issued.instant), ...(reauthenticate ? { reauthenticate } : {}) };
       return { redirectTo, pending };
@@ -117,21 +140,22 @@ export function createSamlConnector(idp: SamlIdpConfig, opts: SamlConnectorOptio
         getAsync: async (id) => (id === p.requestId ? new Date(p.createdAt).toISOString() : null),
         removeAsync: async () => null,
       };
+      const current = await trust.current();
       let profile: Profile | null;
       try {
-        ({ profile } = await saml(callbackUrl, onlyThisRequest).validatePostResponseAsync({ SAMLResponse: params.SAMLResponse }));
+        ({ profile } = await saml(callbackUrl, current, onlyThisRequest).validatePostResponseAsync({ SAMLResponse: params.SAMLResponse }));
       } catch (err) {
         throw toFederationError(err, idp);
       }
       if (!profile) throw new FederationError('upstream_error', `${idp.displayName} could not sign you in without asking you.`, { ...ref, upstreamError: 'NoPassive' });
-      const identity = identityFrom(idp, profile, { acsUrl: callbackUrl, requestId: p.requestId, clockSkewMs: CLOCK_SKEW_MS });
+      const identity = identityFrom(idp, profile, { acsUrl: callbackUrl, requestId: p.requestId, clockSkewMs: CLOCK_SKEW_MS }, opts.assertedClaims);
       requireFreshAuthentication(p.reauthenticate, identity.authTime, idp);
       return identity;
     },
   };
 }
 
-function identityFrom(idp: SamlIdpConfig, profile: Profile, expect: Parameters<typeof requireBearerConfirmation>[2]): UpstreamIdentity {
+function identityFrom(idp: SamlIdpConfig, profile: Profile, expect: Parameters<typeof requireBearerConfirmation>[2], assertedClaims?: readonly string[]): UpstreamIdentity {
   const ref = { idpId: idp.id };
   // node-saml checks the signature, not who signed for whom: the certificate could be shared.
   if (profile.issuer !== idp.idpEntityId) {
@@ -165,7 +189,12 @@ function identityFrom(idp: SamlIdpConfig, profile: Profile, expect: Parameters<t
     amr: amrFromSaml(classRef, methodRefs),
     ...(classRef ? { acr: classRef } : {}),
     ...(Number.isFinite(instant) ? { authTime: Math.floor(instant / 1000) } : {}),
+    ...withAssertions(pickAssertions(named, assertedClaims)),
   };
+}
+
+function withAssertions(assertions: Record<string, string[]> | undefined): { assertions?: Record<string, string[]> } {
+  return assertions ? { assertions } : {};
 }
 
 /** node-saml reports failures only as messages; these patterns name them. */

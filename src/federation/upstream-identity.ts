@@ -29,4 +29,29 @@ export interface UpstreamIdentity {
   acr?: string;
   /** When the person authenticated at the upstream (epoch seconds): OIDC `auth_time`, SAML `AuthnInstant`. */
   authTime?: number;
+  /**
+   * The claims (SAML: attributes) Foyer was asked to keep (ConnectorContext.assertedClaims: those
+   * partner rules name, e.g. `groups`), as text values; absent when none was asked for or given.
+   */
+  assertions?: Record<string, string[]>;
+}
+
+/** Up to 200 text values of up to 256 characters per claim: a group list, not a payload. */
+export function pickAssertions(read: (name: string) => unknown, names: readonly string[] | undefined): Record<string, string[]> | undefined {
+  if (!names?.length) return undefined;
+  const out: Record<string, string[]> = {};
+  for (const name of names) {
+    const raw = read(name);
+    const values = ([] as unknown[]).concat(raw ?? []).map(textOf).filter((v): v is string => v !== undefined && v.length <= 256);
+    if (values.length) out[name] = [...new Set(values)].slice(0, 200);
+  }
+  return Object.keys(out).length ? out : undefined;
+}
+
+function textOf(v: unknown): string | undefined {
+  if (typeof v === 'string') return v.trim() || undefined;
+  if (typeof v === 'number') return String(v);
+  // SAML attribute values read from node-saml's tree carry their text under `_`.
+  const inner = (v as { _?: unknown } | null)?._;
+  return typeof inner === 'string' ? inner.trim() || undefined : undefined;
 }

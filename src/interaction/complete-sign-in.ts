@@ -44,17 +44,21 @@ export function completeSignIn(deps: JourneyDeps, actions: { sendPasscode: SendP
     });
     switch (decision.kind) {
       case 'signIn':
+        await admit(ctx, identity, decision.user.id, decision.user.mail);
         if (decision.identityId) await deps.identities.touch(decision.identityId);
         return login(ctx, details, decision.user, identity);
       case 'redeem':
         return redeem(ctx, details, { invitationId: decision.invitationId, ticketHash: decision.ticketHash }, identity, decision.proof);
       case 'proveInvitedAddress':
+        // No code is mailed to someone the partner settings refuse anyway.
+        await admitForInvitation(ctx, identity, decision.invitationId);
         // The invitation may have been found without a ticket (just-in-time redemption): keep which one.
         await saveJourney(details, { ...journey, identity, redemption: { invitationId: decision.invitationId, ticketHash: decision.ticketHash } });
         return sendPasscode(ctx, details, decision.invitedEmail, 'proveInvitedAddress');
       case 'useLinkedIdp':
         return useLinkedIdp(ctx, details, decision.user, decision.idpIds);
       case 'link': {
+        await admit(ctx, identity, decision.user.id, decision.user.mail);
         await deps.identities.link(decision.user.id, identity);
         await deps.audit.record({ category: 'UserManagement', activity: 'Link identity', result: 'success', actor: { type: 'user', id: decision.user.id }, target: { type: 'User', id: decision.user.id }, details: { idp: identity.idpId, reason: 'verified email from an IdP trusted for the domain' }, correlationId: ctx.state.requestId });
         return login(ctx, details, decision.user, identity);
@@ -83,6 +87,7 @@ export function completeSignIn(deps: JourneyDeps, actions: { sendPasscode: SendP
   }
 
   async function redeem(ctx: Context, details: InteractionDetails, redemption: { invitationId: string; ticketHash: string }, identity: UpstreamIdentity, proof: RedemptionProof): Promise<void> {
+    await admitForInvitation(ctx, identity, redemption.invitationId);
     const user = await deps.redemption.complete({ ...redemption, identity, proof }, ctx.state.requestId).catch(async (err: unknown) => {
       await deps.redemption.recordFailure(redemption.invitationId, err instanceof HttpError ? err.code : 'error', ctx.state.requestId);
       throw err;
@@ -96,13 +101,14 @@ export function completeSignIn(deps: JourneyDeps, actions: { sendPasscode: SendP
       await failure(ctx, identity, refused);
       throw refused;
     }
+    await deps.partners?.remember(user.id, identity);
     await deps.users.recordSignIn(user.id);
     rememberSignIn(ctx, user.mail, identity.idpId, deps.secureCookies);
     const connector = deps.registry.byId(identity.idpId);
-    // The home organisation's MFA counts only where the admin said to trust it (cross-tenant trust).
-    // When the app asked for a fresh sign-in, the callback already refused an older upstream
-    // authentication (upstream-freshness.ts), so a trusted upstream MFA here is as fresh as asked.
-    const trustedMfa = connector ? upstreamMfaSatisfied(connector, identity) : false;
+    // The home organisation's MFA counts only where the admin said to trust it (cross-tenant trust:
+    // the partner's inboundTrust, with its maximum age). When the app asked for a fresh sign-in, the
+    // callback already refused an older upstream authentication (upstream-freshness.ts).
+    const trustedMfa = identity.idpId !== EMAIL_OTP_IDP_ID && (deps.partners ? deps.partners.trustsMfa(identity) : connector ? upstreamMfaSatisfied(connector, identity) : false);
     const amr = identity.idpId === EMAIL_OTP_IDP_ID ? ['otp'] : ['fed', ...(trustedMfa ? ['mfa'] : [])];
     deps.logger.info({ requestId: ctx.state.requestId, userId: user.id, idpId: identity.idpId, amr }, 'federated sign-in');
     await finishInteraction(details, ctx, {
@@ -111,8 +117,22 @@ export function completeSignIn(deps: JourneyDeps, actions: { sendPasscode: SendP
     });
   }
 
-  async function failure(ctx: Context, identity: UpstreamIdentity, err: unknown): Promise<void> {
-    await deps.signIns?.failure(ctx, { userPrincipalName: identity.email, identityProvider: identity.idpId, errorCode: err instanceof HttpError ? err.code : 'error', failureReason: err instanceof HttpError ? err.message : 'The sign-in could not be completed' });
+  /** The partner settings for this identity signing in as this account; a refusal is logged and shown, and nothing is written. */
+  async function admit(ctx: Context, identity: UpstreamIdentity, userId: string, email: string): Promise<void> {
+    const refused = await deps.partners?.admit({ identity, userId, email });
+    if (!refused) return;
+    await failure(ctx, identity, refused, userId);
+    throw refused;
+  }
+
+  async function admitForInvitation(ctx: Context, identity: UpstreamIdentity, invitationId: string): Promise<void> {
+    if (!deps.partners) return;
+    const invitation = await deps.invitations.findById(invitationId);
+    if (invitation) await admit(ctx, identity, invitation.user_id, invitation.invited_email);
+  }
+
+  async function failure(ctx: Context, identity: UpstreamIdentity, err: unknown, userId?: string): Promise<void> {
+    await deps.signIns?.failure(ctx, { userId, userPrincipalName: identity.email, identityProvider: identity.idpId, errorCode: err instanceof HttpError ? err.code : 'error', failureReason: err instanceof HttpError ? err.message : 'The sign-in could not be completed' });
     await deps.audit.record({
       category: 'Authentication',
       activity: 'Federated sign-in',

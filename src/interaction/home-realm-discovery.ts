@@ -19,6 +19,11 @@ export interface DiscoveryInput {
   memberDomains: string[];
   idps: DiscoverableIdp[];
   passcodeEnabled: boolean;
+  /**
+   * The IdPs the address's partner organisation signs in with (partners[].identityProviders), in its
+   * redemption order: only these are offered. Undefined: no partner rule for this address.
+   */
+  partnerIdps?: string[];
 }
 
 export type Discovery =
@@ -58,6 +63,13 @@ export function discoverHomeRealm(input: DiscoveryInput): Discovery {
   const domain = input.email.slice(input.email.lastIndexOf('@') + 1).toLowerCase();
 
   if (input.memberDomains.includes(domain) || input.user?.hasPassword) return { kind: 'password' };
+
+  if (input.partnerIdps) {
+    const available = input.partnerIdps.filter((id) => (id === PASSCODE_IDP ? input.passcodeEnabled : input.idps.some((i) => i.id === id)));
+    // The partner's IdPs this account already uses come first; the others only when it uses none of them.
+    const linked = available.filter((id) => input.linkedIdpIds.includes(id));
+    return choose((linked.length ? linked : available).map((id) => (id === PASSCODE_IDP ? PASSCODE_OPTION : option(input.idps.find((i) => i.id === id)!))));
+  }
 
   if (input.linkedIdpIds.length) {
     const usable = input.linkedIdpIds.filter((id) => (id === PASSCODE_IDP ? input.passcodeEnabled : input.idps.some((i) => i.id === id)));

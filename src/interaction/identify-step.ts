@@ -34,7 +34,7 @@ export function identifyStep(deps: JourneyDeps, actions: { startUpstream: StartU
     if (redemption && !journey.redemption && details.params.client_id === PORTAL_CLIENT_ID && details.params.nonce === redemption.nonce) {
       clearRedemptionCookie(ctx, deps.secureCookies);
       const lookup = await deps.redemption.inspectPending(redemption.invitationId, redemption.ticketHash);
-      if (lookup.state !== 'valid' && lookup.state !== 'redeemed') throw redemptionRefused(lookup.state);
+      if (lookup.state !== 'valid' && lookup.state !== 'redeemed') throw redemptionRefused(lookup);
       if (lookup.state === 'valid') {
         journey.redemption = { invitationId: redemption.invitationId, ticketHash: redemption.ticketHash };
         journey.email = lookup.invitation!.invited_email;
@@ -71,6 +71,7 @@ export function identifyStep(deps: JourneyDeps, actions: { startUpstream: StartU
       memberDomains: deps.memberDomains,
       idps: deps.registry.list().map((c) => ({ id: c.id, type: c.type, displayName: c.displayName, domains: [...c.domains] })),
       passcodeEnabled: Boolean(deps.passcode),
+      partnerIdps: journey.email ? deps.partners?.identityProvidersFor(journey.email) : undefined,
     });
     // Sending the guest on (upstream or passcode) saves the journey there; a page shown here saves it now.
     if (discovery.kind === 'idp') setJourney(details, journey);

@@ -23,6 +23,8 @@ export interface InteractionRouteDeps {
   notAssigned?: (ctx: Context, details: InteractionDetails) => Promise<void>;
   /** The `mfa` prompt's pages (conditional access: block, MFA, terms of use) and their form posts. */
   access?: AccessStep;
+  /** Pages of other features' prompts, by prompt name (the partner gate). */
+  promptPages?: Record<string, (ctx: Context, details: InteractionDetails) => Promise<void>>;
 }
 
 /**
@@ -57,8 +59,11 @@ export function interactionRoutes(deps: InteractionRouteDeps): Router {
       case 'mfa':
         if (deps.access) return deps.access.show(ctx, details);
         throw new HttpError(503, 'mfaUnavailable', 'This app needs a second sign-in step that this server cannot offer. Tell the administrator.');
-      default:
+      default: {
+        const page = deps.promptPages && Object.hasOwn(deps.promptPages, details.prompt.name) ? deps.promptPages[details.prompt.name] : undefined;
+        if (page) return page(ctx, details);
         throw new HttpError(400, 'unexpectedInteractionStep', `Foyer does not know the sign-in step "${details.prompt.name}".`);
+      }
     }
   });
 

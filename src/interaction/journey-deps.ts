@@ -10,6 +10,8 @@ import type { Logger } from '../logging/logger.js';
 import type { AuditLog } from '../audit/audit-log.js';
 import type { FederationIndex } from './federation-index.js';
 import type { SignInRecorder } from '../access/sign-in-recorder.js';
+import type { UpstreamIdentity } from '../federation/upstream-identity.js';
+import type { HttpError } from '../http/http-error.js';
 
 /** Everything the sign-in journey's steps share, built once in the composition root. */
 export interface JourneyDeps {
@@ -30,4 +32,20 @@ export interface JourneyDeps {
   secureCookies: boolean;
   /** The sign-in log, for failed upstream sign-ins (successes are logged when the authorization completes). */
   signIns?: SignInRecorder;
+  /** Partner organisations' say in the journey (src/partners/). */
+  partners?: JourneyPartners;
+}
+
+/** What the partner settings decide during a sign-in, asked where the journey decides the same things. */
+export interface JourneyPartners {
+  /** The IdPs an address's organisation signs in with, in order; undefined: any. */
+  identityProvidersFor(email: string): string[] | undefined;
+  /** Before sending someone to an IdP (or mailing a code): the refusal their address alone already earns. */
+  screen(email: string, idpId: string): HttpError | undefined;
+  /** Before anything is linked, redeemed or signed in: the refusal to show, or undefined to go on. */
+  admit(input: { identity: UpstreamIdentity; userId: string; email: string }): Promise<HttpError | undefined>;
+  /** Whether the MFA the home IdP says it did counts here (inbound trust, its age). */
+  trustsMfa(identity: UpstreamIdentity): boolean;
+  /** Keeps what the partner's IdP asserted that its rules read later (single sign-on, token refresh). */
+  remember(userId: string, identity: UpstreamIdentity): Promise<void>;
 }

@@ -46,7 +46,7 @@ export async function decideLink(input: LinkInput, deps: LinkDeps): Promise<Link
 
   if (input.redemption) {
     const lookup = await deps.redemption.inspectPending(input.redemption.invitationId, input.redemption.ticketHash);
-    if (lookup.state !== 'valid') throw redemptionRefused(lookup.state);
+    if (lookup.state !== 'valid') throw redemptionRefused(lookup);
     const invitation = lookup.invitation!;
     if (linked && linked.userId !== invitation.user_id) {
       throw new HttpError(409, 'identityLinkedElsewhere', 'This account already belongs to another user here. Sign in with the account you were invited with, or ask the inviter to reset your invitation.');

@@ -8,6 +8,8 @@ import { clientName, type InteractionDetails } from './interaction-context.js';
 import type { JourneyDeps } from './journey-deps.js';
 import { journeyOf, saveJourney, type PasscodePurpose } from './journey-state.js';
 import type { completeSignIn } from './complete-sign-in.js';
+import { PASSCODE_IDP } from './home-realm-discovery.js';
+import { refuseIfScreenedOut } from './upstream-sign-in.js';
 
 const codeInput = z.string().trim().regex(/^[0-9]{6,8}$/);
 
@@ -61,6 +63,7 @@ export function passcodeStep(deps: JourneyDeps, completion: () => ReturnType<typ
 
   /** Mails a code now if this request is the person's own POST; otherwise offers to. */
   async function send(ctx: Context, details: InteractionDetails, email: string, purpose: PasscodePurpose): Promise<void> {
+    if (purpose === 'signIn') await refuseIfScreenedOut(ctx, deps, email, PASSCODE_IDP);
     if (ctx.method !== 'POST') return offer(ctx, details, email, purpose);
     const pending = await service().send({ email, ip: ctx.ip });
     const browser = bindToBrowser(ctx, deps.secureCookies);

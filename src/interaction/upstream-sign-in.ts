@@ -25,6 +25,7 @@ export function upstreamStart(deps: JourneyDeps) {
   return async function startUpstream(ctx: Context, details: InteractionDetails, idpId: string, email?: string): Promise<void> {
     const connector = deps.registry.byId(idpId);
     if (!connector) throw new HttpError(400, 'unknownIdentityProvider', 'That sign-in option is not available. Go back and choose another one.');
+    await refuseIfScreenedOut(ctx, deps, email, idpId);
     const journey = journeyOf(details);
     const domain = email?.slice(email.lastIndexOf('@') + 1);
     const { redirectTo, pending } = await connector.start({
@@ -131,6 +132,17 @@ export function upstreamCallbackRoutes(deps: JourneyDeps): Router {
   }
 
   return router;
+}
+
+/**
+ * A blocked organisation's address, or an IdP its organisation does not sign in with (an attacker
+ * posting another IdP's id): refused before the browser goes anywhere or a code is mailed.
+ */
+export async function refuseIfScreenedOut(ctx: Context, deps: JourneyDeps, email: string | undefined, idpId: string): Promise<void> {
+  const refused = email ? deps.partners?.screen(email, idpId) : undefined;
+  if (!refused) return;
+  await deps.signIns?.failure(ctx, { userPrincipalName: email, identityProvider: idpId, errorCode: refused.code, failureReason: refused.message });
+  throw refused;
 }
 
 function unknownIdp(): HttpError {

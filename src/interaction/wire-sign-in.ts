@@ -19,7 +19,8 @@ import { FederationIndex } from './federation-index.js';
 import type { InteractionDetails } from './interaction-context.js';
 import { keepInteractionCookies } from './interaction-lifetime.js';
 import { interactionRoutes } from './interaction-routes.js';
-import type { JourneyDeps } from './journey-deps.js';
+import type { JourneyDeps, JourneyPartners } from './journey-deps.js';
+import type { ConnectorContext } from '../federation/create-connector.js';
 import { passwordLogin } from './password-login.js';
 import { upstreamCallbackRoutes } from './upstream-sign-in.js';
 import type { Context } from 'koa';
@@ -28,12 +29,18 @@ export interface SignInDeps {
   provider: Provider;
   invitations: { rows: InvitationsRepository; redemption: RedemptionService };
   access: { recorder: SignInRecorder; step: AccessStep; notAssigned: (ctx: Context, details: InteractionDetails) => Promise<void> };
+  /** Partner organisations (src/partners/): their rules in the journey, their prompt's page, what connectors keep and SAML metadata. */
+  partners?: {
+    journey: JourneyPartners;
+    promptPages: Record<string, (ctx: Context, details: InteractionDetails) => Promise<void>>;
+    federation: Pick<ConnectorContext, 'assertedClaims' | 'samlTrust'>;
+  };
 }
 
 export function wireSignIn(shared: SharedServices, deps: SignInDeps): Feature {
   const { config, users, renderer, logger, redis } = shared;
   const { provider } = deps;
-  const { registry, passcode } = createFederation(shared);
+  const { registry, passcode } = createFederation(shared, deps.partners?.federation);
   const journey: JourneyDeps = {
     provider,
     issuer: config.issuer,
@@ -51,6 +58,7 @@ export function wireSignIn(shared: SharedServices, deps: SignInDeps): Feature {
     logger,
     secureCookies: shared.secureCookies,
     signIns: deps.access.recorder,
+    partners: deps.partners?.journey,
   };
   const { limits } = config;
   const login = passwordLogin({
@@ -66,7 +74,7 @@ export function wireSignIn(shared: SharedServices, deps: SignInDeps): Feature {
     // oidc-provider gives interaction cookies the short life of an untouched interaction; the journey keeps the hour.
     middleware: [keepInteractionCookies(provider)],
     routers: [
-      interactionRoutes({ journey, login, consent: consentStep({ provider, users, renderer }), notAssigned: deps.access.notAssigned, access: deps.access.step }),
+      interactionRoutes({ journey, login, consent: consentStep({ provider, users, renderer }), notAssigned: deps.access.notAssigned, access: deps.access.step, promptPages: deps.partners?.promptPages }),
       upstreamCallbackRoutes(journey),
     ],
   };

@@ -10,6 +10,8 @@ export interface InvitationMail {
   redeemUrl: string;
   customMessage?: string | null;
   expiresAt: string;
+  /** The guest's contact at the host (a partner's invitation defaults). */
+  sponsor?: string;
 }
 
 /** Renders views/mail/invitation(.txt).eta with the tenant's branding and sends it. */

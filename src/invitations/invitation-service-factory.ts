@@ -1,4 +1,5 @@
 import type { FoyerConfig } from '../config/schema.js';
+import { invitationAdmission } from '../partners/invitation-admission.js';
 import { portalAppConfig } from '../portal/portal-client.js';
 import { InvitationService, type InvitationServiceDeps } from './invitation-service.js';
 
@@ -14,5 +15,7 @@ export function invitationServiceFor(
     settings: config.invitations,
     apps: config.apps,
     portalApp: portalAppConfig(config.issuer),
+    // Partner organisations decide whom this organisation may invite, for the server and the CLI alike.
+    admission: invitationAdmission(config),
   });
 }

@@ -37,6 +37,16 @@ export interface InvitationServiceDeps {
   lifecycle: Pick<UserLifecycle, 'revokeSessions'>;
   /** My Apps as a redirect target (its exact URL only): where a guest invited into a group lands. */
   portalApp?: AppConfig;
+  /** Partner settings at invitation (src/partners/): who may be invited, and an invitation's defaults. */
+  admission?: InvitationAdmission;
+}
+
+/** What the partner organisations say about inviting an address (every caller: API, CLI, My Apps). */
+export interface InvitationAdmission {
+  /** Throws an HttpError (403, a stable code) when the address may not be invited to the app. */
+  check(email: string, appId: string): void;
+  /** The partner's defaults for an invitation to this address. */
+  defaults(email: string): { ticketTtlDays?: number; sponsor?: string; message?: string };
 }
 
 /** Work an inviter adds to the invitation's transaction (an owner assigns the new guest to their app or group). */
@@ -70,6 +80,8 @@ export class InvitationService {
     const requested = input.inviteRedirectUrl ?? this.deps.portalApp?.launchUrl;
     if (!requested) throw new HttpError(400, 'invalidRequest', 'The request is not valid: inviteRedirectUrl is required.');
     const app = this.requireRegisteredRedirect(requested);
+    this.deps.admission?.check(email, app.id);
+    const partner = this.deps.admission?.defaults(email) ?? {};
     // Kept as the URL parser reads it (`http:/\\app/x` becomes `http://app/x`), so what is stored and
     // later sent to the browser is what was checked, with no parser left to disagree.
     const redirectUrl = new URL(requested).href;
@@ -94,13 +106,13 @@ export class InvitationService {
         invited_by_type: inviter.type,
         invited_by_id: inviterId(inviter),
         invited_by_name: inviter.displayName,
-        message_body: input.invitedUserMessageInfo?.customizedMessageBody ?? null,
+        message_body: input.invitedUserMessageInfo?.customizedMessageBody ?? partner.message ?? null,
         cc_recipients: JSON.stringify(input.invitedUserMessageInfo?.ccRecipients?.map((c) => c.emailAddress.address) ?? []),
         message_language: input.invitedUserMessageInfo?.messageLanguage ?? null,
         send_invitation_message: input.sendInvitationMessage,
         sent_count: 0,
         last_sent_at: null,
-        expires_at: isoIn(this.deps.settings.ticketTtlDays * 86400),
+        expires_at: isoIn((partner.ticketTtlDays ?? this.deps.settings.ticketTtlDays) * 86400),
         created_at: nowIso(),
         redeemed_at: alreadyAccepted ? nowIso() : null,
         revoked_at: null,
@@ -140,8 +152,11 @@ export class InvitationService {
       if (!isDomainAllowed(row.invited_email, this.deps.settings)) {
         throw new HttpError(403, 'domainNotAllowed', 'The invited domain is no longer allowed by the external collaboration settings.');
       }
+      const app = appForRedirect(row.invite_redirect_url, this.deps.apps) ?? this.deps.portalApp;
+      if (app) this.deps.admission?.check(row.invited_email, app.id);
+      const ttlDays = this.deps.admission?.defaults(row.invited_email).ticketTtlDays ?? this.deps.settings.ticketTtlDays;
       const ticket = newTicket();
-      await this.deps.invitations.update(id, { ticket_hash: ticket.hash, expires_at: isoIn(this.deps.settings.ticketTtlDays * 86400) }, trx);
+      await this.deps.invitations.update(id, { ticket_hash: ticket.hash, expires_at: isoIn(ttlDays * 86400) }, trx);
       const updated = (await this.deps.invitations.findById(id, trx))!;
       const redeemUrl = this.redeemUrl(ticket.ticket);
       await this.mail(updated, user, redeemUrl, appForRedirect(updated.invite_redirect_url, this.deps.apps), trx);
@@ -236,7 +251,17 @@ export class InvitationService {
       await sendInvitationMail(
         this.deps.mailer,
         this.deps.renderer,
-        { to: row.invited_email, cc: JSON.parse(row.cc_recipients) as string[], inviterName: row.invited_by_name ?? this.deps.tenantName, guestName: user.displayName, appName: app?.displayName, redeemUrl, customMessage: row.message_body, expiresAt: row.expires_at },
+        {
+          to: row.invited_email,
+          cc: JSON.parse(row.cc_recipients) as string[],
+          inviterName: row.invited_by_name ?? this.deps.tenantName,
+          guestName: user.displayName,
+          appName: app?.displayName,
+          redeemUrl,
+          customMessage: row.message_body,
+          expiresAt: row.expires_at,
+          sponsor: this.deps.admission?.defaults(row.invited_email).sponsor,
+        },
         this.deps.tenantName,
       );
     } catch (err) {

@@ -22,6 +22,8 @@ export interface RedemptionRouteDeps {
   users: UsersRepository;
   issuer: string;
   secureCookies: boolean;
+  /** Partner settings for the review page: skip it (automatic redemption), and the guest's contact. */
+  partners?: { autoRedeem(email: string): boolean; sponsor(email: string): string | undefined };
 }
 
 /**
@@ -37,7 +39,7 @@ export function redemptionRoutes(deps: RedemptionRouteDeps): Router {
   router.get('/redeem', async (ctx) => {
     ctx.set('Cache-Control', 'no-store');
     const { ticket, lookup } = await lookupFrom(ctx, ctx.query.t);
-    if (lookup.state !== 'valid' && lookup.state !== 'redeemed') throw redemptionRefused(lookup.state);
+    if (lookup.state !== 'valid' && lookup.state !== 'redeemed') throw redemptionRefused(lookup);
     const other = await otherSignedInUser(ctx, lookup);
     if (lookup.state === 'redeemed') {
       if (other) return showSwitch(ctx, lookup, ticket, other);
@@ -46,12 +48,16 @@ export function redemptionRoutes(deps: RedemptionRouteDeps): Router {
       return;
     }
     const inv = lookup.invitation!;
+    // A partner with automatic redemption (automaticUserConsentSettings.inboundAllowed): no review
+    // page, straight to sign-in. Never in a browser signed in as someone else: that still asks.
+    if (!other && deps.partners?.autoRedeem(inv.invited_email)) return beginRedemption(ctx, lookup, ticket, false);
     await deps.renderer.page(ctx, 'redeem', {
       inviterName: inv.invited_by_name ?? 'An administrator',
       appName: lookup.app?.displayName,
       customMessage: inv.message_body,
       email: inv.invited_email,
       signedInAs: other?.mail,
+      sponsor: deps.partners?.sponsor(inv.invited_email),
       ticket,
     });
   });
@@ -67,16 +73,21 @@ export function redemptionRoutes(deps: RedemptionRouteDeps): Router {
       return;
     }
     if (lookup.state !== 'valid') {
-      await deps.redemption.recordFailure(lookup.invitation?.id, lookup.state, ctx.state.requestId);
-      throw redemptionRefused(lookup.state);
+      await deps.redemption.recordFailure(lookup.invitation?.id, lookup.refusal?.code ?? lookup.state, ctx.state.requestId);
+      throw redemptionRefused(lookup);
     }
     // A review page rendered before someone else signed in here: ask, do not switch silently.
     if (other && !switching) return showSwitch(ctx, lookup, ticket, other);
+    return beginRedemption(ctx, lookup, ticket, Boolean(other));
+  });
+
+  /** Accepting: the redemption cookie names this invitation and the nonce of the one sign-in that may take it. */
+  function beginRedemption(ctx: Context, lookup: TicketLookup, ticket: string, switching: boolean): void {
     const nonce = randomBytes(24).toString('base64url');
     setRedemptionCookie(ctx, { invitationId: lookup.invitation!.id, ticketHash: hashTicket(ticket), nonce }, deps.secureCookies);
     ctx.status = 303;
-    ctx.redirect(signIn(ctx, lookup, { switching: Boolean(other), nonce }));
-  });
+    ctx.redirect(signIn(ctx, lookup, { switching, nonce }));
+  }
 
   /** The user this browser is signed in as, when that is not the invited user. */
   async function otherSignedInUser(ctx: Context, lookup: TicketLookup): Promise<User | undefined> {

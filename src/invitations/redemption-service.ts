@@ -15,13 +15,20 @@ import type { InvitationsRepository } from './invitations-repository.js';
 import { hashTicket } from './redeem-ticket.js';
 import { appForRedirect } from './redirect-guard.js';
 
-export type TicketState = 'valid' | 'redeemed' | 'expired' | 'revoked' | 'superseded' | 'notFound' | 'blockedDomain';
+export type TicketState = 'valid' | 'redeemed' | 'expired' | 'revoked' | 'superseded' | 'notFound' | 'blockedDomain' | 'partnerRefused';
 
 export interface TicketLookup {
   state: TicketState;
   invitation?: InvitationRow;
   user?: User;
   app?: AppConfig;
+  /** Why the partner settings refuse this ticket (state partnerRefused): the error to show. */
+  refusal?: HttpError;
+}
+
+/** Partner settings for a redemption link (src/partners/): the invited address, to the app it leads to. */
+export interface TicketAdmission {
+  ticket(invitation: InvitationRow, app: AppConfig | undefined): HttpError | undefined;
 }
 
 /**
@@ -47,6 +54,8 @@ export class RedemptionService {
       identities: IdentitiesRepository;
       invitations: InvitationsRepository;
       audit: AuditLog;
+      /** Checked for every pending ticket, so a link sent before a partner was blocked or limited stops working. */
+      admission?: TicketAdmission;
     },
   ) {}
 
@@ -74,7 +83,7 @@ export class RedemptionService {
     correlationId?: string,
   ): Promise<User> {
     const lookup = await this.inspectPending(input.invitationId, input.ticketHash);
-    if (lookup.state !== 'valid') throw redemptionRefused(lookup.state);
+    if (lookup.state !== 'valid') throw redemptionRefused(lookup);
     const invitation = lookup.invitation!;
     return this.deps.db.transaction(async (trx) => {
       if (!(await this.deps.invitations.markRedeemed(invitation.id, input.ticketHash, trx))) throw redemptionRefused('redeemed');
@@ -129,6 +138,8 @@ export class RedemptionService {
     if (row.expires_at <= nowIso()) return { ...base, state: 'expired' };
     // Checked again here: a domain blocked after the invitation was sent cannot redeem it.
     if (!isDomainAllowed(row.invited_email, this.deps.settings)) return { ...base, state: 'blockedDomain' };
+    const refusal = this.deps.admission?.ticket(row, app);
+    if (refusal) return { ...base, state: 'partnerRefused', refusal };
     return { ...base, state: 'valid' };
   }
 }
@@ -151,9 +162,13 @@ const REFUSALS: Record<Exclude<TicketState, 'valid'>, [number, string, string]> 
   superseded: [410, 'invitationReplaced', 'A newer invitation replaced this one. Use the link in the most recent invitation email.'],
   notFound: [404, 'invitationNotFound', 'This invitation link is not valid. Check that you copied the whole link, or ask for a new invitation.'],
   blockedDomain: [403, 'invitationDomainBlocked', 'Invitations to your email domain are no longer allowed by this organisation. Contact the person who invited you.'],
+  partnerRefused: [403, 'partnerBlocked', 'The settings for your organisation no longer let you accept this invitation. Contact the person who invited you.'],
 };
 
-export function redemptionRefused(state: Exclude<TicketState, 'valid'>): HttpError {
+/** The error for a ticket that cannot be redeemed: by its state, or the lookup's own refusal (partner settings). */
+export function redemptionRefused(what: Exclude<TicketState, 'valid'> | TicketLookup): HttpError {
+  if (typeof what !== 'string' && what.refusal) return what.refusal;
+  const state = typeof what === 'string' ? what : what.state === 'valid' ? 'notFound' : what.state;
   const [status, code, message] = REFUSALS[state];
   return new HttpError(status, code, message);
 }

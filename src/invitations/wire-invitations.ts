@@ -9,16 +9,24 @@ import type { SharedServices } from '../core/shared-services.js';
 import type { UserLifecycle } from '../directory/user-lifecycle.js';
 import { invitationServiceFor } from './invitation-service-factory.js';
 import { InvitationsRepository } from './invitations-repository.js';
-import { redemptionRoutes } from './redemption-routes.js';
-import { RedemptionService } from './redemption-service.js';
+import { redemptionRoutes, type RedemptionRouteDeps } from './redemption-routes.js';
+import { RedemptionService, type TicketAdmission } from './redemption-service.js';
 
-export function wireInvitations(shared: SharedServices, deps: { provider: Provider; lifecycle: UserLifecycle }) {
+export function wireInvitations(
+  shared: SharedServices,
+  deps: {
+    provider: Provider;
+    lifecycle: UserLifecycle;
+    /** Partner organisations (src/partners/): links they no longer admit, skipping the review page, the guest's contact. */
+    partners?: { ticket: TicketAdmission; review: NonNullable<RedemptionRouteDeps['partners']> };
+  },
+) {
   const { config, db, users, identities, audit } = shared;
   const rows = new InvitationsRepository(db);
   const service = invitationServiceFor(config, { db, users, identities, invitations: rows, audit, mailer: shared.mailer, renderer: shared.renderer, lifecycle: deps.lifecycle });
-  const redemption = new RedemptionService({ db, settings: config.invitations, apps: config.apps, users, identities, invitations: rows, audit });
+  const redemption = new RedemptionService({ db, settings: config.invitations, apps: config.apps, users, identities, invitations: rows, audit, admission: deps.partners?.ticket });
   const feature: Feature = {
-    routers: [redemptionRoutes({ redemption, renderer: shared.renderer, provider: deps.provider, users, issuer: config.issuer, secureCookies: shared.secureCookies })],
+    routers: [redemptionRoutes({ redemption, renderer: shared.renderer, provider: deps.provider, users, issuer: config.issuer, secureCookies: shared.secureCookies, partners: deps.partners?.review })],
   };
   return { rows, service, redemption, feature };
 }

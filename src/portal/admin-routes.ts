@@ -77,7 +77,7 @@ export function adminRoutes(deps: AdminDeps): Router {
   // above), which includes account recovery (reset redemption).
   const adminInviter = (admin: User): Inviter => ({ type: 'user', id: admin.id, displayName: admin.displayName, userType: admin.userType, roles: admin.roles, scopes: ADMIN_PAGE_SCOPES });
 
-  async function show(ctx: Context, extra: { error?: string; form?: Record<string, string>; status?: number } = {}) {
+  async function show(ctx: Context, extra: { error?: string; errorCode?: string; form?: Record<string, string>; status?: number } = {}) {
     const query = listQuery.parse(ctx.query);
     const rows = await deps.directory.list({ ...STATE_FILTERS[query.state], userType: 'Guest', ...(query.q ? { search: query.q } : {}) }, { top: PAGE_SIZE + 1, skip: (query.page - 1) * PAGE_SIZE });
     const guests = await summarizeGuests(deps.db, rows.slice(0, PAGE_SIZE));
@@ -106,6 +106,7 @@ export function adminRoutes(deps: AdminDeps): Router {
         landings,
         notice: typeof ctx.query.notice === 'string' ? NOTICES[ctx.query.notice] : undefined,
         error: extra.error,
+        errorCode: extra.errorCode,
         form: extra.form ?? {},
       },
       extra.status ?? 200,
@@ -134,7 +135,7 @@ export function adminRoutes(deps: AdminDeps): Router {
         ctx.state.requestId,
       );
     } catch (err) {
-      if (err instanceof HttpError && err.status < 500) return show(ctx, { error: err.message, form, status: err.status });
+      if (err instanceof HttpError && err.status < 500) return show(ctx, { error: err.message, errorCode: err.code, form, status: err.status });
       throw err;
     }
     ctx.status = 303;

@@ -41,7 +41,7 @@ export function manageRoutes(deps: { delegated: DelegatedGuests; renderer: PageR
   };
   const pageUrl = (t: ManagedTarget) => `/myapps/manage/${t.kind}/${encodeURIComponent(t.id)}`;
 
-  async function show(ctx: Context, t: ManagedTarget, extra: { error?: string; form?: Record<string, string>; status?: number } = {}) {
+  async function show(ctx: Context, t: ManagedTarget, extra: { error?: string; errorCode?: string; form?: Record<string, string>; status?: number } = {}) {
     const notice = typeof ctx.query.notice === 'string' ? NOTICES[ctx.query.notice] : undefined;
     await deps.renderer.page(
       ctx,
@@ -61,6 +61,7 @@ export function manageRoutes(deps: { delegated: DelegatedGuests; renderer: PageR
         })),
         notice,
         error: extra.error,
+        errorCode: extra.errorCode,
         form: extra.form ?? {},
       },
       extra.status ?? 200,
@@ -82,7 +83,7 @@ export function manageRoutes(deps: { delegated: DelegatedGuests; renderer: PageR
       result = await delegated.invite(t, portalUser(ctx), parsed.data, ctx.state.requestId);
     } catch (err) {
       // The invitation rules (domains, who may invite) answer on the same page, with what was typed.
-      if (err instanceof HttpError && err.status < 500) return show(ctx, t, { error: err.message, form, status: err.status });
+      if (err instanceof HttpError && err.status < 500) return show(ctx, t, { error: err.message, errorCode: err.code, form, status: err.status });
       throw err;
     }
     ctx.status = 303;

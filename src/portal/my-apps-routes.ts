@@ -22,6 +22,8 @@ export interface MyAppsDeps {
   idpNames: Map<string, string>;
   /** Security info (the MFA module), when this deployment has it. */
   security?: SecurityInfo;
+  /** Whether the user's organisation may use an app (partner settings); absent, every app. */
+  appAllowed?: (user: User, appId: string) => Promise<boolean>;
 }
 
 /** What every My Apps page needs for its navigation. */
@@ -43,7 +45,10 @@ export function myAppsRoutes(deps: MyAppsDeps): Router {
 
   router.get('/myapps', async (ctx) => {
     const user = portalUser(ctx);
-    const apps = await deps.gate.appsFor(user.id);
+    const assigned = await deps.gate.appsFor(user.id);
+    // A tile only for the apps the user's organisation may use: the others would refuse them anyway.
+    const allowed = deps.appAllowed ? await Promise.all(assigned.map((a) => deps.appAllowed!(user, a.id))) : [];
+    const apps = deps.appAllowed ? assigned.filter((_a, i) => allowed[i]) : assigned;
     const managed = await deps.delegated.targetsOwnedBy(user);
     const managedApps = new Set(managed.filter((t) => t.kind === 'app').map((t) => t.id));
     await deps.renderer.page(ctx, 'myapps', {

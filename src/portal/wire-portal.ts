@@ -10,6 +10,7 @@ import type { SharedServices } from '../core/shared-services.js';
 import type { DirectoryServices } from '../directory/directory-services.js';
 import type { InvitationService } from '../invitations/invitation-service.js';
 import type { MfaService } from '../mfa/mfa-service.js';
+import type { User } from '../directory/user-model.js';
 import { DelegatedGuests } from './delegated-guests.js';
 import { myAppsUrl, portalClient } from './portal-client.js';
 import { portalRoutes } from './portal-routes.js';
@@ -21,7 +22,10 @@ export function portalProviderParts(shared: SharedServices): ProviderParts {
   return { clients: [portalClient(shared.config.issuer, shared.keys.current().cookieKeys[0]!)] };
 }
 
-export function wirePortal(shared: SharedServices, deps: { provider: Provider; directory: DirectoryServices; invitations: InvitationService; mfa: MfaService }): Feature {
+export function wirePortal(
+  shared: SharedServices,
+  deps: { provider: Provider; directory: DirectoryServices; invitations: InvitationService; mfa: MfaService; appAllowed?: (user: User, appId: string) => Promise<boolean> },
+): Feature {
   const { config, db, users, audit, renderer, secureCookies } = shared;
   const { provider, directory, invitations } = deps;
   const issuer = config.issuer;
@@ -47,6 +51,7 @@ export function wirePortal(shared: SharedServices, deps: { provider: Provider; d
         renderer,
         idpNames: new Map(config.identityProviders.map((i) => [i.id, i.displayName ?? i.id])),
         security,
+        appAllowed: deps.appAllowed,
       }),
     ],
   };

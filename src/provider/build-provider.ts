@@ -167,7 +167,7 @@ function tokenKindClaims(token: { kind: string; clientId?: string }, permissions
 }
 
 function guardedFindAccount(find: ReturnType<typeof createFindAccount>): ReturnType<typeof createFindAccount> {
-  return (ctx, sub) => guardStorage(() => find(ctx, sub));
+  return (ctx, sub, token) => guardStorage(() => find(ctx, sub, token));
 }
 
 type InitializeKeystore = (this: Provider, jwks: { keys: unknown[] }) => void;

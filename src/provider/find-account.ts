@@ -1,9 +1,23 @@
 import type { Account, KoaContextWithOIDC } from 'oidc-provider';
+import type { User } from '../directory/user-model.js';
 import type { UsersRepository } from '../directory/users-repository.js';
 
-/** Whether a user may still use an app (the assignment gate); absent, every app is open. */
+/** Whether a user may still use an app (the assignment gate, the partner settings); absent, every app is open. */
 export interface AppAccessCheck {
-  allows(clientId: string, userId: string): Promise<boolean>;
+  /** `context`: the user already loaded, and the session the code or refresh token came from. */
+  allows(clientId: string, userId: string, context?: { user: User; sessionUid?: string }): Promise<boolean>;
+}
+
+/** Every check must allow (a feature's refusal is never outvoted by another's). */
+export function allAppAccessChecks(checks: (AppAccessCheck | undefined)[]): AppAccessCheck | undefined {
+  const present = checks.filter((c): c is AppAccessCheck => Boolean(c));
+  if (present.length <= 1) return present[0];
+  return {
+    async allows(clientId, userId, context) {
+      for (const check of present) if (!(await check.allows(clientId, userId, context))) return false;
+      return true;
+    },
+  };
 }
 
 /**
@@ -12,14 +26,15 @@ export interface AppAccessCheck {
  * assignment is checked too: a user who lost access to an app that requires assignment (their own
  * assignment removed, the group's removed, or they left the group) can no longer redeem a code or
  * refresh token for it. Removing a user's own assignment also revokes their grants; the other two
- * changes are only caught here.
+ * changes are only caught here. The partner settings are checked the same way (a partner blocked
+ * or limited since the token was issued).
  */
 export function createFindAccount(users: UsersRepository, access?: AppAccessCheck) {
-  return async function findAccount(ctx: KoaContextWithOIDC, sub: string): Promise<Account | undefined> {
+  return async function findAccount(ctx: KoaContextWithOIDC, sub: string, token?: object): Promise<Account | undefined> {
     const user = ctx ? await users.findByIdInRequest(ctx, sub) : await users.findById(sub);
     if (!user || !user.accountEnabled) return undefined;
     const clientId = ctx?.oidc?.route === 'token' ? ctx.oidc.client?.clientId : undefined;
-    if (clientId && access && !(await access.allows(clientId, user.id))) return undefined;
+    if (clientId && access && !(await access.allows(clientId, user.id, { user, sessionUid: sessionUidOf(token) }))) return undefined;
     return {
       accountId: user.id,
       async claims() {
@@ -35,4 +50,10 @@ export function createFindAccount(users: UsersRepository, access?: AppAccessChec
       },
     };
   };
+}
+
+/** The session a code or refresh token was issued in (oidc-provider records it on both). */
+function sessionUidOf(token: object | undefined): string | undefined {
+  const uid = (token as { sessionUid?: unknown } | undefined)?.sessionUid;
+  return typeof uid === 'string' ? uid : undefined;
 }

@@ -9,6 +9,7 @@ import type { ProviderParts } from '../core/provider-parts.js';
 import type { SharedServices } from '../core/shared-services.js';
 import { purgeExpired } from './adapters/sql-adapter.js';
 import { buildProvider, replaceSigningKeys } from './build-provider.js';
+import { allAppAccessChecks } from './find-account.js';
 
 const PURGE_INTERVAL_MS = 60 * 1000;
 const PURGE_BATCH = 1000;
@@ -20,7 +21,7 @@ export function wireProvider(shared: SharedServices, parts: ProviderParts[]): { 
     keys: keys.current(),
     adapter: shared.adapters,
     users: shared.users,
-    appAccess: parts.find((p) => p.appAccess)?.appAccess,
+    appAccess: allAppAccessChecks(parts.map((p) => p.appAccess)),
     renderer: shared.renderer,
     extraClients: parts.flatMap((p) => p.clients ?? []),
     gatePrompts: parts.flatMap((p) => p.gatePrompts ?? []),

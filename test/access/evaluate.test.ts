@@ -268,3 +268,33 @@ describe('evaluate: states', () => {
     expect(context).toEqual(guest);
   });
 });
+
+describe('evaluate: guests and external users by partner organisation (Graph includeGuestsOrExternalUsers)', () => {
+  const external = (kind: 'b2bCollaborationGuest' | 'b2bCollaborationMember', tenants: string[]): SignInContext => ({
+    ...guest,
+    user: { ...guest.user, userType: kind === 'b2bCollaborationGuest' ? 'Guest' : 'Member', externalType: kind, homeTenants: tenants },
+  });
+  const of = (members?: string[], types = 'b2bCollaborationGuest') => ({ guestOrExternalUserTypes: types, externalTenants: members ? { membershipKind: 'enumerated', members } : { membershipKind: 'all' } });
+
+  it('includes the guests of the partners named, and only them', () => {
+    const p = policy({ conditions: users({ includeGuestsOrExternalUsers: of(['fabrikam']) }) });
+    expect(evaluate([p], external('b2bCollaborationGuest', ['fabrikam'])).trace[0]).toMatchObject({ applied: true, reason: expect.stringContaining('user included: b2bCollaborationGuest of partner fabrikam') });
+    expect(evaluate([p], external('b2bCollaborationGuest', ['northwind'])).trace[0]).toMatchObject({ applied: false, reason: 'user not included' });
+    expect(evaluate([p], external('b2bCollaborationGuest', [])).trace[0]!.applied).toBe(false);
+    expect(evaluate([p], member).trace[0]!.applied).toBe(false);
+  });
+
+  it('membershipKind all: every organisation; the kinds must match (a member invited from a partner is b2bCollaborationMember)', () => {
+    const guests = policy({ conditions: users({ includeGuestsOrExternalUsers: of() }) });
+    expect(evaluate([guests], external('b2bCollaborationGuest', [])).trace[0]).toMatchObject({ applied: true, reason: expect.stringContaining('b2bCollaborationGuest of any organisation') });
+    expect(evaluate([guests], external('b2bCollaborationMember', ['fabrikam'])).trace[0]!.applied).toBe(false);
+    const both = policy({ conditions: users({ includeGuestsOrExternalUsers: of(undefined, 'b2bCollaborationGuest,b2bCollaborationMember') }) });
+    expect(evaluate([both], external('b2bCollaborationMember', ['fabrikam'])).trace[0]!.applied).toBe(true);
+  });
+
+  it('excludes win over includes', () => {
+    const p = policy({ conditions: users({ includeUsers: ['GuestsOrExternalUsers'], excludeGuestsOrExternalUsers: of(['fabrikam']) }) });
+    expect(evaluate([p], external('b2bCollaborationGuest', ['fabrikam', 'northwind'])).trace[0]).toMatchObject({ applied: false, reason: 'user excluded: b2bCollaborationGuest of partner fabrikam' });
+    expect(evaluate([p], external('b2bCollaborationGuest', ['northwind'])).trace[0]!.applied).toBe(true);
+  });
+});

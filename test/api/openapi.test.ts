@@ -9,6 +9,7 @@ import { invitationsRoutes } from '../../src/api/invitations-routes.js';
 import { OPENAPI_FILE } from '../../src/api/openapi-route.js';
 import { signInsRoutes } from '../../src/api/sign-ins-routes.js';
 import { usersRoutes } from '../../src/api/users-routes.js';
+import { crossTenantAccessRoutes } from '../../src/partners/cross-tenant-access-routes.js';
 import { projectRoot } from '../../src/lib/project-root.js';
 import { api, appToken } from '../support/api-client.js';
 import { useFoyer } from '../support/world.js';
@@ -26,6 +27,7 @@ function registeredRoutes(): string[] {
     groupsRoutes(deps),
     appRoleAssignmentsRoutes({ apps: [], service: deps, assignments: deps, users: deps, groups: deps, ownership: deps, issuer: 'http://x' }),
     signInsRoutes({ log: deps, issuer: 'http://x' }),
+    crossTenantAccessRoutes({ directory: deps, issuer: 'http://x', passcodeEnabled: true }),
   ];
   const out = new Set<string>();
   for (const router of routers) {
@@ -48,8 +50,9 @@ function documentedRoutes(): string[] {
 describe('docs/openapi.yaml', () => {
   it('is checked against every route module the API feature mounts under /v1.0', () => {
     const api = readFileSync(join(projectRoot, 'src/api/wire-api.ts'), 'utf8');
-    const mounted = [...api.matchAll(/import \{ (\w+Routes) \} from '\.\/[\w-]+\.js'/g)].map((m) => m[1]).sort();
-    expect(mounted).toEqual(['appRoleAssignmentsRoutes', 'groupsRoutes', 'invitationsRoutes', 'signInsRoutes', 'usersRoutes']);
+    // Route modules of other features (the partners' cross-tenant access settings) are mounted here too.
+    const mounted = [...api.matchAll(/import \{ (\w+Routes) \} from '\.\.?\/[\w/-]+\.js'/g)].map((m) => m[1]).sort();
+    expect(mounted).toEqual(['appRoleAssignmentsRoutes', 'crossTenantAccessRoutes', 'groupsRoutes', 'invitationsRoutes', 'signInsRoutes', 'usersRoutes']);
   });
 
   it('documents exactly the routes under /v1.0, no more, no fewer', () => {

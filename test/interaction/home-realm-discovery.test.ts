@@ -62,3 +62,31 @@ describe('home-realm discovery', () => {
     expect(discover({ domainHint: 'nobody.example' })).toEqual({ kind: 'askEmail' });
   });
 });
+
+describe('home-realm discovery for a partner’s address (partners[].identityProviders)', () => {
+  it('offers only the partner’s IdPs, in its redemption order', () => {
+    expect(discover({ email: 'eve@fabrikam.example', partnerIdps: ['fabrikam-saml'] })).toEqual({ kind: 'idp', idpId: 'fabrikam-saml' });
+    expect(discover({ email: 'eve@fabrikam.example', partnerIdps: ['fabrikam-saml', 'fabrikam', PASSCODE_IDP] })).toEqual({
+      kind: 'choose',
+      options: [
+        { id: 'fabrikam-saml', displayName: 'Fabrikam SAML' },
+        { id: 'fabrikam', displayName: 'Fabrikam' },
+        { id: PASSCODE_IDP, displayName: 'Email me a one-time passcode' },
+      ],
+    });
+  });
+
+  it('prefers the partner’s IdPs the account already uses, and never one the partner does not list', () => {
+    expect(discover({ email: 'eve@fabrikam.example', user: { hasPassword: false }, linkedIdpIds: ['fabrikam', 'google'], partnerIdps: ['fabrikam-saml', 'fabrikam'] })).toEqual({ kind: 'idp', idpId: 'fabrikam' });
+    expect(discover({ email: 'eve@fabrikam.example', user: { hasPassword: false }, linkedIdpIds: ['google'], partnerIdps: ['fabrikam'] })).toEqual({ kind: 'idp', idpId: 'fabrikam' });
+  });
+
+  it('offers nothing it cannot: an emailed code when codes are off, an IdP that is not configured', () => {
+    expect(discover({ email: 'eve@fabrikam.example', partnerIdps: [PASSCODE_IDP], passcodeEnabled: false })).toEqual({ kind: 'unavailable', reason: 'noMethod' });
+    expect(discover({ email: 'eve@fabrikam.example', partnerIdps: ['gone', 'fabrikam'] })).toEqual({ kind: 'idp', idpId: 'fabrikam' });
+  });
+
+  it('members stay members', () => {
+    expect(discover({ email: 'ann@contoso.example', partnerIdps: ['fabrikam'] })).toEqual({ kind: 'password' });
+  });
+});

@@ -18,6 +18,8 @@ export interface PartnerUser {
   name?: string;
   amr: string[];
   acr?: string;
+  /** Groups the partner asserts in the `groups` claim (scope profile). */
+  groups?: string[];
 }
 
 export const PARTNER_USERS: Record<string, PartnerUser> = {
@@ -33,6 +35,8 @@ export interface PartnerClient {
   /** The public half of the client's key, for private_key_jwt. */
   publicJwk?: JsonWebKey;
   redirectUris: string[];
+  /** Every ID token says when the person authenticated (auth_time), as many IdPs always do. */
+  requireAuthTime?: boolean;
 }
 
 export interface IdTokenTamper {
@@ -75,7 +79,7 @@ export async function startPartnerIdp(opts: PartnerIdpOptions): Promise<PartnerI
     clients: opts.clients.map(toClientMetadata),
     jwks: { keys: [{ ...own.jwk, kid: KID, alg: 'RS256', use: 'sig' } as never] },
     cookies: { keys: ['partner-idp-test-cookie-key-0123456789'] },
-    claims: { openid: ['sub', 'acr', 'amr'], email: ['email', 'email_verified'], profile: ['name'] },
+    claims: { openid: ['sub', 'acr', 'amr'], email: ['email', 'email_verified'], profile: ['name', 'groups'] },
     conformIdTokenClaims: opts.conformIdTokenClaims ?? false,
     acrValues: ['urn:partner:acr:pwd', 'urn:partner:acr:mfa'],
     features: { devInteractions: { enabled: false } },
@@ -89,7 +93,7 @@ export async function startPartnerIdp(opts: PartnerIdpOptions): Promise<PartnerI
       if (!user) return undefined;
       return {
         accountId: sub,
-        claims: () => ({ sub, email: user.email, email_verified: user.emailVerified, name: user.name }),
+        claims: () => ({ sub, email: user.email, email_verified: user.emailVerified, name: user.name, ...(user.groups ? { groups: user.groups } : {}) }),
       };
     },
   });
@@ -208,6 +212,7 @@ function toClientMetadata(c: PartnerClient): ClientMetadata {
     redirect_uris: c.redirectUris,
     grant_types: ['authorization_code'],
     response_types: ['code'],
+    ...(c.requireAuthTime ? { require_auth_time: true } : {}),
   };
 }
 

@@ -100,6 +100,8 @@ export interface SamlIdp {
   editBeforeSigning(edit?: (xml: string) => string): void;
   /** The last AuthnRequest the IdP accepted. */
   lastAuthnRequest(): { id: string; forceAuthn: boolean } | undefined;
+  /** Signs from now on with these keys, as an IdP does when its signing certificate rolls over. */
+  useSigningKeys(keys: KeyPair): void;
   close(): Promise<void>;
 }
 
@@ -114,7 +116,8 @@ export async function startSamlIdp(opts: SamlIdpOptions = {}): Promise<SamlIdp> 
   const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   const entityId = `${base}/metadata`;
   const ssoUrl = `${base}/sso`;
-  const idp = identityProvider(entityId, ssoUrl, keys);
+  let idp = identityProvider(entityId, ssoUrl, keys);
+  let signingCertificate = keys.certificate;
   const rogue = identityProvider(entityId, ssoUrl, rogueKeys);
   let sp: samlify.ServiceProviderInstance | undefined;
   let variant: SamlVariant = 'valid';
@@ -182,7 +185,9 @@ export async function startSamlIdp(opts: SamlIdpOptions = {}): Promise<SamlIdp> 
   return {
     entityId,
     ssoUrl,
-    certificate: keys.certificate,
+    get certificate() {
+      return signingCertificate;
+    },
     trustServiceProvider: (xml) => {
       sp = samlify.ServiceProvider({ metadata: xml, ...(opts.signResponse ? { wantMessageSigned: true } : {}) });
     },
@@ -196,6 +201,10 @@ export async function startSamlIdp(opts: SamlIdpOptions = {}): Promise<SamlIdp> 
       edit = e;
     },
     lastAuthnRequest: () => lastRequest,
+    useSigningKeys: (next) => {
+      idp = identityProvider(entityId, ssoUrl, next);
+      signingCertificate = next.certificate;
+    },
     close: () =>
       new Promise<void>((resolve) => {
         server.closeAllConnections();

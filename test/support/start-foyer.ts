@@ -6,7 +6,7 @@ import { createFoyer, type Foyer } from '../../src/app.js';
 import { loadConfig } from '../../src/config/load-config.js';
 import type { ConnectorTestOverrides } from '../../src/federation/create-connector.js';
 import { hashPassword } from '../../src/directory/password-hash.js';
-import { createLogger } from '../../src/logging/logger.js';
+import { createLogger, type Logger } from '../../src/logging/logger.js';
 
 export const DEMO_SECRET = 'test-app-secret-0123456789abcdefghijklmnop';
 
@@ -60,7 +60,7 @@ export function baseConfig(port: number): Record<string, unknown> {
  */
 export async function startFoyer(
   customize: (config: Record<string, unknown>) => void = () => {},
-  opts: { databaseUrl?: string; redisUrl?: string; port?: number; connectorOverrides?: Record<string, ConnectorTestOverrides> } = {},
+  opts: { databaseUrl?: string; redisUrl?: string; port?: number; connectorOverrides?: Record<string, ConnectorTestOverrides>; logger?: Logger } = {},
 ): Promise<RunningFoyer> {
   // A test that must register Foyer's callback URL at a partner IdP picks the port first.
   const port = opts.port ?? (await freePort());
@@ -72,7 +72,7 @@ export async function startFoyer(
   const file = join(dir, 'foyer.yaml');
   writeFileSync(file, stringify(raw));
   const config = loadConfig(file, {});
-  const foyer = await createFoyer(config, { logger: createLogger('silent'), connectorOverrides: opts.connectorOverrides });
+  const foyer = await createFoyer(config, { logger: opts.logger ?? createLogger('silent'), connectorOverrides: opts.connectorOverrides });
   await foyer.listen(port, '127.0.0.1');
   return {
     foyer,
