@@ -1,9 +1,11 @@
 /**
- * Identities are named by (issuer, subject), and a SAML IdP's entity ID is whatever its admin chose:
+ * What an identity provider may claim, checked by `foyer config check` and at start. Identities are
+ * named by (issuer, subject), and a SAML IdP's entity ID is whatever its admin chose:
  * `foyer config check` (and start) refuses an IdP that names itself with another IdP's issuer or with
  * one Foyer's own sign-ins use, so the collision test/attacks/identity-issuer-collision.test.ts plays
  * out at sign-in is caught in config where it can be seen. The reserved list must match the issuers
- * the connectors really give their identities.
+ * the connectors really give their identities. And no IdP may be listed for the host's member
+ * domain: with trustedForDomains it would link its own users to members' accounts (an admin's).
  */
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -30,7 +32,7 @@ const oidc = { type: 'oidc', id: 'partner', displayName: 'Partner', issuer: 'htt
 
 function problemsWith(identityProviders: unknown[]): string[] {
   const file = join(dir, 'foyer.yaml');
-  writeFileSync(file, stringify({ tenant: { displayName: 'Contoso' }, identityProviders }));
+  writeFileSync(file, stringify({ tenant: { displayName: 'Contoso', memberDomains: ['contoso.example'] }, identityProviders }));
   try {
     loadConfig(file, {});
     return [];
@@ -69,5 +71,18 @@ describe('an identity provider naming itself with an issuer that is not its own'
   it("the reserved list is what the connectors give their identities", () => {
     expect([...RESERVED_ISSUERS].sort()).toEqual([EMAIL_OTP_ISSUER, GITHUB_ISSUER, GOOGLE_ISSUER].sort());
     expect(microsoftIssuer('common').startsWith('https://login.microsoftonline.com/')).toBe(true);
+  });
+});
+
+describe("an identity provider listed for the host's own member domain", () => {
+  it('is refused: a trusted partner IdP would link its users to members, administrators included', () => {
+    const problems = problemsWith([{ ...oidc, domains: ['partner.example', 'contoso.example'], trustedForDomains: true }]);
+    expect(problems).toHaveLength(1);
+    expect(problems[0]).toMatch(/foyer\.yaml: identityProviders\[0\]\.domains\[1\]: "contoso\.example" is a member domain/);
+  });
+
+  it('is refused whatever the kind of IdP', () => {
+    expect(problemsWith([{ ...saml('newco', 'https://idp.newco.example/metadata'), domains: ['contoso.example'] }])).toHaveLength(1);
+    expect(problemsWith([{ type: 'github', clientId: 'g', clientSecret: 'g-secret', domains: ['contoso.example'] }])).toHaveLength(1);
   });
 });
