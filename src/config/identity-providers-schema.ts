@@ -264,6 +264,12 @@ export const emailPasscodeSchema = z
     perAddressPerHour: z.number().int().min(1).default(5),
     /** Codes requested plus wrong codes entered from one IP per hour. */
     perIpPerHour: z.number().int().min(1).default(20),
+    /**
+     * Wrong codes entered for one address in a day, from anywhere; then no code for it is mailed or
+     * accepted until the day has passed. Without it, an attacker rotating addresses had
+     * perAddressPerHour × maxAttempts guesses an hour, every hour, at a guest's account.
+     */
+    wrongCodesPerAddressPerDay: z.number().int().min(1).default(20),
   })
   .prefault({});
 
