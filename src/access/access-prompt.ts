@@ -9,6 +9,10 @@ export const MFA_PROMPT = 'mfa';
 /** The prompt's checks; the interaction page dispatches on them (block first, then MFA, then terms). */
 export const ACCESS_REASONS = { block: 'policy_block', mfa: 'mfa_required', terms: 'terms_required' } as const;
 
+/** The login check a conditional access sign-in frequency adds, and what it tells the login step. */
+export const SIGN_IN_FREQUENCY = 'sign_in_frequency';
+export type SignInFrequencyDetails = { signInFrequencySeconds?: number };
+
 /** Saved in the Interaction as the prompt's details. */
 export type AccessPromptDetails = {
   mfa: boolean;
@@ -35,12 +39,19 @@ export function accessInteractionPolicy(engine: AccessEngine) {
     const login = policy.get('login');
     if (login) {
       login.checks.add(
-        new Check('sign_in_frequency', 'a conditional access policy requires signing in again', 'login_required', async (ctx) => {
-          const session = ctx.oidc.session;
-          if (!session?.accountId || ctx.oidc.result?.login) return Check.NO_NEED_TO_PROMPT;
-          const frequency = (await engine.forRequest(ctx))?.decision.signInFrequencySeconds;
-          return frequency !== undefined && session.past(frequency);
-        }),
+        new Check(
+          SIGN_IN_FREQUENCY,
+          'a conditional access policy requires signing in again',
+          'login_required',
+          async (ctx) => {
+            const session = ctx.oidc.session;
+            if (!session?.accountId || ctx.oidc.result?.login) return Check.NO_NEED_TO_PROMPT;
+            const frequency = (await engine.forRequest(ctx))?.decision.signInFrequencySeconds;
+            return frequency !== undefined && session.past(frequency);
+          },
+          // The login step forwards it upstream as max_age (reauthentication.ts): a silent answer from an older partner session does not count.
+          async (ctx): Promise<SignInFrequencyDetails> => ({ signInFrequencySeconds: (await engine.forRequest(ctx))?.decision.signInFrequencySeconds }),
+        ),
       );
     }
     const consent = policy.findIndex((p) => p.name === 'consent');

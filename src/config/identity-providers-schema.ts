@@ -216,12 +216,55 @@ export const identityProviderSchema = z.discriminatedUnion('type', [
   samlIdpSchema,
 ]);
 
+/**
+ * Issuers Foyer's own connectors give their identities (the passcode, GitHub, Google, Microsoft):
+ * a SAML IdP may name itself with any string, and must not name itself with one of these. The
+ * connectors' constants are checked against this list by test/config/identity-provider-issuers.test.ts.
+ */
+export const RESERVED_ISSUERS = ['urn:foyer:email-otp', 'https://github.com', 'https://accounts.google.com'] as const;
+const MICROSOFT_ISSUERS = 'https://login.microsoftonline.com/';
+
+/** The issuer an IdP's identities carry (multi-tenant Microsoft: the template every tenant's issuer fills in). */
+function issuerOf(idp: z.infer<typeof identityProviderSchema>): string {
+  switch (idp.type) {
+    case 'oidc':
+      return idp.issuer;
+    case 'saml':
+      return idp.idpEntityId;
+    case 'github':
+      return RESERVED_ISSUERS[1];
+    case 'google':
+      return RESERVED_ISSUERS[2];
+    case 'microsoft':
+      return `${MICROSOFT_ISSUERS}${idp.tenant}/v2.0`;
+  }
+}
+
 export const identityProvidersSchema = z.array(identityProviderSchema).superRefine((idps, ctx) => {
   const seen = new Map<string, number>();
+  const duplicates = new Set<number>();
   idps.forEach((idp, i) => {
     const first = seen.get(idp.id);
-    if (first !== undefined) ctx.addIssue({ code: 'custom', path: [i, 'id'], message: `duplicate identity provider id "${idp.id}" (identityProviders[${first}] already uses it)` });
-    else seen.set(idp.id, i);
+    if (first !== undefined) {
+      ctx.addIssue({ code: 'custom', path: [i, 'id'], message: `duplicate identity provider id "${idp.id}" (identityProviders[${first}] already uses it)` });
+      duplicates.add(i);
+    } else seen.set(idp.id, i);
+  });
+  // Identities are named by (issuer, subject): an IdP naming itself with another's issuer would claim
+  // that IdP's users (sign-in refuses it too: IdentitiesRepository.findLinked). SAML entity IDs are free text.
+  const issuers = new Map<string, number>();
+  idps.forEach((idp, i) => {
+    // An entry already reported as a duplicate id is one mistake, reported once.
+    if (duplicates.has(i)) return;
+    const issuer = issuerOf(idp);
+    const path = [i, idp.type === 'saml' ? 'idpEntityId' : idp.type === 'oidc' ? 'issuer' : 'type'];
+    const first = issuers.get(issuer);
+    if (first !== undefined) {
+      ctx.addIssue({ code: 'custom', path, message: `"${issuer}" is already the issuer of identityProviders[${first}]; two identity providers may not share an issuer (each names its users within it)` });
+    } else issuers.set(issuer, i);
+    if (idp.type === 'saml' && ((RESERVED_ISSUERS as readonly string[]).includes(issuer) || issuer.startsWith(MICROSOFT_ISSUERS))) {
+      ctx.addIssue({ code: 'custom', path, message: `"${issuer}" is the issuer of Foyer's ${issuer.startsWith('urn:') ? 'email passcode' : 'built-in'} sign-in; a SAML IdP must name itself with its own entity ID` });
+    }
   });
 });
 
@@ -237,6 +280,12 @@ export const emailPasscodeSchema = z
     perAddressPerHour: z.number().int().min(1).default(5),
     /** Codes requested plus wrong codes entered from one IP per hour. */
     perIpPerHour: z.number().int().min(1).default(20),
+    /**
+     * Wrong codes entered for one address in a day, from anywhere; then no code for it is mailed or
+     * accepted until the day has passed. Without it, an attacker rotating addresses had
+     * perAddressPerHour × maxAttempts guesses an hour, every hour, at a guest's account.
+     */
+    wrongCodesPerAddressPerDay: z.number().int().min(1).default(20),
   })
   .prefault({});
 

@@ -43,7 +43,28 @@ export const configSchema = z
     checkAccessReferences(config, ctx);
     checkMfaKey(config, ctx);
     checkPartnerReferences(config, ctx);
+    checkMemberDomains(config, ctx);
   });
+
+/**
+ * Members of the host sign in with their password here; an upstream IdP listed for their domain
+ * would be authoritative for their addresses, and with trustedForDomains would link its own users to
+ * members' accounts, administrators included (Entra likewise refuses to federate a verified domain).
+ */
+function checkMemberDomains(config: { tenant: { memberDomains: string[] }; identityProviders: { domains: readonly string[] }[] }, ctx: z.RefinementCtx): void {
+  const members = new Set(config.tenant.memberDomains);
+  config.identityProviders.forEach((idp, i) =>
+    idp.domains.forEach((domain, j) => {
+      if (members.has(domain)) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['identityProviders', i, 'domains', j],
+          message: `"${domain}" is a member domain (tenant.memberDomains): its people are members who sign in with their password, and an identity provider listed for it could sign in as them`,
+        });
+      }
+    }),
+  );
+}
 
 export type RawConfig = z.infer<typeof configSchema>;
 /** Config after defaults that depend on each other (issuer from port) are filled in. */

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Database } from '../db/connect.js';
 import { isUniqueViolation } from '../db/unique-violation.js';
+import { HttpError } from '../http/http-error.js';
 import { nowIso } from '../lib/clock.js';
 
 export interface LinkedIdentity {
@@ -46,9 +47,26 @@ export class IdentityAlreadyLinkedError extends Error {
 export class IdentitiesRepository {
   constructor(private readonly db: Database) {}
 
-  async findByIssuerSubject(issuer: string, subject: string, trx: Database = this.db): Promise<LinkedIdentity | undefined> {
-    const row = await trx<IdentityRow>('identities').where({ issuer, subject }).first();
-    return row ? toIdentity(row) : undefined;
+  /**
+   * The linked identity an upstream sign-in presents: (issuer, subject), through the IdP that linked
+   * it. The issuer is only as good as the IdP that names it: a SAML IdP's entity ID is any string its
+   * admin chose (another partner's issuer, https://github.com, urn:foyer:email-otp), so the same pair
+   * arriving through another configured IdP is not the same person, and is refused (409) rather
+   * than signed in as the guest it names. Renaming an IdP's id in config therefore unlinks its guests
+   * (the config reference says the id must stay stable).
+   */
+  async findLinked(identity: { idpId: string; issuer: string; subject: string }, trx: Database = this.db): Promise<LinkedIdentity | undefined> {
+    const row = await trx<IdentityRow>('identities').where({ issuer: identity.issuer, subject: identity.subject }).first();
+    if (!row) return undefined;
+    if (row.idp_id !== identity.idpId) {
+      throw new HttpError(
+        409,
+        'identityLinkedToAnotherProvider',
+        'The account you signed in with is linked here through another sign-in option, so Foyer did not use it. Sign in the way you did before, or ask the person who shares the app with you.',
+        { idpId: identity.idpId },
+      );
+    }
+    return toIdentity(row);
   }
 
   async listForUser(userId: string): Promise<LinkedIdentity[]> {

@@ -44,12 +44,14 @@ export interface EmailPasscodeDeps {
 }
 
 const HOUR = 3600;
+const DAY = 24 * HOUR;
 const emailSchema = z.email();
 
 /**
  * Email one-time passcode (Entra's fallback for guests with no IdP). Limits, all shared through
  * Redis when configured: per code, `maxAttempts` wrong entries, then it is locked; per address,
- * `perAddressPerHour` codes sent; per IP, `perIpPerHour` codes requested plus wrong codes entered.
+ * `perAddressPerHour` codes sent and `wrongCodesPerAddressPerDay` wrong codes entered (then neither
+ * sent nor accepted for the day); per IP, `perIpPerHour` codes requested plus wrong codes entered.
  * A code works once, even if the caller forgets to drop the pending record.
  */
 export function createEmailPasscode(deps: EmailPasscodeDeps): EmailPasscode {
@@ -60,6 +62,8 @@ export function createEmailPasscode(deps: EmailPasscodeDeps): EmailPasscode {
   const used = createThrottle({ name: 'otp-used', points: 1, durationSeconds: ttl }, deps.redis);
   const perAddress = createThrottle({ name: 'otp-address', points: config.perAddressPerHour, durationSeconds: HOUR }, deps.redis);
   const perIp = createThrottle({ name: 'otp-ip', points: config.perIpPerHour, durationSeconds: HOUR }, deps.redis);
+  const wrongPerAddress = createThrottle({ name: 'otp-address-wrong', points: config.wrongCodesPerAddressPerDay, durationSeconds: DAY }, deps.redis);
+  const guessedTooOften = 'Too many wrong codes were entered for this address today, so Foyer stopped sending and accepting codes for it. Try again tomorrow, or ask the person who invited you.';
 
   const hash = (codeId: string, email: string, code: string) =>
     createHmac('sha256', deps.secret).update(`foyer-email-otp\0${codeId}\0${email}\0${code}`).digest('base64url');
@@ -72,6 +76,7 @@ export function createEmailPasscode(deps: EmailPasscodeDeps): EmailPasscode {
   return {
     async send({ email: raw, ip }) {
       const email = normaliseEmail(raw);
+      await refuseIfBlocked(wrongPerAddress, email, guessedTooOften);
       await refuseIfBlocked(perAddress, email, 'Too many codes were sent to this address. Wait a while, then ask for a new one.');
       await refuseIfBlocked(perIp, ip, 'Too many sign-in codes were requested from your network. Wait a while, then try again.');
       await perAddress.fail(email);
@@ -98,6 +103,8 @@ export function createEmailPasscode(deps: EmailPasscodeDeps): EmailPasscode {
         throw new FederationError('too_many_attempts', 'This code can no longer be used. Ask for a new code.', ref);
       }
       await refuseIfBlocked(perIp, ip, 'Too many wrong codes were entered from your network. Wait a while, then try again.');
+      // Guessing is counted per address as well as per code and per IP: fresh codes and fresh IPs do not buy more guesses.
+      await refuseIfBlocked(wrongPerAddress, pending.email, guessedTooOften);
       if (now() >= pending.expiresAt) throw new FederationError('code_expired', 'This code has expired. Ask for a new code.', ref);
 
       const expected = Buffer.from(pending.hash);
@@ -105,6 +112,8 @@ export function createEmailPasscode(deps: EmailPasscodeDeps): EmailPasscode {
       if (expected.length !== actual.length || !timingSafeEqual(expected, actual)) {
         await attempts.fail(pending.codeId);
         await perIp.fail(ip);
+        await wrongPerAddress.fail(pending.email);
+        await refuseIfBlocked(wrongPerAddress, pending.email, guessedTooOften);
         if ((await attempts.check(pending.codeId)) > 0) {
           throw new FederationError('too_many_attempts', 'That code is wrong, and too many wrong codes were entered. Ask for a new code.', ref);
         }

@@ -112,7 +112,7 @@ export function completeSignIn(deps: JourneyDeps, actions: { sendPasscode: SendP
     const amr = identity.idpId === EMAIL_OTP_IDP_ID ? ['otp'] : ['fed', ...(trustedMfa ? ['mfa'] : [])];
     deps.logger.info({ requestId: ctx.state.requestId, userId: user.id, idpId: identity.idpId, amr }, 'federated sign-in');
     await finishInteraction(details, ctx, {
-      login: { accountId: user.id, amr, acr: trustedMfa ? ACR_MFA : ACR_FEDERATED, remember: true },
+      login: { accountId: user.id, amr, acr: trustedMfa ? ACR_MFA : ACR_FEDERATED, remember: true, ...authenticatedAt(identity) },
       ...signInFacts(identity.idpId),
     });
   }
@@ -145,4 +145,18 @@ export function completeSignIn(deps: JourneyDeps, actions: { sendPasscode: SendP
   }
 
   return { afterUpstream, decideAndFinish, redeem };
+}
+
+/**
+ * When the person authenticated, for the session (oidc-provider's login `ts`): the upstream's own
+ * `auth_time` / `AuthnInstant` when it says, else now. An upstream that answered silently from an
+ * old session of its own must not make Foyer's session look fresh: max_age, sign-in frequency and
+ * the ID token's auth_time are measured from here, so an app asking max_age=300 after another app's
+ * silent sign-in goes upstream again (with max_age) instead of getting a two-hour-old
+ * authentication, and its trusted MFA, as new. A time in the future is taken as now.
+ */
+export function authenticatedAt(identity: Pick<UpstreamIdentity, 'authTime'>, now = Date.now()): { ts?: number } {
+  const { authTime } = identity;
+  if (authTime === undefined || !Number.isFinite(authTime)) return {};
+  return { ts: Math.min(Math.floor(authTime), Math.floor(now / 1000)) };
 }

@@ -42,7 +42,7 @@ export interface LinkDeps {
  */
 export async function decideLink(input: LinkInput, deps: LinkDeps): Promise<LinkDecision> {
   const { identity } = input;
-  const linked = await deps.identities.findByIssuerSubject(identity.issuer, identity.subject);
+  const linked = await deps.identities.findLinked(identity);
 
   if (input.redemption) {
     const lookup = await deps.redemption.inspectPending(input.redemption.invitationId, input.redemption.ticketHash);

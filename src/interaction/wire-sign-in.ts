@@ -74,7 +74,7 @@ export function wireSignIn(shared: SharedServices, deps: SignInDeps): Feature {
     // oidc-provider gives interaction cookies the short life of an untouched interaction; the journey keeps the hour.
     middleware: [keepInteractionCookies(provider)],
     routers: [
-      interactionRoutes({ journey, login, consent: consentStep({ provider, users, renderer }), notAssigned: deps.access.notAssigned, access: deps.access.step, promptPages: deps.partners?.promptPages }),
+      interactionRoutes({ journey, login, consent: consentStep({ provider, users, renderer, issuer: config.issuer, tenantName: config.tenant.displayName }), notAssigned: deps.access.notAssigned, access: deps.access.step, promptPages: deps.partners?.promptPages }),
       upstreamCallbackRoutes(journey),
     ],
   };

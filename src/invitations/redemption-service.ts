@@ -87,7 +87,7 @@ export class RedemptionService {
     const invitation = lookup.invitation!;
     return this.deps.db.transaction(async (trx) => {
       if (!(await this.deps.invitations.markRedeemed(invitation.id, input.ticketHash, trx))) throw redemptionRefused('redeemed');
-      const existing = await this.deps.identities.findByIssuerSubject(input.identity.issuer, input.identity.subject, trx);
+      const existing = await this.deps.identities.findLinked(input.identity, trx);
       if (existing && existing.userId !== invitation.user_id) {
         throw new HttpError(409, 'identityLinkedElsewhere', 'This account is already used by another guest here. Sign in with a different account, or ask the inviter to reset your invitation.');
       }

@@ -79,7 +79,7 @@ describe('identity provider config', () => {
   });
 
   it('gives the email passcode Entra-like defaults and bounds', () => {
-    expect(emailPasscodeSchema.parse(undefined)).toEqual({ enabled: true, codeLength: 6, ttlSeconds: 600, maxAttempts: 5, perAddressPerHour: 5, perIpPerHour: 20 });
+    expect(emailPasscodeSchema.parse(undefined)).toEqual({ enabled: true, codeLength: 6, ttlSeconds: 600, maxAttempts: 5, perAddressPerHour: 5, perIpPerHour: 20, wrongCodesPerAddressPerDay: 20 });
     expect(emailPasscodeSchema.safeParse({ codeLength: 4 }).success).toBe(false);
     expect(emailPasscodeSchema.safeParse({ codeLength: 9 }).success).toBe(false);
   });

@@ -85,6 +85,8 @@ export interface SamlIdpOptions {
   keys?: KeyPair;
   /** Also sign the whole Response (samlify signs only the assertion while the SP wants assertions signed). */
   signResponse?: boolean;
+  /** The entity ID the IdP names itself with (default: its metadata URL); a SAML IdP may choose any string. */
+  entityId?: string;
 }
 
 export interface SamlIdp {
@@ -114,7 +116,7 @@ export async function startSamlIdp(opts: SamlIdpOptions = {}): Promise<SamlIdp> 
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  const entityId = `${base}/metadata`;
+  const entityId = opts.entityId ?? `${base}/metadata`;
   const ssoUrl = `${base}/sso`;
   let idp = identityProvider(entityId, ssoUrl, keys);
   let signingCertificate = keys.certificate;
