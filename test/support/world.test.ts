@@ -23,8 +23,8 @@ const portOf = (url: string) => Number(new URL(url).port);
 
 describe('the test world', () => {
   it('starts Foyer, an OIDC and a SAML partner, the SMTP sink and the demo app, and stop() ends all of them', async () => {
-    const world = await startWorld({ oidc: true, saml: [{ id: 'contoso', domains: ['contoso.example'] }], smtp: true, demoApp: true, portal: true, members: ['mia@contoso.example'] });
-    const ports = [world.foyer.port, portOf(world.partner.issuer), portOf(world.saml.contoso!.ssoUrl), world.smtp.port, portOf(world.appUrl)];
+    const world = await startWorld({ oidc: true, saml: [{ id: 'fabrikam', domains: ['fabrikam.example'] }], smtp: true, demoApp: true, portal: true, members: ['mia@contoso.example'] });
+    const ports = [world.foyer.port, portOf(world.partner.issuer), portOf(world.saml.fabrikam!.ssoUrl), world.smtp.port, portOf(world.appUrl)];
     try {
       const discovery = (await (await fetch(`${world.issuer}/.well-known/openid-configuration`)).json()) as { issuer: string };
       expect(discovery.issuer).toBe(world.issuer);
