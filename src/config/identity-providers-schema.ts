@@ -1,5 +1,8 @@
 import { X509Certificate, createPrivateKey } from 'node:crypto';
+import { createRequire } from 'node:module';
 import { z } from 'zod';
+
+const requireHere = createRequire(import.meta.url);
 
 /**
  * Upstream identity providers guests sign in with (DESIGN.md steps 3-5). One entry per IdP,
@@ -205,6 +208,88 @@ export const samlIdpSchema = z.strictObject({
   if (idp.metadataRefreshMinutes !== undefined) ctx.addIssue({ code: 'custom', path: ['metadataRefreshMinutes'], message: 'has no effect without metadataUrl' });
 });
 
+/** An npm package name (scoped or not): never a path, so a config file cannot load a file of its choosing. */
+const packageName = z
+  .string()
+  .regex(/^(@[a-z0-9][a-z0-9._~-]*\/)?[a-z0-9][a-z0-9._~-]*$/, 'must be an npm package name, like passport-oauth2')
+  .refine((name) => {
+    try {
+      requireHere.resolve(name);
+      return true;
+    } catch {
+      return false;
+    }
+  }, 'is not installed next to Foyer (npm install it first)');
+
+/** A dotted path into a strategy's profile object, e.g. `emails.0.value` or `_json.email_verified`. */
+const profilePath = z.string().regex(/^[A-Za-z0-9_$-]+(\.[A-Za-z0-9_$-]+)*$/, 'must be a dotted path into the profile, like emails.0.value');
+
+/** How a Passport profile maps to a guest; the defaults follow Passport's normalised profile. */
+const profileMapping = z
+  .strictObject({
+    subject: profilePath.default('id'),
+    email: profilePath.default('emails.0.value'),
+    name: profilePath.default('displayName'),
+    /**
+     * Unverified unless the admin says the provider verifies: `true` (every email it hands out) or a
+     * path whose value must be true. Even then the address proves itself only within `domains`.
+     */
+    emailVerified: z.union([z.boolean(), profilePath]).default(false),
+  })
+  .prefault({});
+
+/** Options Foyer sets itself: the callback, the state kept in the interaction, the verify signature. */
+const FOYER_OWNED_OPTIONS = ['callbackURL', 'callbackUrl', 'state', 'store', 'passReqToCallback', 'sessionKey'];
+
+/**
+ * Any installed Passport strategy as an IdP (LinkedIn, Slack, a partner's plain OAuth 2.0 server).
+ * Its users are named by `issuer` (choose the provider's URL and never change it: identities are
+ * linked by issuer and subject).
+ */
+export const passportIdpSchema = z
+  .strictObject({
+    type: z.literal('passport'),
+    id: idpId,
+    displayName: z.string().min(1).max(80),
+    package: packageName,
+    /** The package's export that is the Strategy class; the module itself when it has no such export. */
+    export: z.string().min(1).default('Strategy'),
+    issuer: z.string().min(1),
+    /** The strategy's own options (clientID, clientSecret: ${ENV}, URLs, scope, ...), passed as they are. */
+    options: z.record(z.string(), z.unknown()).default({}),
+    /**
+     * For strategies that load no profile (passport-oauth2 itself): a URL Foyer GETs with the access
+     * token as a Bearer token; its JSON is the profile the mapping reads.
+     */
+    profileUrl: secureUrl.optional(),
+    profile: profileMapping,
+    /** `social` (default): after the organisations' own IdPs in home-realm discovery. */
+    category: z.enum(['federated', 'social']).default('social'),
+    domains: trustFields.domains,
+    trustedForDomains: trustFields.trustedForDomains,
+  })
+  .superRefine((idp, ctx) => {
+    for (const key of FOYER_OWNED_OPTIONS) {
+      if (Object.hasOwn(idp.options, key)) ctx.addIssue({ code: 'custom', path: ['options', key], message: 'is set by Foyer (the callback and the sign-in state belong to the interaction); remove it' });
+    }
+  });
+
+/** Facebook through passport-facebook (Entra offers Facebook as a social IdP too). */
+export const facebookIdpSchema = z.strictObject({
+  type: z.literal('facebook'),
+  id: idpId.default('facebook'),
+  displayName: z.string().min(1).max(80).default('Facebook'),
+  clientId: z.string().min(1),
+  clientSecret: z.string().min(1),
+  /**
+   * Facebook returns an address only when it has a valid one but does not say it verified it, so
+   * the default is false. Set true to trust it; the address still proves itself only within `domains`.
+   */
+  emailVerified: z.boolean().default(false),
+  domains: trustFields.domains,
+  trustedForDomains: trustFields.trustedForDomains,
+});
+
 /** How often a SAML IdP's metadata is fetched again when metadataRefreshMinutes is not set. */
 export const DEFAULT_METADATA_REFRESH_MINUTES = 60;
 
@@ -214,6 +299,8 @@ export const identityProviderSchema = z.discriminatedUnion('type', [
   microsoftIdpSchema,
   githubIdpSchema,
   samlIdpSchema,
+  passportIdpSchema,
+  facebookIdpSchema,
 ]);
 
 /**
@@ -221,7 +308,7 @@ export const identityProviderSchema = z.discriminatedUnion('type', [
  * a SAML IdP may name itself with any string, and must not name itself with one of these. The
  * connectors' constants are checked against this list by test/config/identity-provider-issuers.test.ts.
  */
-export const RESERVED_ISSUERS = ['urn:foyer:email-otp', 'https://github.com', 'https://accounts.google.com'] as const;
+export const RESERVED_ISSUERS = ['urn:foyer:email-otp', 'https://github.com', 'https://accounts.google.com', 'https://www.facebook.com'] as const;
 const MICROSOFT_ISSUERS = 'https://login.microsoftonline.com/';
 
 /** The issuer an IdP's identities carry (multi-tenant Microsoft: the template every tenant's issuer fills in). */
@@ -237,6 +324,10 @@ function issuerOf(idp: z.infer<typeof identityProviderSchema>): string {
       return RESERVED_ISSUERS[2];
     case 'microsoft':
       return `${MICROSOFT_ISSUERS}${idp.tenant}/v2.0`;
+    case 'passport':
+      return idp.issuer;
+    case 'facebook':
+      return RESERVED_ISSUERS[3];
   }
 }
 
@@ -257,13 +348,14 @@ export const identityProvidersSchema = z.array(identityProviderSchema).superRefi
     // An entry already reported as a duplicate id is one mistake, reported once.
     if (duplicates.has(i)) return;
     const issuer = issuerOf(idp);
-    const path = [i, idp.type === 'saml' ? 'idpEntityId' : idp.type === 'oidc' ? 'issuer' : 'type'];
+    const path = [i, idp.type === 'saml' ? 'idpEntityId' : idp.type === 'oidc' || idp.type === 'passport' ? 'issuer' : 'type'];
     const first = issuers.get(issuer);
     if (first !== undefined) {
       ctx.addIssue({ code: 'custom', path, message: `"${issuer}" is already the issuer of identityProviders[${first}]; two identity providers may not share an issuer (each names its users within it)` });
     } else issuers.set(issuer, i);
-    if (idp.type === 'saml' && ((RESERVED_ISSUERS as readonly string[]).includes(issuer) || issuer.startsWith(MICROSOFT_ISSUERS))) {
-      ctx.addIssue({ code: 'custom', path, message: `"${issuer}" is the issuer of Foyer's ${issuer.startsWith('urn:') ? 'email passcode' : 'built-in'} sign-in; a SAML IdP must name itself with its own entity ID` });
+    if ((idp.type === 'saml' || idp.type === 'passport') && ((RESERVED_ISSUERS as readonly string[]).includes(issuer) || issuer.startsWith(MICROSOFT_ISSUERS))) {
+      const own = idp.type === 'saml' ? 'a SAML IdP must name itself with its own entity ID' : 'a Passport IdP must name its users with its own issuer';
+      ctx.addIssue({ code: 'custom', path, message: `"${issuer}" is the issuer of Foyer's ${issuer.startsWith('urn:') ? 'email passcode' : 'built-in'} sign-in; ${own}` });
     }
   });
 });
@@ -295,4 +387,6 @@ export type GoogleIdpConfig = z.infer<typeof googleIdpSchema>;
 export type MicrosoftIdpConfig = z.infer<typeof microsoftIdpSchema>;
 export type GithubIdpConfig = z.infer<typeof githubIdpSchema>;
 export type SamlIdpConfig = z.infer<typeof samlIdpSchema>;
+export type PassportIdpConfig = z.infer<typeof passportIdpSchema>;
+export type FacebookIdpConfig = z.infer<typeof facebookIdpSchema>;
 export type EmailPasscodeConfig = z.infer<typeof emailPasscodeSchema>;

@@ -12,7 +12,7 @@ import type { UpstreamIdentity } from './upstream-identity.js';
  * sign-in another node started.
  *
  * Callback URLs Foyer registers at upstreams (the caller passes exactly these):
- *   OIDC, Google, Microsoft, GitHub: GET  `${issuer}/federation/${id}/callback`
+ *   OIDC, Google, Microsoft, GitHub, Passport: GET  `${issuer}/federation/${id}/callback`
  *   SAML:                            POST `${issuer}/federation/${id}/acs`   (metadata at `/federation/${id}/metadata`)
  */
 export interface Connector {
@@ -75,7 +75,7 @@ export interface FinishParams {
  * Plain JSON, so it can live in the Interaction. It holds the PKCE verifier and nonce, so it must
  * stay server-side: never in a cookie, URL or page.
  */
-export type PendingUpstream = PendingOidc | PendingOAuth | PendingSaml;
+export type PendingUpstream = PendingOidc | PendingOAuth | PendingSaml | PendingPassport;
 
 export interface PendingOidc {
   kind: 'oidc';
@@ -95,6 +95,18 @@ export interface PendingOAuth {
   codeVerifier: string;
   createdAt: number;
   /** Never set for GitHub, which cannot be asked to re-authenticate (github-connector.ts). */
+  reauthenticate?: Reauthentication;
+}
+
+/** A `type: passport` IdP: `session` is the strategy's own per-sign-in state (its PKCE verifier). */
+export interface PendingPassport {
+  kind: 'passport';
+  idpId: string;
+  /** The state the strategy sent; it finds the interaction again and must come back unchanged. */
+  state: string;
+  session: Record<string, unknown>;
+  createdAt: number;
+  /** Never set: a generic strategy cannot be asked to re-authenticate (passport-connector.ts). */
   reauthenticate?: Reauthentication;
 }
 

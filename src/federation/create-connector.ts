@@ -3,7 +3,8 @@ import type { Logger } from '../logging/logger.js';
 import type { Connector } from './connector.js';
 import { createGithubConnector } from './github-connector.js';
 import { createOidcConnector } from './oidc-connector.js';
-import { googleSettings, microsoftSettings, oidcSettings, type OidcSettings } from './presets.js';
+import { createPassportConnector, passportSettings } from './passport-connector.js';
+import { facebookSettings, googleSettings, microsoftSettings, oidcSettings, type OidcSettings } from './presets.js';
 import { createSamlConnector, type SamlIdpTrust } from './saml-connector.js';
 
 export interface ConnectorContext {
@@ -46,6 +47,10 @@ export function createConnector(idp: IdentityProviderConfig, ctx: ConnectorConte
       return oidc(microsoftSettings(idp));
     case 'github':
       return createGithubConnector(idp, { logger: ctx.logger, timeoutSeconds: ctx.timeoutSeconds, baseUrlOverride: overrides.githubBaseUrlOverride });
+    case 'passport':
+      return createPassportConnector(passportSettings(idp), { issuer: ctx.issuer, timeoutSeconds: ctx.timeoutSeconds });
+    case 'facebook':
+      return createPassportConnector(facebookSettings(idp), { issuer: ctx.issuer, timeoutSeconds: ctx.timeoutSeconds });
     case 'saml':
       return createSamlConnector(idp, { issuer: ctx.issuer, assertedClaims: ctx.assertedClaims, trust: ctx.samlTrust?.(idp.id) });
   }

@@ -1,5 +1,6 @@
 import { webcrypto } from 'node:crypto';
 import * as client from 'openid-client';
+import { Strategy as PassportOidcStrategy, type AuthenticateOptions } from 'openid-client/passport';
 import { isLoopbackUrl } from '../config/identity-providers-schema.js';
 import type { Logger } from '../logging/logger.js';
 import { pendingFor, safeEqual, type Connector, type PendingOidc } from './connector.js';
@@ -7,6 +8,7 @@ import { createDiscoveryCache, type DiscoveryCache } from './discovery-cache.js'
 import { FederationError } from './federation-error.js';
 import { nodeHttpFetch } from './node-http-fetch.js';
 import { toFederationError } from './oidc-errors.js';
+import { runStrategy } from './passport-run.js';
 import type { OidcSettings } from './presets.js';
 import { pickAssertions, type UpstreamIdentity } from './upstream-identity.js';
 
@@ -22,7 +24,7 @@ export interface OidcConnectorOptions {
 
 /**
  * Authorization code flow with PKCE S256, state and nonce against any OpenID Provider, through
- * openid-client v6. Non-repudiation checks are switched on so the ID token's signature is
+ * openid-client v6's Passport strategy (never passport-openidconnect: docs/decisions.md). Non-repudiation checks are switched on so the ID token's signature is
  * verified against the IdP's JWKS even though it arrived over TLS (OIDC Core would allow
  * skipping that); the issue asks for full ID token validation.
  */
@@ -50,28 +52,40 @@ export function createOidcConnector(settings: OidcSettings, opts: OidcConnectorO
 
     async start({ callbackUrl, reauthenticate, ...hints }) {
       const config = await discovery.get();
+      const state = client.randomState();
+      const nonce = client.randomNonce();
+      const session: Record<string, unknown> = {};
+      const outcome = await runStrategy(new OidcStrategy(config, settings.id), {
+        method: 'GET',
+        url: new URL(callbackUrl),
+        session,
+        options: {
+          callbackURL: callbackUrl,
+          scope: settings.scopes.join(' '),
+          // openid-client's strategy sends state and nonce only when the IdP lacks PKCE; Foyer sends
+          // both always: `state` finds the interaction again, `nonce` binds the ID token to it.
+          foyerParams: {
+            state,
+            nonce,
+            ...settings.hintParams(hints),
+            // The app's "sign in again" reaches the guest's home IdP (checked against auth_time on the way back).
+            ...(reauthenticate?.force ? { prompt: 'login' } : {}),
+            ...(reauthenticate?.maxAgeSeconds !== undefined ? { max_age: String(reauthenticate.maxAgeSeconds) } : {}),
+          },
+        },
+      });
+      if (outcome.kind !== 'redirect') throw toFederationError(outcome.kind === 'error' ? outcome.error : new Error('the sign-in could not be started'), settings);
+      const saved = session[SESSION_KEY] as { code_verifier: string; state?: string; nonce?: string };
       const pending: PendingOidc = {
         kind: 'oidc',
         idpId: settings.id,
-        state: client.randomState(),
-        nonce: client.randomNonce(),
-        codeVerifier: client.randomPKCECodeVerifier(),
+        state,
+        nonce,
+        codeVerifier: saved.code_verifier,
         createdAt: Date.now(),
         ...(reauthenticate ? { reauthenticate } : {}),
       };
-      const url = client.buildAuthorizationUrl(config, {
-        redirect_uri: callbackUrl,
-        scope: settings.scopes.join(' '),
-        code_challenge: await client.calculatePKCECodeChallenge(pending.codeVerifier),
-        code_challenge_method: 'S256',
-        state: pending.state,
-        nonce: pending.nonce,
-        ...settings.hintParams(hints),
-        // The app's "sign in again" reaches the guest's home IdP (checked against auth_time on the way back).
-        ...(reauthenticate?.force ? { prompt: 'login' } : {}),
-        ...(reauthenticate?.maxAgeSeconds !== undefined ? { max_age: String(reauthenticate.maxAgeSeconds) } : {}),
-      });
-      return { redirectTo: url.href, pending };
+      return { redirectTo: outcome.location, pending };
     },
 
     async finish({ pending, callbackUrl, params }) {
@@ -85,24 +99,42 @@ export function createOidcConnector(settings: OidcSettings, opts: OidcConnectorO
       const config = await discovery.get();
       const current = new URL(callbackUrl);
       for (const [k, v] of Object.entries(params)) current.searchParams.set(k, v);
-      let tokens: Awaited<ReturnType<typeof client.authorizationCodeGrant>>;
-      try {
-        tokens = await client.authorizationCodeGrant(config, current, {
-          pkceCodeVerifier: p.codeVerifier,
-          expectedState: p.state,
-          expectedNonce: p.nonce,
-          idTokenExpected: true,
-          // auth_time against prompt=login / max_age is checked by the callback for every connector
-          // (upstream-freshness.ts), so the refusal has one code and one page whoever the IdP is.
-        });
-      } catch (err) {
-        throw toFederationError(err, settings);
+      // auth_time against prompt=login / max_age is checked by the callback for every connector
+      // (upstream-freshness.ts), so the refusal has one code and one page whoever the IdP is: no
+      // max_age in the strategy's state, so openid-client does not check it a second way.
+      const session: Record<string, unknown> = { [SESSION_KEY]: { code_verifier: p.codeVerifier, state: p.state, nonce: p.nonce } };
+      const outcome = await runStrategy(new OidcStrategy(config, settings.id), { method: 'GET', url: current, session });
+      if (outcome.kind === 'error') throw toFederationError(outcome.error, settings);
+      if (outcome.kind !== 'success') {
+        throw new FederationError('invalid_response', `${settings.displayName} sent a response that does not answer this sign-in.`, { idpId: settings.id });
       }
+      const tokens = outcome.user as client.TokenEndpointResponse & client.TokenEndpointResponseHelpers;
       const claims = tokens.claims();
       if (!claims) throw new FederationError('invalid_id_token', `${settings.displayName} did not send an ID token.`, { idpId: settings.id });
       return identityFrom(settings, config, claims, tokens.access_token, opts);
     },
   };
+}
+
+/** Where openid-client's strategy keeps its per-sign-in state in the (synthetic) session. */
+const SESSION_KEY = 'oidc';
+
+/**
+ * openid-client's own Passport strategy (PKCE S256, and with the nonce full ID token validation,
+ * signature included through enableNonRepudiationChecks). Extended only to send Foyer's state,
+ * nonce and hints, which the strategy then stores and checks like its own. The verify step hands
+ * the tokens back unchanged; the identity is built by the connector.
+ */
+class OidcStrategy extends PassportOidcStrategy {
+  constructor(config: client.Configuration, name: string) {
+    super({ config, name, sessionKey: SESSION_KEY }, (tokens, done) => done(null, tokens));
+  }
+
+  override authorizationRequestParams(req: Parameters<PassportOidcStrategy['authorizationRequestParams']>[0], options: AuthenticateOptions & { foyerParams?: Record<string, string> }): URLSearchParams {
+    const params = new URLSearchParams(super.authorizationRequestParams(req, options) ?? {});
+    for (const [k, v] of Object.entries(options.foyerParams ?? {})) params.set(k, v);
+    return params;
+  }
 }
 
 async function discover(settings: OidcSettings, timeout: number): Promise<client.Configuration> {

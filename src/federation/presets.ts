@@ -1,5 +1,6 @@
-import type { GoogleIdpConfig, MicrosoftIdpConfig, OidcIdpConfig } from '../config/identity-providers-schema.js';
+import type { FacebookIdpConfig, GoogleIdpConfig, MicrosoftIdpConfig, OidcIdpConfig } from '../config/identity-providers-schema.js';
 import type { StartParams } from './connector.js';
+import type { PassportSettings } from './passport-connector.js';
 
 type Hints = Omit<StartParams, 'callbackUrl'>;
 
@@ -93,5 +94,28 @@ export function microsoftSettings(idp: MicrosoftIdpConfig): OidcSettings {
     emailVerified: (claims) => standardEmailVerified(claims) || domainOwnerVerified(claims),
     // Without xms_edov, a tenant's email_verified holds only for the domains configured for this IdP.
     emailVerifiedGlobally: domainOwnerVerified,
+  };
+}
+
+export const FACEBOOK_ISSUER = 'https://www.facebook.com';
+
+/**
+ * Facebook Login through passport-facebook: appsecret_proof on Graph calls, the email asked for
+ * explicitly (Graph returns only the fields named). Facebook does not say whether it verified the
+ * address, so it is unverified unless the admin set `emailVerified` (and then only within `domains`).
+ */
+export function facebookSettings(idp: FacebookIdpConfig): PassportSettings {
+  return {
+    id: idp.id,
+    type: 'facebook',
+    displayName: idp.displayName,
+    category: 'social',
+    package: 'passport-facebook',
+    export: 'Strategy',
+    issuer: FACEBOOK_ISSUER,
+    options: { clientID: idp.clientId, clientSecret: idp.clientSecret, scope: ['email'], profileFields: ['id', 'displayName', 'emails'], enableProof: true },
+    profile: { subject: 'id', email: 'emails.0.value', name: 'displayName', emailVerified: idp.emailVerified },
+    domains: idp.domains,
+    trustedForDomains: idp.trustedForDomains,
   };
 }

@@ -95,6 +95,8 @@ export interface WorldOptions {
   databaseUrl?: string;
   redisUrl?: string;
   connectorOverrides?: Record<string, ConnectorTestOverrides>;
+  /** What `${NAME}` in the config file reads (secrets kept out of the YAML). */
+  env?: NodeJS.ProcessEnv;
 }
 
 export interface World {
@@ -208,7 +210,7 @@ async function build(opts: WorldOptions, stops: (() => Promise<unknown>)[], stop
       if (smtp) config.mail = { smtp: { host: smtp.host, port: smtp.port } };
       opts.customize?.(config);
     },
-    { port, databaseUrl: opts.databaseUrl, redisUrl: opts.redisUrl, connectorOverrides },
+    { port, databaseUrl: opts.databaseUrl, redisUrl: opts.redisUrl, connectorOverrides, env: opts.env },
   );
   stops.push(() => foyer.stop());
 
