@@ -1,8 +1,10 @@
 import * as client from 'openid-client';
+import type passport from 'passport';
 import type { GithubIdpConfig } from '../config/identity-providers-schema.js';
 import type { Logger } from '../logging/logger.js';
 import { pendingFor, safeEqual, type Connector, type PendingOAuth } from './connector.js';
 import { FederationError } from './federation-error.js';
+import { runStrategy } from './passport-run.js';
 import type { UpstreamIdentity } from './upstream-identity.js';
 
 export const GITHUB_ISSUER = 'https://github.com';
@@ -22,8 +24,10 @@ interface GithubEmail {
 
 /**
  * GitHub is OAuth 2.0 without OpenID Connect, so there is no ID token to validate: the identity
- * comes from its API with the access token just obtained over TLS. Plain fetch rather than
- * openid-client because GitHub answers token errors with HTTP 200 and an `error` field.
+ * comes from its API with the access token just obtained over TLS. A Passport strategy of Foyer's
+ * own (run like every other through passport-run.ts) rather than passport-github2: that one's
+ * `oauth` HTTP client has no timeout, does not send PKCE, and GitHub answers token errors with
+ * HTTP 200 and an `error` field, which this code names (bad_verification_code).
  *
  * Email: the primary address if verified, else the first verified one. When none is verified the
  * primary address is returned with emailVerified false, rather than failing: the guest can still
@@ -75,6 +79,59 @@ export function createGithubConnector(idp: GithubIdpConfig, opts: GithubConnecto
     });
   }
 
+  async function identity(code: string, p: PendingOAuth, callbackUrl: string): Promise<UpstreamIdentity> {
+    const token = await exchange(code, p, callbackUrl);
+    const user = await json<{ id?: number; login?: string; name?: string | null; email?: string | null }>(await apiGet('/user', token), 'user');
+    if (typeof user.id !== 'number') throw new FederationError('invalid_response', `${idp.displayName} did not say who you are.`, ref);
+
+    const emailsRes = await apiGet('/user/emails', token);
+    // 403/404: the user did not grant user:email; the identity stands without an email.
+    const emails = emailsRes.ok ? await json<GithubEmail[]>(emailsRes, 'emails') : (await emailsRes.body?.cancel(), []);
+    const chosen = pickEmail(emails, user.email ?? undefined);
+    const name = user.name?.trim() || user.login;
+    return {
+      idpId: idp.id,
+      issuer: GITHUB_ISSUER,
+      subject: String(user.id),
+      ...(chosen ? { email: chosen.email } : {}),
+      emailVerified: chosen?.verified ?? false,
+      // GitHub verifies every address it lists as verified by a mailed link.
+      ...(chosen?.verified ? { emailVerifiedGlobally: true } : {}),
+      ...(name ? { name } : {}),
+      amr: [],
+    };
+  }
+
+  /**
+   * GitHub as a Passport strategy: without a code it redirects to GitHub keeping state and PKCE
+   * verifier in the request's session (which is the interaction's pending record); with one it
+   * exchanges it and succeeds with the identity. The state was compared by the connector first.
+   */
+  const strategy: passport.Strategy = {
+    name: idp.id,
+    authenticate(this: passport.StrategyCreated<passport.Strategy>, req: { query: Record<string, string>; session: Record<string, unknown> }, options: { callbackURL: string }) {
+      const session = req.session as { github?: PendingOAuth };
+      const run = async () => {
+        if (!req.query.code) {
+          const pending: PendingOAuth = { kind: 'oauth', idpId: idp.id, state: client.randomState(), codeVerifier: client.randomPKCECodeVerifier(), createdAt: Date.now() };
+          session.github = pending;
+          const url = new URL(`${web}/login/oauth/authorize`);
+          url.search = new URLSearchParams({
+            client_id: idp.clientId,
+            redirect_uri: options.callbackURL,
+            scope: 'read:user user:email',
+            state: pending.state,
+            code_challenge: await client.calculatePKCECodeChallenge(pending.codeVerifier),
+            code_challenge_method: 'S256',
+          }).toString();
+          return this.redirect(url.href);
+        }
+        return this.success(await identity(req.query.code, session.github!, options.callbackURL));
+      };
+      run().catch((err: unknown) => this.error(err as Error));
+    },
+  } as unknown as passport.Strategy;
+
   return {
     id: idp.id,
     type: 'github',
@@ -89,17 +146,11 @@ export function createGithubConnector(idp: GithubIdpConfig, opts: GithubConnecto
     // GitHub's authorize endpoint has no prompt=login or max_age and its answer no auth_time, so an
     // app's request for a fresh sign-in cannot be forwarded or checked (docs/security.md, limitations).
     async start({ callbackUrl }) {
-      const pending: PendingOAuth = { kind: 'oauth', idpId: idp.id, state: client.randomState(), codeVerifier: client.randomPKCECodeVerifier(), createdAt: Date.now() };
-      const url = new URL(`${web}/login/oauth/authorize`);
-      url.search = new URLSearchParams({
-        client_id: idp.clientId,
-        redirect_uri: callbackUrl,
-        scope: 'read:user user:email',
-        state: pending.state,
-        code_challenge: await client.calculatePKCECodeChallenge(pending.codeVerifier),
-        code_challenge_method: 'S256',
-      }).toString();
-      return { redirectTo: url.href, pending };
+      const session: { github?: PendingOAuth } = {};
+      const outcome = await runStrategy(strategy, { method: 'GET', url: new URL(callbackUrl), session, options: { callbackURL: callbackUrl } });
+      if (outcome.kind === 'error') throw outcome.error;
+      if (outcome.kind !== 'redirect' || !session.github) throw new FederationError('upstream_error', `${idp.displayName} could not start the sign-in.`, ref);
+      return { redirectTo: outcome.location, pending: session.github };
     },
 
     async finish({ pending, callbackUrl, params }): Promise<UpstreamIdentity> {
@@ -113,26 +164,12 @@ export function createGithubConnector(idp: GithubIdpConfig, opts: GithubConnecto
       }
       if (!params.code) throw new FederationError('invalid_response', `${idp.displayName} sent a response without an authorization code.`, ref);
 
-      const token = await exchange(params.code, p, callbackUrl);
-      const user = await json<{ id?: number; login?: string; name?: string | null; email?: string | null }>(await apiGet('/user', token), 'user');
-      if (typeof user.id !== 'number') throw new FederationError('invalid_response', `${idp.displayName} did not say who you are.`, ref);
-
-      const emailsRes = await apiGet('/user/emails', token);
-      // 403/404: the user did not grant user:email; the identity stands without an email.
-      const emails = emailsRes.ok ? await json<GithubEmail[]>(emailsRes, 'emails') : (await emailsRes.body?.cancel(), []);
-      const chosen = pickEmail(emails, user.email ?? undefined);
-      const name = user.name?.trim() || user.login;
-      return {
-        idpId: idp.id,
-        issuer: GITHUB_ISSUER,
-        subject: String(user.id),
-        ...(chosen ? { email: chosen.email } : {}),
-        emailVerified: chosen?.verified ?? false,
-        // GitHub verifies every address it lists as verified by a mailed link.
-        ...(chosen?.verified ? { emailVerifiedGlobally: true } : {}),
-        ...(name ? { name } : {}),
-        amr: [],
-      };
+      const current = new URL(callbackUrl);
+      for (const [k, v] of Object.entries(params)) current.searchParams.set(k, v);
+      const outcome = await runStrategy(strategy, { method: 'GET', url: current, session: { github: p }, options: { callbackURL: callbackUrl } });
+      if (outcome.kind === 'error') throw outcome.error;
+      if (outcome.kind !== 'success') throw new FederationError('invalid_response', `${idp.displayName} sent an unexpected response.`, ref);
+      return outcome.user as UpstreamIdentity;
     },
   };
 }
