@@ -182,6 +182,13 @@ export const samlIdpSchema = z.strictObject({
   /** Signs AuthnRequests; usually `${SAML_SP_KEY}` and `${SAML_SP_CERT}` from the environment. */
   spPrivateKey: privateKeyPem,
   spCertificate: certificate,
+  /**
+   * Decrypts EncryptedAssertion (AD FS and Shibboleth often encrypt). Its certificate is published in
+   * the SP metadata as the encryption key, so the IdP encrypts to it. Usually `${SAML_SP_DECRYPTION_KEY}`.
+   * Encryption hides the assertion from the browser; it proves nothing: the signature is still required.
+   */
+  spDecryptionKey: privateKeyPem.optional(),
+  spDecryptionCertificate: certificate.optional(),
   /** Persistent by default: the NameID becomes the identity's subject, so it must not change per sign-in. */
   nameIdFormat: z.string().default('urn:oasis:names:tc:SAML:2.0:nameid-format:persistent'),
   /** Attribute names tried in order; the defaults cover Entra/ADFS claim URIs, OIDs and plain names. */
@@ -202,6 +209,9 @@ export const samlIdpSchema = z.strictObject({
   wantResponseSigned: z.boolean().default(false),
   ...trustFields,
 }).superRefine((idp, ctx) => {
+  if (!idp.spDecryptionKey !== !idp.spDecryptionCertificate) {
+    ctx.addIssue({ code: 'custom', path: [idp.spDecryptionKey ? 'spDecryptionCertificate' : 'spDecryptionKey'], message: 'spDecryptionKey and spDecryptionCertificate go together (the IdP encrypts to the certificate, Foyer decrypts with the key)' });
+  }
   if (idp.metadataUrl) return;
   if (!idp.ssoUrl) ctx.addIssue({ code: 'custom', path: ['ssoUrl'], message: 'is required unless metadataUrl is given' });
   if (!idp.idpCertificates) ctx.addIssue({ code: 'custom', path: ['idpCertificates'], message: 'is required unless metadataUrl is given' });

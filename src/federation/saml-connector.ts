@@ -74,6 +74,8 @@ export function createSamlConnector(idp: SamlIdpConfig, opts: SamlConnectorOptio
       idpCert: current.certificates,
       privateKey: idp.spPrivateKey,
       publicCert: idp.spCertificate,
+      // EncryptedAssertion: decrypted first, then its signature checked like a plain assertion's.
+      ...(idp.spDecryptionKey ? { decryptionPvk: idp.spDecryptionKey } : {}),
       signatureAlgorithm: 'sha256',
       digestAlgorithm: 'sha256',
       audience: spEntityId,
@@ -104,7 +106,8 @@ export function createSamlConnector(idp: SamlIdpConfig, opts: SamlConnectorOptio
     responseMode: 'form_post',
 
     // The SP metadata says nothing of the IdP: node-saml only insists on being given some certificate.
-    metadata: () => saml(acsUrl, { ssoUrl: acsUrl, certificates: [idp.spCertificate] }).generateServiceProviderMetadata(null, idp.spCertificate),
+    // With a decryption key its certificate is published with use="encryption", which is what IdPs encrypt to.
+    metadata: () => saml(acsUrl, { ssoUrl: acsUrl, certificates: [idp.spCertificate] }).generateServiceProviderMetadata(idp.spDecryptionCertificate ?? null, idp.spCertificate),
 
     async start({ callbackUrl, reauthenticate }) {
       let issued: { id: string; instant: string } | undefined;

@@ -2,16 +2,20 @@
  * Foyer's SAML connector on its own (no server around it) and a real SAML IdP (samlify) that
  * trusts it from the connector's metadata: what the connector's tests drive a browser through.
  */
-import { samlIdpSchema } from '../../src/config/identity-providers-schema.js';
+import { samlIdpSchema, type SamlIdpConfig } from '../../src/config/identity-providers-schema.js';
 import type { Connector } from '../../src/federation/connector.js';
 import { createConnector } from '../../src/federation/create-connector.js';
 import { createLogger } from '../../src/logging/logger.js';
 import { createKeyPair } from '../support/certs.js';
-import { startSamlIdp, type SamlIdp } from '../support/saml-idp.js';
+import { startSamlIdp, type SamlIdp, type SamlIdpOptions } from '../support/saml-idp.js';
 
 /** `entry` changes the identityProviders entry (as an admin would write it) for this IdP. */
-export async function startSamlConnector(foyerIssuer: string, entry: (idp: SamlIdp) => Record<string, unknown> = () => ({})): Promise<{ idp: SamlIdp; connector: Connector }> {
-  const idp = await startSamlIdp();
+export async function startSamlConnector(
+  foyerIssuer: string,
+  entry: (idp: SamlIdp) => Record<string, unknown> = () => ({}),
+  idpOptions: SamlIdpOptions = {},
+): Promise<{ idp: SamlIdp; connector: Connector; config: SamlIdpConfig }> {
+  const idp = await startSamlIdp(idpOptions);
   try {
     const sp = await createKeyPair('foyer-sp');
     const config = samlIdpSchema.parse({
@@ -28,7 +32,7 @@ export async function startSamlConnector(foyerIssuer: string, entry: (idp: SamlI
     });
     const connector = createConnector(config, { issuer: foyerIssuer, logger: createLogger('silent') });
     idp.trustServiceProvider(connector.metadata!());
-    return { idp, connector };
+    return { idp, connector, config };
   } catch (err) {
     await idp.close();
     throw err;

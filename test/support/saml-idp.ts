@@ -87,6 +87,8 @@ export interface SamlIdpOptions {
   signResponse?: boolean;
   /** The entity ID the IdP names itself with (default: its metadata URL); a SAML IdP may choose any string. */
   entityId?: string;
+  /** Encrypts every assertion (EncryptedAssertion) to the encryption certificate in the SP metadata, as AD FS and Shibboleth often do. */
+  encryptAssertions?: boolean;
 }
 
 export interface SamlIdp {
@@ -118,9 +120,9 @@ export async function startSamlIdp(opts: SamlIdpOptions = {}): Promise<SamlIdp> 
   const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   const entityId = opts.entityId ?? `${base}/metadata`;
   const ssoUrl = `${base}/sso`;
-  let idp = identityProvider(entityId, ssoUrl, keys);
+  let idp = identityProvider(entityId, ssoUrl, keys, opts.encryptAssertions);
   let signingCertificate = keys.certificate;
-  const rogue = identityProvider(entityId, ssoUrl, rogueKeys);
+  const rogue = identityProvider(entityId, ssoUrl, rogueKeys, opts.encryptAssertions);
   let sp: samlify.ServiceProviderInstance | undefined;
   let variant: SamlVariant = 'valid';
   let session: SamlIdpSession | undefined;
@@ -204,7 +206,7 @@ export async function startSamlIdp(opts: SamlIdpOptions = {}): Promise<SamlIdp> 
     },
     lastAuthnRequest: () => lastRequest,
     useSigningKeys: (next) => {
-      idp = identityProvider(entityId, ssoUrl, next);
+      idp = identityProvider(entityId, ssoUrl, next, opts.encryptAssertions);
       signingCertificate = next.certificate;
     },
     close: () =>
@@ -215,9 +217,10 @@ export async function startSamlIdp(opts: SamlIdpOptions = {}): Promise<SamlIdp> 
   };
 }
 
-function identityProvider(entityID: string, ssoUrl: string, keys: KeyPair): samlify.IdentityProviderInstance {
+function identityProvider(entityID: string, ssoUrl: string, keys: KeyPair, encrypt = false): samlify.IdentityProviderInstance {
   return samlify.IdentityProvider({
     entityID,
+    isAssertionEncrypted: encrypt,
     privateKey: keys.privateKey,
     signingCert: keys.certificate,
     wantAuthnRequestsSigned: true,
