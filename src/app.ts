@@ -61,7 +61,7 @@ export async function createFoyer(config: FoyerConfig, opts: SharedServiceOption
     wireOperations(shared), //   /healthz, /readyz, /metrics
     accessSteps.feature, //      the sign-in log around /auth
     await wireHttp(shared), //   per-address budgets, size caps, /static
-    wireSignIn(shared, { provider, invitations, access: accessSteps, partners: partners.forSignIn(provider, accessSteps.recorder) }), // /interaction, /federation
+    wireSignIn(shared, { provider, sessions: directory.sessions, invitations, access: accessSteps, partners: partners.forSignIn(provider, accessSteps.recorder) }), // /interaction, /federation
     invitations.feature, //      /redeem
     wirePortal(shared, { provider, directory, invitations: invitations.service, mfa: access.mfa, appAllowed: partners.appAllowed }), // /myapps
     await wireApi(shared, { provider, directory, invitations: invitations.service, signIns: access.signIns, partners: partners.directory }), // /v1.0

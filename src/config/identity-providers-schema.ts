@@ -177,6 +177,11 @@ export const samlIdpSchema = z.strictObject({
    */
   metadataUrl: secureUrl.optional(),
   metadataRefreshMinutes: z.number().int().min(1).max(10_080).optional(),
+  /**
+   * The IdP's SingleLogoutService (HTTP-Redirect), where Foyer answers the IdP's logout requests with
+   * a signed LogoutResponse. Foyer's own endpoint, `<issuer>/federation/<id>/slo`, is in the SP metadata.
+   */
+  sloUrl: secureUrl.optional(),
   /** Defaults to `<issuer>/federation/<id>/metadata`, which is also where the SP metadata is served. */
   spEntityId: z.string().min(1).optional(),
   /** Signs AuthnRequests; usually `${SAML_SP_KEY}` and `${SAML_SP_CERT}` from the environment. */

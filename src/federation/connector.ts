@@ -34,6 +34,21 @@ export interface Connector {
   finish(params: FinishParams): Promise<UpstreamIdentity>;
   /** SAML only: the SP metadata XML to give the IdP's administrator. */
   metadata?(): string;
+  /**
+   * SAML only: checks the IdP's single-logout request (HTTP-Redirect: the query as parsed and as
+   * received, for the signature) and says whose sign-in it ends; throws a FederationError if unsigned or invalid.
+   */
+  logoutRequest?(params: { query: Record<string, string>; rawQuery: string }): Promise<SamlLogoutRequest>;
+}
+
+/** A verified LogoutRequest: the identity whose Foyer sessions end, and where to send the LogoutResponse. */
+export interface SamlLogoutRequest {
+  issuer: string;
+  subject: string;
+  /** The request's ID: it is used once. */
+  requestId: string;
+  /** The IdP's SingleLogoutService with a signed LogoutResponse (absent without `sloUrl`). */
+  respondTo?: string;
 }
 
 export interface StartParams {

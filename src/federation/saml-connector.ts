@@ -1,7 +1,8 @@
 import { randomBytes } from 'node:crypto';
+import { inflateRawSync } from 'node:zlib';
 import { SAML, SamlStatusError, ValidateInResponseTo, type CacheProvider, type Profile } from '@node-saml/node-saml';
 import type { SamlIdpConfig } from '../config/identity-providers-schema.js';
-import { pendingFor, safeEqual, type Connector, type PendingSaml } from './connector.js';
+import { pendingFor, safeEqual, type Connector, type PendingSaml, type SamlLogoutRequest } from './connector.js';
 import { FederationError, type FederationErrorCode } from './federation-error.js';
 import { amrFromSaml } from './saml-authn-context.js';
 import { requireBearerConfirmation } from './saml-subject-confirmation.js';
@@ -91,6 +92,10 @@ export function createSamlConnector(idp: SamlIdpConfig, opts: SamlConnectorOptio
       requestIdExpirationPeriodMs: opts.requestTtlMs ?? 3600_000,
       acceptedClockSkewMs: CLOCK_SKEW_MS,
       generateUniqueId: () => `_${randomBytes(20).toString('hex')}`,
+      // Single logout: Foyer's endpoint (in the metadata) and the IdP's, where LogoutResponses go.
+      logoutCallbackUrl: `${base}/slo`,
+      ...(idp.sloUrl ? { logoutUrl: idp.sloUrl } : {}),
+      idpIssuer: idp.idpEntityId,
       ...(cacheProvider ? { cacheProvider } : {}),
     });
 
@@ -107,7 +112,11 @@ export function createSamlConnector(idp: SamlIdpConfig, opts: SamlConnectorOptio
 
     // The SP metadata says nothing of the IdP: node-saml only insists on being given some certificate.
     // With a decryption key its certificate is published with use="encryption", which is what IdPs encrypt to.
-    metadata: () => saml(acsUrl, { ssoUrl: acsUrl, certificates: [idp.spCertificate] }).generateServiceProviderMetadata(idp.spDecryptionCertificate ?? null, idp.spCertificate),
+    // node-saml announces its SingleLogoutService with the POST binding; Foyer's takes HTTP-Redirect (saml-logout.ts).
+    metadata: () =>
+      saml(acsUrl, { ssoUrl: acsUrl, certificates: [idp.spCertificate] })
+        .generateServiceProviderMetadata(idp.spDecryptionCertificate ?? null, idp.spCertificate)
+        .replace(/(<SingleLogoutService Binding=")urn:oasis:names:tc:SAML:2\.0:bindings:HTTP-POST(")/, '$1urn:oasis:names:tc:SAML:2.0:bindings:HTTP-Redirect$2'),
 
     async start({ callbackUrl, reauthenticate }) {
       let issued: { id: string; instant: string } | undefined;
@@ -125,6 +134,10 @@ export function createSamlConnector(idp: SamlIdpConfig, opts: SamlConnectorOptio
       if (!issued) throw new Error('node-saml did not report the AuthnRequest id');
       const pending: PendingSaml = { kind: 'saml', idpId: idp.id, requestId: issued.id, relayState, createdAt: Date.parse(issued.instant), ...(reauthenticate ? { reauthenticate } : {}) };
       return { redirectTo, pending };
+    },
+
+    async logoutRequest({ query, rawQuery }) {
+      return verifyLogoutRequest(idp, query, rawQuery, (current) => saml(acsUrl, current), await trust.current());
     },
 
     async finish({ pending, callbackUrl, params }): Promise<UpstreamIdentity> {
@@ -156,6 +169,54 @@ export function createSamlConnector(idp: SamlIdpConfig, opts: SamlConnectorOptio
       return identity;
     },
   };
+}
+
+/** Redirect-binding signature algorithms accepted on a LogoutRequest (no SHA-1). */
+const LOGOUT_SIG_ALGS = new Set([
+  'http://www.w3.org/2001/04/xmldsig-more#rsa-sha256',
+  'http://www.w3.org/2001/04/xmldsig-more#rsa-sha384',
+  'http://www.w3.org/2001/04/xmldsig-more#rsa-sha512',
+]);
+
+/**
+ * The IdP's LogoutRequest (HTTP-Redirect binding). node-saml checks the query signature only when
+ * there is one, so Foyer first refuses an unsigned request: anyone could otherwise sign any guest
+ * out by sending their browser a link. Then node-saml verifies the signature against the IdP's
+ * certificates, the Issuer and NotOnOrAfter; the caller makes the request's ID single-use.
+ */
+async function verifyLogoutRequest(
+  idp: SamlIdpConfig,
+  query: Record<string, string>,
+  rawQuery: string,
+  saml: (current: { ssoUrl: string; certificates: string[] }) => SAML,
+  current: { ssoUrl: string; certificates: string[] },
+): Promise<SamlLogoutRequest> {
+  const ref = { idpId: idp.id };
+  if (!query.SAMLRequest) throw new FederationError('invalid_response', `${idp.displayName} sent no logout request.`, ref);
+  if (!query.Signature || !query.SigAlg) {
+    throw new FederationError('invalid_signature', `This logout request is not signed by ${idp.displayName}, so Foyer ignored it.`, ref);
+  }
+  if (!LOGOUT_SIG_ALGS.has(query.SigAlg)) {
+    throw new FederationError('invalid_signature', `This logout request is signed with an algorithm Foyer does not accept (${query.SigAlg}).`, ref);
+  }
+  let xml: string;
+  try {
+    xml = inflateRawSync(Buffer.from(query.SAMLRequest, 'base64'), { maxOutputLength: 256 * 1024 }).toString('utf8');
+  } catch (err) {
+    throw new FederationError('invalid_response', `${idp.displayName} sent a logout request Foyer cannot read.`, ref, { cause: err });
+  }
+  if (DTD.test(xml)) throw new FederationError('invalid_response', `${idp.displayName} sent a logout request with a document type declaration (DTD), which SAML never needs.`, ref);
+  const sp = saml(current);
+  let profile: Profile | null;
+  try {
+    ({ profile } = await sp.validateRedirectAsync(query, rawQuery));
+  } catch (err) {
+    throw toFederationError(err, idp);
+  }
+  if (!profile?.nameID || !profile.ID) throw new FederationError('invalid_response', `${idp.displayName} sent a logout request without a NameID.`, ref);
+  if (profile.issuer !== idp.idpEntityId) throw new FederationError('wrong_issuer', `The logout request did not come from ${idp.displayName}.`, ref);
+  const respondTo = idp.sloUrl ? await sp.getLogoutResponseUrlAsync(profile, query.RelayState ?? '', {}, true) : undefined;
+  return { issuer: idp.idpEntityId, subject: profile.nameID, requestId: profile.ID, ...(respondTo ? { respondTo } : {}) };
 }
 
 function identityFrom(idp: SamlIdpConfig, profile: Profile, expect: Parameters<typeof requireBearerConfirmation>[2], assertedClaims?: readonly string[]): UpstreamIdentity {

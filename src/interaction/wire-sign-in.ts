@@ -9,6 +9,7 @@ import type Provider from 'oidc-provider';
 import type { AccessStep } from '../access/access-step.js';
 import type { SignInRecorder } from '../access/sign-in-recorder.js';
 import type { Feature } from '../core/feature.js';
+import type { AccountSessions } from '../directory/account-sessions.js';
 import type { SharedServices } from '../core/shared-services.js';
 import { createFederation } from '../federation/federation-services.js';
 import { createThrottle } from '../http/throttle.js';
@@ -22,12 +23,15 @@ import { interactionRoutes } from './interaction-routes.js';
 import type { JourneyDeps, JourneyPartners } from './journey-deps.js';
 import type { ConnectorContext } from '../federation/create-connector.js';
 import { passwordLogin } from './password-login.js';
+import { samlLogoutRoutes } from './saml-logout.js';
 import { upstreamCallbackRoutes } from './upstream-sign-in.js';
 import type { Context } from 'koa';
 
 export interface SignInDeps {
   provider: Provider;
   invitations: { rows: InvitationsRepository; redemption: RedemptionService };
+  /** Ends a guest's sessions when their SAML IdP sends a logout request (saml-logout.ts). */
+  sessions: Pick<AccountSessions, 'revokeAll'>;
   access: { recorder: SignInRecorder; step: AccessStep; notAssigned: (ctx: Context, details: InteractionDetails) => Promise<void> };
   /** Partner organisations (src/partners/): their rules in the journey, their prompt's page, what connectors keep and SAML metadata. */
   partners?: {
@@ -76,6 +80,7 @@ export function wireSignIn(shared: SharedServices, deps: SignInDeps): Feature {
     routers: [
       interactionRoutes({ journey, login, consent: consentStep({ provider, users, renderer, issuer: config.issuer, tenantName: config.tenant.displayName }), notAssigned: deps.access.notAssigned, access: deps.access.step, promptPages: deps.partners?.promptPages }),
       upstreamCallbackRoutes(journey),
+      samlLogoutRoutes(journey, deps.sessions),
     ],
   };
 }

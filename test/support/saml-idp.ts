@@ -104,6 +104,12 @@ export interface SamlIdp {
   editBeforeSigning(edit?: (xml: string) => string): void;
   /** The last AuthnRequest the IdP accepted. */
   lastAuthnRequest(): { id: string; forceAuthn: boolean } | undefined;
+  /** The IdP's SingleLogoutService (HTTP-Redirect): where Foyer sends its LogoutResponse. */
+  sloUrl: string;
+  /** A LogoutRequest for `nameId` to Foyer's SingleLogoutService (HTTP-Redirect), signed unless `unsigned`. */
+  logoutRequestUrl(nameId: string, opts?: { unsigned?: boolean; relayState?: string }): string;
+  /** The LogoutResponses Foyer sent back to /slo, decoded XML, newest last. */
+  readonly logoutResponses: string[];
   /** Signs from now on with these keys, as an IdP does when its signing certificate rolls over. */
   useSigningKeys(keys: KeyPair): void;
   close(): Promise<void>;
@@ -124,6 +130,8 @@ export async function startSamlIdp(opts: SamlIdpOptions = {}): Promise<SamlIdp> 
   let signingCertificate = keys.certificate;
   const rogue = identityProvider(entityId, ssoUrl, rogueKeys, opts.encryptAssertions);
   let sp: samlify.ServiceProviderInstance | undefined;
+  let spMetadata = '';
+  const logoutResponses: string[] = [];
   let variant: SamlVariant = 'valid';
   let session: SamlIdpSession | undefined;
   let edit: ((xml: string) => string) | undefined;
@@ -133,6 +141,10 @@ export async function startSamlIdp(opts: SamlIdpOptions = {}): Promise<SamlIdp> 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = new URL(req.url ?? '/', base);
     if (!sp) return page(res, 500, '<p>No service provider registered.</p>');
+    if (req.method === 'GET' && url.pathname === '/slo') {
+      logoutResponses.push(inflateRawSync(Buffer.from(url.searchParams.get('SAMLResponse') ?? '', 'base64')).toString('utf8'));
+      return page(res, 200, '<h1>Signed out everywhere</h1>');
+    }
     if (req.method === 'GET' && url.pathname === '/sso') {
       // The signature covers the query string exactly as sent, so the octet string stays encoded.
       const raw = Object.fromEntries((url.search.slice(1) || '').split('&').map((kv) => kv.split('=') as [string, string]));
@@ -193,8 +205,15 @@ export async function startSamlIdp(opts: SamlIdpOptions = {}): Promise<SamlIdp> 
       return signingCertificate;
     },
     trustServiceProvider: (xml) => {
+      spMetadata = xml;
       sp = samlify.ServiceProvider({ metadata: xml, ...(opts.signResponse ? { wantMessageSigned: true } : {}) });
     },
+    sloUrl: `${base}/slo`,
+    logoutRequestUrl: (nameId, o = {}) => {
+      const target = samlify.ServiceProvider({ metadata: spMetadata, wantLogoutRequestSigned: !o.unsigned });
+      return (idp.createLogoutRequest(target, 'redirect', { logoutNameID: nameId }, o.relayState ?? '') as { context: string }).context;
+    },
+    logoutResponses,
     setVariant: (v) => {
       variant = v;
     },

@@ -161,7 +161,7 @@ async function build(opts: WorldOptions, stops: (() => Promise<unknown>)[], stop
       if (s.status === 'rejected') throw s.reason;
       const idp = s.value;
       saml[spec.id] = idp;
-      idps.push({ type: 'saml', id: spec.id, displayName: spec.displayName ?? spec.id, idpEntityId: idp.entityId, ssoUrl: idp.ssoUrl, idpCertificates: [idp.certificate], spPrivateKey: sp.privateKey, spCertificate: sp.certificate, domains: spec.domains, ...spec.entry });
+      idps.push({ type: 'saml', id: spec.id, displayName: spec.displayName ?? spec.id, idpEntityId: idp.entityId, ssoUrl: idp.ssoUrl, sloUrl: idp.sloUrl, idpCertificates: [idp.certificate], spPrivateKey: sp.privateKey, spCertificate: sp.certificate, domains: spec.domains, ...spec.entry });
     }
   }
 

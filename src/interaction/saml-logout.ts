@@ -1,0 +1,55 @@
+/**
+ * SAML single logout started by the partner's IdP: GET /federation/:idpId/slo with a signed
+ * LogoutRequest (HTTP-Redirect binding). The connector verifies it (an unsigned one is refused:
+ * anyone could otherwise sign a guest out with a link); here its ID is made single-use, every
+ * Foyer session and grant of the guest whose identity it names ends (as Graph's
+ * revokeSignInSessions), and the browser goes back to the IdP with a signed LogoutResponse.
+ * Whether or not Foyer knew the identity, the answer is the same, so the request tells nothing.
+ */
+import { Router } from '@koa/router';
+import type { Context } from 'koa';
+import type { AccountSessions } from '../directory/account-sessions.js';
+import { FederationError } from '../federation/federation-error.js';
+import { HttpError } from '../http/http-error.js';
+import type { JourneyDeps } from './journey-deps.js';
+
+/** How long a LogoutRequest ID is remembered: past any NotOnOrAfter an IdP sets. */
+const LOGOUT_ID_TTL_SECONDS = 3600;
+
+export function samlLogoutRoutes(deps: Pick<JourneyDeps, 'registry' | 'identities' | 'federationIndex' | 'audit' | 'logger' | 'renderer'>, sessions: Pick<AccountSessions, 'revokeAll'>): Router {
+  const router = new Router({ prefix: '/federation/:idpId' });
+
+  router.get('/slo', async (ctx: Context) => {
+    const idpId = ctx.params.idpId!;
+    const connector = deps.registry.byId(idpId);
+    if (!connector?.logoutRequest) throw new HttpError(404, 'unknownIdentityProvider', 'This logout request is for an identity provider that is not configured here.');
+    const request = await connector.logoutRequest({ query: stringParams(ctx.query), rawQuery: ctx.querystring });
+    const key = `slo:${idpId}:${request.requestId}`;
+    if (await deps.federationIndex.peek(key)) {
+      throw new FederationError('invalid_response', 'This logout request was already used.', { idpId });
+    }
+    await deps.federationIndex.remember(key, 'used', LOGOUT_ID_TTL_SECONDS);
+    const linked = await deps.identities.findLinked({ idpId, issuer: request.issuer, subject: request.subject }).catch(() => undefined);
+    if (linked) {
+      const ended = await sessions.revokeAll(linked.userId);
+      await deps.audit.record({ category: 'Authentication', activity: 'Single logout', result: 'success', actor: { type: 'system' }, target: { type: 'User', id: linked.userId }, details: { idpId, ...ended }, correlationId: ctx.state.requestId });
+    }
+    deps.logger.info({ requestId: ctx.state.requestId, idpId, known: Boolean(linked) }, 'SAML logout request from the IdP');
+    ctx.set('Cache-Control', 'no-store');
+    if (request.respondTo) {
+      ctx.status = 303;
+      return ctx.redirect(request.respondTo);
+    }
+    await deps.renderer.page(ctx, 'logged-out', {});
+  });
+
+  return router;
+}
+
+function stringParams(input: unknown): Record<string, string> {
+  const out: Record<string, string> = {};
+  if (input && typeof input === 'object') {
+    for (const [k, v] of Object.entries(input)) if (typeof v === 'string') out[k] = v;
+  }
+  return out;
+}
