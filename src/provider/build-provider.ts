@@ -5,6 +5,7 @@ import type { PageRenderer } from '../http/render.js';
 import { appToClient } from './clients.js';
 import { createFindAccount, type AppAccessCheck } from './find-account.js';
 import { guardStorage } from './adapters/storage-unavailable.js';
+import { createFirstPartyOfflineAccess } from './first-party-offline-access.js';
 import { createLoadExistingGrant } from './grants.js';
 import { interactionTtl, UNTOUCHED_INTERACTION_TTL } from '../interaction/interaction-lifetime.js';
 import { buildInteractionPolicy } from './interaction-policy.js';
@@ -77,8 +78,9 @@ export function buildProvider(deps: ProviderDeps): Provider {
       email: ['email', 'email_verified'],
       profile: ['name', 'preferred_username', 'user_type'],
     },
-    // domain_hint picks the guest's home IdP directly (as Entra's does).
-    extraParams: ['domain_hint'],
+    // domain_hint picks the guest's home IdP directly (as Entra's does). Its validator slot is
+    // oidc-provider's only hook after the scope check; it keeps a first-party app's offline_access.
+    extraParams: { domain_hint: createFirstPartyOfflineAccess(firstParty) },
     // Apps read name and email from the ID token, as they do with Entra.
     conformIdTokenClaims: false,
     acrValues: ['urn:foyer:acr:password', 'urn:foyer:acr:federated', 'urn:foyer:acr:mfa'],
