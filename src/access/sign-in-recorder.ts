@@ -12,6 +12,8 @@ export interface StepFailure {
   /** A stable code, e.g. invalidCredentials, accountLocked, mfaCodeInvalid. */
   errorCode: string;
   failureReason: string;
+  /** The underlying reason, for admins only (src/interaction/upstream-failure.ts). */
+  failureDetail?: string;
   mfaMethod?: MfaMethod;
   /** The interaction, when the request's URL does not carry it (an upstream callback). */
   interactionUid?: string;
@@ -46,6 +48,7 @@ export class SignInRecorder {
         result: 'failure',
         errorCode: failure.errorCode,
         failureReason: failure.failureReason,
+        failureDetail: failure.failureDetail,
         mfaMethod: failure.mfaMethod,
       });
     } catch (err) {

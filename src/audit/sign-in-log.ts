@@ -31,6 +31,8 @@ export interface SignInEntry {
   /** A stable Foyer error code (the same ones pages and APIs show); absent on success. */
   errorCode?: string;
   failureReason?: string;
+  /** For admins only: the underlying reason (an upstream library's error), never shown to the browser. */
+  failureDetail?: string;
   conditionalAccessStatus?: 'success' | 'failure' | 'notApplied';
   appliedConditionalAccessPolicies?: AppliedPolicy[];
   authenticationRequirement?: 'singleFactorAuthentication' | 'multiFactorAuthentication';
@@ -57,6 +59,7 @@ interface SignInRow {
   result: SignInResult;
   error_code: string | null;
   failure_reason: string | null;
+  failure_detail: string | null;
   conditional_access_status: string;
   applied_policies: string;
   authentication_requirement: string;
@@ -111,6 +114,7 @@ export class SignInLog {
       result: entry.result,
       error_code: entry.errorCode ?? null,
       failure_reason: cut(entry.failureReason, 512),
+      failure_detail: cut(entry.failureDetail, 2000),
       conditional_access_status: entry.conditionalAccessStatus ?? 'notApplied',
       applied_policies: JSON.stringify(entry.appliedConditionalAccessPolicies ?? []),
       authentication_requirement: entry.authenticationRequirement ?? 'singleFactorAuthentication',
@@ -173,7 +177,8 @@ function toGraph(row: SignInRow) {
       // Foyer's stable string codes rather than Graph's numbers (docs/decisions.md).
       errorCode: row.error_code,
       failureReason: row.failure_reason,
-      additionalDetails: row.result === 'interrupted' ? 'The sign-in was interrupted to ask for more (MFA or terms of use).' : null,
+      // Graph's place for what explains the result: for a failure, its underlying reason (failure_detail).
+      additionalDetails: row.result === 'interrupted' ? 'The sign-in was interrupted to ask for more (MFA or terms of use).' : row.failure_detail,
     },
     conditionalAccessStatus: row.conditional_access_status,
     appliedConditionalAccessPolicies: JSON.parse(row.applied_policies) as AppliedPolicy[],

@@ -41,6 +41,8 @@ export function signInsCommands(program: Command): void {
             ...(policies.length ? [`policies: ${policies.map((p) => `${p.id}=${p.result}`).join(', ')}`] : []),
           ];
           console.log(parts.join('  '));
+          // The underlying reason of a failure (an upstream library's error), on its own line.
+          if (r.result === 'failure' && r.status.additionalDetails) console.log(`    detail: ${r.status.additionalDetails}`);
         }
       }),
     );

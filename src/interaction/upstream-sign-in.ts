@@ -10,6 +10,7 @@ import type { InteractionDetails } from './interaction-context.js';
 import type { JourneyDeps } from './journey-deps.js';
 import { journeyOf, saveJourney } from './journey-state.js';
 import { reauthenticationOf } from './reauthentication.js';
+import { upstreamFailureDetail } from './upstream-failure.js';
 
 /** The callback URL registered at an upstream: GET for OIDC and GitHub, POST (ACS) for SAML. */
 export function callbackUrl(issuer: string, idpId: string, responseMode: 'query' | 'form_post'): string {
@@ -28,12 +29,22 @@ export function upstreamStart(deps: JourneyDeps) {
     await refuseIfScreenedOut(ctx, deps, email, idpId);
     const journey = journeyOf(details);
     const domain = email?.slice(email.lastIndexOf('@') + 1);
-    const { redirectTo, pending } = await connector.start({
-      callbackUrl: callbackUrl(deps.issuer, idpId, connector.responseMode),
-      loginHint: email,
-      domainHint: domain,
-      reauthenticate: reauthenticationOf(details),
-    });
+    const { redirectTo, pending } = await connector
+      .start({
+        callbackUrl: callbackUrl(deps.issuer, idpId, connector.responseMode),
+        loginHint: email,
+        domainHint: domain,
+        reauthenticate: reauthenticationOf(details),
+      })
+      .catch(async (err: unknown) => {
+        // Discovery or metadata could not be fetched: the admin needs the reason, the guest only the code.
+        if (err instanceof FederationError) {
+          const detail = upstreamFailureDetail(err);
+          deps.logger.warn({ requestId: ctx.state.requestId, idpId, code: err.code, detail }, 'upstream sign-in could not start');
+          await deps.signIns?.failure(ctx, { userPrincipalName: email, identityProvider: idpId, errorCode: err.code, failureReason: err.message, failureDetail: detail });
+        }
+        throw err;
+      });
     const browser = bindToBrowser(ctx, deps.secureCookies);
     // Starting again (a reload, another IdP) replaces the attempt: its entry goes, so an interaction
     // has at most one, and the old answer can no longer come back.
@@ -105,10 +116,10 @@ export function upstreamCallbackRoutes(deps: JourneyDeps): Router {
       // The attempt is over either way: a replayed or forged response cannot be retried against it.
       await saveJourney(interaction, { ...journey, upstream: undefined, identity: undefined });
       if (err instanceof FederationError) {
-        const cause = err.cause instanceof Error ? err.cause.message : undefined;
-        deps.logger.warn({ requestId: ctx.state.requestId, idpId, code: err.code, cause }, 'upstream sign-in failed');
+        const detail = upstreamFailureDetail(err);
+        deps.logger.warn({ requestId: ctx.state.requestId, idpId, code: err.code, detail }, 'upstream sign-in failed');
         await deps.audit.record({ category: 'Authentication', activity: 'Upstream sign-in', result: 'failure', resultReason: err.code, actor: { type: 'system' }, details: { idpId }, correlationId: ctx.state.requestId });
-        await deps.signIns?.failure(ctx, { userPrincipalName: journey.email, identityProvider: idpId, errorCode: err.code, failureReason: err.message, interactionUid: uid });
+        await deps.signIns?.failure(ctx, { userPrincipalName: journey.email, identityProvider: idpId, errorCode: err.code, failureReason: err.message, failureDetail: detail, interactionUid: uid });
       }
       throw err;
     }

@@ -142,4 +142,12 @@ describe('npx foyer policy list, sign-ins list and mfa reset', () => {
     expect(await db('audit_log').where({ activity: 'Reset MFA', target_id: guestId })).toHaveLength(1);
     expect((await cli('mfa', 'reset', guestId)).stdout.trim()).toBe('gina@partner.example has no authenticator app set up; nothing to remove');
   });
+
+  it("prints a failed upstream sign-in's underlying reason under its line", async () => {
+    const detail = 'JWS signature verification failed (ERR_JWS_SIGNATURE_VERIFICATION_FAILED)';
+    await new SignInLog(db).record({ userPrincipalName: 'gina@partner.example', appId: 'payroll', identityProvider: 'partner', isInteractive: true, result: 'failure', errorCode: 'invalid_signature', failureReason: 'The sign-in from Partner is not signed with its keys.', failureDetail: detail });
+    const r = await cli('sign-ins', 'list', '--result', 'failure', '--top', '1');
+    expect(r.code).toBe(0);
+    expect(r.stdout.split('\n')).toEqual([expect.stringContaining('error=invalid_signature'), `    detail: ${detail}`, '']);
+  });
 });
