@@ -8,6 +8,7 @@ import type { RedemptionProof } from '../invitations/redemption-service.js';
 import { finishInteraction, type InteractionDetails } from './interaction-context.js';
 import type { JourneyDeps } from './journey-deps.js';
 import { journeyOf, saveJourney, type JourneyState } from './journey-state.js';
+import { UpstreamIdentifierChanged } from './identifier-changed.js';
 import { decideLink } from './link-identity.js';
 import type { SendPasscode, StartUpstream } from './identify-step.js';
 import { rememberSignIn } from './known-browser.js';
@@ -132,7 +133,7 @@ export function completeSignIn(deps: JourneyDeps, actions: { sendPasscode: SendP
   }
 
   async function failure(ctx: Context, identity: UpstreamIdentity, err: unknown, userId?: string): Promise<void> {
-    await deps.signIns?.failure(ctx, { userId, userPrincipalName: identity.email, identityProvider: identity.idpId, errorCode: err instanceof HttpError ? err.code : 'error', failureReason: err instanceof HttpError ? err.message : 'The sign-in could not be completed' });
+    await deps.signIns?.failure(ctx, { userId, userPrincipalName: identity.email, identityProvider: identity.idpId, errorCode: err instanceof HttpError ? err.code : 'error', failureReason: err instanceof HttpError ? err.message : 'The sign-in could not be completed', failureDetail: err instanceof UpstreamIdentifierChanged ? err.adminDetail : undefined });
     await deps.audit.record({
       category: 'Authentication',
       activity: 'Federated sign-in',

@@ -6,6 +6,7 @@ import { linkableEmail, provenEmail, type EmailAuthority } from '../federation/e
 import type { InvitationsRepository } from '../invitations/invitations-repository.js';
 import { redemptionRefused, type RedemptionProof, type RedemptionService } from '../invitations/redemption-service.js';
 import { HttpError } from '../http/http-error.js';
+import { UpstreamIdentifierChanged } from './identifier-changed.js';
 
 export type LinkDecision =
   | { kind: 'signIn'; user: User; identityId?: string }
@@ -69,6 +70,11 @@ export async function decideLink(input: LinkInput, deps: LinkDeps): Promise<Link
       // must have the address confirmed by an emailed code first.
       const pending = await deps.invitations.findPendingForUser(user.id);
       if (pending?.ticket_hash) return redeemOrProve(input, { invitationId: pending.id, ticketHash: pending.ticket_hash }, pending.invited_email);
+    }
+    if (user && provenEmail(input.idp, identity) === normalizeEmail(user.mail)) {
+      // Checked before linking by a trusted domain: an account this IdP already names differently is never linked again by email.
+      const fromThisIdp = (await deps.identities.listForUser(user.id)).filter((i) => i.idpId === identity.idpId && i.subject !== identity.subject);
+      if (fromThisIdp.length) throw new UpstreamIdentifierChanged(user, identity, fromThisIdp);
     }
     if (user && input.idp && linkableEmail(input.idp, identity)) return { kind: 'link', user };
     if (user && provenEmail(input.idp, identity) === normalizeEmail(user.mail)) {
