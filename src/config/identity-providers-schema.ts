@@ -195,7 +195,13 @@ export const samlIdpSchema = z.strictObject({
   spDecryptionKey: privateKeyPem.optional(),
   spDecryptionCertificate: certificate.optional(),
   /** Persistent by default: the NameID becomes the identity's subject, so it must not change per sign-in. */
-  nameIdFormat: z.string().default('urn:oasis:names:tc:SAML:2.0:nameid-format:persistent'),
+  nameIdFormat: z
+    .string()
+    .refine(
+      (format) => format !== 'urn:oasis:names:tc:SAML:2.0:nameid-format:transient',
+      'a transient NameID changes at every sign-in, so a guest could never sign in again: keep the default (persistent) and ask the IdP to release a persistent NameID (docs/federation.md)',
+    )
+    .default('urn:oasis:names:tc:SAML:2.0:nameid-format:persistent'),
   /** Attribute names tried in order; the defaults cover Entra/ADFS claim URIs, OIDs and plain names. */
   attributes: z
     .strictObject({

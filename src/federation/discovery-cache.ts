@@ -74,7 +74,13 @@ export function createDiscoveryCache<T>(load: () => Promise<T>, opts: DiscoveryC
     get,
     warm: () => get().then(
       () => undefined,
-      () => undefined,
+      () => {
+        // Said at start so an admin does not restart Foyer (or edit config) for an IdP that was only down for a moment.
+        opts.logger.warn(
+          { idpId: opts.idpId, retryAfterSeconds: retryAfter / 1000 },
+          'identity provider unreachable at start: Foyer runs on, and fetches its discovery again at the next sign-in with it (no restart needed); until then that IdP answers upstream_unreachable',
+        );
+      },
     ),
   };
 }

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { createDiscoveryCache } from '../../src/federation/discovery-cache.js';
 import { FederationError } from '../../src/federation/federation-error.js';
+import { Writable } from 'node:stream';
 import { createLogger } from '../../src/logging/logger.js';
 
 function harness(results: (string | Error)[]) {
@@ -50,5 +51,28 @@ describe('discovery cache', () => {
     expect(await Promise.all([h.cache.get(), h.cache.get()])).toEqual(['v1', 'v1']);
     expect(h.calls()).toBe(1);
     await expect(harness([new Error('down')]).cache.warm()).resolves.toBeUndefined();
+  });
+
+  it('says at start that an unreachable IdP recovers by itself, and it does at the next sign-in after the retry window', async () => {
+    const lines: { msg: string; idpId?: string }[] = [];
+    const sink = new Writable({ write: (chunk: Buffer, _enc, done) => (chunk.toString().split('\n').filter(Boolean).forEach((l) => lines.push(JSON.parse(l) as { msg: string })), done()) });
+    let clock = 0;
+    let up = false;
+    const cache = createDiscoveryCache(
+      async () => {
+        if (!up) throw new TypeError('fetch failed');
+        return 'metadata';
+      },
+      { idpId: 'partner', displayName: 'Partner', logger: createLogger('info', sink), retryAfterMs: 10_000, now: () => clock },
+    );
+    await cache.warm();
+    await new Promise((r) => setImmediate(r));
+    expect(lines.map((l) => l.msg)).toContain(
+      'identity provider unreachable at start: Foyer runs on, and fetches its discovery again at the next sign-in with it (no restart needed); until then that IdP answers upstream_unreachable',
+    );
+    up = true;
+    await expect(cache.get()).rejects.toMatchObject({ code: 'upstream_unreachable' });
+    clock += 10_000;
+    await expect(cache.get()).resolves.toBe('metadata');
   });
 });

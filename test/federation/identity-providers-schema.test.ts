@@ -76,6 +76,9 @@ describe('identity provider config', () => {
     ]);
     const [saml] = identityProvidersSchema.parse([{ ...base, idpCertificates: [certificate], spPrivateKey: privateKey, spCertificate: certificate }]);
     expect(saml).toMatchObject({ nameIdFormat: 'urn:oasis:names:tc:SAML:2.0:nameid-format:persistent', wantAssertionsSigned: true, wantResponseSigned: false });
+    // Asking for a transient NameID would make every sign-in a stranger: refused at start, saying why.
+    const transient = { ...base, idpCertificates: [certificate], spPrivateKey: privateKey, spCertificate: certificate, nameIdFormat: 'urn:oasis:names:tc:SAML:2.0:nameid-format:transient' };
+    expect(issuesOf([transient])).toEqual([expect.stringMatching(/^0\.nameIdFormat: a transient NameID changes at every sign-in, so a guest could never sign in again/)]);
   });
 
   it('gives the email passcode Entra-like defaults and bounds', () => {
