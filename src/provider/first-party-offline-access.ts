@@ -35,8 +35,10 @@ export function createFirstPartyOfflineAccess(firstParty: ReadonlySet<string>) {
 /** The scope the app sent, before oidc-provider's scope check changed it. */
 function requestedScope(ctx: KoaContextWithOIDC): string[] {
   const { oidc } = ctx;
-  // A pushed request comes back by request_uri as an (unsecured) request object holding its params.
-  const request = oidc.params?.request as string | undefined;
+  // A pushed request comes back by request_uri as an (unsecured) request object holding the
+  // params as they were pushed (offline_access already kept there by this same check).
+  const pushed = (oidc.entities as { PushedAuthorizationRequest?: { request?: string } }).PushedAuthorizationRequest;
+  const request = pushed?.request ?? (oidc.params?.request as string | undefined);
   if (request) {
     try {
       const scope = decodeJwt(request).scope;

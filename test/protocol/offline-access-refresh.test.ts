@@ -1,7 +1,7 @@
 import * as client from 'openid-client';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { Browser } from '../support/browserless.js';
-import { oauthErrorOf, signIn, spaClient, SPA_APP, webAppClient } from '../support/oidc-client.js';
+import { finishAuthorization, oauthErrorOf, signIn, spaClient, SPA_APP, WEB_APP, webAppClient } from '../support/oidc-client.js';
 import { useFoyer } from '../support/world.js';
 
 const EMAIL = 'olive@contoso.example';
@@ -33,6 +33,28 @@ describe('refresh with and without offline_access (apps such as mod_auth_openidc
     // And without a scope parameter (what openid-client sends by default).
     const plain = await client.refreshTokenGrant(config, again.refresh_token!);
     expect(plain.claims()!.sub).toBe(memberId);
+  });
+
+  it('keeps it through a pushed authorization request (PAR) as well', async () => {
+    const config = await webAppClient(foyer.issuer);
+    const pending = { codeVerifier: client.randomPKCECodeVerifier(), state: client.randomState(), nonce: client.randomNonce() };
+    const url = await client.buildAuthorizationUrlWithPAR(config, {
+      redirect_uri: WEB_APP.redirectUri,
+      scope: WITH_OFFLINE,
+      code_challenge: await client.calculatePKCECodeChallenge(pending.codeVerifier),
+      code_challenge_method: 'S256',
+      state: pending.state,
+      nonce: pending.nonce,
+    });
+    expect(url.searchParams.get('request_uri')).toMatch(/^urn:ietf:params:oauth:request_uri:/);
+    const browser = new Browser();
+    const identify = await browser.navigate(url.href, { stopAt: [WEB_APP.redirectUri] });
+    const passwordForm = await browser.submit(identify, { email: EMAIL });
+    const done = await browser.submit(passwordForm, { email: EMAIL, password: PASSWORD }, { stopAt: [WEB_APP.redirectUri] });
+    const tokens = await finishAuthorization(config, done.stoppedAt!, { url, ...pending });
+    expect(tokens.scope?.split(' ')).toContain('offline_access');
+    const refreshed = await client.refreshTokenGrant(config, tokens.refresh_token!, { scope: WITH_OFFLINE });
+    expect(refreshed.claims()!.sub).toBe(memberId);
   });
 
   it('a first-party app that did not ask for offline_access still refreshes, but cannot widen its scope on refresh', async () => {
