@@ -4,7 +4,8 @@
  * exampleauth:UserPass, a persistent NameID made from `uid` (SimpleSAMLphp sends a transient one
  * unless told otherwise), Foyer registered as an SP whose signed AuthnRequests it verifies.
  * `useCertificate` switches the IdP's signing key (a certificate rollover); PHP reads the config on
- * every request, so the next sign-in and metadata fetch see it.
+ * every request (opcache is off: it would serve a config file up to 2 seconds old), so the next
+ * sign-in and metadata fetch see it.
  */
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -119,7 +120,7 @@ $metadata[${php(entityId)}] = [
   await writeHosted();
 
   const www = '/usr/share/simplesamlphp/www';
-  const peer = await startPeer('/usr/bin/php', ['-d', `session.save_path=${join(dir, 'sessions')}`, '-S', `127.0.0.1:${opts.port}`, '-t', www], opts.port, {
+  const peer = await startPeer('/usr/bin/php', ['-d', 'opcache.enable=0', '-d', 'opcache.enable_cli=0', '-d', `session.save_path=${join(dir, 'sessions')}`, '-S', `127.0.0.1:${opts.port}`, '-t', www], opts.port, {
     SIMPLESAMLPHP_CONFIG_DIR: join(dir, 'config'),
   });
   return {
