@@ -3,6 +3,7 @@ import type { FoyerConfig } from '../config/schema.js';
 import type { UsersRepository } from '../directory/users-repository.js';
 import type { PageRenderer } from '../http/render.js';
 import { appToClient } from './clients.js';
+import { backchannelAwareFetch } from '../logout/backchannel-fetch.js';
 import { createFindAccount, type AppAccessCheck } from './find-account.js';
 import { guardStorage } from './adapters/storage-unavailable.js';
 import { createLoadExistingGrant } from './grants.js';
@@ -98,6 +99,9 @@ export function buildProvider(deps: ProviderDeps): Provider {
         enabled: true,
         allowedPolicy: async (_ctx, client, token) => token.clientId === client.clientId,
       },
+      // Apps with a backchannelLogoutUri get a logout token at sign-out (src/logout/ retries failures
+      // and tells them of admin-ended sessions too).
+      backchannelLogout: { enabled: true },
       rpInitiatedLogout: {
         enabled: true,
         logoutSource: pages.logoutSource,
@@ -137,6 +141,7 @@ export function buildProvider(deps: ProviderDeps): Provider {
         },
       },
     },
+    fetch: backchannelAwareFetch(config.apps),
     clientBasedCORS: (_ctx, origin, client) => allowedOrigins.get(client.clientId)?.has(origin) ?? false,
     renderError: (ctx, out) => pages.renderError(ctx as KoaContextWithOIDC, out),
     ttl: {
