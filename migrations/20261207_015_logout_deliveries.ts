@@ -1,9 +1,9 @@
 import type { Knex } from 'knex';
 
 /**
- * Back-channel logout deliveries still owed to apps (src/logout/): one row per app session a
- * sign-out ended, kept until the app answered 200/204, retried with backoff while it is down, and
- * kept with `given_up_at` when the retries ran out, for operators to see.
+ * Back-channel logout deliveries to apps (src/logout/): one row per app session a sign-out ended,
+ * retried with backoff while the app is down, marked `delivered_at` once it answered 200/204 (and
+ * purged a day later), or `given_up_at` when the retries ran out (kept for operators to see).
  */
 export async function up(knex: Knex): Promise<void> {
   await knex.schema.createTable('logout_deliveries', (t) => {
@@ -17,7 +17,8 @@ export async function up(knex: Knex): Promise<void> {
     t.string('last_error', 512).nullable();
     t.string('created_at', 32).notNullable();
     t.string('given_up_at', 32).nullable();
-    t.index(['given_up_at', 'next_attempt_at']);
+    t.string('delivered_at', 32).nullable(); // kept a day, so operators can see what went out
+    t.index(['delivered_at', 'given_up_at', 'next_attempt_at']);
   });
 }
 

@@ -51,6 +51,7 @@ export function createLogoutDelivery(deps: { provider: Provider; queue: LogoutQu
 
   async function run(now: Date): Promise<DeliveryRun> {
     const out: DeliveryRun = { delivered: 0, failed: 0, gaveUp: 0, dropped: 0 };
+    await queue.purgeDelivered(now);
     for (const delivery of await queue.claimDue(now)) {
       const client = (await provider.Client.find(delivery.clientId)) as BackchannelClient | undefined;
       if (!client?.backchannelLogoutUri) {
@@ -61,7 +62,7 @@ export function createLogoutDelivery(deps: { provider: Provider; queue: LogoutQu
       }
       try {
         await client.backchannelLogout(delivery.accountId, delivery.sid ?? '');
-        await queue.delivered(delivery.id);
+        await queue.delivered(delivery.id, now);
         results.inc({ result: 'delivered' });
         out.delivered++;
       } catch (err) {

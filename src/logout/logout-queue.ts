@@ -29,6 +29,7 @@ interface Row {
   last_error: string | null;
   created_at: string;
   given_up_at: string | null;
+  delivered_at: string | null;
 }
 
 /** How long a node that took a delivery has it to itself; longer than the 2.5 s oidc-provider allows one POST. */
@@ -38,6 +39,8 @@ export const MAX_ATTEMPTS = 12;
 export function retryDelaySeconds(attempts: number): number {
   return Math.min(3600, 30 * 2 ** Math.max(0, attempts - 1));
 }
+
+const KEEP_DELIVERED_SECONDS = 24 * 3600;
 
 const iso = (at: Date, plusSeconds = 0) => new Date(at.getTime() + plusSeconds * 1000).toISOString();
 
@@ -63,6 +66,7 @@ export class LogoutQueue {
       last_error: null,
       created_at: iso(now),
       given_up_at: null,
+      delivered_at: null,
     }));
     await trx('logout_deliveries').insert(rows);
   }
@@ -80,12 +84,13 @@ export class LogoutQueue {
       last_error: error.slice(0, 512),
       created_at: iso(now),
       given_up_at: null,
+      delivered_at: null,
     } satisfies Row);
   }
 
   /** Due deliveries, each claimed for this caller (others skip it until the claim lapses). */
   async claimDue(now: Date, limit = 50): Promise<LogoutDelivery[]> {
-    const due: Row[] = await this.db<Row>('logout_deliveries').whereNull('given_up_at').andWhere('next_attempt_at', '<=', iso(now)).orderBy('next_attempt_at').limit(limit);
+    const due: Row[] = await this.db<Row>('logout_deliveries').whereNull('delivered_at').whereNull('given_up_at').andWhere('next_attempt_at', '<=', iso(now)).orderBy('next_attempt_at').limit(limit);
     const claimed: LogoutDelivery[] = [];
     for (const row of due) {
       const won = await this.db('logout_deliveries').where({ id: row.id, next_attempt_at: row.next_attempt_at }).update({ next_attempt_at: iso(now, CLAIM_SECONDS) });
@@ -94,8 +99,13 @@ export class LogoutQueue {
     return claimed;
   }
 
-  async delivered(id: string): Promise<void> {
-    await this.db('logout_deliveries').where({ id }).delete();
+  async delivered(id: string, now: Date): Promise<void> {
+    await this.db('logout_deliveries').where({ id }).update({ delivered_at: iso(now), last_error: null });
+  }
+
+  /** Forgets deliveries that went out more than a day before `now`. */
+  async purgeDelivered(now: Date): Promise<void> {
+    await this.db('logout_deliveries').whereNotNull('delivered_at').andWhere('delivered_at', '<', iso(now, -KEEP_DELIVERED_SECONDS)).delete();
   }
 
   /** Records a failed attempt; answers whether it was the last one. */
@@ -113,8 +123,10 @@ export class LogoutQueue {
     await this.db('logout_deliveries').where({ id }).delete();
   }
 
+  /** Deliveries not yet made (waiting or being retried), and those given up on. */
   async counts(): Promise<{ pending: number; givenUp: number }> {
     const rows: { given_up: number | string; n: number | string }[] = await this.db('logout_deliveries')
+      .whereNull('delivered_at')
       .select(this.db.raw('CASE WHEN given_up_at IS NULL THEN 0 ELSE 1 END AS given_up'))
       .count({ n: '*' })
       .groupByRaw('CASE WHEN given_up_at IS NULL THEN 0 ELSE 1 END');
