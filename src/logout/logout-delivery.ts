@@ -43,7 +43,16 @@ export function createLogoutDelivery(deps: { provider: Provider; queue: LogoutQu
     labelNames: ['state'] as const,
     registers: [deps.registry],
     async collect() {
-      const counts = await queue.counts();
+      // A scrape while the database is down still answers (the storage-error metrics say why); this gauge is then absent.
+      this.reset();
+      let timer: NodeJS.Timeout | undefined;
+      const timeout = new Promise<undefined>((resolve) => {
+        timer = setTimeout(() => resolve(undefined), 2000);
+      });
+      const counts = await Promise.race([queue.counts(), timeout])
+        .catch(() => undefined)
+        .finally(() => clearTimeout(timer));
+      if (!counts) return;
       this.set({ state: 'pending' }, counts.pending);
       this.set({ state: 'given_up' }, counts.givenUp);
     },

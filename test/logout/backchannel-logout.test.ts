@@ -51,6 +51,11 @@ describe('back-channel logout to apps', { timeout: 120_000 }, () => {
     await receiver?.close();
   });
 
+  it('is advertised in discovery, with sid in the logout token', async () => {
+    const meta = (await (await fetch(`${issuer()}/.well-known/openid-configuration`)).json()) as Record<string, unknown>;
+    expect(meta).toMatchObject({ backchannel_logout_supported: true, backchannel_logout_session_supported: true, end_session_endpoint: `${issuer()}/session/end` });
+  });
+
   it('on sign-out (RP-initiated logout), the app gets a logout token for the session it knew', async () => {
     await world.foyer.createMember('sam@contoso.example', PASSWORD);
     const { browser, config, tokens } = await signedInWebApp(issuer(), 'sam@contoso.example', PASSWORD);
