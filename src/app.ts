@@ -22,6 +22,9 @@ import { wirePartners, type Partners } from './partners/wire-partners.js';
 import { portalProviderParts, wirePortal } from './portal/wire-portal.js';
 import type { KeyStore } from './provider/keys/key-store.js';
 import { wireProvider } from './provider/wire-provider.js';
+import { wireRoles } from './roles/wire-roles.js';
+import { wireLogout } from './logout/wire-logout.js';
+import type { LogoutDelivery } from './logout/logout-delivery.js';
 
 export interface Foyer {
   config: FoyerConfig;
@@ -37,6 +40,8 @@ export interface Foyer {
   keys: KeyStore;
   /** Partner organisations: their settings, and the SAML metadata kept fresh (refreshed on a schedule, or now). */
   partners: Pick<Partners, 'directory' | 'metadata'>;
+  /** Back-channel logout: deliver the due logout tokens now (the scheduler does it every few seconds). */
+  logout: Pick<LogoutDelivery, 'deliverDue'>;
   /** Starts listening; resolves with the bound port (useful with port 0 in tests). */
   listen(port?: number, host?: string): Promise<{ server: Server; port: number }>;
   /** Stops accepting requests, lets in-flight ones finish (up to the grace period), closes storage. */
@@ -54,6 +59,8 @@ export async function createFoyer(config: FoyerConfig, opts: SharedServiceOption
   const access = wireConditionalAccess(shared, { gate: directory.gate, partners: partners.forAccess });
   const { provider, feature: protocol } = wireProvider(shared, [directory.providerParts, partners.providerParts, access.providerParts, portalProviderParts(shared)]);
   const accessSteps = access.withProvider(provider);
+  const roles = wireRoles(shared);
+  const logout = wireLogout(shared, { provider });
   const invitations = wireInvitations(shared, { provider, lifecycle: directory.lifecycle, partners: partners.forInvitations });
 
   const node = startNode(shared, provider, [
@@ -64,9 +71,10 @@ export async function createFoyer(config: FoyerConfig, opts: SharedServiceOption
     wireSignIn(shared, { provider, sessions: directory.sessions, invitations, access: accessSteps, partners: partners.forSignIn(provider, accessSteps.recorder) }), // /interaction, /federation
     invitations.feature, //      /redeem
     wirePortal(shared, { provider, directory, invitations: invitations.service, mfa: access.mfa, appAllowed: partners.appAllowed }), // /myapps
-    await wireApi(shared, { provider, directory, invitations: invitations.service, signIns: access.signIns, partners: partners.directory }), // /v1.0
+    await wireApi(shared, { provider, directory, invitations: invitations.service, signIns: access.signIns, partners: partners.directory, roles: roles.assignments }), // /v1.0 (with /directoryRoles)
     partners.feature, //         SAML metadata refreshes
+    logout.feature, //           back-channel logout deliveries
   ]);
   const { db, redis, logger, users, identities, mailer, audit } = shared;
-  return { config, provider, db, redis, logger, users, identities, invitations: invitations.service, mailer, audit, keys: shared.keys.store, partners, listen: node.listen, close: node.close };
+  return { config, provider, db, redis, logger, users, identities, invitations: invitations.service, mailer, audit, keys: shared.keys.store, partners, logout: logout.delivery, listen: node.listen, close: node.close };
 }

@@ -8,7 +8,10 @@ export type ApiPrincipal =
 
 /** Permissions a role brings to a user token; the token's scopes must also include them. */
 const ROLE_PERMISSIONS: Record<UserRole, Permission[]> = {
-  admin: ['User.Read.All', 'User.ReadWrite.All', 'User.Invite.All', 'Group.ReadWrite.All', 'AuditLog.Read.All', 'Policy.Read.All'],
+  admin: ['User.Read.All', 'User.ReadWrite.All', 'User.Invite.All', 'Group.ReadWrite.All', 'AuditLog.Read.All', 'Policy.Read.All', 'RoleManagement.ReadWrite.Directory'],
+  // Neither may grant directory roles (RoleManagement.*): that is the Global Administrator's alone.
+  userAdministrator: ['User.Read.All', 'User.ReadWrite.All', 'User.Invite.All', 'Group.ReadWrite.All', 'RoleManagement.Read.Directory'],
+  groupsAdministrator: ['User.Read.All', 'Group.ReadWrite.All'],
   guestInviter: ['User.Invite.All', 'User.Read.All'],
 };
 
@@ -16,7 +19,7 @@ const ROLE_PERMISSIONS: Record<UserRole, Permission[]> = {
 const EVERY_USER: Permission[] = ['User.Invite.All'];
 
 /** As in Graph, a write permission includes reading the same resources. */
-const IMPLIED_BY: Partial<Record<Permission, Permission[]>> = { 'User.Read.All': ['User.ReadWrite.All'] };
+const IMPLIED_BY: Partial<Record<Permission, Permission[]>> = { 'User.Read.All': ['User.ReadWrite.All'], 'RoleManagement.Read.Directory': ['RoleManagement.ReadWrite.Directory'] };
 
 function holds(principal: ApiPrincipal, permission: Permission): boolean {
   if (principal.kind === 'app') return principal.permissions.has(permission);

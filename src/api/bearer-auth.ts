@@ -20,6 +20,8 @@ export interface BearerAuthDeps {
    * token must name its grant (claim `gid`, added where tokens are issued) and the grant must live.
    */
   grantAlive?: (grantId: string) => Promise<boolean>;
+  /** config.directoryRoles.allowGuests: otherwise a guest's roles (set in the database by hand, or before the switch went off) count for nothing. */
+  guestRolesAllowed?: boolean;
 }
 
 /**
@@ -59,7 +61,7 @@ export function bearerAuth(deps: BearerAuthDeps): Middleware {
         ctx.set('WWW-Authenticate', 'Bearer error="invalid_token"');
         throw unauthorized('The sign-in this token was issued for was revoked or has ended. Sign in again.');
       }
-      principal = { kind: 'user', userId: user.id, displayName: user.displayName, userType: user.userType, roles: user.roles, scopes, appId: app.id };
+      principal = { kind: 'user', userId: user.id, displayName: user.displayName, userType: user.userType, roles: user.userType === 'Guest' && !deps.guestRolesAllowed ? [] : user.roles, scopes, appId: app.id };
     }
     ctx.state.principal = principal;
     await next();

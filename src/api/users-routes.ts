@@ -8,6 +8,7 @@ import type { UserLifecycle } from '../directory/user-lifecycle.js';
 import type { User } from '../directory/user-model.js';
 import type { UsersRepository } from '../directory/users-repository.js';
 import { HttpError } from '../http/http-error.js';
+import { PRIVILEGED_ROLES } from '../roles/directory-roles.js';
 import { parseInput } from '../http/validate.js';
 import { actorOf } from './api-actor.js';
 import { idParam, paging, permit, principalOf, requireJson } from './api-guards.js';
@@ -45,6 +46,16 @@ export function usersRoutes(deps: UsersRouteDeps): Router {
     const principal = principalOf(ctx);
     if (principal.kind === 'user' && principal.userId === id) throw new HttpError(400, 'cannotChangeSelf', `You cannot ${what} your own account; ask another administrator.`);
   };
+  /**
+   * A User Administrator manages people, not the people who manage: disabling or deleting an
+   * administrator (and so locking them out) takes a Global Administrator, as in Entra.
+   */
+  const notPrivilegedUnlessAdmin = (ctx: Context, target: User) => {
+    const principal = principalOf(ctx);
+    if (principal.kind === 'user' && !principal.roles.includes('admin') && target.roles.some((r) => PRIVILEGED_ROLES.includes(r))) {
+      throw new HttpError(403, 'Authorization_RequestDenied', 'Insufficient privileges: only a Global Administrator may change an administrator.');
+    }
+  };
 
   router.get('/users', permit('User.Read.All'), async (ctx) => {
     onlyQueryOptions(ctx, ['$filter', '$top', '$skiptoken']);
@@ -62,6 +73,7 @@ export function usersRoutes(deps: UsersRouteDeps): Router {
   router.patch('/users/:id', requireJson, permit('User.ReadWrite.All'), async (ctx) => {
     const user = await requireUser(ctx.params.id);
     const changes = parseInput(userPatch, ctx.request.body);
+    notPrivilegedUnlessAdmin(ctx, user);
     if (changes.accountEnabled === false) notSelf(ctx, user.id, 'disable');
     await deps.lifecycle.update(user.id, changes, actorOf(principalOf(ctx)), ctx.state.requestId);
     ctx.status = 204;
@@ -70,12 +82,14 @@ export function usersRoutes(deps: UsersRouteDeps): Router {
   router.delete('/users/:id', permit('User.ReadWrite.All'), async (ctx) => {
     const user = await requireUser(ctx.params.id);
     notSelf(ctx, user.id, 'delete');
+    notPrivilegedUnlessAdmin(ctx, user);
     await deps.lifecycle.delete(user.id, actorOf(principalOf(ctx)), ctx.state.requestId);
     ctx.status = 204;
   });
 
   router.post('/users/:id/revokeSignInSessions', permit('User.ReadWrite.All'), async (ctx) => {
     const user = await requireUser(ctx.params.id);
+    notPrivilegedUnlessAdmin(ctx, user);
     await deps.lifecycle.revokeSessions(user.id, actorOf(principalOf(ctx)), ctx.state.requestId);
     ctx.body = { value: true };
   });

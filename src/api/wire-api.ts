@@ -21,17 +21,19 @@ import { signInsRoutes } from './sign-ins-routes.js';
 import { usersRoutes } from './users-routes.js';
 import { crossTenantAccessRoutes } from '../partners/cross-tenant-access-routes.js';
 import type { PartnerDirectory } from '../partners/partner-directory.js';
+import { directoryRolesRoutes } from '../roles/directory-roles-routes.js';
+import type { RoleAssignments } from '../roles/role-assignments.js';
 
 export async function wireApi(
   shared: SharedServices,
-  deps: { provider: Provider; directory: DirectoryServices; invitations: InvitationService; signIns: SignInLog; partners: PartnerDirectory },
+  deps: { provider: Provider; directory: DirectoryServices; invitations: InvitationService; signIns: SignInLog; partners: PartnerDirectory; roles: RoleAssignments },
 ): Promise<Feature> {
   const { config, db, users, audit } = shared;
   const { directory: dir } = deps;
   const issuer = config.issuer;
   // A user token of a grant oidc-provider revoked (code replay, refresh-token reuse) stops at once.
   const grantAlive = async (grantId: string) => Boolean(await deps.provider.Grant.find(grantId));
-  const authFor = (jwks: ReturnType<SharedServices['keys']['current']>['jwks']) => bearerAuth({ issuer, publicJwks: publicJwks(jwks), apps: config.apps, users, grantAlive });
+  const authFor = (jwks: ReturnType<SharedServices['keys']['current']>['jwks']) => bearerAuth({ issuer, publicJwks: publicJwks(jwks), apps: config.apps, users, grantAlive, guestRolesAllowed: config.directoryRoles.allowGuests });
   let auth = authFor(shared.keys.current().jwks);
   shared.keys.onChange((fresh) => {
     auth = authFor(fresh.jwks);
@@ -56,6 +58,7 @@ export async function wireApi(
     groupsRoutes({ db, issuer, groups: dir.groups, assignments: dir.assignments, users, ownership: dir.ownership, audit }),
     appRoleAssignmentsRoutes({ issuer, apps: config.apps, service: dir.appAssignments, assignments: dir.assignments, users, groups: dir.groups, ownership: dir.ownership }),
     crossTenantAccessRoutes({ directory: deps.partners, issuer, passcodeEnabled: config.emailPasscode.enabled }),
+    directoryRolesRoutes({ issuer, roles: deps.roles }),
   ]);
   return { routers: [await openapiRoute(), api] };
 }

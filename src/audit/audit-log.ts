@@ -3,7 +3,7 @@ import type { Database } from '../db/connect.js';
 import { nowIso } from '../lib/clock.js';
 
 export interface AuditEntry {
-  category: 'UserManagement' | 'GroupManagement' | 'ApplicationManagement' | 'Invitation' | 'KeyManagement' | 'Authentication';
+  category: 'UserManagement' | 'GroupManagement' | 'ApplicationManagement' | 'Invitation' | 'KeyManagement' | 'Authentication' | 'RoleManagement';
   activity: string;
   result: 'success' | 'failure';
   resultReason?: string;

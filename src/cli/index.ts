@@ -1,6 +1,6 @@
 /**
  * The `foyer` command (src/cli/, package bin `foyer`): one command group per file (migrate, config
- * check, keys, users, groups, apps, invitations, policy what-if, sign-ins, mfa), each building what
+ * check, keys, users, roles, groups, apps, invitations, policy what-if, sign-ins, mfa), each building what
  * it needs from the same factories as the server (directory-services.ts,
  * invitation-service-factory.ts) on the configured database. The server's features never use it.
  */
@@ -18,6 +18,7 @@ import { policyCommands } from './policy-commands.js';
 import { signInsCommands } from './sign-ins-commands.js';
 import { mfaCommands } from './mfa-commands.js';
 import { partnersCommands } from './partners-commands.js';
+import { rolesCommands } from '../roles/roles-commands.js';
 
 export function buildCli(): Command {
   const program = new Command('foyer')
@@ -25,7 +26,7 @@ export function buildCli(): Command {
     .option('-c, --config <path>', 'config file or directory (default: $FOYER_CONFIG or ./config)')
     .exitOverride()
     .showHelpAfterError();
-  for (const add of [migrateCommand, configCommands, keysCommands, usersCommands, groupsCommands, appsCommands, invitationCommands, policyCommands, partnersCommands, signInsCommands, mfaCommands]) add(program);
+  for (const add of [migrateCommand, configCommands, keysCommands, usersCommands, rolesCommands, groupsCommands, appsCommands, invitationCommands, policyCommands, partnersCommands, signInsCommands, mfaCommands]) add(program);
   return program;
 }
 

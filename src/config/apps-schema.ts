@@ -8,6 +8,8 @@ export const appPermissions = [
   'Group.ReadWrite.All',
   'AuditLog.Read.All',
   'Policy.Read.All',
+  'RoleManagement.Read.Directory',
+  'RoleManagement.ReadWrite.Directory',
 ] as const;
 
 const redirectUri = z.url().refine((u) => !u.includes('#'), 'must not contain a fragment');
@@ -37,6 +39,13 @@ export const appSchema = z
     logoUrl: z.url().optional(),
     /** ID token signing algorithm for clients that cannot verify ES256. */
     idTokenSigningAlg: z.enum(['ES256', 'RS256']).optional(),
+    /**
+     * OIDC back-channel logout: Foyer POSTs a signed logout token here when a session the app has
+     * ends (sign-out, the user disabled, deleted, leaving, sessions revoked), retrying while the app is down.
+     */
+    backchannelLogoutUri: z.url().refine((u) => /^https?:/.test(u) && !u.includes('#'), 'must be an http(s) URL without a fragment').optional(),
+    /** The logout token carries `sid` (the session the app saw in its ID token), and ID tokens carry `sid`. */
+    backchannelLogoutSessionRequired: z.boolean().default(true),
     /** Application permissions granted to this app's client-credentials tokens. */
     permissions: z.array(z.enum(appPermissions)).default([]),
   })

@@ -8,6 +8,7 @@ import { mailSchema } from './mail-schema.js';
 import { invitationsSchema } from './invitations-schema.js';
 import { emailPasscodeSchema, identityProvidersSchema } from './identity-providers-schema.js';
 import { delegationSchema } from './delegation-schema.js';
+import { directoryRolesSchema } from './directory-roles-schema.js';
 import { checkAccessReferences, conditionalAccessSchema, namedLocationsSchema, termsOfUseListSchema } from './policies-schema.js';
 import { checkMfaKey, mfaSchema } from './mfa-schema.js';
 import { checkPartnerReferences, partnerDefaultsSchema, partnersSchema } from './partners-schema.js';
@@ -24,6 +25,7 @@ export const configSchema = z
     mail: mailSchema,
     invitations: invitationsSchema,
     delegatedManagement: delegationSchema,
+    directoryRoles: directoryRolesSchema,
     identityProviders: identityProvidersSchema.default([]),
     emailPasscode: emailPasscodeSchema,
     apps: appsSchema.default([]),

@@ -2,6 +2,8 @@ import type Provider from 'oidc-provider';
 import type { Database } from '../db/connect.js';
 import type { Redis } from '../db/redis.js';
 import type { Logger } from '../logging/logger.js';
+import type { LogoutReason } from '../logout/logout-queue.js';
+import type { SessionsEnding } from '../logout/notify-apps.js';
 import type { AdapterFactory } from '../provider/adapters/index.js';
 
 /**
@@ -18,7 +20,8 @@ import type { AdapterFactory } from '../provider/adapters/index.js';
  * deleted users, so a session or refresh token that escaped revocation still produces nothing.
  */
 export interface AccountSessions {
-  revokeAll(accountId: string): Promise<{ sessions: number; grants: number }>;
+  /** `reason` is what the apps told about it (back-channel logout) hear. */
+  revokeAll(accountId: string, reason?: LogoutReason): Promise<{ sessions: number; grants: number }>;
   /** Revokes the account's grants for one app only (its sessions stay): used when an assignment is removed. */
   revokeForClient(accountId: string, clientId: string): Promise<{ grants: number }>;
   /** Feeds the Redis index from the provider's events; a no-op on SQL. */
@@ -38,16 +41,18 @@ return 1`;
 interface StoredPayload {
   accountId?: string;
   clientId?: string;
-  authorizations?: Record<string, { grantId?: string }>;
+  authorizations?: Record<string, { grantId?: string; sid?: string }>;
 }
 
 /** Sessions of an account, and its grants with the app each belongs to (when known). */
 interface Found {
   sessions: string[];
   grants: Map<string, string | undefined>;
+  /** Each app signed in through one of the sessions, with the session id it knows (`sid`). */
+  appSessions: { clientId: string; sid?: string }[];
 }
 
-export function createAccountSessions(opts: { db: Database; redis?: Redis; adapters: AdapterFactory }): AccountSessions {
+export function createAccountSessions(opts: { db: Database; redis?: Redis; adapters: AdapterFactory; onEnding?: SessionsEnding }): AccountSessions {
   const { db, redis, adapters } = opts;
   const sessionsAdapter = adapters('Session');
   const grantsAdapter = adapters('Grant');
@@ -60,7 +65,7 @@ export function createAccountSessions(opts: { db: Database; redis?: Redis; adapt
       .whereIn('model', ['Session', 'Grant'])
       .andWhereRaw("payload LIKE ? ESCAPE '\\'", [`%${needle}%`])
       .select('model', 'id', 'payload');
-    const found: Found = { sessions: [], grants: new Map() };
+    const found: Found = { sessions: [], grants: new Map(), appSessions: [] };
     for (const row of rows) {
       const payload = JSON.parse(row.payload) as StoredPayload;
       // The LIKE is a prefilter; only the parsed payload decides.
@@ -73,7 +78,7 @@ export function createAccountSessions(opts: { db: Database; redis?: Redis; adapt
 
   async function findRedis(client: Redis, accountId: string): Promise<Found> {
     const members = await client.smembers(indexKey(accountId));
-    const found: Found = { sessions: [], grants: new Map() };
+    const found: Found = { sessions: [], grants: new Map(), appSessions: [] };
     for (const member of members) {
       const [model, id] = splitMember(member);
       if (model === 'Grant') found.grants.set(id, ((await grantsAdapter.find(id)) as StoredPayload | undefined)?.clientId);
@@ -90,8 +95,10 @@ export function createAccountSessions(opts: { db: Database; redis?: Redis; adapt
   }
 
   return {
-    async revokeAll(accountId) {
+    async revokeAll(accountId, reason = 'sessionsRevoked') {
       const found = await find(accountId);
+      // The apps' logout tokens are owed before anything ends (src/logout/notify-apps.ts).
+      if (opts.onEnding) await opts.onEnding(found.appSessions.map((a) => ({ ...a, accountId })), reason);
       for (const grantId of found.grants.keys()) await revokeGrant(grantId);
       for (const id of found.sessions) await sessionsAdapter.destroy(id);
       if (redis) await redis.del(indexKey(accountId));
@@ -129,6 +136,7 @@ export function createAccountSessions(opts: { db: Database; redis?: Redis; adapt
 function addSession(found: Found, id: string, payload: StoredPayload | undefined): void {
   found.sessions.push(id);
   for (const [clientId, a] of Object.entries(payload?.authorizations ?? {})) {
+    found.appSessions.push({ clientId, sid: a.sid });
     if (a.grantId && !found.grants.has(a.grantId)) found.grants.set(a.grantId, clientId);
   }
 }

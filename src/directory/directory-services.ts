@@ -4,6 +4,8 @@ import type { FoyerConfig } from '../config/schema.js';
 import type { Database } from '../db/connect.js';
 import type { Redis } from '../db/redis.js';
 import type { Logger } from '../logging/logger.js';
+import { LogoutQueue } from '../logout/logout-queue.js';
+import { notifyAppsOfEndingSessions } from '../logout/notify-apps.js';
 import type { AdapterFactory } from '../provider/adapters/index.js';
 import { createAccountSessions, type AccountSessions } from './account-sessions.js';
 import { AppAssignmentService } from './app-assignment-service.js';
@@ -39,7 +41,8 @@ export function createDirectoryServices(deps: {
   const groups = new GroupsRepository(db);
   const assignments = new AssignmentsRepository(db);
   const directory = new DirectoryUsers(db);
-  const sessions = createAccountSessions({ db, redis: deps.redis, adapters: deps.adapters });
+  // Ending a user's sessions queues the logout tokens their apps are owed (src/logout/).
+  const sessions = createAccountSessions({ db, redis: deps.redis, adapters: deps.adapters, onEnding: notifyAppsOfEndingSessions(config.apps, new LogoutQueue(db)) });
   return {
     groups,
     assignments,

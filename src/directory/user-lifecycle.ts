@@ -2,6 +2,7 @@ import type { AuditEntry, AuditLog } from '../audit/audit-log.js';
 import type { Database } from '../db/connect.js';
 import { HttpError } from '../http/http-error.js';
 import type { Logger } from '../logging/logger.js';
+import type { LogoutReason } from '../logout/logout-queue.js';
 import type { AccountSessions } from './account-sessions.js';
 import type { DirectoryUsers, UserChanges } from './directory-users.js';
 import type { User } from './user-model.js';
@@ -32,7 +33,7 @@ export class UserLifecycle {
       );
       return { before, after };
     });
-    if (before.accountEnabled && !after.accountEnabled) await this.revokeSessions(id, actor, correlationId);
+    if (before.accountEnabled && !after.accountEnabled) await this.revokeSessions(id, actor, correlationId, 'disabled');
     return after;
   }
 
@@ -45,7 +46,7 @@ export class UserLifecycle {
         trx,
       );
     });
-    await this.revokeSessions(id, actor, correlationId);
+    await this.revokeSessions(id, actor, correlationId, 'deleted');
   }
 
   /** A guest ends their own access (Entra's "Leave organization"): disabled, signed out everywhere. */
@@ -57,13 +58,16 @@ export class UserLifecycle {
       await this.deps.directory.update(id, { accountEnabled: false }, trx);
       await this.deps.audit.record({ category: 'UserManagement', activity: 'Leave organization', result: 'success', actor, target: { type: 'User', id }, details: { mail: user.mail }, correlationId }, trx);
     });
-    await this.revokeSessions(id, actor, correlationId);
+    await this.revokeSessions(id, actor, correlationId, 'leftOrganization');
   }
 
-  /** Graph's revokeSignInSessions: ends every session and revokes every refresh token of the user. */
-  async revokeSessions(id: string, actor: Actor, correlationId?: string): Promise<{ sessions: number; grants: number }> {
+  /**
+   * Graph's revokeSignInSessions: ends every session and revokes every refresh token of the user;
+   * apps that registered a back-channel logout URI are sent a logout token (src/logout/).
+   */
+  async revokeSessions(id: string, actor: Actor, correlationId?: string, reason: LogoutReason = 'sessionsRevoked'): Promise<{ sessions: number; grants: number }> {
     try {
-      const result = await this.deps.sessions.revokeAll(id);
+      const result = await this.deps.sessions.revokeAll(id, reason);
       await this.deps.audit.record({ category: 'UserManagement', activity: 'Revoke sign-in sessions', result: 'success', actor, target: { type: 'User', id }, details: result, correlationId });
       return result;
     } catch (err) {

@@ -1,6 +1,7 @@
 export type UserType = 'Member' | 'Guest';
 export type ExternalUserState = 'PendingAcceptance' | 'Accepted';
-export type UserRole = 'admin' | 'guestInviter';
+/** Directory roles (src/roles/directory-roles.ts): stored by these keys in users.roles. */
+export type UserRole = 'admin' | 'userAdministrator' | 'groupsAdministrator' | 'guestInviter';
 
 /** A directory user as the rest of Foyer sees it (Graph's names, camelCase). */
 export interface User {

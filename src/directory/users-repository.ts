@@ -95,6 +95,17 @@ export class UsersRepository {
     await this.db('users').where({ id }).update({ last_sign_in_at: nowIso() });
   }
 
+  /** Replaces the user's directory roles (src/roles/ decides who may). */
+  async setRoles(id: string, roles: UserRole[], trx: Database = this.db): Promise<void> {
+    await trx('users').where({ id }).update({ roles: JSON.stringify(roles), updated_at: nowIso() });
+  }
+
+  /** Holders of one directory role, oldest first. Roles are a JSON list: the LIKE only narrows, the parsed list decides. */
+  async withRole(role: UserRole, trx: Database = this.db): Promise<User[]> {
+    const rows = await trx<UserRow>('users').where('roles', 'like', `%"${role}"%`).orderBy('created_at', 'asc');
+    return rows.map(toUser).filter((u) => u.roles.includes(role));
+  }
+
   async list(): Promise<User[]> {
     const rows = await this.db<UserRow>('users').orderBy('created_at', 'asc');
     return rows.map(toUser);

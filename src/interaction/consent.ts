@@ -20,6 +20,8 @@ const API_SCOPE_TEXT: Record<Permission, string> = {
   'Group.ReadWrite.All': 'Read and change every group and its members',
   'AuditLog.Read.All': 'Read the sign-in and audit logs',
   'Policy.Read.All': "Read the organisation's partner settings and access policies",
+  'RoleManagement.Read.Directory': 'See who holds which directory role (administrators, guest inviters)',
+  'RoleManagement.ReadWrite.Directory': 'Grant and remove directory roles, administrators included',
 };
 
 interface ConsentDetails {

@@ -21,7 +21,7 @@ export type Inviter =
 export function mayInvite(inviter: Inviter, setting: InvitationsConfig['allowInvitesFrom']): boolean {
   if (inviter.type !== 'user') return true;
   if (setting === 'none') return false;
-  const privileged = inviter.roles.includes('admin') || inviter.roles.includes('guestInviter') || inviter.ownsTarget === true;
+  const privileged = inviter.roles.includes('admin') || inviter.roles.includes('userAdministrator') || inviter.roles.includes('guestInviter') || inviter.ownsTarget === true;
   if (privileged) return true;
   if (setting === 'adminsGuestInvitersAndAllMembers') return inviter.userType === 'Member';
   return setting === 'everyone';

@@ -46,5 +46,6 @@ export function portalAppConfig(issuer: string): AppConfig {
     assignmentRequired: false,
     launchUrl: myAppsUrl(issuer),
     permissions: [],
+    backchannelLogoutSessionRequired: true,
   };
 }

@@ -3,6 +3,7 @@ import type { FoyerConfig } from '../config/schema.js';
 import type { UsersRepository } from '../directory/users-repository.js';
 import type { PageRenderer } from '../http/render.js';
 import { appToClient } from './clients.js';
+import { backchannelAwareFetch } from '../logout/backchannel-fetch.js';
 import { createFindAccount, type AppAccessCheck } from './find-account.js';
 import { guardStorage } from './adapters/storage-unavailable.js';
 import { createFirstPartyOfflineAccess } from './first-party-offline-access.js';
@@ -100,6 +101,9 @@ export function buildProvider(deps: ProviderDeps): Provider {
         enabled: true,
         allowedPolicy: async (_ctx, client, token) => token.clientId === client.clientId,
       },
+      // Apps with a backchannelLogoutUri get a logout token at sign-out (src/logout/ retries failures
+      // and tells them of admin-ended sessions too).
+      backchannelLogout: { enabled: true },
       rpInitiatedLogout: {
         enabled: true,
         logoutSource: pages.logoutSource,
@@ -139,6 +143,7 @@ export function buildProvider(deps: ProviderDeps): Provider {
         },
       },
     },
+    fetch: backchannelAwareFetch(config.apps),
     clientBasedCORS: (_ctx, origin, client) => allowedOrigins.get(client.clientId)?.has(origin) ?? false,
     renderError: (ctx, out) => pages.renderError(ctx as KoaContextWithOIDC, out),
     ttl: {

@@ -17,5 +17,6 @@ export function appToClient(app: AppConfig): ClientMetadata {
     response_types: usesCode ? ['code'] : [],
     application_type: customScheme ? 'native' : 'web',
     ...(app.idTokenSigningAlg ? { id_token_signed_response_alg: app.idTokenSigningAlg } : {}),
+    ...(app.backchannelLogoutUri ? { backchannel_logout_uri: app.backchannelLogoutUri, backchannel_logout_session_required: app.backchannelLogoutSessionRequired } : {}),
   };
 }

@@ -10,6 +10,7 @@ import { OPENAPI_FILE } from '../../src/api/openapi-route.js';
 import { signInsRoutes } from '../../src/api/sign-ins-routes.js';
 import { usersRoutes } from '../../src/api/users-routes.js';
 import { crossTenantAccessRoutes } from '../../src/partners/cross-tenant-access-routes.js';
+import { directoryRolesRoutes } from '../../src/roles/directory-roles-routes.js';
 import { projectRoot } from '../../src/lib/project-root.js';
 import { api, appToken } from '../support/api-client.js';
 import { useFoyer } from '../support/world.js';
@@ -28,6 +29,7 @@ function registeredRoutes(): string[] {
     appRoleAssignmentsRoutes({ apps: [], service: deps, assignments: deps, users: deps, groups: deps, ownership: deps, issuer: 'http://x' }),
     signInsRoutes({ log: deps, issuer: 'http://x' }),
     crossTenantAccessRoutes({ directory: deps, issuer: 'http://x', passcodeEnabled: true }),
+    directoryRolesRoutes({ issuer: 'http://x', roles: deps }),
   ];
   const out = new Set<string>();
   for (const router of routers) {
@@ -52,7 +54,7 @@ describe('docs/openapi.yaml', () => {
     const api = readFileSync(join(projectRoot, 'src/api/wire-api.ts'), 'utf8');
     // Route modules of other features (the partners' cross-tenant access settings) are mounted here too.
     const mounted = [...api.matchAll(/import \{ (\w+Routes) \} from '\.\.?\/[\w/-]+\.js'/g)].map((m) => m[1]).sort();
-    expect(mounted).toEqual(['appRoleAssignmentsRoutes', 'crossTenantAccessRoutes', 'groupsRoutes', 'invitationsRoutes', 'signInsRoutes', 'usersRoutes']);
+    expect(mounted).toEqual(['appRoleAssignmentsRoutes', 'crossTenantAccessRoutes', 'directoryRolesRoutes', 'groupsRoutes', 'invitationsRoutes', 'signInsRoutes', 'usersRoutes']);
   });
 
   it('documents exactly the routes under /v1.0, no more, no fewer', () => {

@@ -136,6 +136,8 @@ describe('a configuration that cannot be used is rejected with a message a perso
     ['tenant: { displayName: C, branding: { supportEmail: it-at-contoso } }', 'tenant.branding.supportEmail', /^is not a valid email address$/],
     ['apps: [{ id: x1y, displayName: X, clientSecret: 12345, redirectUris: [https://x.example/cb] }]', 'apps[0].clientSecret', /^must be text, not a number$/],
     ['tenent: { displayName: Contoso }', 'tenent', /^unknown key "tenent"/],
+    ['apps: [{ id: x1y, displayName: X, redirectUris: [https://x.example/cb], backchannelLogoutUri: "ftp://x.example/logout" }]', 'apps[0].backchannelLogoutUri', /^must be an http\(s\) URL without a fragment$/],
+    ['directoryRoles: { allowGuests: "yes" }', 'directoryRoles.allowGuests', /^must be true or false, not the text "yes"$/],
   ])('%s → %s: %s', (yaml, path, problem) => {
     const dir = mkdtempSync(join(tmpdir(), 'foyer-config-'));
     try {
