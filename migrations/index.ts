@@ -4,6 +4,7 @@ import * as oidcState from './20261124_002_oidc_state.js';
 import * as invitations from './20261124_003_invitations.js';
 import * as conditionalAccess from './20261124_004_conditional_access.js';
 import * as partners from './20261201_005_partners.js';
+import * as jobLeases from './20261207_016_job_leases.js';
 
 type Migration = Pick<Knex.Migration, 'up' | 'down'>;
 
@@ -14,4 +15,5 @@ export const migrations: Record<string, Migration> = {
   '20261124_003_invitations': invitations,
   '20261124_004_conditional_access': conditionalAccess,
   '20261201_005_partners': partners,
+  '20261207_016_job_leases': jobLeases,
 };

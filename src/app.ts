@@ -6,6 +6,7 @@ import { wireApi } from './api/wire-api.js';
 import type { AuditLog } from './audit/audit-log.js';
 import type { FoyerConfig } from './config/schema.js';
 import { openSharedServices, type SharedServiceOptions } from './core/shared-services.js';
+import type { Scheduler } from './core/scheduler.js';
 import { startNode } from './core/start-node.js';
 import type { Database } from './db/connect.js';
 import type { IdentitiesRepository } from './directory/identities-repository.js';
@@ -37,6 +38,8 @@ export interface Foyer {
   keys: KeyStore;
   /** Partner organisations: their settings, and the SAML metadata kept fresh (refreshed on a schedule, or now). */
   partners: Pick<Partners, 'directory' | 'metadata'>;
+  /** Deployment-wide background jobs: run what is due now (tests with a controllable clock, `foyer jobs run`). */
+  jobs: Pick<Scheduler, 'runDue'>;
   /** Starts listening; resolves with the bound port (useful with port 0 in tests). */
   listen(port?: number, host?: string): Promise<{ server: Server; port: number }>;
   /** Stops accepting requests, lets in-flight ones finish (up to the grace period), closes storage. */
@@ -68,5 +71,5 @@ export async function createFoyer(config: FoyerConfig, opts: SharedServiceOption
     partners.feature, //         SAML metadata refreshes
   ]);
   const { db, redis, logger, users, identities, mailer, audit } = shared;
-  return { config, provider, db, redis, logger, users, identities, invitations: invitations.service, mailer, audit, keys: shared.keys.store, partners, listen: node.listen, close: node.close };
+  return { config, provider, db, redis, logger, users, identities, invitations: invitations.service, mailer, audit, keys: shared.keys.store, partners, jobs: { runDue: () => shared.scheduler.runDue() }, listen: node.listen, close: node.close };
 }
