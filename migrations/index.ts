@@ -5,6 +5,7 @@ import * as invitations from './20261124_003_invitations.js';
 import * as conditionalAccess from './20261124_004_conditional_access.js';
 import * as partners from './20261201_005_partners.js';
 import * as jobLeases from './20261207_016_job_leases.js';
+import * as sponsors from './20261207_016_sponsors.js';
 
 type Migration = Pick<Knex.Migration, 'up' | 'down'>;
 
@@ -16,4 +17,5 @@ export const migrations: Record<string, Migration> = {
   '20261124_004_conditional_access': conditionalAccess,
   '20261201_005_partners': partners,
   '20261207_016_job_leases': jobLeases,
+  '20261207_016_sponsors': sponsors,
 };

@@ -23,6 +23,12 @@ export const createInvitationInput = z
     invitedUserType: z.enum(['Guest', 'Member']).default('Guest'),
     resetRedemption: z.boolean().default(false),
     invitedUser: z.strictObject({ id: z.uuid('must be a user id') }).optional(),
+    /** Graph's invitedUserSponsors: members who answer for the guest (default: the inviting member). */
+    invitedUserSponsors: z
+      .array(z.strictObject({ id: z.uuid('must be a user id') }))
+      .min(1, 'name at least one sponsor, or leave invitedUserSponsors out')
+      .max(5, 'a guest has at most 5 sponsors')
+      .optional(),
   })
   .refine((v) => !v.resetRedemption || v.invitedUser, { message: 'resetRedemption needs invitedUser.id', path: ['invitedUser'] });
 
