@@ -6,6 +6,7 @@ import * as conditionalAccess from './20261124_004_conditional_access.js';
 import * as partners from './20261201_005_partners.js';
 import * as jobLeases from './20261207_016_job_leases.js';
 import * as sponsors from './20261207_016_sponsors.js';
+import * as expiry from './20261207_016_expiry.js';
 
 type Migration = Pick<Knex.Migration, 'up' | 'down'>;
 
@@ -18,4 +19,5 @@ export const migrations: Record<string, Migration> = {
   '20261201_005_partners': partners,
   '20261207_016_job_leases': jobLeases,
   '20261207_016_sponsors': sponsors,
+  '20261207_016_expiry': expiry,
 };

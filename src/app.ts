@@ -16,6 +16,7 @@ import { wireHttp } from './http/wire-http.js';
 import { wireSignIn } from './interaction/wire-sign-in.js';
 import type { InvitationService } from './invitations/invitation-service.js';
 import { wireInvitations } from './invitations/wire-invitations.js';
+import { wireLifecycle } from './lifecycle/wire-lifecycle.js';
 import type { Logger } from './logging/logger.js';
 import type { Mailer } from './mail/mailer.js';
 import { wireOperations } from './ops/wire-operations.js';
@@ -69,6 +70,7 @@ export async function createFoyer(config: FoyerConfig, opts: SharedServiceOption
     wirePortal(shared, { provider, directory, invitations: invitations.service, mfa: access.mfa, appAllowed: partners.appAllowed }), // /myapps
     await wireApi(shared, { provider, directory, invitations: invitations.service, signIns: access.signIns, partners: partners.directory }), // /v1.0
     partners.feature, //         SAML metadata refreshes
+    wireLifecycle(shared, { provider, directory }).feature, // /myapps/extend; expiry sweeps
   ]);
   const { db, redis, logger, users, identities, mailer, audit } = shared;
   return { config, provider, db, redis, logger, users, identities, invitations: invitations.service, mailer, audit, keys: shared.keys.store, partners, jobs: { runDue: () => shared.scheduler.runDue() }, listen: node.listen, close: node.close };

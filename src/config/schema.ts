@@ -8,6 +8,7 @@ import { mailSchema } from './mail-schema.js';
 import { invitationsSchema } from './invitations-schema.js';
 import { emailPasscodeSchema, identityProvidersSchema } from './identity-providers-schema.js';
 import { delegationSchema } from './delegation-schema.js';
+import { lifecycleSchema } from './lifecycle-schema.js';
 import { checkAccessReferences, conditionalAccessSchema, namedLocationsSchema, termsOfUseListSchema } from './policies-schema.js';
 import { checkMfaKey, mfaSchema } from './mfa-schema.js';
 import { checkPartnerReferences, partnerDefaultsSchema, partnersSchema } from './partners-schema.js';
@@ -34,6 +35,7 @@ export const configSchema = z
     mfa: mfaSchema,
     partners: partnersSchema.default([]),
     partnerDefaults: partnerDefaultsSchema,
+    lifecycle: lifecycleSchema,
   })
   .superRefine((config, ctx) => {
     const ids = new Set(config.resourceServers.map((r) => r.identifier));

@@ -34,6 +34,11 @@ export class Sponsors {
     return Boolean(await trx('user_sponsors').where({ user_id: userId, sponsor_id: sponsorId }).first('user_id'));
   }
 
+  async userById(id: string, trx: Database = this.deps.db): Promise<User | undefined> {
+    const row = (await trx('users').where({ id }).first()) as UserRow | undefined;
+    return row ? toUser(row) : undefined;
+  }
+
   /** Checks that the user may sponsor: an enabled member. 400 otherwise (a stable code). */
   async requireEligible(sponsorId: string, trx: Database = this.deps.db): Promise<User> {
     const row = (await trx('users').where({ id: sponsorId }).first()) as UserRow | undefined;

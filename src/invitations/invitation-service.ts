@@ -96,6 +96,9 @@ export class InvitationService {
       const recovered = right ? await recoverAccount(this.deps, { userId: input.invitedUser!.id, address: email, right }, trx) : undefined;
       const user = recovered?.user ?? (await this.resolveInvitedUser(input, inviter, trx));
       if (within) await within(user, trx);
+      if (input.accessExpirationDateTime && user.userType === 'Guest') {
+        await trx('users').where({ id: user.id }).update({ access_expires_at: input.accessExpirationDateTime, expiry_notified_at: null });
+      }
       if (user.userType === 'Guest') await this.sponsors.setInitial(user.id, await this.initialSponsors(input, inviter, partner.sponsor, trx), actor, trx, correlationId);
       // An accepted guest gets no ticket: a redeem link for them would be a way into their account.
       const alreadyAccepted = user.externalUserState === 'Accepted';

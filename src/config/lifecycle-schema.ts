@@ -1,0 +1,26 @@
+import { z } from 'zod';
+
+const days = (what: string) => z.number().int(`${what} must be a whole number of days`).min(1, `${what} must be at least 1 day`).max(3650, `${what} must be at most 3650 days`);
+
+/**
+ * The guest lifecycle Foyer runs by itself (src/lifecycle/): what happens before and when access
+ * ends, and how often the sweeps run. Every number is days unless it says otherwise.
+ */
+export const lifecycleSchema = z
+  .strictObject({
+    /** How often each deployment-wide sweep runs (once across all nodes). */
+    jobIntervalMinutes: z.number().int().min(1).max(1440).default(15),
+    expiry: z
+      .strictObject({
+        /** Sponsors get the extend link, and the guest a notice, this long before access ends. */
+        noticeDays: days('noticeDays').default(14),
+        /** One click on the link moves the end this far (from the current end). */
+        extendDays: days('extendDays').default(90),
+        /** How long the extend link works (never past the end it was sent about). */
+        linkValidDays: days('linkValidDays').default(14),
+      })
+      .prefault({}),
+  })
+  .prefault({});
+
+export type LifecycleConfig = z.infer<typeof lifecycleSchema>;
