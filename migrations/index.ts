@@ -7,6 +7,7 @@ import * as partners from './20261201_005_partners.js';
 import * as jobLeases from './20261207_016_job_leases.js';
 import * as sponsors from './20261207_016_sponsors.js';
 import * as expiry from './20261207_016_expiry.js';
+import * as inactivity from './20261207_016_inactivity.js';
 
 type Migration = Pick<Knex.Migration, 'up' | 'down'>;
 
@@ -20,4 +21,5 @@ export const migrations: Record<string, Migration> = {
   '20261207_016_job_leases': jobLeases,
   '20261207_016_sponsors': sponsors,
   '20261207_016_expiry': expiry,
+  '20261207_016_inactivity': inactivity,
 };

@@ -18,6 +18,7 @@ import { policyCommands } from './policy-commands.js';
 import { signInsCommands } from './sign-ins-commands.js';
 import { mfaCommands } from './mfa-commands.js';
 import { partnersCommands } from './partners-commands.js';
+import { lifecycleCommands } from './lifecycle-commands.js';
 
 export function buildCli(): Command {
   const program = new Command('foyer')
@@ -25,7 +26,7 @@ export function buildCli(): Command {
     .option('-c, --config <path>', 'config file or directory (default: $FOYER_CONFIG or ./config)')
     .exitOverride()
     .showHelpAfterError();
-  for (const add of [migrateCommand, configCommands, keysCommands, usersCommands, groupsCommands, appsCommands, invitationCommands, policyCommands, partnersCommands, signInsCommands, mfaCommands]) add(program);
+  for (const add of [migrateCommand, configCommands, keysCommands, usersCommands, groupsCommands, appsCommands, invitationCommands, policyCommands, partnersCommands, signInsCommands, mfaCommands, lifecycleCommands]) add(program);
   return program;
 }
 

@@ -20,6 +20,30 @@ export const lifecycleSchema = z
         linkValidDays: days('linkValidDays').default(14),
       })
       .prefault({}),
+    /** Guests who stop signing in: disabled, then deleted (each optional), sponsors told first. */
+    inactiveGuests: z
+      .strictObject({
+        disableAfterDays: days('disableAfterDays').optional(),
+        deleteAfterDays: days('deleteAfterDays').optional(),
+        /** Sponsors (and the guest) hear this long before the disable. */
+        notifyDaysBefore: days('notifyDaysBefore').default(7),
+      })
+      .optional(),
+    /** Invitations never redeemed: the pending guest (and their links) deleted this long after the invitation. */
+    pendingInvitations: z.strictObject({ deleteAfterDays: days('deleteAfterDays') }).optional(),
+  })
+  .superRefine((l, ctx) => {
+    const inactive = l.inactiveGuests;
+    if (!inactive) return;
+    if (inactive.disableAfterDays === undefined && inactive.deleteAfterDays === undefined) {
+      ctx.addIssue({ code: 'custom', path: ['inactiveGuests'], message: 'set disableAfterDays, deleteAfterDays or both (or leave inactiveGuests out)' });
+    }
+    if (inactive.disableAfterDays !== undefined && inactive.deleteAfterDays !== undefined && inactive.deleteAfterDays <= inactive.disableAfterDays) {
+      ctx.addIssue({ code: 'custom', path: ['inactiveGuests', 'deleteAfterDays'], message: `must be more than disableAfterDays (${inactive.disableAfterDays}): a guest is disabled first, then deleted` });
+    }
+    if (inactive.disableAfterDays !== undefined && inactive.notifyDaysBefore >= inactive.disableAfterDays) {
+      ctx.addIssue({ code: 'custom', path: ['inactiveGuests', 'notifyDaysBefore'], message: `must be less than disableAfterDays (${inactive.disableAfterDays})` });
+    }
   })
   .prefault({});
 

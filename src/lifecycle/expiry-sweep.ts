@@ -26,8 +26,22 @@ export interface ExpirySweepDeps {
   logger: Logger;
 }
 
+/** What the expiry sweep would do now: notices due (inside the notice window, not sent yet) and ends passed. Also `foyer lifecycle plan`. */
+export async function expiryDue(db: Database, clock: Clock, settings: LifecycleConfig['expiry']): Promise<{ notices: Ending[]; ends: Ending[] }> {
+  const now = clock.now();
+  const [from, until] = [now.toISOString(), new Date(now.getTime() + settings.noticeDays * DAY_MS).toISOString()];
+  const noticeAssignments = await db('app_assignments').where({ principal_type: 'User' }).whereNull('expiry_notified_at').where('expires_at', '>', from).where('expires_at', '<=', until);
+  const noticeUsers = await db('users').where({ account_enabled: true }).whereNull('expiry_notified_at').where('access_expires_at', '>', from).where('access_expires_at', '<=', until);
+  const endedAssignments = await db('app_assignments').where('expires_at', '<=', from);
+  const endedUsers = await db('users').where({ account_enabled: true }).where('access_expires_at', '<=', from);
+  return {
+    notices: [...noticeAssignments.map(assignmentEnding), ...noticeUsers.map(userEnding)],
+    ends: [...endedAssignments.map(assignmentEnding), ...endedUsers.map(userEnding)],
+  };
+}
+
 /** An access that ends: an assignment of a user to an app, or a guest's whole access (set at invitation). */
-interface Ending {
+export interface Ending {
   kind: ExtensionKind;
   id: string;
   userId: string;
@@ -55,24 +69,12 @@ export class ExpirySweep {
     return { notified, ended };
   }
 
-  /** What would happen now, without doing it (`foyer lifecycle plan`). */
-  async plan(): Promise<{ notices: Ending[]; ends: Ending[] }> {
-    return { notices: await this.dueForNotice(), ends: await this.ended() };
+  private dueForNotice(): Promise<Ending[]> {
+    return expiryDue(this.deps.db, this.deps.clock, this.deps.settings).then((d) => d.notices);
   }
 
-  private async dueForNotice(): Promise<Ending[]> {
-    const now = this.deps.clock.now();
-    const [from, until] = [now.toISOString(), new Date(now.getTime() + this.deps.settings.noticeDays * DAY_MS).toISOString()];
-    const assignments = await this.deps.db('app_assignments').where({ principal_type: 'User' }).whereNull('expiry_notified_at').where('expires_at', '>', from).where('expires_at', '<=', until);
-    const users = await this.deps.db('users').where({ account_enabled: true }).whereNull('expiry_notified_at').where('access_expires_at', '>', from).where('access_expires_at', '<=', until);
-    return [...assignments.map(assignmentEnding), ...users.map(userEnding)];
-  }
-
-  private async ended(): Promise<Ending[]> {
-    const now = this.deps.clock.now().toISOString();
-    const assignments = await this.deps.db('app_assignments').where('expires_at', '<=', now);
-    const users = await this.deps.db('users').where({ account_enabled: true }).where('access_expires_at', '<=', now);
-    return [...assignments.map(assignmentEnding), ...users.map(userEnding)];
+  private ended(): Promise<Ending[]> {
+    return expiryDue(this.deps.db, this.deps.clock, this.deps.settings).then((d) => d.ends);
   }
 
   private async notice(item: Ending): Promise<boolean> {

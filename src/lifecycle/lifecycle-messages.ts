@@ -6,6 +6,7 @@ export interface LifecycleMessage {
   privacyLabel: string;
   sponsorExpiry(d: { tenant: string; guest: string; guestMail: string; what: string; endsOn: string; extendUrl: string; extendDays: number; linkDays: number }): MailContent;
   guestExpiry(d: { tenant: string; what: string; endsOn: string; sponsors: string }): MailContent;
+  sponsorInactive(d: { tenant: string; guest: string; guestMail: string; lastSeen: string; disableOn: string }): MailContent;
 }
 
 const day = (iso: string) => iso.slice(0, 10);
@@ -28,6 +29,14 @@ const en: LifecycleMessage = {
     paragraphs: [
       `Your access to ${d.what} at ${d.tenant} ends on ${day(d.endsOn)}.`,
       d.sponsors ? `If you still need it, ask your sponsor: ${d.sponsors}.` : `If you still need it, ask your contact at ${d.tenant}.`,
+    ],
+  }),
+  sponsorInactive: (d) => ({
+    subject: `${d.guest} will be disabled on ${day(d.disableOn)} for inactivity`,
+    heading: `${d.guest} has not signed in for a while`,
+    paragraphs: [
+      `You sponsor ${d.guest} (${d.guestMail}), a guest of ${d.tenant}. They last signed in on ${day(d.lastSeen)}.`,
+      `Unless they sign in before ${day(d.disableOn)}, their account will be disabled. If they still need access, ask them to sign in; if not, do nothing.`,
     ],
   }),
 };

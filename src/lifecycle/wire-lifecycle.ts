@@ -1,7 +1,7 @@
 /**
  * The guest lifecycle (src/lifecycle/): access that ends (assignment and guest expiry, with notices
  * and sponsors' one-click extension), run as deployment-wide sweeps under job leases, and the
- * `/myapps/extend` page the sponsors' links open.
+ * inactive guests and never-redeemed invitations cleaned up, and the `/myapps/extend` page the sponsors' links open.
  */
 import type Provider from 'oidc-provider';
 import type { Feature } from '../core/feature.js';
@@ -10,6 +10,7 @@ import type { DirectoryServices } from '../directory/directory-services.js';
 import { extendRoutes } from './extend-routes.js';
 import { ExpirySweep } from './expiry-sweep.js';
 import { ExtensionLinks } from './extension-links.js';
+import { InactivitySweep } from './inactivity-sweep.js';
 import { LifecycleMail } from './lifecycle-mail.js';
 
 export interface Lifecycle {
@@ -38,12 +39,16 @@ export function wireLifecycle(shared: SharedServices, deps: { provider: Provider
     tenantName: config.tenant.displayName,
     logger,
   });
+  const inactivity = new InactivitySweep({ db, clock, settings, audit, sponsors: directory.sponsors, lifecycle: directory.lifecycle, mail, tenantName: config.tenant.displayName, logger });
   const everyMs = settings.jobIntervalMinutes * 60_000;
   return {
     expiry,
     feature: {
       routers: [extendRoutes({ provider: deps.provider, users: shared.users, issuer: config.issuer, secureCookies: shared.secureCookies, renderer: shared.renderer, links, apps: config.apps })],
-      jobs: [{ name: 'lifecycle: expiry', everyMs, acrossNodes: true, run: () => expiry.run() }],
+      jobs: [
+        { name: 'lifecycle: expiry', everyMs, acrossNodes: true, run: () => expiry.run() },
+        { name: 'lifecycle: inactivity', everyMs, acrossNodes: true, run: () => inactivity.run() },
+      ],
     },
   };
 }
