@@ -30,6 +30,8 @@ const runDueAt = (days: number) => {
 const activities = (userId: string) => db()('audit_log').where({ target_id: userId, actor_type: 'system' }).orderBy('activity_at').pluck('activity');
 
 beforeAll(async () => {
+  // The build first: a connection left idle through it would be reset by the server.
+  await ensureBuilt();
   world = await startWorld({
     oidc: true,
     portal: true,
@@ -40,7 +42,6 @@ beforeAll(async () => {
       config.lifecycle = { inactiveGuests: { disableAfterDays: 90, deleteAfterDays: 180, notifyDaysBefore: 7 }, pendingInvitations: { deleteAfterDays: 30 } };
     },
   });
-  await ensureBuilt();
 }, 240_000);
 afterAll(() => world?.stop());
 
