@@ -29,6 +29,13 @@ export const lifecycleSchema = z
         notifyDaysBefore: days('notifyDaysBefore').default(7),
       })
       .optional(),
+    /** How long the logs are kept; older entries are purged by a deployment-wide job. Unset: kept. */
+    retention: z
+      .strictObject({
+        directoryAuditDays: days('directoryAuditDays').optional(),
+        signInDays: days('signInDays').optional(),
+      })
+      .prefault({}),
     /** Invitations never redeemed: the pending guest (and their links) deleted this long after the invitation. */
     pendingInvitations: z.strictObject({ deleteAfterDays: days('deleteAfterDays') }).optional(),
   })

@@ -4,6 +4,7 @@
  * inactive guests and never-redeemed invitations cleaned up, and the `/myapps/extend` page the sponsors' links open.
  */
 import type Provider from 'oidc-provider';
+import { purgeOldLogs } from '../audit/log-retention.js';
 import type { Feature } from '../core/feature.js';
 import type { SharedServices } from '../core/shared-services.js';
 import type { DirectoryServices } from '../directory/directory-services.js';
@@ -48,6 +49,7 @@ export function wireLifecycle(shared: SharedServices, deps: { provider: Provider
       jobs: [
         { name: 'lifecycle: expiry', everyMs, acrossNodes: true, run: () => expiry.run() },
         { name: 'lifecycle: inactivity', everyMs, acrossNodes: true, run: () => inactivity.run() },
+        { name: 'logs: retention purge', everyMs, acrossNodes: true, run: () => purgeOldLogs(db, clock, settings.retention) },
       ],
     },
   };
