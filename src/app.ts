@@ -6,6 +6,7 @@ import { wireApi } from './api/wire-api.js';
 import type { AuditLog } from './audit/audit-log.js';
 import type { FoyerConfig } from './config/schema.js';
 import { openSharedServices, type SharedServiceOptions } from './core/shared-services.js';
+import type { Scheduler } from './core/scheduler.js';
 import { startNode } from './core/start-node.js';
 import type { Database } from './db/connect.js';
 import type { IdentitiesRepository } from './directory/identities-repository.js';
@@ -15,6 +16,7 @@ import { wireHttp } from './http/wire-http.js';
 import { wireSignIn } from './interaction/wire-sign-in.js';
 import type { InvitationService } from './invitations/invitation-service.js';
 import { wireInvitations } from './invitations/wire-invitations.js';
+import { wireLifecycle } from './lifecycle/wire-lifecycle.js';
 import type { Logger } from './logging/logger.js';
 import type { Mailer } from './mail/mailer.js';
 import { wireOperations } from './ops/wire-operations.js';
@@ -42,6 +44,8 @@ export interface Foyer {
   partners: Pick<Partners, 'directory' | 'metadata'>;
   /** Back-channel logout: deliver the due logout tokens now (the scheduler does it every few seconds). */
   logout: Pick<LogoutDelivery, 'deliverDue'>;
+  /** Deployment-wide background jobs: run what is due now (tests with a controllable clock, `foyer jobs run`). */
+  jobs: Pick<Scheduler, 'runDue'>;
   /** Starts listening; resolves with the bound port (useful with port 0 in tests). */
   listen(port?: number, host?: string): Promise<{ server: Server; port: number }>;
   /** Stops accepting requests, lets in-flight ones finish (up to the grace period), closes storage. */
@@ -74,7 +78,8 @@ export async function createFoyer(config: FoyerConfig, opts: SharedServiceOption
     await wireApi(shared, { provider, directory, invitations: invitations.service, signIns: access.signIns, partners: partners.directory, roles: roles.assignments }), // /v1.0 (with /directoryRoles)
     partners.feature, //         SAML metadata refreshes
     logout.feature, //           back-channel logout deliveries
+    wireLifecycle(shared, { provider, directory }).feature, // /myapps/extend; expiry sweeps
   ]);
   const { db, redis, logger, users, identities, mailer, audit } = shared;
-  return { config, provider, db, redis, logger, users, identities, invitations: invitations.service, mailer, audit, keys: shared.keys.store, partners, logout: logout.delivery, listen: node.listen, close: node.close };
+  return { config, provider, db, redis, logger, users, identities, invitations: invitations.service, mailer, audit, keys: shared.keys.store, partners, logout: logout.delivery, jobs: { runDue: () => shared.scheduler.runDue() }, listen: node.listen, close: node.close };
 }

@@ -22,6 +22,12 @@ const assignmentBody = z.strictObject({
   principalId: z.uuid('must be the id of a user or group'),
   /** Graph: the service principal's id. Foyer: the app's id from config (a documented deviation). */
   resourceId: z.string().min(1).max(64),
+  /** Foyer addition (Entra has it on access packages): the assignment ends then, removed by the lifecycle sweep. */
+  expirationDateTime: z.iso
+    .datetime({ offset: true, message: 'must be an ISO 8601 date and time, e.g. 2027-06-30T00:00:00Z' })
+    .transform((v) => new Date(v).toISOString())
+    .refine((v) => v > new Date().toISOString(), 'must be in the future')
+    .optional(),
   appRoleId: z.literal(DEFAULT_APP_ROLE_ID, { message: `Foyer's apps have only the default access role, ${DEFAULT_APP_ROLE_ID}` }).optional(),
 });
 
@@ -32,6 +38,7 @@ function toGraphAssignment(a: DescribedAssignment) {
     id: a.id,
     appRoleId: DEFAULT_APP_ROLE_ID,
     createdDateTime: a.createdDateTime,
+    expirationDateTime: a.expirationDateTime,
     principalDisplayName: a.principalDisplayName,
     principalId: a.principalId,
     principalType: a.principalType,
@@ -105,7 +112,7 @@ export function appRoleAssignmentsRoutes(deps: AppRoleAssignmentRouteDeps): Rout
     const app = requireApp(ctx);
     if (input.resourceId !== app.id) throw new HttpError(400, 'invalidResource', `resourceId must be ${app.id}, the app in the URL.`);
     if (!type) throw new HttpError(404, 'Request_ResourceNotFound', `No user or group has the id ${input.principalId}.`);
-    await created(ctx, await service.assign(app.id, { type, id: input.principalId }, actorOf(principalOf(ctx)), ctx.state.requestId));
+    await created(ctx, await service.assign(app.id, { type, id: input.principalId }, actorOf(principalOf(ctx)), ctx.state.requestId, undefined, input.expirationDateTime));
   });
 
   router.delete('/servicePrincipals/:appId/appRoleAssignedTo/:assignmentId', async (ctx) => {
@@ -139,7 +146,7 @@ export function appRoleAssignmentsRoutes(deps: AppRoleAssignmentRouteDeps): Rout
       const id = await requirePrincipal(ctx);
       if (input.principalId.toLowerCase() !== id.toLowerCase()) throw new HttpError(400, 'invalidPrincipal', `principalId must be ${id}, the ${type === 'User' ? 'user' : 'group'} in the URL.`);
       if (!service.app(input.resourceId)) throw new HttpError(400, 'invalidResource', `resourceId must be the id of an app; there is no app ${input.resourceId}.`);
-      await created(ctx, await service.assign(input.resourceId, { type, id }, actorOf(principalOf(ctx)), ctx.state.requestId));
+      await created(ctx, await service.assign(input.resourceId, { type, id }, actorOf(principalOf(ctx)), ctx.state.requestId, undefined, input.expirationDateTime));
     });
 
     router.delete(`/${segment}/:id/appRoleAssignments/:assignmentId`, permit(permission), async (ctx) => {

@@ -14,10 +14,12 @@ import { publicJwks } from '../provider/keys/key-store.js';
 import { apiRouter } from './api-router.js';
 import { appRoleAssignmentsRoutes } from './app-role-assignments-routes.js';
 import { bearerAuth } from './bearer-auth.js';
+import { directoryAuditsRoutes } from './directory-audits-routes.js';
 import { groupsRoutes } from './groups-routes.js';
 import { invitationsRoutes } from './invitations-routes.js';
 import { openapiRoute } from './openapi-route.js';
 import { signInsRoutes } from './sign-ins-routes.js';
+import { sponsorsRoutes } from './sponsors-routes.js';
 import { usersRoutes } from './users-routes.js';
 import { crossTenantAccessRoutes } from '../partners/cross-tenant-access-routes.js';
 import type { PartnerDirectory } from '../partners/partner-directory.js';
@@ -54,6 +56,9 @@ export async function wireApi(
   const api = apiRouter(authThenBudget, [
     invitationsRoutes({ service: deps.invitations, issuer }),
     signInsRoutes({ log: deps.signIns, issuer }),
+    directoryAuditsRoutes({ db, issuer }),
+    // Before usersRoutes: /users/{id}/sponsors is more specific than /users/{id}.
+    sponsorsRoutes({ db, issuer, users, sponsors: dir.sponsors, ownership: dir.ownership, assignments: dir.assignments, groups: dir.groups }),
     usersRoutes({ issuer, users, identities: shared.identities, directory: dir.directory, groups: dir.groups, lifecycle: dir.lifecycle }),
     groupsRoutes({ db, issuer, groups: dir.groups, assignments: dir.assignments, users, ownership: dir.ownership, audit }),
     appRoleAssignmentsRoutes({ issuer, apps: config.apps, service: dir.appAssignments, assignments: dir.assignments, users, groups: dir.groups, ownership: dir.ownership }),

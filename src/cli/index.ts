@@ -19,6 +19,8 @@ import { signInsCommands } from './sign-ins-commands.js';
 import { mfaCommands } from './mfa-commands.js';
 import { partnersCommands } from './partners-commands.js';
 import { rolesCommands } from '../roles/roles-commands.js';
+import { lifecycleCommands } from './lifecycle-commands.js';
+import { auditCommands } from './audit-commands.js';
 
 export function buildCli(): Command {
   const program = new Command('foyer')
@@ -26,7 +28,7 @@ export function buildCli(): Command {
     .option('-c, --config <path>', 'config file or directory (default: $FOYER_CONFIG or ./config)')
     .exitOverride()
     .showHelpAfterError();
-  for (const add of [migrateCommand, configCommands, keysCommands, usersCommands, rolesCommands, groupsCommands, appsCommands, invitationCommands, policyCommands, partnersCommands, signInsCommands, mfaCommands]) add(program);
+  for (const add of [migrateCommand, configCommands, keysCommands, usersCommands, rolesCommands, groupsCommands, appsCommands, invitationCommands, policyCommands, partnersCommands, signInsCommands, mfaCommands, lifecycleCommands, auditCommands]) add(program);
   return program;
 }
 

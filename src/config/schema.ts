@@ -9,6 +9,7 @@ import { invitationsSchema } from './invitations-schema.js';
 import { emailPasscodeSchema, identityProvidersSchema } from './identity-providers-schema.js';
 import { delegationSchema } from './delegation-schema.js';
 import { directoryRolesSchema } from './directory-roles-schema.js';
+import { lifecycleSchema } from './lifecycle-schema.js';
 import { checkAccessReferences, conditionalAccessSchema, namedLocationsSchema, termsOfUseListSchema } from './policies-schema.js';
 import { checkMfaKey, mfaSchema } from './mfa-schema.js';
 import { checkPartnerReferences, partnerDefaultsSchema, partnersSchema } from './partners-schema.js';
@@ -36,6 +37,7 @@ export const configSchema = z
     mfa: mfaSchema,
     partners: partnersSchema.default([]),
     partnerDefaults: partnerDefaultsSchema,
+    lifecycle: lifecycleSchema,
   })
   .superRefine((config, ctx) => {
     const ids = new Set(config.resourceServers.map((r) => r.identifier));

@@ -1,4 +1,5 @@
-import { createHmac } from 'node:crypto';
+import { createHmac, randomUUID } from 'node:crypto';
+import { hostname } from 'node:os';
 import type { Context, Middleware } from 'koa';
 import { AuditLog } from '../audit/audit-log.js';
 import type { FoyerConfig } from '../config/schema.js';
@@ -16,6 +17,8 @@ import { createMetrics, type Metrics } from '../ops/metrics.js';
 import { createAdapterFactory, type AdapterFactory } from '../provider/adapters/index.js';
 import { storageFailureReason } from '../provider/adapters/storage-unavailable.js';
 import { loadSigningKeys, type SigningKeys } from '../provider/keys/signing-keys.js';
+import { systemClock, type Clock } from '../lib/clock.js';
+import { createJobLeases } from './job-leases.js';
 import { createScheduler, type Scheduler } from './scheduler.js';
 
 /** A per-key request budget (rate-limit.ts), named in the metrics and shared by every node through Redis. */
@@ -52,6 +55,10 @@ export interface SharedServices {
   secureCookies: boolean;
   budget(spec: BudgetSpec): Middleware;
   scheduler: Scheduler;
+  /** The time as the lifecycle sees it (expiry, inactivity, reviews, job leases); tests move it. */
+  clock: Clock;
+  /** Names this node in job leases and logs. */
+  nodeId: string;
   /** True once the node began to stop: health answers "not ready", responses ask clients to reconnect elsewhere. */
   isShuttingDown(): boolean;
   beginShutdown(): void;
@@ -64,6 +71,8 @@ export interface SharedServices {
 export interface SharedServiceOptions {
   logger?: Logger;
   connectorOverrides?: Record<string, ConnectorTestOverrides>;
+  /** Tests only: a controllable clock; deployment-wide jobs then run only through scheduler.runDue(). */
+  clock?: Clock;
 }
 
 /** Opens storage (migrating it, or refusing to start on a database that needs migrations) and builds the rest. */
@@ -79,6 +88,8 @@ export async function openSharedServices(config: FoyerConfig, opts: SharedServic
   const mailer = createMailer(config.mail, logger);
   // Request budgets are per deployment (every node of one issuer shares them through Redis).
   let shuttingDown = false;
+  const clock = opts.clock ?? systemClock;
+  const nodeId = `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
   const budgetPrefix = `foyer:rl:${createHmac('sha256', 'foyer-budgets').update(config.issuer).digest('hex').slice(0, 12)}:`;
   return {
     config,
@@ -103,7 +114,9 @@ export async function openSharedServices(config: FoyerConfig, opts: SharedServic
         message: spec.message,
         onLimited: metrics.rateLimited,
       }),
-    scheduler: createScheduler(logger),
+    scheduler: createScheduler({ logger, leases: createJobLeases({ db, clock, nodeId }), manual: Boolean(opts.clock) }),
+    clock,
+    nodeId,
     isShuttingDown: () => shuttingDown,
     beginShutdown: () => {
       shuttingDown = true;

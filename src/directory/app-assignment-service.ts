@@ -48,20 +48,20 @@ export class AppAssignmentService {
   }
 
   /** Assigns; joins the caller's transaction when given (an owner's invitation assigns the new guest). */
-  async assign(appId: string, principal: { type: PrincipalType; id: string }, actor: Actor, correlationId?: string, trx?: Database): Promise<AppAssignment> {
+  async assign(appId: string, principal: { type: PrincipalType; id: string }, actor: Actor, correlationId?: string, trx?: Database, expiresAt?: string): Promise<AppAssignment> {
     const work = async (t: Database) => {
       const app = this.requireApp(appId);
       const exists = principal.type === 'User' ? await this.deps.users.findById(principal.id, t) : await this.deps.groups.findById(principal.id, t);
       if (!exists) throw new HttpError(404, 'Request_ResourceNotFound', `No ${principal.type === 'User' ? 'user' : 'group'} has the id ${principal.id}.`);
       let assignment: AppAssignment;
       try {
-        assignment = await this.deps.assignments.assign(app.id, principal.type, principal.id, t);
+        assignment = await this.deps.assignments.assign(app.id, principal.type, principal.id, t, expiresAt ?? null);
       } catch (err) {
         if (err instanceof AlreadyAssignedError) throw new HttpError(409, 'assignmentExists', `That ${principal.type === 'User' ? 'user' : 'group'} is already assigned to ${app.displayName}.`);
         throw err;
       }
       await this.deps.audit.record(
-        { category: 'ApplicationManagement', activity: `Add app role assignment to ${principal.type === 'User' ? 'user' : 'group'}`, result: 'success', actor, target: { type: principal.type, id: principal.id }, details: { appId: app.id, assignmentId: assignment.id }, correlationId },
+        { category: 'ApplicationManagement', activity: `Add app role assignment to ${principal.type === 'User' ? 'user' : 'group'}`, result: 'success', actor, target: { type: principal.type, id: principal.id }, details: { appId: app.id, assignmentId: assignment.id, ...(expiresAt ? { expirationDateTime: expiresAt } : {}) }, correlationId },
         t,
       );
       return assignment;

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import type { Knex } from 'knex';
 import type { Database } from '../db/connect.js';
 import { isUniqueViolation } from '../db/unique-violation.js';
 import { nowIso } from '../lib/clock.js';
@@ -12,6 +13,8 @@ export interface AppAssignment {
   principalType: PrincipalType;
   principalId: string;
   createdDateTime: string;
+  /** When the assignment ends (the lifecycle sweep removes it then); null: it does not. */
+  expirationDateTime: string | null;
 }
 
 interface AssignmentRow {
@@ -20,6 +23,7 @@ interface AssignmentRow {
   principal_type: PrincipalType;
   principal_id: string;
   created_at: string;
+  expires_at?: string | null;
 }
 
 const toAssignment = (r: AssignmentRow): AppAssignment => ({
@@ -28,7 +32,11 @@ const toAssignment = (r: AssignmentRow): AppAssignment => ({
   principalType: r.principal_type,
   principalId: r.principal_id,
   createdDateTime: r.created_at,
+  expirationDateTime: r.expires_at ?? null,
 });
+
+/** Still in force: no end, or an end still ahead (the sweep removes ended ones; this covers the time until it runs). */
+const inForce = (q: Knex.QueryBuilder) => q.whereNull('expires_at').orWhere('expires_at', '>', nowIso());
 
 export class AlreadyAssignedError extends Error {
   constructor(readonly existing: AppAssignment) {
@@ -44,10 +52,10 @@ export class AlreadyAssignedError extends Error {
 export class AssignmentsRepository {
   constructor(private readonly db: Database) {}
 
-  async assign(appId: string, principalType: PrincipalType, principalId: string, trx: Database = this.db): Promise<AppAssignment> {
+  async assign(appId: string, principalType: PrincipalType, principalId: string, trx: Database = this.db, expiresAt: string | null = null): Promise<AppAssignment> {
     const existing = await this.find(appId, principalType, principalId, trx);
     if (existing) throw new AlreadyAssignedError(existing);
-    const row: AssignmentRow = { id: randomUUID(), app_id: appId, principal_type: principalType, principal_id: principalId, created_at: nowIso() };
+    const row: AssignmentRow = { id: randomUUID(), app_id: appId, principal_type: principalType, principal_id: principalId, created_at: nowIso(), expires_at: expiresAt };
     try {
       await trx('app_assignments').insert(row);
     } catch (err) {
@@ -92,7 +100,8 @@ export class AssignmentsRepository {
   /** The apps a user is assigned to, directly or through any group they are a member of. */
   async appIdsForUser(userId: string, trx: Database = this.db): Promise<Set<string>> {
     const rows: { app_id: string }[] = await trx('app_assignments')
-      .where((q) =>
+      .where(inForce)
+      .andWhere((q) =>
         q
           .where({ principal_type: 'User', principal_id: userId })
           .orWhere((g) => g.where({ principal_type: 'Group' }).whereIn('principal_id', trx('group_members').select('group_id').where({ user_id: userId }))),
@@ -104,6 +113,7 @@ export class AssignmentsRepository {
   async isUserAssigned(appId: string, userId: string, trx: Database = this.db): Promise<boolean> {
     const row = await trx('app_assignments')
       .where({ app_id: appId })
+      .andWhere(inForce)
       .andWhere((q) =>
         q
           .where({ principal_type: 'User', principal_id: userId })

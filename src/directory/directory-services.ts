@@ -13,6 +13,7 @@ import { AssignmentsRepository } from './assignments-repository.js';
 import { DirectoryUsers } from './directory-users.js';
 import { GroupsRepository } from './groups-repository.js';
 import { Ownership } from './ownership.js';
+import { Sponsors } from './sponsors.js';
 import { UserLifecycle } from './user-lifecycle.js';
 import type { UsersRepository } from './users-repository.js';
 
@@ -25,6 +26,7 @@ export interface DirectoryServices {
   ownership: Ownership;
   appAssignments: AppAssignmentService;
   gate: AssignmentGate;
+  sponsors: Sponsors;
 }
 
 /** The directory's repositories and services, built the same way by the server and the CLI. */
@@ -52,5 +54,6 @@ export function createDirectoryServices(deps: {
     ownership: new Ownership({ apps: config.apps, delegation: config.delegatedManagement, groups }),
     appAssignments: new AppAssignmentService({ db, apps: config.apps, assignments, users, groups, audit, sessions, logger }),
     gate: new AssignmentGate(config.apps, assignments),
+    sponsors: new Sponsors({ db, audit }),
   };
 }

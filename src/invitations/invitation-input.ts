@@ -23,6 +23,21 @@ export const createInvitationInput = z
     invitedUserType: z.enum(['Guest', 'Member']).default('Guest'),
     resetRedemption: z.boolean().default(false),
     invitedUser: z.strictObject({ id: z.uuid('must be a user id') }).optional(),
+    /**
+     * Foyer addition: the guest's access ends then (the account is disabled by the lifecycle sweep;
+     * sponsors are asked first). Not `expirationDateTime`, which names when the link stops working.
+     */
+    accessExpirationDateTime: z.iso
+      .datetime({ offset: true, message: 'must be an ISO 8601 date and time, e.g. 2027-06-30T00:00:00Z' })
+      .transform((v) => new Date(v).toISOString())
+      .refine((v) => v > new Date().toISOString(), 'must be in the future')
+      .optional(),
+    /** Graph's invitedUserSponsors: members who answer for the guest (default: the inviting member). */
+    invitedUserSponsors: z
+      .array(z.strictObject({ id: z.uuid('must be a user id') }))
+      .min(1, 'name at least one sponsor, or leave invitedUserSponsors out')
+      .max(5, 'a guest has at most 5 sponsors')
+      .optional(),
   })
   .refine((v) => !v.resetRedemption || v.invitedUser, { message: 'resetRedemption needs invitedUser.id', path: ['invitedUser'] });
 

@@ -4,6 +4,7 @@ import type { AppConfig } from '../config/apps-schema.js';
 import type { InvitationsConfig } from '../config/invitations-schema.js';
 import type { Database } from '../db/connect.js';
 import type { IdentitiesRepository } from '../directory/identities-repository.js';
+import { Sponsors } from '../directory/sponsors.js';
 import type { UserLifecycle } from '../directory/user-lifecycle.js';
 import type { User } from '../directory/user-model.js';
 import type { UsersRepository } from '../directory/users-repository.js';
@@ -54,7 +55,11 @@ export type InvitationAddOn = (user: User, trx: Database) => Promise<void>;
 
 /** Creates, resends, revokes and resets invitations. Each operation is one transaction. */
 export class InvitationService {
-  constructor(private readonly deps: InvitationServiceDeps) {}
+  private readonly sponsors: Sponsors;
+
+  constructor(private readonly deps: InvitationServiceDeps) {
+    this.sponsors = new Sponsors({ db: deps.db, audit: deps.audit });
+  }
 
   redeemUrl(ticket: string): string {
     return `${this.deps.issuer}/redeem?t=${ticket}`;
@@ -91,6 +96,10 @@ export class InvitationService {
       const recovered = right ? await recoverAccount(this.deps, { userId: input.invitedUser!.id, address: email, right }, trx) : undefined;
       const user = recovered?.user ?? (await this.resolveInvitedUser(input, inviter, trx));
       if (within) await within(user, trx);
+      if (input.accessExpirationDateTime && user.userType === 'Guest') {
+        await trx('users').where({ id: user.id }).update({ access_expires_at: input.accessExpirationDateTime, expiry_notified_at: null });
+      }
+      if (user.userType === 'Guest') await this.sponsors.setInitial(user.id, await this.initialSponsors(input, inviter, partner.sponsor, trx), actor, trx, correlationId);
       // An accepted guest gets no ticket: a redeem link for them would be a way into their account.
       const alreadyAccepted = user.externalUserState === 'Accepted';
       const ticket = alreadyAccepted ? undefined : newTicket();
@@ -202,6 +211,17 @@ export class InvitationService {
       throw new HttpError(400, 'redirectUrlNotRegistered', 'inviteRedirectUrl must be a URL of a registered app (its launch URL, a redirect URI, or a page on the same origin).');
     }
     return app;
+  }
+
+  /**
+   * Who answers for a new guest: the sponsors the inviter named, else the inviting member, else the
+   * partner organisation's contact (partners[].invitations.sponsor) when that is a member here.
+   */
+  private async initialSponsors(input: CreateInvitationInput, inviter: Inviter, partnerSponsor: string | undefined, trx: Database): Promise<string[]> {
+    if (input.invitedUserSponsors) return input.invitedUserSponsors.map((s) => s.id.toLowerCase());
+    if (inviter.type === 'user' && inviter.userType === 'Member') return [inviter.id];
+    const contact = partnerSponsor ? await this.deps.users.findByEmail(partnerSponsor, trx) : undefined;
+    return contact && contact.userType === 'Member' && contact.accountEnabled ? [contact.id] : [];
   }
 
   /** The user an invitation (not a reset) is for: the one with that address, or a new guest. */

@@ -2,6 +2,7 @@ import { Router } from '@koa/router';
 import type { Context } from 'koa';
 import type { AssignmentGate } from '../access/assignment-gate.js';
 import type { IdentitiesRepository } from '../directory/identities-repository.js';
+import type { Sponsors } from '../directory/sponsors.js';
 import type { UserLifecycle } from '../directory/user-lifecycle.js';
 import type { User } from '../directory/user-model.js';
 import { HttpError } from '../http/http-error.js';
@@ -14,6 +15,8 @@ import type { SecurityInfo } from './security-routes.js';
 
 export interface MyAppsDeps {
   gate: AssignmentGate;
+  /** A guest's sponsors, shown to them: whom to ask about their access. */
+  sponsors: Pick<Sponsors, 'list'>;
   delegated: DelegatedGuests;
   identities: IdentitiesRepository;
   lifecycle: UserLifecycle;
@@ -56,6 +59,7 @@ export function myAppsRoutes(deps: MyAppsDeps): Router {
       apps: apps.map((a) => ({ id: a.id, name: a.displayName, description: a.description ?? '', launchUrl: a.launchUrl, logoUrl: a.logoUrl ?? '', manageUrl: managedApps.has(a.id) ? `/myapps/manage/app/${encodeURIComponent(a.id)}` : '' })),
       // Owned apps the owner is not assigned to are still theirs to manage.
       managed: managed.map((t) => ({ kind: t.kind, name: t.name, url: `/myapps/manage/${t.kind}/${encodeURIComponent(t.id)}` })),
+      sponsors: user.userType === 'Guest' ? (await deps.sponsors.list(user.id)).map((s) => ({ name: s.displayName, mail: s.mail })) : [],
     });
   });
 

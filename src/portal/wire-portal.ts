@@ -45,6 +45,7 @@ export function wirePortal(
         directory: directory.directory,
         invitations,
         gate: directory.gate,
+        sponsors: directory.sponsors,
         delegated,
         identities: shared.identities,
         lifecycle: directory.lifecycle,

@@ -4,10 +4,12 @@ import type { Router } from '@koa/router';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { appRoleAssignmentsRoutes } from '../../src/api/app-role-assignments-routes.js';
+import { directoryAuditsRoutes } from '../../src/api/directory-audits-routes.js';
 import { groupsRoutes } from '../../src/api/groups-routes.js';
 import { invitationsRoutes } from '../../src/api/invitations-routes.js';
 import { OPENAPI_FILE } from '../../src/api/openapi-route.js';
 import { signInsRoutes } from '../../src/api/sign-ins-routes.js';
+import { sponsorsRoutes } from '../../src/api/sponsors-routes.js';
 import { usersRoutes } from '../../src/api/users-routes.js';
 import { crossTenantAccessRoutes } from '../../src/partners/cross-tenant-access-routes.js';
 import { directoryRolesRoutes } from '../../src/roles/directory-roles-routes.js';
@@ -25,9 +27,11 @@ function registeredRoutes(): string[] {
   const routers: Router[] = [
     invitationsRoutes({ service: deps, issuer: 'http://x' }),
     usersRoutes(deps),
+    sponsorsRoutes(deps),
     groupsRoutes(deps),
     appRoleAssignmentsRoutes({ apps: [], service: deps, assignments: deps, users: deps, groups: deps, ownership: deps, issuer: 'http://x' }),
     signInsRoutes({ log: deps, issuer: 'http://x' }),
+    directoryAuditsRoutes({ db: deps, issuer: 'http://x' }),
     crossTenantAccessRoutes({ directory: deps, issuer: 'http://x', passcodeEnabled: true }),
     directoryRolesRoutes({ issuer: 'http://x', roles: deps }),
   ];
@@ -54,7 +58,7 @@ describe('docs/openapi.yaml', () => {
     const api = readFileSync(join(projectRoot, 'src/api/wire-api.ts'), 'utf8');
     // Route modules of other features (the partners' cross-tenant access settings) are mounted here too.
     const mounted = [...api.matchAll(/import \{ (\w+Routes) \} from '\.\.?\/[\w/-]+\.js'/g)].map((m) => m[1]).sort();
-    expect(mounted).toEqual(['appRoleAssignmentsRoutes', 'crossTenantAccessRoutes', 'directoryRolesRoutes', 'groupsRoutes', 'invitationsRoutes', 'signInsRoutes', 'usersRoutes']);
+    expect(mounted).toEqual(['appRoleAssignmentsRoutes', 'crossTenantAccessRoutes', 'directoryAuditsRoutes', 'directoryRolesRoutes', 'groupsRoutes', 'invitationsRoutes', 'signInsRoutes', 'sponsorsRoutes', 'usersRoutes']);
   });
 
   it('documents exactly the routes under /v1.0, no more, no fewer', () => {

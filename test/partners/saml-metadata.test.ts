@@ -77,7 +77,7 @@ describe('the refresh job', () => {
     expect((await store.trustFor('contoso')!.current()).certificates.map(b64)).toEqual([b64(k1.certificate)]);
 
     vi.useFakeTimers({ toFake: ['setInterval', 'clearInterval'] });
-    const scheduler = createScheduler(createLogger('silent'));
+    const scheduler = createScheduler({ logger: createLogger('silent') });
     try {
       scheduler.start(store.jobs());
       body = doc(entity(ENTITY, key(k2.certificate)));

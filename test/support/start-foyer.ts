@@ -6,6 +6,7 @@ import { createFoyer, type Foyer } from '../../src/app.js';
 import { loadConfig } from '../../src/config/load-config.js';
 import type { ConnectorTestOverrides } from '../../src/federation/create-connector.js';
 import { hashPassword } from '../../src/directory/password-hash.js';
+import type { Clock } from '../../src/lib/clock.js';
 import { createLogger, type Logger } from '../../src/logging/logger.js';
 
 export const DEMO_SECRET = 'test-app-secret-0123456789abcdefghijklmnop';
@@ -60,7 +61,7 @@ export function baseConfig(port: number): Record<string, unknown> {
  */
 export async function startFoyer(
   customize: (config: Record<string, unknown>) => void = () => {},
-  opts: { databaseUrl?: string; redisUrl?: string; port?: number; connectorOverrides?: Record<string, ConnectorTestOverrides>; logger?: Logger; env?: NodeJS.ProcessEnv } = {},
+  opts: { databaseUrl?: string; redisUrl?: string; port?: number; connectorOverrides?: Record<string, ConnectorTestOverrides>; logger?: Logger; env?: NodeJS.ProcessEnv; clock?: Clock } = {},
 ): Promise<RunningFoyer> {
   // A test that must register Foyer's callback URL at a partner IdP picks the port first.
   const port = opts.port ?? (await freePort());
@@ -73,7 +74,7 @@ export async function startFoyer(
   writeFileSync(file, stringify(raw));
   // The environment `${NAME}` in the config reads: only what the test gives, never the runner's own.
   const config = loadConfig(file, opts.env ?? {});
-  const foyer = await createFoyer(config, { logger: opts.logger ?? createLogger('silent'), connectorOverrides: opts.connectorOverrides });
+  const foyer = await createFoyer(config, { logger: opts.logger ?? createLogger('silent'), connectorOverrides: opts.connectorOverrides, clock: opts.clock });
   await foyer.listen(port, '127.0.0.1');
   return {
     foyer,

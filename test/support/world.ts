@@ -8,6 +8,7 @@
  * Named presets over this (startGuestWorld, startAppWorld, startMyAppsWorld, startDirectoryWorld,
  * …) only choose options. `useWorld(options)` starts one world per test file or describe block.
  */
+import type { Clock } from '../../src/lib/clock.js';
 import type { ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { readdirSync, readFileSync } from 'node:fs';
@@ -97,6 +98,8 @@ export interface WorldOptions {
   connectorOverrides?: Record<string, ConnectorTestOverrides>;
   /** What `${NAME}` in the config file reads (secrets kept out of the YAML). */
   env?: NodeJS.ProcessEnv;
+  /** A controllable clock for the lifecycle (expiry, inactivity, reviews); deployment-wide jobs then run only through foyer.jobs.runDue(). */
+  clock?: Clock;
 }
 
 export interface World {
@@ -210,7 +213,7 @@ async function build(opts: WorldOptions, stops: (() => Promise<unknown>)[], stop
       if (smtp) config.mail = { smtp: { host: smtp.host, port: smtp.port } };
       opts.customize?.(config);
     },
-    { port, databaseUrl: opts.databaseUrl, redisUrl: opts.redisUrl, connectorOverrides, env: opts.env },
+    { port, databaseUrl: opts.databaseUrl, redisUrl: opts.redisUrl, connectorOverrides, env: opts.env, clock: opts.clock },
   );
   stops.push(() => foyer.stop());
 

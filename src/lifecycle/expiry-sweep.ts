@@ -1,0 +1,164 @@
+import type { AuditLog } from '../audit/audit-log.js';
+import type { AppConfig } from '../config/apps-schema.js';
+import type { LifecycleConfig } from '../config/lifecycle-schema.js';
+import type { Database } from '../db/connect.js';
+import type { AccountSessions } from '../directory/account-sessions.js';
+import type { Sponsors } from '../directory/sponsors.js';
+import type { UserLifecycle } from '../directory/user-lifecycle.js';
+import type { Logger } from '../logging/logger.js';
+import { DAY_MS, type Clock } from '../lib/clock.js';
+import type { ExtensionKind, ExtensionLinks } from './extension-links.js';
+import type { LifecycleMail } from './lifecycle-mail.js';
+
+export interface ExpirySweepDeps {
+  db: Database;
+  clock: Clock;
+  settings: LifecycleConfig['expiry'];
+  apps: AppConfig[];
+  audit: AuditLog;
+  sponsors: Sponsors;
+  links: ExtensionLinks;
+  sessions: AccountSessions;
+  lifecycle: Pick<UserLifecycle, 'revokeSessions'>;
+  mail: LifecycleMail;
+  issuer: string;
+  tenantName: string;
+  logger: Logger;
+}
+
+/** What the expiry sweep would do now: notices due (inside the notice window, not sent yet) and ends passed. Also `foyer lifecycle plan`. */
+export async function expiryDue(db: Database, clock: Clock, settings: LifecycleConfig['expiry']): Promise<{ notices: Ending[]; ends: Ending[] }> {
+  const now = clock.now();
+  const [from, until] = [now.toISOString(), new Date(now.getTime() + settings.noticeDays * DAY_MS).toISOString()];
+  const noticeAssignments = await db('app_assignments').where({ principal_type: 'User' }).whereNull('expiry_notified_at').where('expires_at', '>', from).where('expires_at', '<=', until);
+  const noticeUsers = await db('users').where({ account_enabled: true }).whereNull('expiry_notified_at').where('access_expires_at', '>', from).where('access_expires_at', '<=', until);
+  const endedAssignments = await db('app_assignments').where('expires_at', '<=', from);
+  const endedUsers = await db('users').where({ account_enabled: true }).where('access_expires_at', '<=', from);
+  return {
+    notices: [...noticeAssignments.map(assignmentEnding), ...noticeUsers.map(userEnding)],
+    ends: [...endedAssignments.map(assignmentEnding), ...endedUsers.map(userEnding)],
+  };
+}
+
+/** An access that ends: an assignment of a user to an app, or a guest's whole access (set at invitation). */
+export interface Ending {
+  kind: ExtensionKind;
+  id: string;
+  userId: string;
+  appId?: string;
+  endsAt: string;
+}
+
+const SYSTEM = { type: 'system' as const };
+
+/**
+ * The expiry sweep, run once across the deployment (a job with a lease): first the notices (each
+ * sponsor gets a one-click extend link, the guest a notice), then the ends (the assignment removed
+ * and the app's refresh tokens revoked, or the guest disabled and signed out everywhere). Every
+ * item is its own transaction that re-checks the row (a notice is marked sent, an end applied, only
+ * if no other run did it first), so a run killed half-way leaves whole items only.
+ */
+export class ExpirySweep {
+  constructor(private readonly deps: ExpirySweepDeps) {}
+
+  async run(): Promise<{ notified: number; ended: number }> {
+    let notified = 0;
+    let ended = 0;
+    for (const item of await this.dueForNotice()) if (await this.notice(item)) notified++;
+    for (const item of await this.ended()) if (await this.end(item)) ended++;
+    return { notified, ended };
+  }
+
+  private dueForNotice(): Promise<Ending[]> {
+    return expiryDue(this.deps.db, this.deps.clock, this.deps.settings).then((d) => d.notices);
+  }
+
+  private ended(): Promise<Ending[]> {
+    return expiryDue(this.deps.db, this.deps.clock, this.deps.settings).then((d) => d.ends);
+  }
+
+  private async notice(item: Ending): Promise<boolean> {
+    const { db, clock, sponsors, links, audit } = this.deps;
+    const sent = await db.transaction(async (trx) => {
+      const table = item.kind === 'assignment' ? 'app_assignments' : 'users';
+      const endColumn = item.kind === 'assignment' ? 'expires_at' : 'access_expires_at';
+      const claimed = await trx(table).where({ id: item.id, [endColumn]: item.endsAt }).whereNull('expiry_notified_at').update({ expiry_notified_at: clock.now().toISOString() });
+      if (claimed !== 1) return undefined;
+      const guest = await sponsors.userById(item.userId, trx);
+      if (!guest) return undefined;
+      const who = await sponsors.list(item.userId, trx);
+      const tokens = [];
+      for (const sponsor of who.filter((s) => s.accountEnabled)) tokens.push({ sponsor, token: await links.issue(item.kind, item.id, sponsor.id, item.endsAt, trx) });
+      await audit.record(
+        { category: 'UserManagement', activity: 'Notify of access expiry', result: 'success', actor: SYSTEM, target: { type: 'User', id: item.userId }, details: { kind: item.kind, appId: item.appId, endsAt: item.endsAt, sponsorsNotified: tokens.map((t) => t.sponsor.id) } },
+        trx,
+      );
+      return { guest, tokens, sponsorNames: who.map((s) => `${s.displayName} (${s.mail})`).join(', ') };
+    });
+    if (!sent) return false;
+    const what = this.what(item);
+    for (const { sponsor, token } of sent.tokens) {
+      await this.deps.mail.send(sponsor.mail, 'sponsorExpiry', {
+        tenant: this.deps.tenantName,
+        guest: sent.guest.displayName,
+        guestMail: sent.guest.mail,
+        what,
+        endsOn: item.endsAt,
+        extendUrl: `${this.deps.issuer}/myapps/extend?t=${token}`,
+        extendDays: this.deps.settings.extendDays,
+        linkDays: this.deps.settings.linkValidDays,
+      });
+    }
+    await this.deps.mail.send(sent.guest.mail, 'guestExpiry', { tenant: this.deps.tenantName, what, endsOn: item.endsAt, sponsors: sent.sponsorNames });
+    return true;
+  }
+
+  private async end(item: Ending): Promise<boolean> {
+    const { db, clock, audit } = this.deps;
+    const now = clock.now().toISOString();
+    const applied = await db.transaction(async (trx) => {
+      if (item.kind === 'assignment') {
+        const row = await trx('app_assignments').where({ id: item.id }).where('expires_at', '<=', now).first();
+        if (!row || (await trx('app_assignments').where({ id: item.id }).delete()) !== 1) return false;
+        await audit.record(
+          { category: 'ApplicationManagement', activity: `Remove app role assignment from ${row.principal_type === 'User' ? 'user' : 'group'}`, result: 'success', actor: SYSTEM, target: { type: row.principal_type, id: row.principal_id }, details: { appId: row.app_id, assignmentId: row.id, reason: 'expired', expirationDateTime: row.expires_at } },
+          trx,
+        );
+        return true;
+      }
+      const disabled = await trx('users').where({ id: item.id, account_enabled: true }).where('access_expires_at', '<=', now).update({ account_enabled: false, updated_at: now });
+      if (disabled !== 1) return false;
+      await audit.record({ category: 'UserManagement', activity: 'Disable account', result: 'success', actor: SYSTEM, target: { type: 'User', id: item.id }, details: { reason: 'accessExpired', accessExpirationDateTime: item.endsAt } }, trx);
+      return true;
+    });
+    if (!applied) return false;
+    await this.revoke(item);
+    return true;
+  }
+
+  /** After the commit (the provider's state may live in Redis); the gate and findAccount refuse anyway. */
+  private async revoke(item: Ending): Promise<void> {
+    try {
+      if (item.kind === 'user') await this.deps.lifecycle.revokeSessions(item.userId, SYSTEM);
+      else if (item.userId) await this.deps.sessions.revokeForClient(item.userId, item.appId!);
+    } catch (err) {
+      this.deps.logger.warn({ err: err instanceof Error ? err.message : String(err), userId: item.userId }, 'revoking sessions after an expiry failed; sign-in refuses the user anyway');
+    }
+  }
+
+  private what(item: Ending): string {
+    if (item.kind === 'user') return `every app of ${this.deps.tenantName}`;
+    return this.deps.apps.find((a) => a.id === item.appId)?.displayName ?? item.appId!;
+  }
+}
+
+const assignmentEnding = (r: { id: string; principal_type: string; principal_id: string; app_id: string; expires_at: string }): Ending => ({
+  kind: 'assignment',
+  id: r.id,
+  // A group's assignment ends for the group; the members' grants go at their next sign-in check.
+  userId: r.principal_type === 'User' ? r.principal_id : '',
+  appId: r.app_id,
+  endsAt: r.expires_at,
+});
+
+const userEnding = (r: { id: string; access_expires_at: string }): Ending => ({ kind: 'user', id: r.id, userId: r.id, endsAt: r.access_expires_at });
