@@ -5,6 +5,7 @@ import * as invitations from './20261124_003_invitations.js';
 import * as conditionalAccess from './20261124_004_conditional_access.js';
 import * as partners from './20261201_005_partners.js';
 import * as signInFailureDetail from './20261207_019_sign_in_failure_detail.js';
+import * as appRolesAndClaims from './20261207_15_app_roles_and_claims.js';
 
 type Migration = Pick<Knex.Migration, 'up' | 'down'>;
 
@@ -16,4 +17,5 @@ export const migrations: Record<string, Migration> = {
   '20261124_004_conditional_access': conditionalAccess,
   '20261201_005_partners': partners,
   '20261207_019_sign_in_failure_detail': signInFailureDetail,
+  '20261207_15_app_roles_and_claims': appRolesAndClaims,
 };

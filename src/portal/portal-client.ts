@@ -46,5 +46,9 @@ export function portalAppConfig(issuer: string): AppConfig {
     assignmentRequired: false,
     launchUrl: myAppsUrl(issuer),
     permissions: [],
+    appRoles: [],
+    groupMembershipClaims: 'None',
+    groupsClaimLimit: 200,
+    optionalClaims: { idToken: [], accessToken: [] },
   };
 }
