@@ -13,7 +13,7 @@ import type { ConnectorContext } from '../federation/create-connector.js';
 import type { UpstreamIdentity } from '../federation/upstream-identity.js';
 import type { JourneyPartners } from '../interaction/journey-deps.js';
 import { SCOPE_CLAIMS } from '../provider/scope-claims.js';
-import { planClaims } from './claims-plan.js';
+import { addsAnything, planClaims } from './claims-plan.js';
 import { TokenClaims } from './token-claims.js';
 import { UpstreamClaimsRepository, type UpstreamClaims } from './upstream-claims-repository.js';
 
@@ -63,6 +63,7 @@ export function wireClaims(shared: SharedServices, deps: ClaimsDeps) {
       tokenClaims: {
         openidClaims: tokens.openidClaims,
         idToken: (ctx, clientId, user, base, scope) => tokens.forIdToken(ctx, clientId, user, base, scope),
+        addsToAccessTokens: (clientId) => addsAnything(plan.apps.get(clientId)),
         accessToken: (ctx, clientId, user) => tokens.forAccessToken(ctx, clientId, user),
       },
     } satisfies ProviderParts,

@@ -67,7 +67,7 @@ export function buildProvider(deps: ProviderDeps): Provider {
   const foyerApi = apiResource(config.issuer);
   /** A user's access token: the roles, groups and optional claims of the app it was issued to. */
   const appClaims = async (ctx: KoaContextWithOIDC | undefined, token: { kind: string; clientId?: string; accountId?: string; resourceServer?: { audience?: string } }) => {
-    if (!deps.tokenClaims || token.kind !== 'AccessToken' || !token.clientId || !token.accountId) return undefined;
+    if (!deps.tokenClaims || token.kind !== 'AccessToken' || !token.clientId || !token.accountId || !deps.tokenClaims.addsToAccessTokens(token.clientId)) return undefined;
     // Foyer's own API reads `roles` as Graph permissions on app tokens: an app's roles have no place there.
     if (token.resourceServer?.audience === foyerApi) return undefined;
     const user = ctx ? await deps.users.findByIdInRequest(ctx, token.accountId) : await deps.users.findById(token.accountId);

@@ -20,6 +20,8 @@ export interface TokenClaimsHook {
   openidClaims: string[];
   /** ID token and userinfo: the final claims, from Foyer's base claims and the granted scope. */
   idToken(ctx: KoaContextWithOIDC | undefined, clientId: string, user: User, base: Record<string, unknown>, scope: string): Promise<Record<string, unknown>>;
+  /** Whether this app's access tokens get anything (most apps: no, and the token path reads nothing). */
+  addsToAccessTokens(clientId: string): boolean;
   /** A user's access token for this app: what to add, or undefined. */
   accessToken(ctx: KoaContextWithOIDC | undefined, clientId: string, user: User): Promise<Record<string, unknown> | undefined>;
 }
