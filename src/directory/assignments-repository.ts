@@ -87,6 +87,12 @@ export class AssignmentsRepository {
     return rows.map(toAssignment);
   }
 
+  /** The assignments of several principals of one kind (a page of users), in one query. */
+  async listForPrincipals(principalType: PrincipalType, principalIds: string[], trx: Database = this.db): Promise<AppAssignment[]> {
+    const rows = await trx<AssignmentRow>('app_assignments').where({ principal_type: principalType }).whereIn('principal_id', principalIds).orderBy([{ column: 'created_at' }, { column: 'id' }]);
+    return rows.map(toAssignment);
+  }
+
   async remove(id: string, trx: Database = this.db): Promise<boolean> {
     return (await trx('app_assignments').where({ id }).delete()) === 1;
   }
