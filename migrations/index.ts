@@ -4,12 +4,13 @@ import * as oidcState from './20261124_002_oidc_state.js';
 import * as invitations from './20261124_003_invitations.js';
 import * as conditionalAccess from './20261124_004_conditional_access.js';
 import * as partners from './20261201_005_partners.js';
+import * as appRolesAndClaims from './20261207_015_app_roles_and_claims.js';
 import * as logoutDeliveries from './20261207_015_logout_deliveries.js';
-import * as signInFailureDetail from './20261207_019_sign_in_failure_detail.js';
 import * as jobLeases from './20261207_016_job_leases.js';
 import * as sponsors from './20261207_016_sponsors.js';
 import * as expiry from './20261207_016_expiry.js';
 import * as inactivity from './20261207_016_inactivity.js';
+import * as signInFailureDetail from './20261207_019_sign_in_failure_detail.js';
 
 type Migration = Pick<Knex.Migration, 'up' | 'down'>;
 
@@ -20,10 +21,11 @@ export const migrations: Record<string, Migration> = {
   '20261124_003_invitations': invitations,
   '20261124_004_conditional_access': conditionalAccess,
   '20261201_005_partners': partners,
+  '20261207_015_app_roles_and_claims': appRolesAndClaims,
   '20261207_015_logout_deliveries': logoutDeliveries,
-  '20261207_019_sign_in_failure_detail': signInFailureDetail,
   '20261207_016_job_leases': jobLeases,
   '20261207_016_sponsors': sponsors,
   '20261207_016_expiry': expiry,
   '20261207_016_inactivity': inactivity,
+  '20261207_019_sign_in_failure_detail': signInFailureDetail,
 };

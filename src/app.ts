@@ -2,6 +2,7 @@ import type { Server } from 'node:http';
 import type { Redis } from 'ioredis';
 import type Provider from 'oidc-provider';
 import { wireConditionalAccess } from './access/wire-conditional-access.js';
+import { wireClaims } from './claims/wire-claims.js';
 import { wireApi } from './api/wire-api.js';
 import type { AuditLog } from './audit/audit-log.js';
 import type { FoyerConfig } from './config/schema.js';
@@ -61,7 +62,8 @@ export async function createFoyer(config: FoyerConfig, opts: SharedServiceOption
   const directory = wireDirectory(shared);
   const partners = wirePartners(shared, { sessions: directory.sessions });
   const access = wireConditionalAccess(shared, { gate: directory.gate, partners: partners.forAccess });
-  const { provider, feature: protocol } = wireProvider(shared, [directory.providerParts, partners.providerParts, access.providerParts, portalProviderParts(shared)]);
+  const claims = wireClaims(shared, { homeTenants: partners.forAccess.homeTenants, partnerName: (id) => partners.directory.byId(id)?.displayName });
+  const { provider, feature: protocol } = wireProvider(shared, [directory.providerParts, partners.providerParts, access.providerParts, claims.providerParts, portalProviderParts(shared)]);
   const accessSteps = access.withProvider(provider);
   const roles = wireRoles(shared);
   const logout = wireLogout(shared, { provider });
@@ -72,7 +74,7 @@ export async function createFoyer(config: FoyerConfig, opts: SharedServiceOption
     wireOperations(shared), //   /healthz, /readyz, /metrics
     accessSteps.feature, //      the sign-in log around /auth
     await wireHttp(shared), //   per-address budgets, size caps, /static
-    wireSignIn(shared, { provider, sessions: directory.sessions, invitations, access: accessSteps, partners: partners.forSignIn(provider, accessSteps.recorder) }), // /interaction, /federation
+    wireSignIn(shared, { provider, sessions: directory.sessions, invitations, access: accessSteps, partners: claims.forSignIn(partners.forSignIn(provider, accessSteps.recorder)) }), // /interaction, /federation
     invitations.feature, //      /redeem
     wirePortal(shared, { provider, directory, invitations: invitations.service, mfa: access.mfa, appAllowed: partners.appAllowed }), // /myapps
     await wireApi(shared, { provider, directory, invitations: invitations.service, signIns: access.signIns, partners: partners.directory, roles: roles.assignments }), // /v1.0 (with /directoryRoles)

@@ -1,6 +1,7 @@
 import { Router } from '@koa/router';
 import type { Context } from 'koa';
 import { z } from 'zod';
+import { DEFAULT_APP_ROLE_ID } from '../config/app-claims-schema.js';
 import type { AppConfig } from '../config/apps-schema.js';
 import type { AppAssignmentService, DescribedAssignment } from '../directory/app-assignment-service.js';
 import type { AssignmentsRepository, PrincipalType } from '../directory/assignments-repository.js';
@@ -15,8 +16,7 @@ import type { Permission } from './api-resource.js';
 import { fetchWindow, onlyQueryOptions, pageOf } from './odata.js';
 import { authorizeOrOwner, permitOrOwner, type Owns } from './owner-guard.js';
 
-/** Graph's id of the default access role, the only role Foyer's apps have. */
-export const DEFAULT_APP_ROLE_ID = '00000000-0000-0000-0000-000000000000';
+export { DEFAULT_APP_ROLE_ID };
 
 const assignmentBody = z.strictObject({
   principalId: z.uuid('must be the id of a user or group'),
@@ -28,7 +28,8 @@ const assignmentBody = z.strictObject({
     .transform((v) => new Date(v).toISOString())
     .refine((v) => v > new Date().toISOString(), 'must be in the future')
     .optional(),
-  appRoleId: z.literal(DEFAULT_APP_ROLE_ID, { message: `Foyer's apps have only the default access role, ${DEFAULT_APP_ROLE_ID}` }).optional(),
+  /** One of the app's appRoles[].id, or the default access role (also when absent). */
+  appRoleId: z.guid(`must be the id of one of the app's appRoles, or ${DEFAULT_APP_ROLE_ID} for plain access`).optional(),
 });
 
 const appIdParam = z.string().regex(/^[A-Za-z0-9._-]{3,64}$/, 'must be an app id');
@@ -36,7 +37,7 @@ const appIdParam = z.string().regex(/^[A-Za-z0-9._-]{3,64}$/, 'must be an app id
 function toGraphAssignment(a: DescribedAssignment) {
   return {
     id: a.id,
-    appRoleId: DEFAULT_APP_ROLE_ID,
+    appRoleId: a.appRoleId,
     createdDateTime: a.createdDateTime,
     expirationDateTime: a.expirationDateTime,
     principalDisplayName: a.principalDisplayName,
@@ -47,9 +48,17 @@ function toGraphAssignment(a: DescribedAssignment) {
   };
 }
 
-/** An app as a minimal Graph servicePrincipal (no secrets, no redirect URIs). */
+/** An app as a minimal Graph servicePrincipal (no secrets, no redirect URIs), with its app roles. */
 function toServicePrincipal(app: AppConfig) {
-  return { id: app.id, appId: app.id, displayName: app.displayName, description: app.description ?? null, appRoleAssignmentRequired: app.assignmentRequired, homepage: app.launchUrl ?? null };
+  return {
+    id: app.id,
+    appId: app.id,
+    displayName: app.displayName,
+    description: app.description ?? null,
+    appRoleAssignmentRequired: app.assignmentRequired,
+    homepage: app.launchUrl ?? null,
+    appRoles: app.appRoles.map((r) => ({ id: r.id, value: r.value, displayName: r.displayName, description: r.description ?? null, allowedMemberTypes: r.allowedMemberTypes, isEnabled: true, origin: 'Application' })),
+  };
 }
 
 const PERMISSION_FOR: Record<PrincipalType, Permission> = { User: 'User.ReadWrite.All', Group: 'Group.ReadWrite.All' };
@@ -112,7 +121,7 @@ export function appRoleAssignmentsRoutes(deps: AppRoleAssignmentRouteDeps): Rout
     const app = requireApp(ctx);
     if (input.resourceId !== app.id) throw new HttpError(400, 'invalidResource', `resourceId must be ${app.id}, the app in the URL.`);
     if (!type) throw new HttpError(404, 'Request_ResourceNotFound', `No user or group has the id ${input.principalId}.`);
-    await created(ctx, await service.assign(app.id, { type, id: input.principalId }, actorOf(principalOf(ctx)), ctx.state.requestId, undefined, input.expirationDateTime));
+    await created(ctx, await service.assign(app.id, { type, id: input.principalId }, actorOf(principalOf(ctx)), ctx.state.requestId, undefined, { appRoleId: input.appRoleId, expiresAt: input.expirationDateTime }));
   });
 
   router.delete('/servicePrincipals/:appId/appRoleAssignedTo/:assignmentId', async (ctx) => {
@@ -146,7 +155,7 @@ export function appRoleAssignmentsRoutes(deps: AppRoleAssignmentRouteDeps): Rout
       const id = await requirePrincipal(ctx);
       if (input.principalId.toLowerCase() !== id.toLowerCase()) throw new HttpError(400, 'invalidPrincipal', `principalId must be ${id}, the ${type === 'User' ? 'user' : 'group'} in the URL.`);
       if (!service.app(input.resourceId)) throw new HttpError(400, 'invalidResource', `resourceId must be the id of an app; there is no app ${input.resourceId}.`);
-      await created(ctx, await service.assign(input.resourceId, { type, id }, actorOf(principalOf(ctx)), ctx.state.requestId, undefined, input.expirationDateTime));
+      await created(ctx, await service.assign(input.resourceId, { type, id }, actorOf(principalOf(ctx)), ctx.state.requestId, undefined, { appRoleId: input.appRoleId, expiresAt: input.expirationDateTime }));
     });
 
     router.delete(`/${segment}/:id/appRoleAssignments/:assignmentId`, permit(permission), async (ctx) => {

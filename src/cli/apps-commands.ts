@@ -6,6 +6,8 @@ import { CLI_ACTOR, withDirectory, type DirectoryCli } from './directory-cli.js'
 interface PrincipalOptions {
   user?: string;
   group?: string;
+  /** An app role's value or id; absent: plain access (the default role). */
+  role?: string;
 }
 
 /** `foyer apps …`: the apps from config and who is assigned to them. */
@@ -36,7 +38,7 @@ export function appsCommands(program: Command): void {
         const app = cli.appAssignments.requireApp(appId);
         const list = await Promise.all((await cli.assignments.listForApp(app.id)).map((a) => cli.appAssignments.describe(a)));
         if (opts.json) return console.log(JSON.stringify(list, null, 2));
-        for (const a of list) console.log(`${a.id}  ${a.principalType.padEnd(5)} ${a.principalDisplayName} (${a.principalId})`);
+        for (const a of list) console.log(`${a.id}  ${a.principalType.padEnd(5)} ${a.principalDisplayName} (${a.principalId})${a.appRoleValue ? `  role ${a.appRoleValue}` : ''}`);
       }),
     );
 
@@ -46,19 +48,22 @@ export function appsCommands(program: Command): void {
       .description(op === 'assign' ? 'give a user or a group access to an app' : 'take a user’s or group’s assignment to an app away')
       .option('--user <user>', 'a user (email or id)')
       .option('--group <group>', 'a group (id or exact name)')
+      .option('--role <role>', 'an app role of the app (its value or id; default: plain access)')
       .action((appId: string, opts: PrincipalOptions) =>
         withDirectory(config(), async (cli) => {
           const app = cli.appAssignments.requireApp(appId);
           const principal = await principalOf(cli, opts);
+          const role = cli.appAssignments.requireRole(app, opts.role);
+          const as = role ? ` as ${role.value}` : '';
           if (op === 'assign') {
-            await cli.appAssignments.assign(app.id, principal, CLI_ACTOR);
-            console.log(`assigned ${principal.name} to ${app.displayName}`);
+            await cli.appAssignments.assign(app.id, principal, CLI_ACTOR, undefined, undefined, { appRoleId: role?.id });
+            console.log(`assigned ${principal.name} to ${app.displayName}${as}`);
             return;
           }
-          const existing = await cli.assignments.find(app.id, principal.type, principal.id);
-          if (!existing) throw new CliError(`${principal.name} is not assigned to ${app.displayName}`);
+          const existing = await cli.assignments.find(app.id, principal.type, principal.id, undefined, role?.id);
+          if (!existing) throw new CliError(`${principal.name} is not assigned to ${app.displayName}${as}`);
           await cli.appAssignments.unassign(existing.id, { appId: app.id }, CLI_ACTOR);
-          console.log(`unassigned ${principal.name} from ${app.displayName}`);
+          console.log(`unassigned ${principal.name} from ${app.displayName}${as}`);
         }),
       );
   }

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { appClaimsFields, checkAppClaims } from './app-claims-schema.js';
 
 /** Permissions an app may be granted for client-credentials tokens (Graph application permissions). */
 export const appPermissions = [
@@ -48,6 +49,8 @@ export const appSchema = z
     backchannelLogoutSessionRequired: z.boolean().default(true),
     /** Application permissions granted to this app's client-credentials tokens. */
     permissions: z.array(z.enum(appPermissions)).default([]),
+    /** App roles, the groups claim and optional claims (app-claims-schema.ts). */
+    ...appClaimsFields,
   })
   .superRefine((app, ctx) => {
     const usesCode = app.grantTypes.includes('authorization_code');
@@ -60,6 +63,7 @@ export const appSchema = z
     if (app.grantTypes.includes('refresh_token') && !usesCode) {
       ctx.addIssue({ code: 'custom', path: ['grantTypes'], message: 'refresh_token only makes sense together with authorization_code' });
     }
+    checkAppClaims(app, ctx);
   });
 
 export const appsSchema = z.array(appSchema).superRefine((apps, ctx) => {

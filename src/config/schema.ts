@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { tenantSchema } from './tenant-schema.js';
 import { appsSchema } from './apps-schema.js';
+import { checkClaimSources } from './app-claims-schema.js';
 import { resourceServerSchema } from './resource-servers-schema.js';
 import { keysSchema } from './keys-schema.js';
 import { limitsSchema, serverSchema, storageSchema } from './server-schema.js';
@@ -48,6 +49,7 @@ export const configSchema = z
     checkMfaKey(config, ctx);
     checkPartnerReferences(config, ctx);
     checkMemberDomains(config, ctx);
+    checkClaimSources(config, ctx);
   });
 
 /**

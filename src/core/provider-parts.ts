@@ -1,6 +1,7 @@
 import type { ClientMetadata, interactionPolicy } from 'oidc-provider';
 import type Provider from 'oidc-provider';
 import type { AppAccessCheck } from '../provider/find-account.js';
+import type { TokenClaimsHook } from '../provider/scope-claims.js';
 
 /**
  * What a feature adds to oidc-provider's configuration, gathered before the provider is built
@@ -15,6 +16,8 @@ export interface ProviderParts {
   extendPolicy?: (policy: interactionPolicy.DefaultPolicy) => void;
   /** Who may still use an app, checked again whenever a code or refresh token is redeemed (every part's must allow). */
   appAccess?: AppAccessCheck;
+  /** What tokens carry beyond the base claims (app roles, groups, optional claims); one feature gives it. */
+  tokenClaims?: TokenClaimsHook;
   /** Told once the provider exists, to listen to its events. */
   observe?: (provider: Provider) => void;
 }

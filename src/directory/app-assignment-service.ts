@@ -1,4 +1,5 @@
 import type { AuditLog } from '../audit/audit-log.js';
+import { DEFAULT_APP_ROLE_ID, type AppRole } from '../config/app-claims-schema.js';
 import type { AppConfig } from '../config/apps-schema.js';
 import type { Database } from '../db/connect.js';
 import { HttpError } from '../http/http-error.js';
@@ -13,6 +14,8 @@ import type { UsersRepository } from './users-repository.js';
 export interface DescribedAssignment extends AppAssignment {
   principalDisplayName: string;
   resourceDisplayName: string;
+  /** The role's value (the roles claim), or null for default access or a role no longer in config. */
+  appRoleValue: string | null;
 }
 
 /**
@@ -47,21 +50,35 @@ export class AppAssignmentService {
     return undefined;
   }
 
-  /** Assigns; joins the caller's transaction when given (an owner's invitation assigns the new guest). */
-  async assign(appId: string, principal: { type: PrincipalType; id: string }, actor: Actor, correlationId?: string, trx?: Database, expiresAt?: string): Promise<AppAssignment> {
+  /**
+   * The app role an assignment would grant: default access, or one of the app's roles by id (or, for
+   * people typing at the CLI or on a page, by value). Unknown: a 400 naming the app's roles.
+   */
+  requireRole(app: AppConfig, roleIdOrValue: string | undefined): AppRole | undefined {
+    if (roleIdOrValue === undefined || roleIdOrValue === DEFAULT_APP_ROLE_ID) return undefined;
+    const wanted = roleIdOrValue.toLowerCase();
+    const role = app.appRoles.find((r) => r.id.toLowerCase() === wanted) ?? app.appRoles.find((r) => r.value === roleIdOrValue);
+    if (role) return role;
+    const known = app.appRoles.map((r) => `${r.value} (${r.id})`).join(', ');
+    throw new HttpError(400, 'invalidAppRoleId', `${app.displayName} has no app role ${roleIdOrValue}. ${known ? `Its roles: ${known}` : 'It defines no app roles'}; ${DEFAULT_APP_ROLE_ID} is plain access.`);
+  }
+
+  /** Assigns (in the role named, else default access; until expiresAt, when given); joins the caller's transaction when given (an owner's invitation assigns the new guest). */
+  async assign(appId: string, principal: { type: PrincipalType; id: string }, actor: Actor, correlationId?: string, trx?: Database, options: { appRoleId?: string; expiresAt?: string } = {}): Promise<AppAssignment> {
     const work = async (t: Database) => {
       const app = this.requireApp(appId);
+      const role = this.requireRole(app, options.appRoleId);
       const exists = principal.type === 'User' ? await this.deps.users.findById(principal.id, t) : await this.deps.groups.findById(principal.id, t);
       if (!exists) throw new HttpError(404, 'Request_ResourceNotFound', `No ${principal.type === 'User' ? 'user' : 'group'} has the id ${principal.id}.`);
       let assignment: AppAssignment;
       try {
-        assignment = await this.deps.assignments.assign(app.id, principal.type, principal.id, t, expiresAt ?? null);
+        assignment = await this.deps.assignments.assign(app.id, principal.type, principal.id, t, { appRoleId: role?.id ?? DEFAULT_APP_ROLE_ID, expiresAt: options.expiresAt ?? null });
       } catch (err) {
-        if (err instanceof AlreadyAssignedError) throw new HttpError(409, 'assignmentExists', `That ${principal.type === 'User' ? 'user' : 'group'} is already assigned to ${app.displayName}.`);
+        if (err instanceof AlreadyAssignedError) throw new HttpError(409, 'assignmentExists', `That ${principal.type === 'User' ? 'user' : 'group'} is already assigned to ${app.displayName}${role ? ` as ${role.value}` : ''}.`);
         throw err;
       }
       await this.deps.audit.record(
-        { category: 'ApplicationManagement', activity: `Add app role assignment to ${principal.type === 'User' ? 'user' : 'group'}`, result: 'success', actor, target: { type: principal.type, id: principal.id }, details: { appId: app.id, assignmentId: assignment.id, ...(expiresAt ? { expirationDateTime: expiresAt } : {}) }, correlationId },
+        { category: 'ApplicationManagement', activity: `Add app role assignment to ${principal.type === 'User' ? 'user' : 'group'}`, result: 'success', actor, target: { type: principal.type, id: principal.id }, details: { appId: app.id, assignmentId: assignment.id, appRoleId: assignment.appRoleId, ...(options.expiresAt ? { expirationDateTime: options.expiresAt } : {}) }, correlationId },
         t,
       );
       return assignment;
@@ -81,7 +98,7 @@ export class AppAssignmentService {
       }
       await this.deps.assignments.remove(assignment.id, trx);
       await this.deps.audit.record(
-        { category: 'ApplicationManagement', activity: `Remove app role assignment from ${assignment.principalType === 'User' ? 'user' : 'group'}`, result: 'success', actor, target: { type: assignment.principalType, id: assignment.principalId }, details: { appId: assignment.appId, assignmentId: assignment.id }, correlationId },
+        { category: 'ApplicationManagement', activity: `Remove app role assignment from ${assignment.principalType === 'User' ? 'user' : 'group'}`, result: 'success', actor, target: { type: assignment.principalType, id: assignment.principalId }, details: { appId: assignment.appId, assignmentId: assignment.id, appRoleId: assignment.appRoleId }, correlationId },
         trx,
       );
       return assignment;
@@ -101,6 +118,7 @@ export class AppAssignmentService {
       ...assignment,
       principalDisplayName: principal?.displayName ?? assignment.principalId,
       resourceDisplayName: this.apps.get(assignment.appId)?.displayName ?? assignment.appId,
+      appRoleValue: this.apps.get(assignment.appId)?.appRoles.find((r) => r.id.toLowerCase() === assignment.appRoleId.toLowerCase())?.value ?? null,
     };
   }
 }

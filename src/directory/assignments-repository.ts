@@ -3,15 +3,18 @@ import type { Knex } from 'knex';
 import type { Database } from '../db/connect.js';
 import { isUniqueViolation } from '../db/unique-violation.js';
 import { nowIso } from '../lib/clock.js';
+import { DEFAULT_APP_ROLE_ID } from '../config/app-claims-schema.js';
 
 export type PrincipalType = 'User' | 'Group';
 
-/** A user or group assigned to an app (Graph's appRoleAssignment with the default access role). */
+/** A user or group assigned to an app in one of its roles (Graph's appRoleAssignment). */
 export interface AppAssignment {
   id: string;
   appId: string;
   principalType: PrincipalType;
   principalId: string;
+  /** The app role granted; DEFAULT_APP_ROLE_ID is plain access. */
+  appRoleId: string;
   createdDateTime: string;
   /** When the assignment ends (the lifecycle sweep removes it then); null: it does not. */
   expirationDateTime: string | null;
@@ -22,6 +25,7 @@ interface AssignmentRow {
   app_id: string;
   principal_type: PrincipalType;
   principal_id: string;
+  app_role_id: string;
   created_at: string;
   expires_at?: string | null;
 }
@@ -31,6 +35,7 @@ const toAssignment = (r: AssignmentRow): AppAssignment => ({
   appId: r.app_id,
   principalType: r.principal_type,
   principalId: r.principal_id,
+  appRoleId: r.app_role_id,
   createdDateTime: r.created_at,
   expirationDateTime: r.expires_at ?? null,
 });
@@ -52,21 +57,23 @@ export class AlreadyAssignedError extends Error {
 export class AssignmentsRepository {
   constructor(private readonly db: Database) {}
 
-  async assign(appId: string, principalType: PrincipalType, principalId: string, trx: Database = this.db, expiresAt: string | null = null): Promise<AppAssignment> {
-    const existing = await this.find(appId, principalType, principalId, trx);
+  async assign(appId: string, principalType: PrincipalType, principalId: string, trx: Database = this.db, options: { appRoleId?: string; expiresAt?: string | null } = {}): Promise<AppAssignment> {
+    const appRoleId = options.appRoleId ?? DEFAULT_APP_ROLE_ID;
+    const existing = await this.find(appId, principalType, principalId, trx, appRoleId);
     if (existing) throw new AlreadyAssignedError(existing);
-    const row: AssignmentRow = { id: randomUUID(), app_id: appId, principal_type: principalType, principal_id: principalId, created_at: nowIso(), expires_at: expiresAt };
+    const row: AssignmentRow = { id: randomUUID(), app_id: appId, principal_type: principalType, principal_id: principalId, app_role_id: appRoleId, created_at: nowIso(), expires_at: options.expiresAt ?? null };
     try {
       await trx('app_assignments').insert(row);
     } catch (err) {
-      if (isUniqueViolation(err)) throw new AlreadyAssignedError((await this.find(appId, principalType, principalId, trx))!);
+      if (isUniqueViolation(err)) throw new AlreadyAssignedError((await this.find(appId, principalType, principalId, trx, appRoleId))!);
       throw err;
     }
     return toAssignment(row);
   }
 
-  async find(appId: string, principalType: PrincipalType, principalId: string, trx: Database = this.db): Promise<AppAssignment | undefined> {
-    const row = await trx<AssignmentRow>('app_assignments').where({ app_id: appId, principal_type: principalType, principal_id: principalId }).first();
+  /** The principal's assignment to the app in that role (default: plain access). */
+  async find(appId: string, principalType: PrincipalType, principalId: string, trx: Database = this.db, appRoleId: string = DEFAULT_APP_ROLE_ID): Promise<AppAssignment | undefined> {
+    const row = await trx<AssignmentRow>('app_assignments').where({ app_id: appId, principal_type: principalType, principal_id: principalId, app_role_id: appRoleId }).first();
     return row ? toAssignment(row) : undefined;
   }
 
@@ -86,6 +93,12 @@ export class AssignmentsRepository {
 
   async listForPrincipal(principalType: PrincipalType, principalId: string, trx: Database = this.db): Promise<AppAssignment[]> {
     const rows = await trx<AssignmentRow>('app_assignments').where({ principal_type: principalType, principal_id: principalId }).orderBy([{ column: 'created_at' }, { column: 'id' }]);
+    return rows.map(toAssignment);
+  }
+
+  /** The assignments of several principals of one kind (a page of users), in one query. */
+  async listForPrincipals(principalType: PrincipalType, principalIds: string[], trx: Database = this.db): Promise<AppAssignment[]> {
+    const rows = await trx<AssignmentRow>('app_assignments').where({ principal_type: principalType }).whereIn('principal_id', principalIds).orderBy([{ column: 'created_at' }, { column: 'id' }]);
     return rows.map(toAssignment);
   }
 

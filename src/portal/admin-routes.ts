@@ -3,6 +3,8 @@ import type { Context } from 'koa';
 import { z } from 'zod';
 import type { AppConfig } from '../config/apps-schema.js';
 import type { Database } from '../db/connect.js';
+import type { AppAssignmentService } from '../directory/app-assignment-service.js';
+import type { AssignmentsRepository } from '../directory/assignments-repository.js';
 import type { DirectoryUsers, UserFilter } from '../directory/directory-users.js';
 import type { UserLifecycle } from '../directory/user-lifecycle.js';
 import type { User } from '../directory/user-model.js';
@@ -39,6 +41,8 @@ const inviteForm = z.object({
 });
 
 const actionParam = z.enum(['resend', 'revoke', 'reset', 'disable', 'enable']);
+/** `<app id> <role id>`: one select names both. */
+const roleForm = z.object({ role: z.string().trim().regex(/^[A-Za-z0-9._-]{3,64} [0-9A-Fa-f-]{36}$/), op: z.enum(['give', 'take']) });
 
 const NOTICES: Record<string, string> = {
   invited: 'Invitation sent.',
@@ -47,6 +51,8 @@ const NOTICES: Record<string, string> = {
   reset: 'Redemption was reset: the guest is signed out everywhere, their authenticator app is removed, and they must accept the new invitation (they may sign in with a different account).',
   disable: 'The guest is disabled and signed out everywhere.',
   enable: 'The guest is enabled again.',
+  give: 'Role given. It reaches the app at the guest’s next sign-in or token refresh.',
+  take: 'Role taken away. It leaves the app at the guest’s next sign-in or token refresh.',
 };
 
 export interface AdminDeps {
@@ -59,6 +65,9 @@ export interface AdminDeps {
   lifecycle: UserLifecycle;
   renderer: PageRenderer;
   idpNames: Map<string, string>;
+  /** App roles given to guests directly (the same service as the API and the CLI). */
+  appAssignments: AppAssignmentService;
+  assignments: AssignmentsRepository;
 }
 
 /**
@@ -81,6 +90,7 @@ export function adminRoutes(deps: AdminDeps): Router {
     const query = listQuery.parse(ctx.query);
     const rows = await deps.directory.list({ ...STATE_FILTERS[query.state], userType: 'Guest', ...(query.q ? { search: query.q } : {}) }, { top: PAGE_SIZE + 1, skip: (query.page - 1) * PAGE_SIZE });
     const guests = await summarizeGuests(deps.db, rows.slice(0, PAGE_SIZE));
+    const roles = await rolesOf(guests.map((g) => g.user.id));
     const link = (page: number) => `/myapps/admin/guests?${new URLSearchParams({ state: query.state, q: query.q, page: String(page) })}`;
     await deps.renderer.page(
       ctx,
@@ -100,7 +110,9 @@ export function adminRoutes(deps: AdminDeps): Router {
           canResend: Boolean(g.pendingInvitationId),
           canReset: g.user.externalUserState === 'Accepted',
           enabled: g.user.accountEnabled,
+          roles: roles.get(g.user.id) ?? [],
         })),
+        appRoles,
         previous: query.page > 1 ? link(query.page - 1) : '',
         next: rows.length > PAGE_SIZE ? link(query.page + 1) : '',
         landings,
@@ -113,7 +125,38 @@ export function adminRoutes(deps: AdminDeps): Router {
     );
   }
 
+  const appRoles = deps.apps.flatMap((a) => a.appRoles.map((r) => ({ key: `${a.id} ${r.id}`, label: `${a.displayName}: ${r.displayName} (${r.value})` })));
+  const roleLabels = new Map(deps.apps.flatMap((a) => a.appRoles.map((r) => [`${a.id} ${r.id.toLowerCase()}`, `${a.displayName}: ${r.value}`] as const)));
+
+  /** The app roles each guest holds directly, as "App: value" (one query for the page). */
+  async function rolesOf(userIds: string[]): Promise<Map<string, string[]>> {
+    const out = new Map<string, string[]>();
+    if (appRoles.length === 0 || userIds.length === 0) return out;
+    for (const a of await deps.assignments.listForPrincipals('User', userIds)) {
+      const label = roleLabels.get(`${a.appId} ${a.appRoleId.toLowerCase()}`);
+      if (label) out.set(a.principalId, [...(out.get(a.principalId) ?? []), label].sort());
+    }
+    return out;
+  }
+
   router.get('/guests', (ctx) => show(ctx));
+
+  router.post('/guests/:userId/role', async (ctx) => {
+    const form = roleForm.safeParse(ctx.request.body ?? {});
+    if (!form.success) throw new HttpError(400, 'invalidRequest', 'Choose an app role, then give it or take it away.');
+    const guest = /^[0-9a-f-]{36}$/i.test(ctx.params.userId ?? '') ? await deps.users.findById(ctx.params.userId!) : undefined;
+    if (!guest || guest.userType !== 'Guest') throw new HttpError(404, 'guestNotFound', 'There is no such guest.');
+    const [appId, roleId] = form.data.role.split(' ') as [string, string];
+    const app = deps.appAssignments.requireApp(appId);
+    const role = deps.appAssignments.requireRole(app, roleId);
+    if (!role) throw new HttpError(400, 'invalidAppRoleId', `Choose one of ${app.displayName}'s roles.`);
+    const actor = { type: 'user' as const, id: portalUser(ctx).id };
+    const existing = await deps.assignments.find(app.id, 'User', guest.id, undefined, role.id);
+    if (form.data.op === 'give' && !existing) await deps.appAssignments.assign(app.id, { type: 'User', id: guest.id }, actor, ctx.state.requestId, undefined, { appRoleId: role.id });
+    if (form.data.op === 'take' && existing) await deps.appAssignments.unassign(existing.id, { appId: app.id }, actor, ctx.state.requestId);
+    ctx.status = 303;
+    ctx.redirect(`/myapps/admin/guests?notice=${form.data.op}`);
+  });
 
   router.post('/guests/invite', async (ctx) => {
     const body = (ctx.request.body ?? {}) as Record<string, unknown>;

@@ -116,8 +116,9 @@ export class DelegatedGuests {
     const guest = await this.requireGuest(target, guestId);
     const actor: Actor = { type: 'user', id: owner.id };
     if (target.kind === 'app') {
-      const assignment = await this.deps.assignments.find(target.id, 'User', guest.user.id);
-      if (assignment) await this.deps.appAssignments.unassign(assignment.id, { appId: target.id }, actor, correlationId);
+      // Every direct assignment: plain access and each app role.
+      const own = (await this.deps.assignments.listForPrincipal('User', guest.user.id)).filter((a) => a.appId === target.id);
+      for (const assignment of own) await this.deps.appAssignments.unassign(assignment.id, { appId: target.id }, actor, correlationId);
       return;
     }
     await this.deps.db.transaction(async (trx) => {
@@ -129,9 +130,37 @@ export class DelegatedGuests {
     });
   }
 
+  /** The app roles each guest of an app holds directly (values by user id); empty for a group or an app without roles. */
+  async rolesOf(target: ManagedTarget): Promise<Map<string, string[]>> {
+    const roles = new Map<string, string[]>();
+    if (target.kind !== 'app' || target.app.appRoles.length === 0) return roles;
+    const values = new Map(target.app.appRoles.map((r) => [r.id.toLowerCase(), r.value]));
+    for (const a of await this.deps.assignments.listForApp(target.id)) {
+      const value = a.principalType === 'User' ? values.get(a.appRoleId.toLowerCase()) : undefined;
+      if (value) roles.set(a.principalId, [...(roles.get(a.principalId) ?? []), value].sort());
+    }
+    return roles;
+  }
+
+  /**
+   * Gives a guest of an app one of its roles, or takes it away (Entra lets an app's owners assign
+   * its roles). Only guests who have access through the app, only the app's own roles.
+   */
+  async setRole(target: ManagedTarget, owner: User, guestId: string, roleId: string, give: boolean, correlationId?: string): Promise<void> {
+    if (target.kind !== 'app') throw new HttpError(404, 'notFound', 'Groups have no roles; app roles belong to apps.');
+    const guest = await this.requireGuest(target, guestId);
+    const role = this.deps.appAssignments.requireRole(target.app, roleId);
+    if (!role) throw new HttpError(400, 'invalidAppRoleId', `Choose one of ${target.name}'s roles.`);
+    const actor: Actor = { type: 'user', id: owner.id };
+    const existing = await this.deps.assignments.find(target.id, 'User', guest.user.id, undefined, role.id);
+    if (give && !existing) await this.deps.appAssignments.assign(target.id, { type: 'User', id: guest.user.id }, actor, correlationId, undefined, { appRoleId: role.id });
+    if (!give && existing) await this.deps.appAssignments.unassign(existing.id, { appId: target.id }, actor, correlationId);
+  }
+
   private async principalsOf(target: ManagedTarget): Promise<User[]> {
     if (target.kind === 'group') return this.deps.groups.listLinked('members', target.id);
-    const assigned = (await this.deps.assignments.listForApp(target.id)).filter((a) => a.principalType === 'User');
+    // A user holding several roles has several assignments; list them once.
+    const assigned = [...new Map((await this.deps.assignments.listForApp(target.id)).filter((a) => a.principalType === 'User').map((a) => [a.principalId, a])).values()];
     const users = await Promise.all(assigned.map((a) => this.deps.users.findById(a.principalId)));
     return users.filter((u): u is User => Boolean(u));
   }

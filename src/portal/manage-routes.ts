@@ -15,6 +15,7 @@ const inviteForm = z.object({
 
 const kindParam = z.enum(['app', 'group']);
 const actionParam = z.enum(['resend', 'revoke', 'remove']);
+const roleForm = z.object({ appRoleId: z.string().trim().min(1).max(64), op: z.enum(['give', 'take']) });
 
 /** Fixed notices after a post-redirect-get; the query names one, never carries text. */
 const NOTICES: Record<string, string> = {
@@ -23,6 +24,8 @@ const NOTICES: Record<string, string> = {
   resent: 'A new invitation was sent. The link in the earlier one no longer works.',
   revoke: 'The invitation was withdrawn; its link no longer works.',
   remove: 'Access removed.',
+  give: 'Role given. It reaches the app at the guest’s next sign-in or token refresh.',
+  take: 'Role taken away. It leaves the app at the guest’s next sign-in or token refresh.',
   resend: 'A new invitation was sent. The link in the earlier one no longer works.',
 };
 
@@ -43,12 +46,14 @@ export function manageRoutes(deps: { delegated: DelegatedGuests; renderer: PageR
 
   async function show(ctx: Context, t: ManagedTarget, extra: { error?: string; errorCode?: string; form?: Record<string, string>; status?: number } = {}) {
     const notice = typeof ctx.query.notice === 'string' ? NOTICES[ctx.query.notice] : undefined;
+    const roles = await delegated.rolesOf(t);
     await deps.renderer.page(
       ctx,
       'manage-guests',
       {
         ...navOf(ctx, 'manage'),
         target: { kind: t.kind, name: t.name, url: pageUrl(t), landing: t.kind === 'app' ? t.app.launchUrl ?? '' : 'My Apps' },
+        appRoles: t.kind === 'app' ? t.app.appRoles.map((r) => ({ id: r.id, value: r.value, displayName: r.displayName })) : [],
         guests: (await delegated.guestsOf(t)).map((g) => ({
           id: g.user.id,
           mail: g.user.mail,
@@ -58,6 +63,7 @@ export function manageRoutes(deps: { delegated: DelegatedGuests; renderer: PageR
           invitedBy: g.invitedBy,
           lastSignIn: g.user.lastSignInDateTime,
           canResend: Boolean(g.pendingInvitationId),
+          roles: roles.get(g.user.id) ?? [],
         })),
         notice,
         error: extra.error,
@@ -88,6 +94,15 @@ export function manageRoutes(deps: { delegated: DelegatedGuests; renderer: PageR
     }
     ctx.status = 303;
     ctx.redirect(`${pageUrl(t)}?notice=${result.kind}`);
+  });
+
+  router.post('/myapps/manage/:kind/:id/guests/:userId/role', async (ctx) => {
+    const t = await target(ctx);
+    const form = roleForm.safeParse(ctx.request.body ?? {});
+    if (!form.success) throw new HttpError(400, 'invalidRequest', 'Choose a role, then give it or take it away.');
+    await delegated.setRole(t, portalUser(ctx), ctx.params.userId ?? '', form.data.appRoleId, form.data.op === 'give', ctx.state.requestId);
+    ctx.status = 303;
+    ctx.redirect(`${pageUrl(t)}?notice=${form.data.op}`);
   });
 
   router.post('/myapps/manage/:kind/:id/guests/:userId/:action', async (ctx) => {

@@ -47,5 +47,9 @@ export function portalAppConfig(issuer: string): AppConfig {
     launchUrl: myAppsUrl(issuer),
     permissions: [],
     backchannelLogoutSessionRequired: true,
+    appRoles: [],
+    groupMembershipClaims: 'None',
+    groupsClaimLimit: 200,
+    optionalClaims: { idToken: [], accessToken: [] },
   };
 }

@@ -51,6 +51,8 @@ export function wirePortal(
         lifecycle: directory.lifecycle,
         renderer,
         idpNames: new Map(config.identityProviders.map((i) => [i.id, i.displayName ?? i.id])),
+        appAssignments: directory.appAssignments,
+        assignments: directory.assignments,
         security,
         appAllowed: deps.appAllowed,
       }),

@@ -13,6 +13,8 @@ import { buildInteractionPolicy } from './interaction-policy.js';
 import type { KeyMaterial } from './keys/key-store.js';
 import { providerPages } from './provider-pages.js';
 import { resourceIndicators } from './resource-servers.js';
+import { apiResource } from '../api/api-resource.js';
+import { SCOPE_CLAIMS, type TokenClaimsHook } from './scope-claims.js';
 
 export interface ProviderDeps {
   config: FoyerConfig;
@@ -29,6 +31,8 @@ export interface ProviderDeps {
   extendPolicy?: (policy: interactionPolicy.DefaultPolicy) => void;
   /** Foyer's own first-party clients (My Apps), which are not in config. */
   extraClients?: ClientMetadata[];
+  /** App roles, groups and optional claims in tokens (src/claims/). */
+  tokenClaims?: TokenClaimsHook;
 }
 
 const HOUR = 3600;
@@ -61,6 +65,16 @@ export function buildProvider(deps: ProviderDeps): Provider {
     config.apps.map((a) => [a.id, new Set(a.redirectUris.filter((u) => /^https?:/.test(u)).map((u) => new URL(u).origin))]),
   );
 
+  const foyerApi = apiResource(config.issuer);
+  /** A user's access token: the roles, groups and optional claims of the app it was issued to. */
+  const appClaims = async (ctx: KoaContextWithOIDC | undefined, token: { kind: string; clientId?: string; accountId?: string; resourceServer?: { audience?: string } }) => {
+    if (!deps.tokenClaims || token.kind !== 'AccessToken' || !token.clientId || !token.accountId || !deps.tokenClaims.addsToAccessTokens(token.clientId)) return undefined;
+    // Foyer's own API reads `roles` as Graph permissions on app tokens: an app's roles have no place there.
+    if (token.resourceServer?.audience === foyerApi) return undefined;
+    const user = ctx ? await deps.users.findByIdInRequest(ctx, token.accountId) : await deps.users.findById(token.accountId);
+    return user ? deps.tokenClaims.accessToken(ctx, token.clientId, user) : undefined;
+  };
+
   const provider = new Provider(config.issuer, {
     adapter: deps.adapter,
     clients: [...config.apps.map(appToClient), ...(deps.extraClients ?? [])],
@@ -68,17 +82,11 @@ export function buildProvider(deps: ProviderDeps): Provider {
     // apps that cannot verify it set idTokenSigningAlg.
     clientDefaults: { id_token_signed_response_alg: alg },
     // A database outage during an account lookup is a 503 temporarily_unavailable, not a 500.
-    findAccount: guardedFindAccount(createFindAccount(deps.users, deps.appAccess)),
+    findAccount: guardedFindAccount(createFindAccount(deps.users, deps.appAccess, deps.tokenClaims)),
     jwks: { keys: deps.keys.jwks },
     cookies: { keys: deps.keys.cookieKeys },
     scopes: ['openid', 'offline_access', 'email', 'profile'],
-    claims: {
-      // acr and amr ride on the openid scope so every ID token says how the user signed in
-      // (oidc-provider otherwise only includes them when an app requests them explicitly).
-      openid: ['sub', 'acr', 'amr'],
-      email: ['email', 'email_verified'],
-      profile: ['name', 'preferred_username', 'user_type'],
-    },
+    claims: { ...SCOPE_CLAIMS, openid: [...SCOPE_CLAIMS.openid!, ...(deps.tokenClaims?.openidClaims ?? [])] },
     // domain_hint picks the guest's home IdP directly (as Entra's does). Its validator slot is
     // oidc-provider's only hook after the scope check; it keeps a first-party app's offline_access.
     extraParams: { domain_hint: createFirstPartyOfflineAccess(firstParty) },
@@ -132,11 +140,19 @@ export function buildProvider(deps: ProviderDeps): Provider {
     // tokens get them from the JWT customizer instead: oidc-provider spreads a token's extra claims
     // into the JWT payload, and on Node 20's V8 that one object spread cost more than the rest of
     // building the payload (about 15 µs per token, docs/benchmarks.md).
-    extraTokenClaims: async (_ctx, token) => (token.resourceServer?.accessTokenFormat === 'jwt' ? undefined : tokenKindClaims(token, permissions)),
+    extraTokenClaims: async (ctx, token) => {
+      if (token.resourceServer?.accessTokenFormat === 'jwt') return undefined;
+      const kind = tokenKindClaims(token, permissions);
+      const app = await appClaims(ctx, token);
+      return app ? { ...app, ...kind } : kind;
+    },
     formats: {
       customizers: {
-        jwt: (_ctx, token, jwt) => {
+        jwt: async (ctx, token, jwt) => {
           Object.assign(jwt.payload, tokenKindClaims(token, permissions));
+          // The app's roles, groups and optional claims never replace what the token already says.
+          const app = await appClaims(ctx, token);
+          if (app) for (const [name, value] of Object.entries(app)) if (!(name in jwt.payload)) jwt.payload[name] = value;
           // A JWT is checked offline, so revoking its grant (code replay, refresh-token reuse,
           // revocation) could not reach it; naming the grant lets Foyer's own API check it is alive.
           if (token.kind === 'AccessToken' && token.grantId) jwt.payload.gid = token.grantId;

@@ -1,6 +1,7 @@
 import type { Account, KoaContextWithOIDC } from 'oidc-provider';
 import type { User } from '../directory/user-model.js';
 import type { UsersRepository } from '../directory/users-repository.js';
+import type { TokenClaimsHook } from './scope-claims.js';
 
 /** Whether a user may still use an app (the assignment gate, the partner settings); absent, every app is open. */
 export interface AppAccessCheck {
@@ -29,7 +30,7 @@ export function allAppAccessChecks(checks: (AppAccessCheck | undefined)[]): AppA
  * changes are only caught here. The partner settings are checked the same way (a partner blocked
  * or limited since the token was issued).
  */
-export function createFindAccount(users: UsersRepository, access?: AppAccessCheck) {
+export function createFindAccount(users: UsersRepository, access?: AppAccessCheck, tokenClaims?: TokenClaimsHook) {
   return async function findAccount(ctx: KoaContextWithOIDC, sub: string, token?: object): Promise<Account | undefined> {
     const user = ctx ? await users.findByIdInRequest(ctx, sub) : await users.findById(sub);
     if (!user || !user.accountEnabled) return undefined;
@@ -37,8 +38,8 @@ export function createFindAccount(users: UsersRepository, access?: AppAccessChec
     if (clientId && access && !(await access.allows(clientId, user.id, { user, sessionUid: sessionUidOf(token) }))) return undefined;
     return {
       accountId: user.id,
-      async claims() {
-        return {
+      async claims(_use: string, scope: string) {
+        const base = {
           sub: user.id,
           email: user.mail,
           // Members' addresses are the host's own; a guest's address was proven at redemption.
@@ -47,6 +48,9 @@ export function createFindAccount(users: UsersRepository, access?: AppAccessChec
           preferred_username: user.mail,
           user_type: user.userType,
         };
+        // App roles, groups and optional claims for the app asking (ID token) or the token's app (userinfo).
+        const clientId = ctx?.oidc?.client?.clientId;
+        return tokenClaims && clientId ? { ...(await tokenClaims.idToken(ctx, clientId, user, base, scope)), sub: user.id } : base;
       },
     };
   };

@@ -26,6 +26,7 @@ export function wireProvider(shared: SharedServices, parts: ProviderParts[]): { 
     extraClients: parts.flatMap((p) => p.clients ?? []),
     gatePrompts: parts.flatMap((p) => p.gatePrompts ?? []),
     extendPolicy: (policy) => parts.forEach((p) => p.extendPolicy?.(policy)),
+    tokenClaims: parts.find((p) => p.tokenClaims)?.tokenClaims,
   });
   provider.on('server_error', (ctx, err) => logger.error({ err, requestId: ctx.state?.requestId, path: ctx.path }, 'oidc-provider server error'));
   metrics.observeProvider(provider);

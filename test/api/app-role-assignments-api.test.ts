@@ -28,7 +28,7 @@ describe('GET /v1.0/servicePrincipals', () => {
   it('lists the apps without secrets and gets one; 404 for an unknown app; 403 without User.Read.All', async () => {
     const list = await w.call<{ value: Record<string, unknown>[] }>(w.tokens['reader-app'], 'GET', '/servicePrincipals');
     expect(list.status).toBe(200);
-    expect(list.body.value.find((a) => a.id === 'web-app')).toEqual({ id: 'web-app', appId: 'web-app', displayName: 'Web App', description: 'The web app', appRoleAssignmentRequired: true, homepage: 'http://127.0.0.1:9999/' });
+    expect(list.body.value.find((a) => a.id === 'web-app')).toEqual({ id: 'web-app', appId: 'web-app', displayName: 'Web App', description: 'The web app', appRoleAssignmentRequired: true, homepage: 'http://127.0.0.1:9999/', appRoles: [] });
     expect(JSON.stringify(list.body)).not.toMatch(/secret|test-app-secret/i);
     expect((await w.call(w.tokens['reader-app'], 'GET', '/servicePrincipals/web-app')).body).toMatchObject({ id: 'web-app' });
     expect((await w.call(w.tokens['reader-app'], 'GET', '/servicePrincipals/no-such-app')).status).toBe(404);
@@ -72,7 +72,7 @@ describe('assigning users and groups to apps', () => {
 
   it.each([
     ['a duplicate', () => ({ principalId: guest, resourceId: 'web-app' }), 409, 'assignmentExists'],
-    ['another app role', () => ({ principalId: guest, resourceId: 'web-app', appRoleId: '11111111-1111-1111-1111-111111111111' }), 400, 'invalidRequest'],
+    ['another app role', () => ({ principalId: guest, resourceId: 'web-app', appRoleId: '11111111-1111-1111-1111-111111111111' }), 400, 'invalidAppRoleId'],
     ['a resourceId that is not the app in the URL', () => ({ principalId: member, resourceId: 'spa-app' }), 400, 'invalidResource'],
     ['an unknown principal', () => ({ principalId: '7f1c6a57-5b8e-4d4a-9a53-2f7a1d3c9e11', resourceId: 'web-app' }), 404, 'Request_ResourceNotFound'],
     ['a malformed principalId', () => ({ principalId: 'me', resourceId: 'web-app' }), 400, 'invalidRequest'],

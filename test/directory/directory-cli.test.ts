@@ -4,6 +4,8 @@ import { migrateLatest } from '../../src/db/migrate.js';
 import { UsersRepository } from '../../src/directory/users-repository.js';
 import { ensureBuilt, runCli, tempConfig, type TempConfig } from '../cli/cli-harness.js';
 
+const APPROVER = '6b1f2d4e-8c3a-4f5b-9d7e-1a2b3c4d5e6f';
+
 // The steps build on each other (create → add → assign → disable → delete), so they run in order on one database.
 describe.sequential('foyer users, groups and apps (directory CLI)', { timeout: 180_000 }, () => {
   let cfg: TempConfig;
@@ -17,7 +19,7 @@ describe.sequential('foyer users, groups and apps (directory CLI)', { timeout: 1
     await ensureBuilt();
     cfg = tempConfig((raw) => {
       (raw.apps as Record<string, unknown>[]).push(
-        { id: 'web-app', displayName: 'Web App', clientSecret: 'web-app-secret-0123456789-abcdefghijklmnop', redirectUris: ['https://web.contoso.example/cb'], launchUrl: 'https://web.contoso.example/', assignmentRequired: true },
+        { id: 'web-app', displayName: 'Web App', clientSecret: 'web-app-secret-0123456789-abcdefghijklmnop', redirectUris: ['https://web.contoso.example/cb'], launchUrl: 'https://web.contoso.example/', assignmentRequired: true, appRoles: [{ id: APPROVER, value: 'approver', displayName: 'Approver' }] },
       );
     });
     db = connectDatabase(cfg.databaseUrl);
@@ -86,6 +88,16 @@ describe.sequential('foyer users, groups and apps (directory CLI)', { timeout: 1
     expect((await cli('apps', 'list')).stdout).toMatch(/web-app {2}Web App {2}assignment required {2}2 assignment\(s\)/);
     expect((await cli('apps', 'unassign', 'web-app', '--user', 'mia@contoso.example')).stdout.trim()).toBe('unassigned mia@contoso.example from Web App');
     expect((await cli('apps', 'unassign', 'web-app', '--user', 'mia@contoso.example')).code).toBe(2);
+    expect(await db('app_assignments').pluck('principal_type')).toEqual(['Group']);
+  });
+
+  it('apps assign --role gives an app role (by value or id), listed with it; an unknown role exits 2 and writes nothing', async () => {
+    expect((await cli('apps', 'assign', 'web-app', '--user', 'mia@contoso.example', '--role', 'approver')).stdout.trim()).toBe('assigned mia@contoso.example to Web App as approver');
+    expect((await cli('apps', 'assignments', 'web-app')).stdout).toMatch(/User {2}Mia Member \([0-9a-f-]+\) {2}role approver/);
+    const unknown = await cli('apps', 'assign', 'web-app', '--user', 'mia@contoso.example', '--role', 'admin');
+    expect([unknown.code, unknown.stderr]).toEqual([2, expect.stringMatching(/Web App has no app role admin\. Its roles: approver \(6b1f2d4e-.*\(invalidAppRoleId\)/)]);
+    expect(await db('app_assignments').where({ principal_type: 'User' }).pluck('app_role_id')).toEqual([APPROVER]);
+    expect((await cli('apps', 'unassign', 'web-app', '--user', 'mia@contoso.example', '--role', APPROVER)).stdout.trim()).toBe('unassigned mia@contoso.example from Web App as approver');
     expect(await db('app_assignments').pluck('principal_type')).toEqual(['Group']);
   });
 

@@ -27,6 +27,8 @@ export const FABRIKAM_USERS: Record<string, PartnerUser> = {
   gil: user('gil', 'gil@fabrikam.example'),
   // Signs in at Fabrikam, but with an address at Northwind (another organisation's domain).
   mallory: user('mallory', 'mallory@northwind.example'),
+  // Fabrikam's directory says more about Dora, some of it in names that are Foyer's decisions to make.
+  dora: user('dora', 'dora@fabrikam.example', ['pwd'], { claims: { given_name: 'Dora', department: 'Finance', roles: ['admin'], user_type: 'Member' } }),
 };
 export const NORTHWIND_USERS: Record<string, PartnerUser> = {
   nina: user('nina', 'nina@northwind.example'),

@@ -11,9 +11,12 @@ const ids = {} as Record<'alice' | 'dana' | 'pending', string>;
 const issuer = () => world.foyer.issuer;
 const db = () => world.foyer.foyer.db;
 const ADMIN_PAGE = () => `${issuer()}/myapps/admin/guests`;
+const APPROVER = '6b1f2d4e-8c3a-4f5b-9d7e-1a2b3c4d5e6f';
 
 beforeAll(async () => {
-  world = await startGuestWorld(() => {}, { users: { ...PARTNER_USERS, dana: partnerUser('dana') } });
+  world = await startGuestWorld((config) => {
+    (config.apps as Record<string, unknown>[])[0]!.appRoles = [{ id: APPROVER, value: 'approver', displayName: 'Approver' }];
+  }, { users: { ...PARTNER_USERS, dana: partnerUser('dana') } });
   await world.foyer.createMember('admin@contoso.example', 'correct horse battery staple', { admin: true });
   await world.foyer.createMember('plain@contoso.example', 'correct horse battery staple');
   ids.alice = (await redeemedGuest(world, 'alice@partner.example', 'alice')).userId;
@@ -61,11 +64,30 @@ describe('the admin guest list', () => {
     const res = await browser.request(`${ADMIN_PAGE()}/${ids.alice}/disable`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: `_csrf=${csrf}` });
     expect(res.status).toBe(403);
     expect((await db()('users').where({ id: ids.alice }).first()).account_enabled).toBeTruthy();
+    const role = await browser.request(`${ADMIN_PAGE()}/${ids.alice}/role`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: `_csrf=${csrf}&role=${encodeURIComponent(`web-app ${APPROVER}`)}&op=give` });
+    expect(role.status).toBe(403);
+    expect(await db()('app_assignments').where({ principal_id: ids.alice })).toEqual([]);
     expect((await memberOnMyApps(world.foyer, 'plain@contoso.example')).page.body).not.toContain('Guests (admin)');
   });
 });
 
 describe('admin actions', () => {
+  it('gives a guest an app role and takes it away; an unknown role is a 400 that writes nothing', async () => {
+    const { browser } = admin;
+    const appId = String((world.foyer.foyer.config.apps[0]!).id);
+    let page = await browser.navigate(ADMIN_PAGE());
+    expect(rowOf(page, ids.alice)!.text).toMatch(/<dt>App roles<\/dt><dd class="guest-roles">None<\/dd>/);
+    page = await submitForm(browser, page, `/guests/${ids.alice}/role`, { role: `${appId} ${APPROVER}`, op: 'give' });
+    expect(page.url).toBe(`${ADMIN_PAGE()}?notice=give`);
+    expect(rowOf(page, ids.alice)!.text).toMatch(/<dd class="guest-roles">[^<]*: approver<\/dd>/);
+    expect(await db()('app_assignments').where({ principal_id: ids.alice }).pluck('app_role_id')).toEqual([APPROVER]);
+    const csrf = browser.cookiesFor(issuer())['foyer.csrf']!;
+    const bad = await browser.request(`${ADMIN_PAGE()}/${ids.alice}/role`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: `_csrf=${csrf}&role=${encodeURIComponent(`${appId} 0c9d8e7f-6a5b-4c3d-8e1f-2a3b4c5d6e7f`)}&op=give` });
+    expect([bad.status, errorCodeOf(await bad.text())]).toEqual([400, 'invalidAppRoleId']);
+    page = await submitForm(browser, page, `/guests/${ids.alice}/role`, { role: `${appId} ${APPROVER}`, op: 'take' });
+    expect(await db()('app_assignments').where({ principal_id: ids.alice })).toEqual([]);
+  });
+
   it('invites a guest to a chosen app; bad input is refused on the page', async () => {
     let page = await admin.browser.navigate(ADMIN_PAGE());
     page = await submitForm(admin.browser, page, '/invite', { email: 'quinn@partner.example', displayName: 'Quinn', redirect: APP_URL });

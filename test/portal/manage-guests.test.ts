@@ -13,12 +13,13 @@ let groupId: string;
 const issuer = () => world.foyer.issuer;
 const db = () => world.foyer.foyer.db;
 const manageWebApp = () => `${issuer()}/myapps/manage/app/web-app`;
+const APPROVER = '6b1f2d4e-8c3a-4f5b-9d7e-1a2b3c4d5e6f';
 
 beforeAll(async () => {
   world = await startGuestWorld(
     (config) => {
       const apps = config.apps as Record<string, unknown>[];
-      Object.assign(apps[0]!, { owners: ['owner@contoso.example'], assignmentRequired: true });
+      Object.assign(apps[0]!, { owners: ['owner@contoso.example'], assignmentRequired: true, appRoles: [{ id: APPROVER, value: 'approver', displayName: 'Approver' }] });
       apps.push(
         { id: 'crm', displayName: 'CRM', clientSecret: DEMO_SECRET, redirectUris: ['http://127.0.0.1:9997/callback'], launchUrl: 'http://127.0.0.1:9997/', assignmentRequired: true },
         { id: 'admin-app', displayName: 'Admin', clientSecret: DEMO_SECRET, grantTypes: ['client_credentials'], permissions: ['User.ReadWrite.All', 'Group.ReadWrite.All'] },
@@ -101,6 +102,29 @@ describe('an app owner on My Apps', () => {
     expect(await userByMail('ivy@partner.example')).toBeTruthy();
   }, 60_000);
 
+  it('gives a guest of their app one of its roles and takes it away; not a role of another app', async () => {
+    const { browser } = await memberOnMyApps(world.foyer, 'owner@contoso.example');
+    let page = await submitForm(browser, await browser.navigate(manageWebApp()), '/invite', { email: 'jay@partner.example' });
+    const jay = await userByMail('jay@partner.example');
+    expect(guestRows(page.body).find((g) => g.id === jay.id)?.text).toContain('Roles: none');
+    page = await submitForm(browser, page, `/guests/${jay.id}/role`, { appRoleId: APPROVER, op: 'give' });
+    expect(page.url).toBe(`${manageWebApp()}?notice=give`);
+    expect(guestRows(page.body).find((g) => g.id === jay.id)?.text).toContain('Roles: approver');
+    expect((await db()('app_assignments').where({ principal_id: jay.id }).orderBy('app_role_id')).map((a: { app_role_id: string }) => a.app_role_id)).toEqual(['00000000-0000-0000-0000-000000000000', APPROVER]);
+    // Listed once, whatever roles they hold.
+    expect(guestRows(page.body).filter((g) => g.id === jay.id)).toHaveLength(1);
+    const before = await db()('app_assignments').count({ n: '*' }).first();
+    const csrf = browser.cookiesFor(issuer())['foyer.csrf']!;
+    const bad = await browser.request(`${manageWebApp()}/guests/${jay.id}/role`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: `_csrf=${csrf}&appRoleId=0c9d8e7f-6a5b-4c3d-8e1f-2a3b4c5d6e7f&op=give` });
+    expect([bad.status, errorCodeOf(await bad.text())]).toEqual([400, 'invalidAppRoleId']);
+    expect(await db()('app_assignments').count({ n: '*' }).first()).toEqual(before);
+    page = await submitForm(browser, page, `/guests/${jay.id}/role`, { appRoleId: APPROVER, op: 'take' });
+    expect(guestRows(page.body).find((g) => g.id === jay.id)?.text).toContain('Roles: none');
+    // Remove access takes every assignment, roles included.
+    await submitForm(browser, await submitForm(browser, page, `/guests/${jay.id}/role`, { appRoleId: APPROVER, op: 'give' }), `/guests/${jay.id}/remove`);
+    expect(await db()('app_assignments').where({ principal_id: jay.id })).toEqual([]);
+  }, 60_000);
+
   it('gives a member of the organisation access without an invitation', async () => {
     const { browser } = await memberOnMyApps(world.foyer, 'owner@contoso.example');
     const page = await submitForm(browser, await browser.navigate(manageWebApp()), '/invite', { email: 'colleague@contoso.example' });
@@ -137,8 +161,8 @@ describe('what owners cannot do', () => {
     const gina = await userByMail('gina@partner.example');
     const csrf = browser.cookiesFor(issuer())['foyer.csrf']!;
     const before = [await db()('invitations').count({ n: '*' }).first(), await db()('app_assignments').count({ n: '*' }).first()];
-    for (const path of ['/invite', `/guests/${gina.id}/remove`, `/guests/${gina.id}/resend`, `/guests/${gina.id}/revoke`]) {
-      const res = await browser.request(`${manageWebApp()}${path}`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: `_csrf=${csrf}&email=z%40partner.example` });
+    for (const path of ['/invite', `/guests/${gina.id}/remove`, `/guests/${gina.id}/resend`, `/guests/${gina.id}/revoke`, `/guests/${gina.id}/role`]) {
+      const res = await browser.request(`${manageWebApp()}${path}`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: `_csrf=${csrf}&email=z%40partner.example&appRoleId=${APPROVER}&op=give` });
       expect([path, res.status, errorCodeOf(await res.text())]).toEqual([path, 403, 'notAnOwner']);
     }
     expect([await db()('invitations').count({ n: '*' }).first(), await db()('app_assignments').count({ n: '*' }).first()]).toEqual(before);

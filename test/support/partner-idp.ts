@@ -20,6 +20,8 @@ export interface PartnerUser {
   acr?: string;
   /** Groups the partner asserts in the `groups` claim (scope profile). */
   groups?: string[];
+  /** More claims the partner asserts (scope profile): attributes of its directory, or claims that try to speak for Foyer. */
+  claims?: Record<string, unknown>;
 }
 
 export const PARTNER_USERS: Record<string, PartnerUser> = {
@@ -79,7 +81,7 @@ export async function startPartnerIdp(opts: PartnerIdpOptions): Promise<PartnerI
     clients: opts.clients.map(toClientMetadata),
     jwks: { keys: [{ ...own.jwk, kid: KID, alg: 'RS256', use: 'sig' } as never] },
     cookies: { keys: ['partner-idp-test-cookie-key-0123456789'] },
-    claims: { openid: ['sub', 'acr', 'amr'], email: ['email', 'email_verified'], profile: ['name', 'groups'] },
+    claims: { openid: ['sub', 'acr', 'amr'], email: ['email', 'email_verified'], profile: ['name', 'groups', ...new Set(Object.values(users).flatMap((u) => Object.keys(u.claims ?? {})))] },
     conformIdTokenClaims: opts.conformIdTokenClaims ?? false,
     acrValues: ['urn:partner:acr:pwd', 'urn:partner:acr:mfa'],
     features: { devInteractions: { enabled: false } },
@@ -93,7 +95,7 @@ export async function startPartnerIdp(opts: PartnerIdpOptions): Promise<PartnerI
       if (!user) return undefined;
       return {
         accountId: sub,
-        claims: () => ({ sub, email: user.email, email_verified: user.emailVerified, name: user.name, ...(user.groups ? { groups: user.groups } : {}) }),
+        claims: () => ({ ...user.claims, sub, email: user.email, email_verified: user.emailVerified, name: user.name, ...(user.groups ? { groups: user.groups } : {}) }),
       };
     },
   });
