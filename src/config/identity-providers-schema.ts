@@ -125,6 +125,17 @@ export const microsoftIdpSchema = z.strictObject({
   /** With a multi-tenant `tenant`, only these tenant ids (`tid`) may sign in; empty allows any. */
   allowedTenants: z.array(z.string().regex(/^[0-9a-fA-F-]{36}$/, 'must be a tenant id (GUID)')).default([]),
   ...presetFields,
+}).superRefine((idp, ctx) => {
+  // /common and /organizations accept every Entra tenant, and any tenant's admin can give a user any
+  // email: listed `domains` would let all of them prove (and, with trustedForDomains, take over)
+  // addresses of those domains. Only the tenants that own the domains may answer for them.
+  if ((idp.tenant === 'common' || idp.tenant === 'organizations') && idp.domains.length > 0 && idp.allowedTenants.length === 0) {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['allowedTenants'],
+      message: `is required when tenant is "${idp.tenant}" and domains are listed: otherwise any Entra tenant could sign in as an address of ${idp.domains.join(', ')}. List the tenant ids (GUIDs) that own those domains, or set tenant to that organisation's tenant id`,
+    });
+  }
 });
 
 export const githubIdpSchema = z.strictObject({

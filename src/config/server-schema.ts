@@ -47,6 +47,14 @@ export const limitsSchema = z
     /** Failed password attempts from one IP (any account) per hour. */
     passwordAttemptsPerIp: z.number().int().min(1).default(50),
     lockoutSeconds: z.number().int().min(1).default(900),
+    /**
+     * Failed password attempts for one account in an hour, from anywhere (Entra's smart lockout
+     * counts per account too); past it no password for that address is accepted, the right one
+     * included, until the hour has passed. Without it an attacker rotating client addresses got
+     * passwordAttemptsPerAccount guesses per address, without end. Counted for any typed address,
+     * known or not, so the lock-out reveals nothing.
+     */
+    passwordFailuresPerAccountPerHour: z.number().int().min(1).default(20),
     /** Requests to the token endpoint per client IP per minute (all grants, good or bad). */
     tokenRequestsPerIpPerMinute: z.number().int().min(1).default(1200),
     /** Form posts to the sign-in pages (/interaction, /redeem) per client IP per minute. */

@@ -10,7 +10,7 @@ export interface EmailAuthority {
  * The one rule for every connector (DESIGN.md): an upstream's "this email is verified" proves the
  * address only when that IdP is authoritative for the address's domain (one of its configured
  * `domains`), or when it is a consumer IdP whose verification holds for any address it hands out
- * (Google, GitHub's verified emails, Microsoft with `xms_edov`, Foyer's own emailed passcode: the
+ * (Google, GitHub's verified primary email, Microsoft with `xms_edov`, Foyer's own emailed passcode: the
  * connector marks those `emailVerifiedGlobally`). Any other IdP's `email_verified` says only that
  * *its* admin believes the address; a partner's IdP could otherwise claim a victim's address at
  * another organisation and redeem the victim's invitation. Returns the proven address, normalised.

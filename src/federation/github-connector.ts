@@ -29,8 +29,8 @@ interface GithubEmail {
  * `oauth` HTTP client has no timeout, does not send PKCE, and GitHub answers token errors with
  * HTTP 200 and an `error` field, which this code names (bad_verification_code).
  *
- * Email: the primary address if verified, else the first verified one. When none is verified the
- * primary address is returned with emailVerified false, rather than failing: the guest can still
+ * Email: the primary address only (pickEmail). When it is not verified it is returned with
+ * emailVerified false, rather than failing: the guest can still
  * sign in to an account already linked by (issuer, subject), or prove an invited address by
  * passcode; linking by email refuses it (DESIGN.md step 6).
  */
@@ -95,7 +95,7 @@ export function createGithubConnector(idp: GithubIdpConfig, opts: GithubConnecto
       subject: String(user.id),
       ...(chosen ? { email: chosen.email } : {}),
       emailVerified: chosen?.verified ?? false,
-      // GitHub verifies every address it lists as verified by a mailed link.
+      // GitHub verified the primary address by a mailed link, whatever its domain.
       ...(chosen?.verified ? { emailVerifiedGlobally: true } : {}),
       ...(name ? { name } : {}),
       amr: [],
@@ -174,10 +174,14 @@ export function createGithubConnector(idp: GithubIdpConfig, opts: GithubConnecto
   };
 }
 
-/** Primary if verified, else the first verified, else the (unverified) primary or public profile email. */
+/**
+ * The primary address, verified or not; without one, the public profile email (unverified). A
+ * verified *secondary* address proves nothing: GitHub never checks it again, so an address verified
+ * years ago at a former employer stays "verified" on the account after the employer gives it to
+ * someone else. The primary is the one GitHub mails and the user keeps current.
+ */
 export function pickEmail(emails: GithubEmail[], profileEmail?: string): { email: string; verified: boolean } | undefined {
-  const verified = emails.filter((e) => e.verified).sort((a, b) => Number(b.primary) - Number(a.primary))[0];
-  if (verified) return { email: verified.email, verified: true };
-  const fallback = emails.find((e) => e.primary)?.email ?? profileEmail;
-  return fallback ? { email: fallback, verified: false } : undefined;
+  const primary = emails.find((e) => e.primary);
+  if (primary) return { email: primary.email, verified: primary.verified };
+  return profileEmail ? { email: profileEmail, verified: false } : undefined;
 }

@@ -18,7 +18,7 @@ export interface UpstreamIdentity {
   emailVerified: boolean;
   /**
    * A consumer IdP whose verification holds for every address it hands out (Google, GitHub's
-   * verified emails, Microsoft with `xms_edov`, the emailed passcode). Unset: the IdP proves an
+   * verified primary email, Microsoft with `xms_edov`, the emailed passcode). Unset: the IdP proves an
    * address only within its configured `domains`.
    */
   emailVerifiedGlobally?: boolean;

@@ -1,15 +1,16 @@
 import { randomBytes, timingSafeEqual } from 'node:crypto';
 import type { Middleware } from 'koa';
+import { hostCookieName } from './host-cookie.js';
 import { HttpError } from './http-error.js';
-
-const COOKIE = 'foyer.csrf';
 
 /**
  * Double-submit CSRF protection for Foyer's HTML forms: a random token in an HttpOnly SameSite
  * cookie must come back in the form's `_csrf` field. A cross-site page can neither read the cookie
- * nor guess the token. Runs after the body parser.
+ * nor guess the token. Over https the cookie is a `__Host-` one, so a sibling subdomain cannot plant
+ * a token of its own (host-cookie.ts). Runs after the body parser.
  */
 export function csrfProtection(opts: { secure: boolean }): Middleware {
+  const COOKIE = hostCookieName('foyer.csrf', opts.secure);
   return async (ctx, next) => {
     let token = ctx.cookies.get(COOKIE);
     if (!token || !/^[A-Za-z0-9_-]{43}$/.test(token)) {

@@ -1,7 +1,9 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { Context } from 'koa';
+import { hostCookieName } from '../http/host-cookie.js';
 
-const COOKIE = 'foyer.browser';
+// Over https `__Host-foyer.browser`: a sibling subdomain cannot plant its own binding value (host-cookie.ts).
+const cookieName = (secure: boolean) => hostCookieName('foyer.browser', secure);
 const VALUE = /^[A-Za-z0-9_-]{43}$/;
 // Long enough for any sign-in in progress; renewed at every upstream start.
 const MAX_AGE_MS = 24 * 3600 * 1000;
@@ -20,15 +22,15 @@ const MAX_AGE_MS = 24 * 3600 * 1000;
  * (see saml-hop.ts) before checking.
  */
 export function bindToBrowser(ctx: Context, secure: boolean): string {
-  let value = ctx.cookies.get(COOKIE);
+  let value = ctx.cookies.get(cookieName(secure));
   if (!value || !VALUE.test(value)) value = randomBytes(32).toString('base64url');
-  ctx.cookies.set(COOKIE, value, { httpOnly: true, sameSite: 'lax', secure, signed: false, path: '/', maxAge: MAX_AGE_MS });
+  ctx.cookies.set(cookieName(secure), value, { httpOnly: true, sameSite: 'lax', secure, signed: false, path: '/', maxAge: MAX_AGE_MS });
   return hashOf(value);
 }
 
 /** Whether this request comes from the browser whose binding hash the pending record holds. */
-export function isSameBrowser(ctx: Context, bindingHash: string | undefined): boolean {
-  const value = ctx.cookies.get(COOKIE);
+export function isSameBrowser(ctx: Context, bindingHash: string | undefined, secure: boolean): boolean {
+  const value = ctx.cookies.get(cookieName(secure));
   if (!bindingHash || !value || !VALUE.test(value)) return false;
   const a = Buffer.from(hashOf(value));
   const b = Buffer.from(bindingHash);
@@ -36,8 +38,8 @@ export function isSameBrowser(ctx: Context, bindingHash: string | undefined): bo
 }
 
 /** Whether the request carries a binding cookie at all (a SAML POST without one needs the same-site hop). */
-export function hasBrowserBinding(ctx: Context): boolean {
-  return VALUE.test(ctx.cookies.get(COOKIE) ?? '');
+export function hasBrowserBinding(ctx: Context, secure: boolean): boolean {
+  return VALUE.test(ctx.cookies.get(cookieName(secure)) ?? '');
 }
 
 function hashOf(value: string): string {

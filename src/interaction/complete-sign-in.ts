@@ -14,6 +14,7 @@ import type { SendPasscode, StartUpstream } from './identify-step.js';
 import { rememberSignIn } from './known-browser.js';
 import { PASSCODE_IDP } from './home-realm-discovery.js';
 import { clientName } from './interaction-context.js';
+import { accountDisabled } from '../invitations/redemption-service.js';
 import { signInFacts } from '../access/sign-in-facts.js';
 
 export const ACR_FEDERATED = 'urn:foyer:acr:federated';
@@ -43,6 +44,9 @@ export function completeSignIn(deps: JourneyDeps, actions: { sendPasscode: SendP
       await failure(ctx, identity, err);
       throw err;
     });
+    // A disabled account is refused before anything is written for it (an identity's last use, a
+    // link, a mailed code): the attempt changes nothing. Redemption refuses it in the service.
+    if ('user' in decision) await refuseDisabled(ctx, identity, decision.user);
     switch (decision.kind) {
       case 'signIn':
         await admit(ctx, identity, decision.user.id, decision.user.mail);
@@ -96,12 +100,15 @@ export function completeSignIn(deps: JourneyDeps, actions: { sendPasscode: SendP
     return login(ctx, details, user, identity);
   }
 
+  async function refuseDisabled(ctx: Context, identity: UpstreamIdentity, user: User): Promise<void> {
+    if (user.accountEnabled) return;
+    const refused = accountDisabled();
+    await failure(ctx, identity, refused, user.id);
+    throw refused;
+  }
+
   async function login(ctx: Context, details: InteractionDetails, user: User, identity: UpstreamIdentity): Promise<void> {
-    if (!user.accountEnabled) {
-      const refused = new HttpError(403, 'accountDisabled', 'Your access here has been disabled. Ask the person who shares the app with you.');
-      await failure(ctx, identity, refused);
-      throw refused;
-    }
+    await refuseDisabled(ctx, identity, user);
     await deps.partners?.remember(user.id, identity);
     await deps.users.recordSignIn(user.id);
     rememberSignIn(ctx, user.mail, identity.idpId, deps.secureCookies);

@@ -64,7 +64,8 @@ export async function decideLink(input: LinkInput, deps: LinkDeps): Promise<Link
 
   if (identity.email) {
     const user = await deps.users.findByEmail(identity.email);
-    if (user?.externalUserState === 'PendingAcceptance') {
+    // A disabled guest's invitation is not redeemed just in time (nor a code mailed for it).
+    if (user?.externalUserState === 'PendingAcceptance' && user.accountEnabled) {
       // Just-in-time redemption (Entra's direct-link redemption): the guest went straight to the
       // app. An IdP that proves the invited address redeems the pending invitation; any other
       // must have the address confirmed by an emailed code first.

@@ -87,7 +87,7 @@ export function passcodeStep(deps: JourneyDeps, completion: () => ReturnType<typ
     const journey = journeyOf(details);
     const pending = journey.passcode;
     if (!pending) throw new HttpError(400, 'noPasscodePending', 'There is no code waiting for this sign-in. Start signing in again.');
-    if (!isSameBrowser(ctx, pending.browser)) {
+    if (!isSameBrowser(ctx, pending.browser, deps.secureCookies)) {
       throw new FederationError('browser_mismatch', 'This code was asked for in a different browser. Enter it in the browser where you asked for it.', { idpId: 'email-otp' });
     }
     const code = codeInput.safeParse((ctx.request.body as Record<string, unknown> | undefined)?.code);

@@ -21,7 +21,10 @@ export interface PasswordLoginDeps {
   users: UsersRepository;
   renderer: PageRenderer;
   logger: Logger;
+  /** Failures per (address, IP): one client guessing at one account. */
   perAccount: Throttle;
+  /** Failures per address from any IP: guesses at one account from ever new client addresses. */
+  perAccountAnywhere: Throttle;
   perIp: Throttle;
   /** The sign-in log, for failed attempts (successes are logged when the authorization completes). */
   signIns?: SignInRecorder;
@@ -59,20 +62,22 @@ export function passwordLogin(deps: PasswordLoginDeps) {
     if (!parsed.success || !email || !parsed.data.password) {
       return showForm(ctx, uid, { email, error: 'Enter your email address and your password.', status: 400 });
     }
-    const accountKey = `${email.toLowerCase()}|${ctx.ip}`;
+    const address = email.toLowerCase();
+    const accountKey = `${address}|${ctx.ip}`;
     const wait = Math.max(await deps.perAccount.check(accountKey), await deps.perIp.check(ctx.ip));
-    if (wait > 0) {
-      ctx.set('Retry-After', String(wait));
-      const minutes = Math.ceil(wait / 60);
-      await deps.signIns?.failure(ctx, { userPrincipalName: email, identityProvider: LOCAL_IDP_ID, errorCode: 'accountLocked', failureReason: 'Too many failed password attempts' });
-      return showForm(ctx, uid, { email, status: 429, error: `Too many failed attempts. Wait ${minutes} minute${minutes === 1 ? '' : 's'} and try again.` });
+    if (wait > 0) return refuseLocked(ctx, uid, email, wait, `Too many failed attempts. Wait ${minutesText(wait)} and try again.`);
+    // Checked before the password, for every typed address, known or not: the same answer for an
+    // unknown address, and a lucky guess after the budget is spent signs nobody in.
+    const accountWait = await deps.perAccountAnywhere.check(address);
+    if (accountWait > 0) {
+      return refuseLocked(ctx, uid, email, accountWait, `Too many failed attempts were made for this email address. Wait ${minutesText(accountWait)} and try again, or ask your administrator.`);
     }
 
     const user = await users.findByEmail(email);
     const hash = user ? await users.passwordHashFor(user.id) : null;
     const ok = hash ? await verifyPassword(parsed.data.password, hash) : (await burnPasswordCheck(parsed.data.password), false);
     if (!ok || !user) {
-      await Promise.all([deps.perAccount.fail(accountKey), deps.perIp.fail(ctx.ip)]);
+      await Promise.all([deps.perAccount.fail(accountKey), deps.perAccountAnywhere.fail(address), deps.perIp.fail(ctx.ip)]);
       deps.logger.info({ requestId: ctx.state.requestId, reason: 'bad_credentials' }, 'password sign-in failed');
       await deps.signIns?.failure(ctx, { userId: user?.id, userPrincipalName: email, identityProvider: LOCAL_IDP_ID, errorCode: 'invalidCredentials', failureReason: 'Invalid email address or password' });
       return showForm(ctx, uid, { email, status: 401, error: 'That email address and password do not match an account here. Guests sign in with their own organisation instead.' });
@@ -89,5 +94,16 @@ export function passwordLogin(deps: PasswordLoginDeps) {
     });
   }
 
+  async function refuseLocked(ctx: Context, uid: string, email: string, wait: number, error: string): Promise<void> {
+    ctx.set('Retry-After', String(wait));
+    await deps.signIns?.failure(ctx, { userPrincipalName: email, identityProvider: LOCAL_IDP_ID, errorCode: 'accountLocked', failureReason: 'Too many failed password attempts' });
+    return showForm(ctx, uid, { email, status: 429, error });
+  }
+
   return { showForm, submit };
+}
+
+function minutesText(seconds: number): string {
+  const minutes = Math.ceil(seconds / 60);
+  return `${minutes} minute${minutes === 1 ? '' : 's'}`;
 }

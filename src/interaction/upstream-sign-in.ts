@@ -74,7 +74,7 @@ export function upstreamCallbackRoutes(deps: JourneyDeps): Router {
     const params = stringParams(ctx.request.body);
     // The IdP's cross-site POST carries no SameSite=Lax cookie: bounce it once through a page on
     // this site, whose own POST does carry it. A second arrival without the cookie is checked (and refused).
-    if (!hasBrowserBinding(ctx) && params.foyer_hop !== '1') return samlHop(ctx, params);
+    if (!hasBrowserBinding(ctx, deps.secureCookies) && params.foyer_hop !== '1') return samlHop(ctx, params);
     return finish(ctx, params, 'RelayState');
   });
   router.get('/metadata', (ctx) => {
@@ -102,7 +102,7 @@ export function upstreamCallbackRoutes(deps: JourneyDeps): Router {
     const journey = interaction ? journeyOf(interaction) : {};
     const upstream = journey.upstream?.idpId === idpId ? journey.upstream : undefined;
     if (!interaction || !upstream) throw responseUnknown();
-    if (!isSameBrowser(ctx, upstream.browser)) return refuseOtherBrowser(ctx, idpId, uid!);
+    if (!isSameBrowser(ctx, upstream.browser, deps.secureCookies)) return refuseOtherBrowser(ctx, idpId, uid!);
     // Single use: of two deliveries of one response, only the first gets past this line.
     if (!(await deps.federationIndex.take(key!))) throw responseUnknown();
 

@@ -71,6 +71,7 @@ export function wireSignIn(shared: SharedServices, deps: SignInDeps): Feature {
     renderer,
     logger,
     perAccount: createThrottle({ name: 'pwd-account', points: limits.passwordAttemptsPerAccount, durationSeconds: limits.lockoutSeconds }, redis),
+    perAccountAnywhere: createThrottle({ name: 'pwd-account-any-ip', points: limits.passwordFailuresPerAccountPerHour, durationSeconds: 3600 }, redis),
     perIp: createThrottle({ name: 'pwd-ip', points: limits.passwordAttemptsPerIp, durationSeconds: 3600 }, redis),
     signIns: deps.access.recorder,
   });

@@ -15,7 +15,7 @@ import type { InvitationsRepository } from './invitations-repository.js';
 import { hashTicket } from './redeem-ticket.js';
 import { appForRedirect } from './redirect-guard.js';
 
-export type TicketState = 'valid' | 'redeemed' | 'expired' | 'revoked' | 'superseded' | 'notFound' | 'blockedDomain' | 'partnerRefused';
+export type TicketState = 'valid' | 'redeemed' | 'expired' | 'revoked' | 'superseded' | 'notFound' | 'blockedDomain' | 'partnerRefused' | 'accountDisabled';
 
 export interface TicketLookup {
   state: TicketState;
@@ -97,7 +97,9 @@ export class RedemptionService {
       if (!existing) {
         await this.deps.identities.link(invitation.user_id, { idpId: input.identity.idpId, issuer: input.identity.issuer, subject: input.identity.subject, email: input.identity.email }, trx);
       }
-      await trx('users').where({ id: invitation.user_id }).update({ external_user_state: 'Accepted', external_user_state_changed_at: nowIso(), updated_at: nowIso() });
+      // Only while the account is enabled: a disable that lands during the redemption rolls it all back.
+      const accepted = await trx('users').where({ id: invitation.user_id, account_enabled: true }).update({ external_user_state: 'Accepted', external_user_state_changed_at: nowIso(), updated_at: nowIso() });
+      if (!accepted) throw accountDisabled();
       await this.deps.audit.record(
         {
           category: 'Invitation',
@@ -136,6 +138,8 @@ export class RedemptionService {
     if (row.status === 'Revoked') return { ...base, state: 'revoked' };
     if (row.status === 'Superseded') return { ...base, state: 'superseded' };
     if (row.expires_at <= nowIso()) return { ...base, state: 'expired' };
+    // A disabled guest's pending invitation is not redeemed: no identity linked, nothing accepted.
+    if (!user.accountEnabled) return { ...base, state: 'accountDisabled' };
     // Checked again here: a domain blocked after the invitation was sent cannot redeem it.
     if (!isDomainAllowed(row.invited_email, this.deps.settings)) return { ...base, state: 'blockedDomain' };
     const refusal = this.deps.admission?.ticket(row, app);
@@ -162,8 +166,15 @@ const REFUSALS: Record<Exclude<TicketState, 'valid'>, [number, string, string]> 
   superseded: [410, 'invitationReplaced', 'A newer invitation replaced this one. Use the link in the most recent invitation email.'],
   notFound: [404, 'invitationNotFound', 'This invitation link is not valid. Check that you copied the whole link, or ask for a new invitation.'],
   blockedDomain: [403, 'invitationDomainBlocked', 'Invitations to your email domain are no longer allowed by this organisation. Contact the person who invited you.'],
+  accountDisabled: [403, 'accountDisabled', 'Your access here has been disabled. Ask the person who shares the app with you.'],
   partnerRefused: [403, 'partnerBlocked', 'The settings for your organisation no longer let you accept this invitation. Contact the person who invited you.'],
 };
+
+/** A disabled account's sign-in or redemption: refused before anything is written for it. */
+export function accountDisabled(): HttpError {
+  const [status, code, message] = REFUSALS.accountDisabled;
+  return new HttpError(status, code, message);
+}
 
 /** The error for a ticket that cannot be redeemed: by its state, or the lookup's own refusal (partner settings). */
 export function redemptionRefused(what: Exclude<TicketState, 'valid'> | TicketLookup): HttpError {

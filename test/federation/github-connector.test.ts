@@ -51,10 +51,11 @@ describe('GitHub connector against a loopback GitHub', () => {
     });
   });
 
-  it('chooses a verified secondary email over an unverified primary one, and names the user by login', async () => {
+  it('takes only the primary email: a verified secondary one proves nothing (GitHub never checks it again, so a recycled address stays verified), and names the user by login', async () => {
     const { pending, params } = await authorize('hubot');
     const identity = await connector.finish({ pending, callbackUrl: CALLBACK, params });
-    expect(identity).toMatchObject({ subject: '1000002', email: 'hubot@example.org', emailVerified: true, name: 'hubot' });
+    expect(identity).toMatchObject({ subject: '1000002', email: 'hubot-new@example.org', emailVerified: false, name: 'hubot' });
+    expect(identity.emailVerifiedGlobally).toBeUndefined();
   });
 
   it('returns the primary email marked unverified when the user has no verified email', async () => {
