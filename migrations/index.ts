@@ -5,6 +5,7 @@ import * as invitations from './20261124_003_invitations.js';
 import * as conditionalAccess from './20261124_004_conditional_access.js';
 import * as partners from './20261201_005_partners.js';
 import * as logoutDeliveries from './20261207_015_logout_deliveries.js';
+import * as passkeys from './20261207_018_passkeys.js';
 import * as signInFailureDetail from './20261207_019_sign_in_failure_detail.js';
 import * as jobLeases from './20261207_016_job_leases.js';
 import * as sponsors from './20261207_016_sponsors.js';
@@ -21,6 +22,7 @@ export const migrations: Record<string, Migration> = {
   '20261124_004_conditional_access': conditionalAccess,
   '20261201_005_partners': partners,
   '20261207_015_logout_deliveries': logoutDeliveries,
+  '20261207_018_passkeys': passkeys,
   '20261207_019_sign_in_failure_detail': signInFailureDetail,
   '20261207_016_job_leases': jobLeases,
   '20261207_016_sponsors': sponsors,

@@ -21,6 +21,7 @@ import type { Logger } from './logging/logger.js';
 import type { Mailer } from './mail/mailer.js';
 import { wireOperations } from './ops/wire-operations.js';
 import { wirePartners, type Partners } from './partners/wire-partners.js';
+import { wirePasskeys } from './passkeys/wire-passkeys.js';
 import { portalProviderParts, wirePortal } from './portal/wire-portal.js';
 import type { KeyStore } from './provider/keys/key-store.js';
 import { wireProvider } from './provider/wire-provider.js';
@@ -60,7 +61,8 @@ export async function createFoyer(config: FoyerConfig, opts: SharedServiceOption
   const shared = await openSharedServices(config, opts);
   const directory = wireDirectory(shared);
   const partners = wirePartners(shared, { sessions: directory.sessions });
-  const access = wireConditionalAccess(shared, { gate: directory.gate, partners: partners.forAccess });
+  const passkeys = wirePasskeys(shared);
+  const access = wireConditionalAccess(shared, { gate: directory.gate, partners: partners.forAccess, passkeys: passkeys.service });
   const { provider, feature: protocol } = wireProvider(shared, [directory.providerParts, partners.providerParts, access.providerParts, portalProviderParts(shared)]);
   const accessSteps = access.withProvider(provider);
   const roles = wireRoles(shared);
