@@ -76,7 +76,7 @@ export async function createFoyer(config: FoyerConfig, opts: SharedServiceOption
     await wireHttp(shared), //   per-address budgets, size caps, /static
     wireSignIn(shared, { provider, sessions: directory.sessions, invitations, access: accessSteps, partners: partners.forSignIn(provider, accessSteps.recorder) }), // /interaction, /federation
     invitations.feature, //      /redeem
-    wirePortal(shared, { provider, directory, invitations: invitations.service, mfa: access.mfa, appAllowed: partners.appAllowed }), // /myapps
+    wirePortal(shared, { provider, directory, invitations: invitations.service, mfa: access.mfa, passkeys: passkeys.service, appAllowed: partners.appAllowed }), // /myapps
     await wireApi(shared, { provider, directory, invitations: invitations.service, signIns: access.signIns, partners: partners.directory, roles: roles.assignments }), // /v1.0 (with /directoryRoles)
     partners.feature, //         SAML metadata refreshes
     logout.feature, //           back-channel logout deliveries
