@@ -74,7 +74,7 @@ export async function createFoyer(config: FoyerConfig, opts: SharedServiceOption
     wireOperations(shared), //   /healthz, /readyz, /metrics
     accessSteps.feature, //      the sign-in log around /auth
     await wireHttp(shared), //   per-address budgets, size caps, /static
-    wireSignIn(shared, { provider, sessions: directory.sessions, invitations, access: accessSteps, partners: partners.forSignIn(provider, accessSteps.recorder) }), // /interaction, /federation
+    wireSignIn(shared, { provider, sessions: directory.sessions, invitations, access: accessSteps, partners: partners.forSignIn(provider, accessSteps.recorder), passkeys: passkeys.service }), // /interaction, /federation
     invitations.feature, //      /redeem
     wirePortal(shared, { provider, directory, invitations: invitations.service, mfa: access.mfa, passkeys: passkeys.service, appAllowed: partners.appAllowed }), // /myapps
     await wireApi(shared, { provider, directory, invitations: invitations.service, signIns: access.signIns, partners: partners.directory, roles: roles.assignments }), // /v1.0 (with /directoryRoles)

@@ -15,13 +15,14 @@ import { addAuthenticator, assertionFor, claimsOf, postPasskeyForm, signInWithPa
 const ANN = 'ann@contoso.example';
 const BEN = 'ben@contoso.example';
 const CAT = 'cat@contoso.example';
+const FAY = 'fay@contoso.example';
 let world: World;
 let browser: Browser;
 
 beforeAll(async () => {
   if (!HAS_CHROMIUM) return;
   [world, browser] = await Promise.all([
-    startWorld({ foyerHost: 'localhost', demoApp: true, members: [ANN, BEN, CAT], customize: (c) => void (c.conditionalAccess = [requireMfaFor('demo-app')]) }),
+    startWorld({ foyerHost: 'localhost', demoApp: true, members: [ANN, BEN, CAT, FAY], customize: (c) => void (c.conditionalAccess = [requireMfaFor('demo-app')]) }),
     launchChromium(),
   ]);
 }, 120_000);
@@ -91,6 +92,19 @@ describeInChromium('passkeys as the second factor', () => {
 
     const log = await db()('sign_ins').where({ user_id: world.members[ANN], mfa_method: 'passkey' }).count({ n: '*' }).first();
     expect(Number(log?.n)).toBeGreaterThan(0);
+  });
+
+  it('a member signs in without a password: the passkey alone is two factors (amr hwk + user + mfa, no pwd), and the MFA policy asks nothing more', async (ctx) => {
+    const { page } = await withPasskey(ctx, FAY);
+    await page.goto(`${world.appUrl}login`);
+    await page.getByLabel('Email address').fill(FAY);
+    await page.getByRole('button', { name: 'Next' }).click();
+    await usePasskeyInto(page, 'Sign in with a passkey', world.appUrl);
+    const amr = JSON.parse((await claimsOf(page)).amr!) as string[];
+    expect(amr).toEqual(expect.arrayContaining(['hwk', 'user', 'mfa']));
+    expect(amr).not.toContain('pwd');
+    const row = await db()('sign_ins').where({ user_id: world.members[FAY], result: 'success', mfa_method: 'passkey', identity_provider: 'local' }).first();
+    expect(row).toBeTruthy();
   });
 
   it('attacks: another user’s passkey, a replayed assertion, another sign-in’s challenge, a cloned credential, a removed passkey: all refused, nothing changed', async (ctx) => {
