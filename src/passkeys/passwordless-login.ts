@@ -11,7 +11,7 @@ import { passkeyAnswer } from './passkey-input.js';
 import { passkeyAmr, type PasskeyService } from './passkey-service.js';
 
 /**
- * Members' passwordless sign-in: on the password page, "Sign in with a passkey" asks for any
+ * Members' passwordless sign-in: on the password page, "Use a passkey instead" asks for any
  * discoverable passkey of this site (no allow list, so the page says nothing about which accounts
  * have one); the passkey names its account by its user handle. Only the host's own members may
  * sign in this way: a guest's identity is their home organisation's to prove (and its partner
@@ -22,7 +22,7 @@ export function passwordlessLogin(deps: { passkeys: PasskeyService; users: Users
 
   /** The form the password page shows (public/passkey.js answers it). */
   async function option(details: InteractionDetails): Promise<Record<string, unknown>> {
-    return { mode: 'authenticate', action: `/interaction/${details.uid}/login/passkey`, options: await deps.passkeys.authenticationOptions(scopeOf(details)), button: 'Sign in with a passkey', secondary: true };
+    return { mode: 'authenticate', action: `/interaction/${details.uid}/login/passkey`, options: await deps.passkeys.authenticationOptions(scopeOf(details)), button: 'Use a passkey instead', secondary: true };
   }
 
   async function submit(ctx: Context, details: InteractionDetails): Promise<void> {

@@ -99,7 +99,7 @@ describeInChromium('passkeys as the second factor', () => {
     await page.goto(`${world.appUrl}login`);
     await page.getByLabel('Email address').fill(FAY);
     await page.getByRole('button', { name: 'Next' }).click();
-    await usePasskeyInto(page, 'Sign in with a passkey', world.appUrl);
+    await usePasskeyInto(page, 'Use a passkey instead', world.appUrl);
     const amr = JSON.parse((await claimsOf(page)).amr!) as string[];
     expect(amr).toEqual(expect.arrayContaining(['hwk', 'user', 'mfa']));
     expect(amr).not.toContain('pwd');
