@@ -22,10 +22,10 @@ export const migrations: Record<string, Migration> = {
   '20261124_004_conditional_access': conditionalAccess,
   '20261201_005_partners': partners,
   '20261207_015_logout_deliveries': logoutDeliveries,
-  '20261207_018_passkeys': passkeys,
   '20261207_019_sign_in_failure_detail': signInFailureDetail,
   '20261207_016_job_leases': jobLeases,
   '20261207_016_sponsors': sponsors,
   '20261207_016_expiry': expiry,
   '20261207_016_inactivity': inactivity,
+  '20261207_018_passkeys': passkeys,
 };
