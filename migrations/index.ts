@@ -10,6 +10,7 @@ import * as jobLeases from './20261207_016_job_leases.js';
 import * as sponsors from './20261207_016_sponsors.js';
 import * as expiry from './20261207_016_expiry.js';
 import * as inactivity from './20261207_016_inactivity.js';
+import * as passkeys from './20261207_018_passkeys.js';
 import * as signInFailureDetail from './20261207_019_sign_in_failure_detail.js';
 
 type Migration = Pick<Knex.Migration, 'up' | 'down'>;
@@ -27,5 +28,6 @@ export const migrations: Record<string, Migration> = {
   '20261207_016_sponsors': sponsors,
   '20261207_016_expiry': expiry,
   '20261207_016_inactivity': inactivity,
+  '20261207_018_passkeys': passkeys,
   '20261207_019_sign_in_failure_detail': signInFailureDetail,
 };

@@ -22,6 +22,7 @@ import type { Logger } from './logging/logger.js';
 import type { Mailer } from './mail/mailer.js';
 import { wireOperations } from './ops/wire-operations.js';
 import { wirePartners, type Partners } from './partners/wire-partners.js';
+import { wirePasskeys } from './passkeys/wire-passkeys.js';
 import { portalProviderParts, wirePortal } from './portal/wire-portal.js';
 import type { KeyStore } from './provider/keys/key-store.js';
 import { wireProvider } from './provider/wire-provider.js';
@@ -61,7 +62,8 @@ export async function createFoyer(config: FoyerConfig, opts: SharedServiceOption
   const shared = await openSharedServices(config, opts);
   const directory = wireDirectory(shared);
   const partners = wirePartners(shared, { sessions: directory.sessions });
-  const access = wireConditionalAccess(shared, { gate: directory.gate, partners: partners.forAccess });
+  const passkeys = wirePasskeys(shared);
+  const access = wireConditionalAccess(shared, { gate: directory.gate, partners: partners.forAccess, passkeys: passkeys.service });
   const claims = wireClaims(shared, { homeTenants: partners.forAccess.homeTenants, partnerName: (id) => partners.directory.byId(id)?.displayName });
   const { provider, feature: protocol } = wireProvider(shared, [directory.providerParts, partners.providerParts, access.providerParts, claims.providerParts, portalProviderParts(shared)]);
   const accessSteps = access.withProvider(provider);
@@ -74,9 +76,9 @@ export async function createFoyer(config: FoyerConfig, opts: SharedServiceOption
     wireOperations(shared), //   /healthz, /readyz, /metrics
     accessSteps.feature, //      the sign-in log around /auth
     await wireHttp(shared), //   per-address budgets, size caps, /static
-    wireSignIn(shared, { provider, sessions: directory.sessions, invitations, access: accessSteps, partners: claims.forSignIn(partners.forSignIn(provider, accessSteps.recorder)) }), // /interaction, /federation
+    wireSignIn(shared, { provider, sessions: directory.sessions, invitations, access: accessSteps, partners: claims.forSignIn(partners.forSignIn(provider, accessSteps.recorder)), passkeys: passkeys.service }), // /interaction, /federation
     invitations.feature, //      /redeem
-    wirePortal(shared, { provider, directory, invitations: invitations.service, mfa: access.mfa, appAllowed: partners.appAllowed }), // /myapps
+    wirePortal(shared, { provider, directory, invitations: invitations.service, mfa: access.mfa, passkeys: passkeys.service, appAllowed: partners.appAllowed }), // /myapps
     await wireApi(shared, { provider, directory, invitations: invitations.service, signIns: access.signIns, partners: partners.directory, roles: roles.assignments }), // /v1.0 (with /directoryRoles)
     partners.feature, //         SAML metadata refreshes
     logout.feature, //           back-channel logout deliveries

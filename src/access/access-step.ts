@@ -21,7 +21,7 @@ export interface AccessStep {
 export function accessStep(deps: {
   provider: Provider;
   blocked: Handler;
-  mfa: { show: Handler; enrol: Handler; continueAfterEnrolment: Handler; verify: Handler; recovery: Handler };
+  mfa: { show: Handler; enrol: Handler; continueAfterEnrolment: Handler; verify: Handler; recovery: Handler; passkey: Handler; passkeyRegister: Handler };
   terms: { show: Handler; accept: Handler };
 }): AccessStep {
   const { provider, mfa, terms } = deps;
@@ -49,6 +49,8 @@ export function accessStep(deps: {
     router.post('/mfa/continue', at(ACCESS_REASONS.mfa, mfa.continueAfterEnrolment));
     router.post('/mfa/verify', at(ACCESS_REASONS.mfa, mfa.verify));
     router.post('/mfa/recovery', at(ACCESS_REASONS.mfa, mfa.recovery));
+    router.post('/mfa/passkey', at(ACCESS_REASONS.mfa, mfa.passkey));
+    router.post('/mfa/passkey/register', at(ACCESS_REASONS.mfa, mfa.passkeyRegister));
     router.post('/terms/accept', at(ACCESS_REASONS.terms, terms.accept));
   }
 

@@ -13,6 +13,7 @@ import type { SharedServices } from '../core/shared-services.js';
 import { GroupsRepository } from '../directory/groups-repository.js';
 import { createThrottle } from '../http/throttle.js';
 import { resolveMfaKey } from '../mfa/mfa-key.js';
+import type { PasskeyService } from '../passkeys/passkey-service.js';
 import { MfaService } from '../mfa/mfa-service.js';
 import { mfaStep } from '../mfa/mfa-step.js';
 import { AccessEngine } from './access-engine.js';
@@ -34,6 +35,8 @@ export function wireConditionalAccess(
     gate: AssignmentGate;
     /** Partner organisations (src/partners/): whose guest a user is, for policies and the sign-in log. */
     partners?: { homeTenants: (user: User) => Promise<string[]>; homeTenantOf: HomeTenantOf };
+    /** Passkeys (src/passkeys/), a second factor besides TOTP. */
+    passkeys?: PasskeyService;
   },
 ) {
   const { config, db, users, renderer, logger } = shared;
@@ -78,7 +81,7 @@ export function wireConditionalAccess(
         step: accessStep({
           provider,
           blocked: blockedPage({ provider, users, renderer }),
-          mfa: mfaStep({ provider, mfa, users, engine, renderer, signIns: recorder }),
+          mfa: mfaStep({ provider, mfa, users, engine, renderer, signIns: recorder, passkeys: deps.passkeys }),
           terms: termsStep({ provider, terms: config.termsOfUse, acceptances: terms, renderer }),
         }),
       };

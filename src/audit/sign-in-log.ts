@@ -13,7 +13,7 @@ export interface AppliedPolicy {
 }
 
 export type SignInResult = 'success' | 'failure' | 'interrupted';
-export type MfaMethod = 'totp' | 'recoveryCode' | 'trustedUpstream';
+export type MfaMethod = 'totp' | 'recoveryCode' | 'trustedUpstream' | 'passkey';
 
 /** What a caller records. Never secrets or codes: this is readable through the API. */
 export interface SignInEntry {

@@ -8,6 +8,7 @@ import { projectRoot } from '../lib/project-root.js';
 export async function staticRoutes(tenant: TenantConfig): Promise<Router> {
   const css = await readFile(join(projectRoot, 'public', 'foyer.css'), 'utf8');
   const autoSubmit = await readFile(join(projectRoot, 'public', 'auto-submit.js'), 'utf8');
+  const passkey = await readFile(join(projectRoot, 'public', 'passkey.js'), 'utf8');
   // Colours are validated as #rrggbb by the config schema, so they are safe to place in CSS.
   const { primaryColor, backgroundColor } = tenant.branding;
   const branding = `:root{--primary:${primaryColor};--on-primary:${readableOn(primaryColor)};--bg:${backgroundColor}}\n`;
@@ -21,6 +22,11 @@ export async function staticRoutes(tenant: TenantConfig): Promise<Router> {
     ctx.type = 'application/javascript';
     ctx.set('Cache-Control', 'public, max-age=3600');
     ctx.body = autoSubmit;
+  });
+  router.get('/static/passkey.js', (ctx) => {
+    ctx.type = 'application/javascript';
+    ctx.set('Cache-Control', 'public, max-age=3600');
+    ctx.body = passkey;
   });
   router.get('/branding.css', (ctx) => {
     ctx.type = 'text/css';

@@ -76,6 +76,13 @@ export function interactionRoutes(deps: InteractionRouteDeps): Router {
 
   router.post('/identify', loginStep((ctx, details) => identify.submit(ctx, details)));
   router.post('/login', (ctx) => login.submit(ctx));
+  router.post(
+    '/login/passkey',
+    loginStep(async (ctx, details) => {
+      if (!journey.passwordless) throw new HttpError(404, 'passkeysUnavailable', 'Passkeys are not available here.');
+      await journey.passwordless.submit(ctx, details);
+    }),
+  );
   deps.access?.mount(router);
   router.post(
     '/idp/:idpId',

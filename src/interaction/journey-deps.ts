@@ -12,6 +12,7 @@ import type { FederationIndex } from './federation-index.js';
 import type { SignInRecorder } from '../access/sign-in-recorder.js';
 import type { UpstreamIdentity } from '../federation/upstream-identity.js';
 import type { HttpError } from '../http/http-error.js';
+import type { PasswordlessLogin } from '../passkeys/passwordless-login.js';
 
 /** Everything the sign-in journey's steps share, built once in the composition root. */
 export interface JourneyDeps {
@@ -34,6 +35,8 @@ export interface JourneyDeps {
   signIns?: SignInRecorder;
   /** Partner organisations' say in the journey (src/partners/). */
   partners?: JourneyPartners;
+  /** Members' passwordless sign-in with a passkey (src/passkeys/), offered on the password page. */
+  passwordless?: PasswordlessLogin;
 }
 
 /** What the partner settings decide during a sign-in, asked where the journey decides the same things. */

@@ -10,6 +10,7 @@ import { clientName, finishInteraction, loadInteraction, requirePrompt } from '.
 import { signInFacts } from '../access/sign-in-facts.js';
 import type { SignInRecorder } from '../access/sign-in-recorder.js';
 import { LOCAL_IDP_ID } from '../config/policies-schema.js';
+import type { PasswordlessLogin } from '../passkeys/passwordless-login.js';
 
 const loginForm = z.object({
   email: z.string().trim().max(320),
@@ -28,6 +29,8 @@ export interface PasswordLoginDeps {
   perIp: Throttle;
   /** The sign-in log, for failed attempts (successes are logged when the authorization completes). */
   signIns?: SignInRecorder;
+  /** Members' passwordless sign-in, offered beside the password. */
+  passwordless?: PasswordlessLogin;
 }
 
 export const AMR_PASSWORD = ['pwd'];
@@ -48,6 +51,7 @@ export function passwordLogin(deps: PasswordLoginDeps) {
         abortUrl: `/interaction/${uid}/abort`,
         email: extra.email ?? (typeof details.params.login_hint === 'string' ? details.params.login_hint : ''),
         error: extra.error,
+        passkey: await deps.passwordless?.option(details),
       },
       extra.status ?? 200,
     );

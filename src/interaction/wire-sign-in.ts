@@ -26,6 +26,8 @@ import { passwordLogin } from './password-login.js';
 import { samlLogoutRoutes } from './saml-logout.js';
 import { upstreamCallbackRoutes } from './upstream-sign-in.js';
 import type { Context } from 'koa';
+import type { PasskeyService } from '../passkeys/passkey-service.js';
+import { passwordlessLogin } from '../passkeys/passwordless-login.js';
 
 export interface SignInDeps {
   provider: Provider;
@@ -39,6 +41,8 @@ export interface SignInDeps {
     promptPages: Record<string, (ctx: Context, details: InteractionDetails) => Promise<void>>;
     federation: Pick<ConnectorContext, 'assertedClaims' | 'samlTrust'>;
   };
+  /** Passkeys (src/passkeys/): members' passwordless sign-in. */
+  passkeys?: PasskeyService;
 }
 
 export function wireSignIn(shared: SharedServices, deps: SignInDeps): Feature {
@@ -64,6 +68,7 @@ export function wireSignIn(shared: SharedServices, deps: SignInDeps): Feature {
     signIns: deps.access.recorder,
     partners: deps.partners?.journey,
   };
+  if (deps.passkeys) journey.passwordless = passwordlessLogin({ passkeys: deps.passkeys, users, signIns: deps.access.recorder });
   const { limits } = config;
   const login = passwordLogin({
     provider,
@@ -74,6 +79,7 @@ export function wireSignIn(shared: SharedServices, deps: SignInDeps): Feature {
     perAccountAnywhere: createThrottle({ name: 'pwd-account-any-ip', points: limits.passwordFailuresPerAccountPerHour, durationSeconds: 3600 }, redis),
     perIp: createThrottle({ name: 'pwd-ip', points: limits.passwordAttemptsPerIp, durationSeconds: 3600 }, redis),
     signIns: deps.access.recorder,
+    passwordless: journey.passwordless,
   });
   return {
     // oidc-provider gives interaction cookies the short life of an untouched interaction; the journey keeps the hour.

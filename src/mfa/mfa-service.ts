@@ -168,17 +168,47 @@ export class MfaService {
     });
   }
 
+  /** New recovery codes replacing any unused ones (a passkey as the first factor, or the user asking), shown once. */
+  async issueRecoveryCodes(userId: string): Promise<string[]> {
+    this.sealer();
+    const codes = generateRecoveryCodes();
+    await this.deps.db.transaction(async (trx) => {
+      const now = nowIso();
+      await trx('mfa_recovery_codes').where({ user_id: userId }).delete();
+      await trx('mfa_recovery_codes').insert(codes.map((c) => ({ id: randomUUID(), user_id: userId, code_hash: this.hash(userId, normalizeRecoveryCode(c)!), used_at: null, created_at: now })));
+    });
+    return codes;
+  }
+
   async remainingRecoveryCodes(userId: string): Promise<number> {
     const row = await this.deps.db('mfa_recovery_codes').where({ user_id: userId }).whereNull('used_at').count({ n: '*' }).first();
     return Number(row?.n ?? 0);
   }
 
-  /** Removes the factor and its recovery codes (an admin helping someone who lost both); the next MFA prompt enrols again. */
+  /** Removes every factor (authenticator app, passkeys) and the recovery codes (an admin helping someone who lost them all); the next MFA prompt enrols again. */
   async reset(userId: string): Promise<boolean> {
     return this.deps.db.transaction(async (trx) => {
       await trx('mfa_recovery_codes').where({ user_id: userId }).delete();
-      return (await trx('mfa_totp').where({ user_id: userId }).delete()) > 0;
+      const passkeys = await trx('passkeys').where({ user_id: userId }).delete();
+      return (await trx('mfa_totp').where({ user_id: userId }).delete()) + passkeys > 0;
     });
+  }
+
+  /** Removes the authenticator app only (the user, from My Apps); recovery codes stay while a passkey remains. */
+  async removeTotp(userId: string): Promise<boolean> {
+    return this.deps.db.transaction(async (trx) => {
+      const removed = (await trx('mfa_totp').where({ user_id: userId }).delete()) > 0;
+      const passkeys = await trx('passkeys').where({ user_id: userId }).count({ n: '*' }).first();
+      if (Number(passkeys?.n ?? 0) === 0) await trx('mfa_recovery_codes').where({ user_id: userId }).delete();
+      return removed;
+    });
+  }
+
+  /** Whether the user has any second factor (a confirmed authenticator app or a passkey). */
+  async hasFactor(userId: string): Promise<boolean> {
+    if ((await this.status(userId)) === 'active') return true;
+    const passkeys = await this.deps.db('passkeys').where({ user_id: userId }).count({ n: '*' }).first();
+    return Number(passkeys?.n ?? 0) > 0;
   }
 
   /** Runs one check under the per-user attempt limit: a locked user is not checked at all. */

@@ -1,3 +1,4 @@
+import type { AuthenticationResponseJSON, RegistrationResponseJSON } from '@simplewebauthn/server';
 import type { Context } from 'koa';
 import type Provider from 'oidc-provider';
 import QRCode from 'qrcode';
@@ -13,6 +14,10 @@ import { HttpError } from '../http/http-error.js';
 import type { PageRenderer } from '../http/render.js';
 import { ACR_MFA } from '../interaction/complete-sign-in.js';
 import { clientName, type InteractionDetails } from '../interaction/interaction-context.js';
+import type { PasskeyService } from '../passkeys/passkey-service.js';
+import { passkeyAmr } from '../passkeys/passkey-service.js';
+import { PASSKEY_REFUSALS } from '../passkeys/passkey-errors.js';
+import { passkeyAnswer, passkeyName } from '../passkeys/passkey-input.js';
 import type { CodeCheck, MfaService } from './mfa-service.js';
 import { formatManualKey } from './totp.js';
 
@@ -45,6 +50,8 @@ export function mfaStep(deps: {
   engine: AccessEngine;
   renderer: PageRenderer;
   signIns: SignInRecorder;
+  /** Passkeys as a second factor (src/passkeys/); without them TOTP is the only one. */
+  passkeys?: PasskeyService;
 }) {
   const { provider, mfa, renderer } = deps;
 
@@ -59,14 +66,20 @@ export function mfaStep(deps: {
   async function show(ctx: Context, details: InteractionDetails, extra: PageExtra = {}): Promise<void> {
     const user = await userOf(details);
     const common = { appName: await clientName(provider, details), userEmail: user.mail, abortUrl: `/interaction/${details.uid}/abort`, ...extra };
-    if ((await mfa.status(user.id)) === 'active') {
-      return renderer.page(ctx, 'mfa-verify', { ...common, action: `/interaction/${details.uid}/mfa/verify`, recoveryAction: `/interaction/${details.uid}/mfa/recovery` }, extra.status ?? 200);
+    const totp = (await mfa.status(user.id)) === 'active';
+    const passkeys = deps.passkeys ? await deps.passkeys.repository.countFor(user.id) : 0;
+    if (totp || passkeys > 0) {
+      const passkey = passkeys > 0 ? { mode: 'authenticate', action: `/interaction/${details.uid}/mfa/passkey`, options: await deps.passkeys!.authenticationOptions(scopeOf(details), user.id), button: 'Use your passkey', secondary: totp } : undefined;
+      return renderer.page(ctx, 'mfa-verify', { ...common, totp, passkey, action: `/interaction/${details.uid}/mfa/verify`, recoveryAction: `/interaction/${details.uid}/mfa/recovery` }, extra.status ?? 200);
     }
+    const passkey = deps.passkeys
+      ? { mode: 'register', action: `/interaction/${details.uid}/mfa/passkey/register`, options: await deps.passkeys.registrationOptions(scopeOf(details), user), button: 'Create a passkey', askName: true, secondary: true }
+      : undefined;
     // The same key on every showing of this sign-in's page (a scanned QR code keeps working), a new one for a new sign-in.
     const sealed = enrolmentOf(details);
     const { secret, uri } = sealed ? mfa.openEnrolment(user, sealed) : await startEnrolment(details, user);
     const qrDataUrl = await QRCode.toDataURL(uri, { errorCorrectionLevel: 'M', margin: 1, width: 220 });
-    await renderer.page(ctx, 'mfa-enrol', { ...common, qrDataUrl, otpauthUri: uri, manualKey: formatManualKey(secret), action: `/interaction/${details.uid}/mfa/enrol` }, extra.status ?? 200);
+    await renderer.page(ctx, 'mfa-enrol', { ...common, qrDataUrl, otpauthUri: uri, manualKey: formatManualKey(secret), passkey, action: `/interaction/${details.uid}/mfa/enrol` }, extra.status ?? 200);
   }
 
   async function enrol(ctx: Context, details: InteractionDetails): Promise<void> {
@@ -78,6 +91,9 @@ export function mfaStep(deps: {
     }
     const code = totpCode.safeParse(field(ctx, 'code'));
     if (!code.success) return show(ctx, details, { error: 'Enter the 6-digit code your authenticator app shows.', status: 400 });
+    if ((deps.passkeys ? await deps.passkeys.repository.countFor(user.id) : 0) > 0) {
+      throw new HttpError(400, 'noEnrolmentPending', 'There is no authenticator set-up waiting to be confirmed. Go back to the app and sign in again.');
+    }
     const outcome = await mfa.confirmEnrolment(user.id, code.data, sealed);
     if (!outcome.ok || !outcome.recoveryCodes) return refused(ctx, details, user, outcome.ok ? { ok: false, reason: 'invalid' } : outcome, 'totp');
     // Verified now; the login is resubmitted only after the codes were shown, from /mfa/continue.
@@ -86,9 +102,42 @@ export function mfaStep(deps: {
   }
 
   async function continueAfterEnrolment(ctx: Context, details: InteractionDetails): Promise<void> {
-    const state = (details.result as Record<string, { verified?: MfaMethod }> | undefined)?.[VERIFIED_KEY];
-    if (state?.verified !== 'totp') throw new HttpError(400, 'mfaNotCompleted', 'Set up your authenticator app and enter a code first.');
-    return complete(ctx, details, 'totp');
+    const state = (details.result as Record<string, { verified?: MfaMethod; amr?: string[] }> | undefined)?.[VERIFIED_KEY];
+    if (state?.verified === 'totp') return complete(ctx, details, 'totp', ['otp']);
+    if (state?.verified === 'passkey' && Array.isArray(state.amr)) return complete(ctx, details, 'passkey', state.amr.map(String));
+    throw new HttpError(400, 'mfaNotCompleted', 'Set up your authenticator app and enter a code first.');
+  }
+
+  /** A passkey as the second step: only one of this user's passkeys, answering this sign-in's challenge. */
+  async function passkey(ctx: Context, details: InteractionDetails): Promise<void> {
+    const user = await userOf(details);
+    if (!deps.passkeys) throw new HttpError(404, 'passkeysUnavailable', 'Passkeys are not available here.');
+    const answer = passkeyAnswer<AuthenticationResponseJSON>(ctx);
+    const outcome = answer ? await deps.passkeys.authenticate(scopeOf(details), answer, user.id) : ({ ok: false, reason: 'responseInvalid' } as const);
+    if (!outcome.ok) return passkeyRefused(ctx, details, user, outcome.reason);
+    return complete(ctx, details, 'passkey', passkeyAmr(outcome.value));
+  }
+
+  /** A passkey as the first second factor (only while the user has none): then recovery codes, as for TOTP. */
+  async function passkeyRegister(ctx: Context, details: InteractionDetails): Promise<void> {
+    const user = await userOf(details);
+    if (!deps.passkeys) throw new HttpError(404, 'passkeysUnavailable', 'Passkeys are not available here.');
+    if ((await mfa.status(user.id)) === 'active' || (await deps.passkeys.repository.countFor(user.id)) > 0) {
+      throw new HttpError(400, 'noEnrolmentPending', 'A second factor is already set up: use it. Add more passkeys from My Apps, Account and security.');
+    }
+    const answer = passkeyAnswer<RegistrationResponseJSON>(ctx);
+    const outcome = answer ? await deps.passkeys.register(scopeOf(details), user.id, answer, passkeyName(ctx)) : ({ ok: false, reason: 'responseInvalid' } as const);
+    if (!outcome.ok) return passkeyRefused(ctx, details, user, outcome.reason);
+    const codes = await mfa.issueRecoveryCodes(user.id);
+    await remember(details, VERIFIED_KEY, { verified: 'passkey', amr: passkeyAmr(outcome.value) });
+    await renderer.page(ctx, 'mfa-recovery-codes', { codes, what: 'Your passkey', action: `/interaction/${details.uid}/mfa/continue` });
+  }
+
+  async function passkeyRefused(ctx: Context, details: InteractionDetails, user: User, reason: keyof typeof PASSKEY_REFUSALS): Promise<void> {
+    const facts = await deps.engine.factsForSession(details.session?.uid, user.id);
+    const { code, message } = PASSKEY_REFUSALS[reason];
+    await deps.signIns.failure(ctx, { userId: user.id, identityProvider: facts.identityProvider, errorCode: code, failureReason: message, mfaMethod: 'passkey' });
+    return show(ctx, details, { error: message, status: 400 });
   }
 
   async function verify(ctx: Context, details: InteractionDetails): Promise<void> {
@@ -97,7 +146,7 @@ export function mfaStep(deps: {
     if (!code.success) return show(ctx, details, { error: 'Enter the 6-digit code your authenticator app shows.', status: 400 });
     const outcome = await mfa.verifyTotp(user.id, code.data);
     if (!outcome.ok) return refused(ctx, details, user, outcome, 'totp');
-    return complete(ctx, details, 'totp');
+    return complete(ctx, details, 'totp', ['otp']);
   }
 
   async function recovery(ctx: Context, details: InteractionDetails): Promise<void> {
@@ -106,7 +155,7 @@ export function mfaStep(deps: {
     if (!input.success) return show(ctx, details, { recoveryError: 'Enter one of your recovery codes, like ABCDE-FGH23.', status: 400 });
     const outcome = await mfa.useRecoveryCode(user.id, input.data);
     if (!outcome.ok) return refused(ctx, details, user, outcome, 'recoveryCode');
-    return complete(ctx, details, 'recoveryCode');
+    return complete(ctx, details, 'recoveryCode', []);
   }
 
   async function refused(ctx: Context, details: InteractionDetails, user: User, outcome: Exclude<CodeCheck, { ok: true }>, method: MfaMethod): Promise<void> {
@@ -117,10 +166,10 @@ export function mfaStep(deps: {
     return show(ctx, details, method === 'recoveryCode' && outcome.reason !== 'locked' ? { recoveryError: message, status } : { error: message, status });
   }
 
-  async function complete(ctx: Context, details: InteractionDetails, method: MfaMethod): Promise<void> {
+  async function complete(ctx: Context, details: InteractionDetails, method: MfaMethod, methodAmr: string[]): Promise<void> {
     const session = details.session!;
     const facts = await deps.engine.factsForSession(session.uid, session.accountId);
-    const amr = [...new Set([...(session.amr ?? []), ...(method === 'totp' ? ['otp'] : []), 'mfa'])];
+    const amr = [...new Set([...(session.amr ?? []), ...methodAmr, 'mfa'])];
     await finishAccessStep(provider, ctx, {
       login: { accountId: session.accountId, amr, acr: ACR_MFA, remember: true },
       ...signInFacts(facts.identityProvider, method),
@@ -142,8 +191,11 @@ export function mfaStep(deps: {
     details.result = { ...(details.result ?? {}), [key]: value };
   }
 
-  return { show, enrol, continueAfterEnrolment, verify, recovery };
+  return { show, enrol, continueAfterEnrolment, verify, recovery, passkey, passkeyRegister };
 }
+
+/** A passkey challenge of the MFA step belongs to this one sign-in. */
+const scopeOf = (details: InteractionDetails) => `mfa:${details.uid}`;
 
 function enrolmentOf(details: InteractionDetails): string | undefined {
   const saved = (details.result as Record<string, { sealed?: unknown }> | undefined)?.[ENROLMENT_KEY]?.sealed;

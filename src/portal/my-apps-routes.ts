@@ -80,6 +80,8 @@ export function myAppsRoutes(deps: MyAppsDeps): Router {
   if (security) {
     router.get('/myapps/account/security/verify', (ctx) => security.verify(ctx));
     router.post('/myapps/account/security/reset', (ctx) => security.reset(ctx));
+    router.post('/myapps/account/security/passkeys', (ctx) => security.addPasskey(ctx));
+    router.post('/myapps/account/security/passkeys/:id/remove', (ctx) => security.removePasskey(ctx));
     router.post('/myapps/account/security/recovery-codes', async (ctx) => account(ctx, { recoveryCodes: await security.regenerate(ctx) }));
   }
 

@@ -11,6 +11,7 @@ import { resolveMfaKey } from '../mfa/mfa-key.js';
 import { MfaService } from '../mfa/mfa-service.js';
 import { generateRecoveryCodes, hashRecoveryCode, normalizeRecoveryCode } from '../mfa/recovery-codes.js';
 import { deriveKey } from '../mfa/secret-box.js';
+import type { PasskeyService } from '../passkeys/passkey-service.js';
 import type { SecurityInfoService } from './security-info.js';
 import { securityInfo, type SecurityInfo } from './security-routes.js';
 
@@ -30,6 +31,7 @@ export function portalSecurity(deps: {
   audit: AuditLog;
   renderer: PageRenderer;
   mfa?: MfaService;
+  passkeys?: PasskeyService;
 }): SecurityInfo {
   const { config, db } = deps;
   const key = resolveMfaKey({ encryptionKey: config.mfa.encryptionKey, databaseUrl: config.storage.databaseUrl })?.key;
@@ -47,7 +49,8 @@ export function portalSecurity(deps: {
     },
     status: (userId) => service.status(userId),
     remainingRecoveryCodes: (userId) => service.remainingRecoveryCodes(userId),
-    reset: (userId) => service.reset(userId),
+    reset: (userId) => service.removeTotp(userId),
+    hasFactor: (userId) => service.hasFactor(userId),
     // MfaService issues recovery codes only at enrolment; replacing them is the same write, with
     // the same keyed hash (the MFA module's primitives), in one transaction.
     regenerateRecoveryCodes: key
@@ -64,5 +67,5 @@ export function portalSecurity(deps: {
         }
       : undefined,
   };
-  return securityInfo({ mfa, provider: deps.provider, issuer: deps.issuer, secureCookies: deps.secureCookies, audit: deps.audit, renderer: deps.renderer });
+  return securityInfo({ mfa, passkeys: deps.passkeys, provider: deps.provider, issuer: deps.issuer, secureCookies: deps.secureCookies, audit: deps.audit, renderer: deps.renderer });
 }

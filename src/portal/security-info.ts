@@ -10,8 +10,10 @@ export interface SecurityInfoService {
   readonly available: boolean;
   status(userId: string): Promise<'none' | 'pending' | 'active'>;
   remainingRecoveryCodes(userId: string): Promise<number>;
-  /** Removes the authenticator app and its recovery codes; the next MFA prompt enrols again. */
+  /** Removes the authenticator app (and the recovery codes when no passkey remains). */
   reset(userId: string): Promise<boolean>;
+  /** Whether any second factor (authenticator app or passkey) is set up: then changes need a fresh sign-in with one. */
+  hasFactor?(userId: string): Promise<boolean>;
   /** New recovery codes replacing the unused ones, shown once. */
   regenerateRecoveryCodes?(userId: string): Promise<string[]>;
 }

@@ -14,6 +14,7 @@ import type { User } from '../directory/user-model.js';
 import { DelegatedGuests } from './delegated-guests.js';
 import { myAppsUrl, portalClient } from './portal-client.js';
 import { portalRoutes } from './portal-routes.js';
+import type { PasskeyService } from '../passkeys/passkey-service.js';
 import { portalSecurity } from './portal-security.js';
 import { portalSignInRoutes } from './portal-sign-in-routes.js';
 
@@ -24,13 +25,13 @@ export function portalProviderParts(shared: SharedServices): ProviderParts {
 
 export function wirePortal(
   shared: SharedServices,
-  deps: { provider: Provider; directory: DirectoryServices; invitations: InvitationService; mfa: MfaService; appAllowed?: (user: User, appId: string) => Promise<boolean> },
+  deps: { provider: Provider; directory: DirectoryServices; invitations: InvitationService; mfa: MfaService; passkeys?: PasskeyService; appAllowed?: (user: User, appId: string) => Promise<boolean> },
 ): Feature {
   const { config, db, users, audit, renderer, secureCookies } = shared;
   const { provider, directory, invitations } = deps;
   const issuer = config.issuer;
   const delegated = new DelegatedGuests({ db, ownership: directory.ownership, apps: config.apps, assignments: directory.assignments, appAssignments: directory.appAssignments, groups: directory.groups, users, invitations, audit, myAppsUrl: myAppsUrl(issuer) });
-  const security = portalSecurity({ config, db, redis: shared.redis, provider, issuer, secureCookies, audit, renderer, mfa: deps.mfa });
+  const security = portalSecurity({ config, db, redis: shared.redis, provider, issuer, secureCookies, audit, renderer, mfa: deps.mfa, passkeys: deps.passkeys });
   return {
     routers: [
       portalSignInRoutes({ provider, issuer, secureCookies }),

@@ -1,0 +1,48 @@
+import type { AuthenticationResponseJSON } from '@simplewebauthn/server';
+import type { Context } from 'koa';
+import { signInFacts } from '../access/sign-in-facts.js';
+import type { SignInRecorder } from '../access/sign-in-recorder.js';
+import { ACR_MFA } from '../access/acr.js';
+import { LOCAL_IDP_ID } from '../config/policies-schema.js';
+import type { UsersRepository } from '../directory/users-repository.js';
+import { finishInteraction, type InteractionDetails } from '../interaction/interaction-context.js';
+import { passkeyError } from './passkey-errors.js';
+import { passkeyAnswer } from './passkey-input.js';
+import { passkeyAmr, type PasskeyService } from './passkey-service.js';
+
+/**
+ * Members' passwordless sign-in: on the password page, "Use a passkey instead" asks for any
+ * discoverable passkey of this site (no allow list, so the page says nothing about which accounts
+ * have one); the passkey names its account by its user handle. Only the host's own members may
+ * sign in this way: a guest's identity is their home organisation's to prove (and its partner
+ * settings to admit), so a guest's passkey is only ever a second factor.
+ */
+export function passwordlessLogin(deps: { passkeys: PasskeyService; users: UsersRepository; signIns?: SignInRecorder }) {
+  const scopeOf = (details: InteractionDetails) => `login:${details.uid}`;
+
+  /** The form the password page shows (public/passkey.js answers it). */
+  async function option(details: InteractionDetails): Promise<Record<string, unknown>> {
+    return { mode: 'authenticate', action: `/interaction/${details.uid}/login/passkey`, options: await deps.passkeys.authenticationOptions(scopeOf(details)), button: 'Use a passkey instead', secondary: true };
+  }
+
+  async function submit(ctx: Context, details: InteractionDetails): Promise<void> {
+    const answer = passkeyAnswer<AuthenticationResponseJSON>(ctx);
+    const outcome = answer ? await deps.passkeys.authenticate(scopeOf(details), answer) : ({ ok: false, reason: 'responseInvalid' } as const);
+    const user = outcome.ok ? await deps.users.findById(outcome.value.userId) : undefined;
+    const member = user && user.accountEnabled && user.userType === 'Member' && !user.externalUserState;
+    if (!outcome.ok || !member) {
+      const refusal = passkeyError(outcome.ok ? 'unknownCredential' : outcome.reason);
+      await deps.signIns?.failure(ctx, { userId: user?.id, identityProvider: LOCAL_IDP_ID, errorCode: refusal.code, failureReason: refusal.message, mfaMethod: 'passkey' });
+      throw refusal;
+    }
+    await deps.users.recordSignIn(user.id);
+    await finishInteraction(details, ctx, {
+      login: { accountId: user.id, amr: passkeyAmr(outcome.value), acr: ACR_MFA, remember: true },
+      ...signInFacts(LOCAL_IDP_ID, 'passkey'),
+    });
+  }
+
+  return { option, submit };
+}
+
+export type PasswordlessLogin = ReturnType<typeof passwordlessLogin>;
