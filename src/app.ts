@@ -18,6 +18,8 @@ import { wireInvitations } from './invitations/wire-invitations.js';
 import type { Logger } from './logging/logger.js';
 import type { Mailer } from './mail/mailer.js';
 import { wireOperations } from './ops/wire-operations.js';
+import { wirePasswordReset } from './password-reset/wire-password-reset.js';
+import type { PasswordResetService } from './password-reset/password-reset-service.js';
 import { wirePartners, type Partners } from './partners/wire-partners.js';
 import { portalProviderParts, wirePortal } from './portal/wire-portal.js';
 import type { KeyStore } from './provider/keys/key-store.js';
@@ -38,6 +40,8 @@ export interface Foyer {
   mailer: Mailer;
   audit: AuditLog;
   keys: KeyStore;
+  /** Members' password reset (its mail goes out after the answer: settled() waits for it). */
+  passwordReset: PasswordResetService;
   /** Partner organisations: their settings, and the SAML metadata kept fresh (refreshed on a schedule, or now). */
   partners: Pick<Partners, 'directory' | 'metadata'>;
   /** Back-channel logout: deliver the due logout tokens now (the scheduler does it every few seconds). */
@@ -61,6 +65,7 @@ export async function createFoyer(config: FoyerConfig, opts: SharedServiceOption
   const accessSteps = access.withProvider(provider);
   const roles = wireRoles(shared);
   const logout = wireLogout(shared, { provider });
+  const passwordReset = wirePasswordReset(shared, { lifecycle: directory.lifecycle });
   const invitations = wireInvitations(shared, { provider, lifecycle: directory.lifecycle, partners: partners.forInvitations });
 
   const node = startNode(shared, provider, [
@@ -70,11 +75,12 @@ export async function createFoyer(config: FoyerConfig, opts: SharedServiceOption
     await wireHttp(shared), //   per-address budgets, size caps, /static
     wireSignIn(shared, { provider, sessions: directory.sessions, invitations, access: accessSteps, partners: partners.forSignIn(provider, accessSteps.recorder) }), // /interaction, /federation
     invitations.feature, //      /redeem
+    passwordReset.feature, //    /password/forgot, /password/reset
     wirePortal(shared, { provider, directory, invitations: invitations.service, mfa: access.mfa, appAllowed: partners.appAllowed }), // /myapps
     await wireApi(shared, { provider, directory, invitations: invitations.service, signIns: access.signIns, partners: partners.directory, roles: roles.assignments }), // /v1.0 (with /directoryRoles)
     partners.feature, //         SAML metadata refreshes
     logout.feature, //           back-channel logout deliveries
   ]);
   const { db, redis, logger, users, identities, mailer, audit } = shared;
-  return { config, provider, db, redis, logger, users, identities, invitations: invitations.service, mailer, audit, keys: shared.keys.store, partners, logout: logout.delivery, listen: node.listen, close: node.close };
+  return { config, provider, db, redis, logger, users, identities, invitations: invitations.service, mailer, audit, keys: shared.keys.store, passwordReset: passwordReset.service, partners, logout: logout.delivery, listen: node.listen, close: node.close };
 }

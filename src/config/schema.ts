@@ -11,6 +11,7 @@ import { delegationSchema } from './delegation-schema.js';
 import { directoryRolesSchema } from './directory-roles-schema.js';
 import { checkAccessReferences, conditionalAccessSchema, namedLocationsSchema, termsOfUseListSchema } from './policies-schema.js';
 import { checkMfaKey, mfaSchema } from './mfa-schema.js';
+import { passwordResetSchema } from './password-reset-schema.js';
 import { checkPartnerReferences, partnerDefaultsSchema, partnersSchema } from './partners-schema.js';
 
 export const configSchema = z
@@ -34,6 +35,7 @@ export const configSchema = z
     namedLocations: namedLocationsSchema.default([]),
     termsOfUse: termsOfUseListSchema.default([]),
     mfa: mfaSchema,
+    passwordReset: passwordResetSchema,
     partners: partnersSchema.default([]),
     partnerDefaults: partnerDefaultsSchema,
   })

@@ -57,6 +57,8 @@ export interface SharedServices {
   beginShutdown(): void;
   /** Tests only, never from config (create-connector.ts): point a preset IdP at a loopback fake. */
   connectorOverrides?: Record<string, ConnectorTestOverrides>;
+  /** Milliseconds since the epoch for what expires by Foyer's own clock (password reset links); tests move it. */
+  now: () => number;
   /** Closes mail, the database and Redis (after the scheduler and the server have stopped). */
   close(): Promise<void>;
 }
@@ -64,6 +66,8 @@ export interface SharedServices {
 export interface SharedServiceOptions {
   logger?: Logger;
   connectorOverrides?: Record<string, ConnectorTestOverrides>;
+  /** Tests only: a clock they control (SharedServices.now). */
+  now?: () => number;
 }
 
 /** Opens storage (migrating it, or refusing to start on a database that needs migrations) and builds the rest. */
@@ -109,6 +113,7 @@ export async function openSharedServices(config: FoyerConfig, opts: SharedServic
       shuttingDown = true;
     },
     connectorOverrides: opts.connectorOverrides,
+    now: opts.now ?? Date.now,
     async close() {
       mailer.close();
       await db.destroy();

@@ -85,6 +85,7 @@ export function identifyStep(deps: JourneyDeps, actions: { startUpstream: StartU
           action: `/interaction/${details.uid}/login`,
           abortUrl: `/interaction/${details.uid}/abort`,
           email: journey.email,
+          forgotPasswordUrl: deps.forgotPasswordUrl,
         });
       case 'idp':
         if (discovery.idpId === PASSCODE_IDP) return actions.sendPasscode(ctx, details, journey.email!, 'signIn');

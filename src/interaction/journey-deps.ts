@@ -30,6 +30,8 @@ export interface JourneyDeps {
   renderer: PageRenderer;
   logger: Logger;
   secureCookies: boolean;
+  /** The password form's "Forgot your password?" link (undefined: password reset is off). */
+  forgotPasswordUrl?: string;
   /** The sign-in log, for failed upstream sign-ins (successes are logged when the authorization completes). */
   signIns?: SignInRecorder;
   /** Partner organisations' say in the journey (src/partners/). */

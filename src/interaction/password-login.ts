@@ -23,6 +23,8 @@ export interface PasswordLoginDeps {
   logger: Logger;
   perAccount: Throttle;
   perIp: Throttle;
+  /** The "Forgot your password?" link (undefined: password reset is off). */
+  forgotPasswordUrl?: string;
   /** The sign-in log, for failed attempts (successes are logged when the authorization completes). */
   signIns?: SignInRecorder;
 }
@@ -45,6 +47,7 @@ export function passwordLogin(deps: PasswordLoginDeps) {
         abortUrl: `/interaction/${uid}/abort`,
         email: extra.email ?? (typeof details.params.login_hint === 'string' ? details.params.login_hint : ''),
         error: extra.error,
+        forgotPasswordUrl: deps.forgotPasswordUrl,
       },
       extra.status ?? 200,
     );

@@ -61,6 +61,7 @@ export function wireSignIn(shared: SharedServices, deps: SignInDeps): Feature {
     renderer,
     logger,
     secureCookies: shared.secureCookies,
+    forgotPasswordUrl: config.passwordReset.enabled ? '/password/forgot' : undefined,
     signIns: deps.access.recorder,
     partners: deps.partners?.journey,
   };
@@ -73,6 +74,7 @@ export function wireSignIn(shared: SharedServices, deps: SignInDeps): Feature {
     perAccount: createThrottle({ name: 'pwd-account', points: limits.passwordAttemptsPerAccount, durationSeconds: limits.lockoutSeconds }, redis),
     perIp: createThrottle({ name: 'pwd-ip', points: limits.passwordAttemptsPerIp, durationSeconds: 3600 }, redis),
     signIns: deps.access.recorder,
+    forgotPasswordUrl: journey.forgotPasswordUrl,
   });
   return {
     // oidc-provider gives interaction cookies the short life of an untouched interaction; the journey keeps the hour.

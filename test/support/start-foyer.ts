@@ -60,7 +60,7 @@ export function baseConfig(port: number): Record<string, unknown> {
  */
 export async function startFoyer(
   customize: (config: Record<string, unknown>) => void = () => {},
-  opts: { databaseUrl?: string; redisUrl?: string; port?: number; connectorOverrides?: Record<string, ConnectorTestOverrides>; logger?: Logger; env?: NodeJS.ProcessEnv } = {},
+  opts: { databaseUrl?: string; redisUrl?: string; port?: number; connectorOverrides?: Record<string, ConnectorTestOverrides>; logger?: Logger; env?: NodeJS.ProcessEnv; now?: () => number } = {},
 ): Promise<RunningFoyer> {
   // A test that must register Foyer's callback URL at a partner IdP picks the port first.
   const port = opts.port ?? (await freePort());
@@ -73,7 +73,7 @@ export async function startFoyer(
   writeFileSync(file, stringify(raw));
   // The environment `${NAME}` in the config reads: only what the test gives, never the runner's own.
   const config = loadConfig(file, opts.env ?? {});
-  const foyer = await createFoyer(config, { logger: opts.logger ?? createLogger('silent'), connectorOverrides: opts.connectorOverrides });
+  const foyer = await createFoyer(config, { logger: opts.logger ?? createLogger('silent'), connectorOverrides: opts.connectorOverrides, now: opts.now });
   await foyer.listen(port, '127.0.0.1');
   return {
     foyer,

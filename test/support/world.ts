@@ -97,6 +97,8 @@ export interface WorldOptions {
   connectorOverrides?: Record<string, ConnectorTestOverrides>;
   /** What `${NAME}` in the config file reads (secrets kept out of the YAML). */
   env?: NodeJS.ProcessEnv;
+  /** A clock the test controls, for what expires by Foyer's own clock (password reset links). */
+  now?: () => number;
 }
 
 export interface World {
@@ -210,7 +212,7 @@ async function build(opts: WorldOptions, stops: (() => Promise<unknown>)[], stop
       if (smtp) config.mail = { smtp: { host: smtp.host, port: smtp.port } };
       opts.customize?.(config);
     },
-    { port, databaseUrl: opts.databaseUrl, redisUrl: opts.redisUrl, connectorOverrides, env: opts.env },
+    { port, databaseUrl: opts.databaseUrl, redisUrl: opts.redisUrl, connectorOverrides, env: opts.env, now: opts.now },
   );
   stops.push(() => foyer.stop());
 
