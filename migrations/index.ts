@@ -7,6 +7,7 @@ import * as partners from './20261201_005_partners.js';
 import * as logoutDeliveries from './20261207_015_logout_deliveries.js';
 import * as signInFailureDetail from './20261207_019_sign_in_failure_detail.js';
 import * as passwordReset from './20261207_22_password_reset.js';
+import * as scim from './20261207_22_scim.js';
 
 type Migration = Pick<Knex.Migration, 'up' | 'down'>;
 
@@ -20,4 +21,5 @@ export const migrations: Record<string, Migration> = {
   '20261207_015_logout_deliveries': logoutDeliveries,
   '20261207_019_sign_in_failure_detail': signInFailureDetail,
   '20261207_22_password_reset': passwordReset,
+  '20261207_22_scim': scim,
 };

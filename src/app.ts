@@ -18,6 +18,7 @@ import { wireInvitations } from './invitations/wire-invitations.js';
 import type { Logger } from './logging/logger.js';
 import type { Mailer } from './mail/mailer.js';
 import { wireOperations } from './ops/wire-operations.js';
+import { wireScim } from './scim/wire-scim.js';
 import { wirePasswordReset } from './password-reset/wire-password-reset.js';
 import type { PasswordResetService } from './password-reset/password-reset-service.js';
 import { wirePartners, type Partners } from './partners/wire-partners.js';
@@ -78,6 +79,7 @@ export async function createFoyer(config: FoyerConfig, opts: SharedServiceOption
     passwordReset.feature, //    /password/forgot, /password/reset
     wirePortal(shared, { provider, directory, invitations: invitations.service, mfa: access.mfa, appAllowed: partners.appAllowed }), // /myapps
     await wireApi(shared, { provider, directory, invitations: invitations.service, signIns: access.signIns, partners: partners.directory, roles: roles.assignments }), // /v1.0 (with /directoryRoles)
+    wireScim(shared, { directory }), // /scim/v2
     partners.feature, //         SAML metadata refreshes
     logout.feature, //           back-channel logout deliveries
   ]);

@@ -19,6 +19,7 @@ import { signInsCommands } from './sign-ins-commands.js';
 import { mfaCommands } from './mfa-commands.js';
 import { partnersCommands } from './partners-commands.js';
 import { rolesCommands } from '../roles/roles-commands.js';
+import { scimCommands } from './scim-commands.js';
 
 export function buildCli(): Command {
   const program = new Command('foyer')
@@ -26,7 +27,7 @@ export function buildCli(): Command {
     .option('-c, --config <path>', 'config file or directory (default: $FOYER_CONFIG or ./config)')
     .exitOverride()
     .showHelpAfterError();
-  for (const add of [migrateCommand, configCommands, keysCommands, usersCommands, rolesCommands, groupsCommands, appsCommands, invitationCommands, policyCommands, partnersCommands, signInsCommands, mfaCommands]) add(program);
+  for (const add of [migrateCommand, configCommands, keysCommands, usersCommands, rolesCommands, groupsCommands, appsCommands, invitationCommands, policyCommands, partnersCommands, signInsCommands, mfaCommands, scimCommands]) add(program);
   return program;
 }
 

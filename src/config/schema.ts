@@ -12,6 +12,7 @@ import { directoryRolesSchema } from './directory-roles-schema.js';
 import { checkAccessReferences, conditionalAccessSchema, namedLocationsSchema, termsOfUseListSchema } from './policies-schema.js';
 import { checkMfaKey, mfaSchema } from './mfa-schema.js';
 import { passwordResetSchema } from './password-reset-schema.js';
+import { checkScimClients, scimSchema } from './scim-schema.js';
 import { checkPartnerReferences, partnerDefaultsSchema, partnersSchema } from './partners-schema.js';
 
 export const configSchema = z
@@ -36,6 +37,7 @@ export const configSchema = z
     termsOfUse: termsOfUseListSchema.default([]),
     mfa: mfaSchema,
     passwordReset: passwordResetSchema,
+    scim: scimSchema,
     partners: partnersSchema.default([]),
     partnerDefaults: partnerDefaultsSchema,
   })
@@ -48,6 +50,7 @@ export const configSchema = z
     checkMfaKey(config, ctx);
     checkPartnerReferences(config, ctx);
     checkMemberDomains(config, ctx);
+    checkScimClients(config, ctx);
   });
 
 /**
