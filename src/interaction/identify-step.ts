@@ -72,6 +72,7 @@ export function identifyStep(deps: JourneyDeps, actions: { startUpstream: StartU
       idps: deps.registry.list().map((c) => ({ id: c.id, type: c.type, displayName: c.displayName, domains: [...c.domains] })),
       passcodeEnabled: Boolean(deps.passcode),
       partnerIdps: journey.email ? deps.partners?.identityProvidersFor(journey.email) : undefined,
+      memberIdp: deps.members?.identity,
     });
     // Sending the guest on (upstream or passcode) saves the journey there; a page shown here saves it now.
     if (discovery.kind === 'idp') setJourney(details, journey);

@@ -25,6 +25,8 @@ export interface PasswordLoginDeps {
   perIp: Throttle;
   /** The "Forgot your password?" link (undefined: password reset is off). */
   forgotPasswordUrl?: string;
+  /** Whether a local password may be used for this address (members through the host's IdP: break-glass admins only). */
+  passwordAllowed?: (email: string) => boolean;
   /** The sign-in log, for failed attempts (successes are logged when the authorization completes). */
   signIns?: SignInRecorder;
 }
@@ -71,7 +73,9 @@ export function passwordLogin(deps: PasswordLoginDeps) {
       return showForm(ctx, uid, { email, status: 429, error: `Too many failed attempts. Wait ${minutes} minute${minutes === 1 ? '' : 's'} and try again.` });
     }
 
-    const user = await users.findByEmail(email);
+    const found = await users.findByEmail(email);
+    // Local passwords switched off: answered exactly as a wrong password, so nothing is revealed.
+    const user = found && (found.userType !== 'Member' || (deps.passwordAllowed?.(found.mail) ?? true)) ? found : undefined;
     const hash = user ? await users.passwordHashFor(user.id) : null;
     const ok = hash ? await verifyPassword(parsed.data.password, hash) : (await burnPasswordCheck(parsed.data.password), false);
     if (!ok || !user) {
