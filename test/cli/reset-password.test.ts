@@ -20,7 +20,8 @@ describe.sequential('foyer users reset-password', () => {
     cfg = tempConfig((raw) => void (raw.mail = { outboxDir: outbox }));
     outboxDir = outbox;
     expect((await runCli(['users', 'create', '--email', 'max@contoso.example'], { config: cfg.file, input: `${PASSWORD}\n` })).code).toBe(0);
-  });
+    // A build after a source change, on a busy machine, takes longer than the default hook time.
+  }, 180_000);
   afterAll(() => cfg.remove());
 
   async function inDatabase<T>(fn: (db: ReturnType<typeof connectDatabase>) => Promise<T>): Promise<T> {
