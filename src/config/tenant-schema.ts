@@ -33,7 +33,7 @@ export const tenantSchema = z
         /** Upstream value → Foyer group (displayName): membership follows the claim at every sign-in. */
         groupMapping: z.record(z.string(), z.string().min(1).max(256)).default({}),
         /** Upstream value → Foyer role: the mapped roles follow the claim at every sign-in. */
-        roleMapping: z.record(z.string(), z.enum(['admin', 'guestInviter'])).default({}),
+        roleMapping: z.record(z.string(), z.enum(['admin', 'userAdministrator', 'groupsAdministrator', 'guestInviter'])).default({}),
         /** false: members cannot sign in with (or reset) a local password, except breakGlassAdmins. */
         localPasswords: z.boolean().default(true),
         /** Members who keep the password form (and a passkey/TOTP) when the IdP is down. */

@@ -88,7 +88,7 @@ export class MemberIdentity {
         if (asserted.has(value)) await groups.addLink('members', group.id, user.id, trx);
         else await groups.removeLink('members', group.id, user.id, trx);
       }
-      const mapped = new Set(Object.values(this.settings.roleMapping));
+      const mapped = new Set<UserRole>(Object.values(this.settings.roleMapping));
       if (mapped.size) {
         const granted = new Set(Object.entries(this.settings.roleMapping).filter(([value]) => asserted.has(value)).map(([, role]) => role));
         const roles: UserRole[] = [...user.roles.filter((r) => !mapped.has(r)), ...granted];
