@@ -21,6 +21,9 @@ import { wireLifecycle } from './lifecycle/wire-lifecycle.js';
 import type { Logger } from './logging/logger.js';
 import type { Mailer } from './mail/mailer.js';
 import { wireOperations } from './ops/wire-operations.js';
+import { wireScim } from './scim/wire-scim.js';
+import { wirePasswordReset } from './password-reset/wire-password-reset.js';
+import type { PasswordResetService } from './password-reset/password-reset-service.js';
 import { wirePartners, type Partners } from './partners/wire-partners.js';
 import { wirePasskeys } from './passkeys/wire-passkeys.js';
 import { portalProviderParts, wirePortal } from './portal/wire-portal.js';
@@ -42,6 +45,8 @@ export interface Foyer {
   mailer: Mailer;
   audit: AuditLog;
   keys: KeyStore;
+  /** Members' password reset (its mail goes out after the answer: settled() waits for it). */
+  passwordReset: PasswordResetService;
   /** Partner organisations: their settings, and the SAML metadata kept fresh (refreshed on a schedule, or now). */
   partners: Pick<Partners, 'directory' | 'metadata'>;
   /** Back-channel logout: deliver the due logout tokens now (the scheduler does it every few seconds). */
@@ -69,6 +74,7 @@ export async function createFoyer(config: FoyerConfig, opts: SharedServiceOption
   const accessSteps = access.withProvider(provider);
   const roles = wireRoles(shared);
   const logout = wireLogout(shared, { provider });
+  const passwordReset = wirePasswordReset(shared, { lifecycle: directory.lifecycle });
   const invitations = wireInvitations(shared, { provider, lifecycle: directory.lifecycle, partners: partners.forInvitations });
 
   const node = startNode(shared, provider, [
@@ -78,12 +84,14 @@ export async function createFoyer(config: FoyerConfig, opts: SharedServiceOption
     await wireHttp(shared), //   per-address budgets, size caps, /static
     wireSignIn(shared, { provider, sessions: directory.sessions, invitations, access: accessSteps, partners: claims.forSignIn(partners.forSignIn(provider, accessSteps.recorder)), passkeys: passkeys.service }), // /interaction, /federation
     invitations.feature, //      /redeem
+    passwordReset.feature, //    /password/forgot, /password/reset
     wirePortal(shared, { provider, directory, invitations: invitations.service, mfa: access.mfa, passkeys: passkeys.service, appAllowed: partners.appAllowed }), // /myapps
     await wireApi(shared, { provider, directory, invitations: invitations.service, signIns: access.signIns, partners: partners.directory, roles: roles.assignments }), // /v1.0 (with /directoryRoles)
+    wireScim(shared, { directory }), // /scim/v2
     partners.feature, //         SAML metadata refreshes
     logout.feature, //           back-channel logout deliveries
     wireLifecycle(shared, { provider, directory }).feature, // /myapps/extend; expiry sweeps
   ]);
   const { db, redis, logger, users, identities, mailer, audit } = shared;
-  return { config, provider, db, redis, logger, users, identities, invitations: invitations.service, mailer, audit, keys: shared.keys.store, partners, logout: logout.delivery, jobs: { runDue: () => shared.scheduler.runDue() }, listen: node.listen, close: node.close };
+  return { config, provider, db, redis, logger, users, identities, invitations: invitations.service, mailer, audit, keys: shared.keys.store, passwordReset: passwordReset.service, partners, logout: logout.delivery, jobs: { runDue: () => shared.scheduler.runDue() }, listen: node.listen, close: node.close };
 }

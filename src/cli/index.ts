@@ -21,6 +21,7 @@ import { partnersCommands } from './partners-commands.js';
 import { rolesCommands } from '../roles/roles-commands.js';
 import { lifecycleCommands } from './lifecycle-commands.js';
 import { auditCommands } from './audit-commands.js';
+import { scimCommands } from './scim-commands.js';
 
 export function buildCli(): Command {
   const program = new Command('foyer')
@@ -28,7 +29,7 @@ export function buildCli(): Command {
     .option('-c, --config <path>', 'config file or directory (default: $FOYER_CONFIG or ./config)')
     .exitOverride()
     .showHelpAfterError();
-  for (const add of [migrateCommand, configCommands, keysCommands, usersCommands, rolesCommands, groupsCommands, appsCommands, invitationCommands, policyCommands, partnersCommands, signInsCommands, mfaCommands, lifecycleCommands, auditCommands]) add(program);
+  for (const add of [migrateCommand, configCommands, keysCommands, usersCommands, rolesCommands, groupsCommands, appsCommands, invitationCommands, policyCommands, partnersCommands, signInsCommands, mfaCommands, lifecycleCommands, auditCommands, scimCommands]) add(program);
   return program;
 }
 

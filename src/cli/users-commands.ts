@@ -9,6 +9,7 @@ import { HttpError } from '../http/http-error.js';
 import { CLI_ACTOR, withDirectory } from './directory-cli.js';
 import { CliError, withDatabase } from './cli-context.js';
 import { readPassword } from './read-password.js';
+import { resetPasswordCommand } from './reset-password-command.js';
 
 const MIN_PASSWORD = 12;
 
@@ -47,6 +48,7 @@ export function usersCommands(program: Command): void {
         }
       });
     });
+  resetPasswordCommand(users, program);
   users
     .command('list')
     .description('list users, oldest first')

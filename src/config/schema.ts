@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { tenantSchema } from './tenant-schema.js';
+import { tenantSchema, type TenantConfig } from './tenant-schema.js';
 import { appsSchema } from './apps-schema.js';
 import { checkClaimSources } from './app-claims-schema.js';
 import { resourceServerSchema } from './resource-servers-schema.js';
@@ -13,6 +13,8 @@ import { directoryRolesSchema } from './directory-roles-schema.js';
 import { lifecycleSchema } from './lifecycle-schema.js';
 import { checkAccessReferences, conditionalAccessSchema, namedLocationsSchema, termsOfUseListSchema } from './policies-schema.js';
 import { checkMfaKey, mfaSchema } from './mfa-schema.js';
+import { passwordResetSchema } from './password-reset-schema.js';
+import { checkScimClients, scimSchema } from './scim-schema.js';
 import { checkPartnerReferences, partnerDefaultsSchema, partnersSchema } from './partners-schema.js';
 
 export const configSchema = z
@@ -36,6 +38,8 @@ export const configSchema = z
     namedLocations: namedLocationsSchema.default([]),
     termsOfUse: termsOfUseListSchema.default([]),
     mfa: mfaSchema,
+    passwordReset: passwordResetSchema,
+    scim: scimSchema,
     partners: partnersSchema.default([]),
     partnerDefaults: partnerDefaultsSchema,
     lifecycle: lifecycleSchema,
@@ -50,6 +54,7 @@ export const configSchema = z
     checkPartnerReferences(config, ctx);
     checkMemberDomains(config, ctx);
     checkClaimSources(config, ctx);
+    checkScimClients(config, ctx);
   });
 
 /**
@@ -57,15 +62,26 @@ export const configSchema = z
  * would be authoritative for their addresses, and with trustedForDomains would link its own users to
  * members' accounts, administrators included (Entra likewise refuses to federate a verified domain).
  */
-function checkMemberDomains(config: { tenant: { memberDomains: string[] }; identityProviders: { domains: readonly string[] }[] }, ctx: z.RefinementCtx): void {
+function checkMemberDomains(config: { tenant: TenantConfig; identityProviders: { id: string; type: string; domains: readonly string[] }[] }, ctx: z.RefinementCtx): void {
   const members = new Set(config.tenant.memberDomains);
+  const memberIdp = config.tenant.memberIdentityProvider;
+  if (memberIdp) {
+    const idp = config.identityProviders.find((i) => i.id === memberIdp.idp);
+    if (!idp) ctx.addIssue({ code: 'custom', path: ['tenant', 'memberIdentityProvider', 'idp'], message: `unknown identity provider "${memberIdp.idp}" (known: ${config.identityProviders.map((i) => i.id).join(', ') || 'none'})` });
+    else if (idp.type !== 'oidc' && idp.type !== 'saml') ctx.addIssue({ code: 'custom', path: ['tenant', 'memberIdentityProvider', 'idp'], message: `"${idp.id}" is a ${idp.type} IdP: the members' IdP must be the organisation's own OIDC or SAML IdP` });
+    memberIdp.breakGlassAdmins.forEach((mail, i) => {
+      if (!members.has(mail.slice(mail.lastIndexOf('@') + 1))) ctx.addIssue({ code: 'custom', path: ['tenant', 'memberIdentityProvider', 'breakGlassAdmins', i], message: `${mail} is not at a member domain (tenant.memberDomains)` });
+    });
+  }
+  // The members' own IdP (tenant.memberIdentityProvider) is the one explicit exception.
   config.identityProviders.forEach((idp, i) =>
+    idp.id === memberIdp?.idp ||
     idp.domains.forEach((domain, j) => {
       if (members.has(domain)) {
         ctx.addIssue({
           code: 'custom',
           path: ['identityProviders', i, 'domains', j],
-          message: `"${domain}" is a member domain (tenant.memberDomains): its people are members who sign in with their password, and an identity provider listed for it could sign in as them`,
+          message: `"${domain}" is a member domain (tenant.memberDomains): its people are members who sign in with their password, and an identity provider listed for it could sign in as them (only tenant.memberIdentityProvider may be)`,
         });
       }
     }),

@@ -64,6 +64,8 @@ export interface SharedServices {
   beginShutdown(): void;
   /** Tests only, never from config (create-connector.ts): point a preset IdP at a loopback fake. */
   connectorOverrides?: Record<string, ConnectorTestOverrides>;
+  /** `clock` in milliseconds since the epoch (password reset links read it this way). */
+  now: () => number;
   /** Closes mail, the database and Redis (after the scheduler and the server have stopped). */
   close(): Promise<void>;
 }
@@ -122,6 +124,7 @@ export async function openSharedServices(config: FoyerConfig, opts: SharedServic
       shuttingDown = true;
     },
     connectorOverrides: opts.connectorOverrides,
+    now: () => clock.now().getTime(),
     async close() {
       mailer.close();
       await db.destroy();

@@ -37,6 +37,7 @@ export function completeSignIn(deps: JourneyDeps, actions: { sendPasscode: SendP
 
   async function decideAndFinish(ctx: Context, details: InteractionDetails, journey: JourneyState, identity: UpstreamIdentity): Promise<void> {
     const connector = deps.registry.byId(identity.idpId);
+    if (deps.members && identity.idpId === deps.members.identity.idpId) return memberSignIn(ctx, details, identity, deps.members);
     const decision = await decideLink(
       { identity, redemption: journey.redemption, idp: connector },
       deps,
@@ -69,6 +70,31 @@ export function completeSignIn(deps: JourneyDeps, actions: { sendPasscode: SendP
         return login(ctx, details, decision.user, identity);
       }
     }
+  }
+
+  /** An answer of the members' own IdP: the member it proves, linked or created just in time; groups and roles from its claim. */
+  async function memberSignIn(ctx: Context, details: InteractionDetails, identity: UpstreamIdentity, members: NonNullable<JourneyDeps['members']>): Promise<void> {
+    let user: User | undefined;
+    try {
+      const linked = await deps.identities.findLinked(identity);
+      user = linked ? await deps.users.findById(linked.userId) : undefined;
+      if (linked && user) await deps.identities.touch(linked.id);
+      if (!user) {
+        const found = await members.identity.resolve(identity, deps.registry.byId(identity.idpId), deps);
+        if (found.user) {
+          user = found.user;
+          await deps.identities.link(user.id, identity);
+          await deps.audit.record({ category: 'UserManagement', activity: 'Link identity', result: 'success', actor: { type: 'user', id: user.id }, target: { type: 'User', id: user.id }, details: { idp: identity.idpId, reason: "the members' IdP proved the member's address" }, correlationId: ctx.state.requestId });
+        } else {
+          user = await members.identity.createMember(found.create!, identity, { db: members.db, users: deps.users, identities: deps.identities, audit: deps.audit }, ctx.state.requestId);
+        }
+      }
+      await members.identity.applyClaims(user, identity, { db: members.db });
+    } catch (err) {
+      await failure(ctx, identity, err, user?.id);
+      throw err;
+    }
+    return login(ctx, details, user, identity);
   }
 
   /** Sends a person who proved their address to the IdP their account is linked to (or lets them choose). */

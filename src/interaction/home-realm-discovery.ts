@@ -24,6 +24,8 @@ export interface DiscoveryInput {
    * redemption order: only these are offered. Undefined: no partner rule for this address.
    */
   partnerIdps?: string[];
+  /** The members' own IdP (tenant.memberIdentityProvider): member-domain addresses go there, break-glass admins to the password form. */
+  memberIdp?: { idpId: string; isBreakGlass(email: string): boolean };
 }
 
 export type Discovery =
@@ -62,7 +64,10 @@ export function discoverHomeRealm(input: DiscoveryInput): Discovery {
   if (!input.email) return { kind: 'askEmail' };
   const domain = input.email.slice(input.email.lastIndexOf('@') + 1).toLowerCase();
 
-  if (input.memberDomains.includes(domain) || input.user?.hasPassword) return { kind: 'password' };
+  if (input.memberDomains.includes(domain)) {
+    return input.memberIdp && !input.memberIdp.isBreakGlass(input.email) ? { kind: 'idp', idpId: input.memberIdp.idpId } : { kind: 'password' };
+  }
+  if (input.user?.hasPassword) return { kind: 'password' };
 
   if (input.partnerIdps) {
     const available = input.partnerIdps.filter((id) => (id === PASSCODE_IDP ? input.passcodeEnabled : input.idps.some((i) => i.id === id)));

@@ -72,6 +72,7 @@ export function identifyStep(deps: JourneyDeps, actions: { startUpstream: StartU
       idps: deps.registry.list().map((c) => ({ id: c.id, type: c.type, displayName: c.displayName, domains: [...c.domains] })),
       passcodeEnabled: Boolean(deps.passcode),
       partnerIdps: journey.email ? deps.partners?.identityProvidersFor(journey.email) : undefined,
+      memberIdp: deps.members?.identity,
     });
     // Sending the guest on (upstream or passcode) saves the journey there; a page shown here saves it now.
     if (discovery.kind === 'idp') setJourney(details, journey);
@@ -86,6 +87,7 @@ export function identifyStep(deps: JourneyDeps, actions: { startUpstream: StartU
           abortUrl: `/interaction/${details.uid}/abort`,
           email: journey.email,
           passkey: await deps.passwordless?.option(details),
+          forgotPasswordUrl: deps.forgotPasswordUrl,
         });
       case 'idp':
         if (discovery.idpId === PASSCODE_IDP) return actions.sendPasscode(ctx, details, journey.email!, 'signIn');

@@ -13,6 +13,8 @@ import type { SignInRecorder } from '../access/sign-in-recorder.js';
 import type { UpstreamIdentity } from '../federation/upstream-identity.js';
 import type { HttpError } from '../http/http-error.js';
 import type { PasswordlessLogin } from '../passkeys/passwordless-login.js';
+import type { Database } from '../db/connect.js';
+import type { MemberIdentity } from './member-identity.js';
 
 /** Everything the sign-in journey's steps share, built once in the composition root. */
 export interface JourneyDeps {
@@ -31,6 +33,10 @@ export interface JourneyDeps {
   renderer: PageRenderer;
   logger: Logger;
   secureCookies: boolean;
+  /** The password form's "Forgot your password?" link (undefined: password reset is off). */
+  forgotPasswordUrl?: string;
+  /** Members through the host's own IdP (tenant.memberIdentityProvider), with the database its sign-ins write to. */
+  members?: { identity: MemberIdentity; db: Database };
   /** The sign-in log, for failed upstream sign-ins (successes are logged when the authorization completes). */
   signIns?: SignInRecorder;
   /** Partner organisations' say in the journey (src/partners/). */

@@ -27,6 +27,10 @@ export interface PasswordLoginDeps {
   /** Failures per address from any IP: guesses at one account from ever new client addresses. */
   perAccountAnywhere: Throttle;
   perIp: Throttle;
+  /** The "Forgot your password?" link (undefined: password reset is off). */
+  forgotPasswordUrl?: string;
+  /** Whether a local password may be used for this address (members through the host's IdP: break-glass admins only). */
+  passwordAllowed?: (email: string) => boolean;
   /** The sign-in log, for failed attempts (successes are logged when the authorization completes). */
   signIns?: SignInRecorder;
   /** Members' passwordless sign-in, offered beside the password. */
@@ -52,6 +56,7 @@ export function passwordLogin(deps: PasswordLoginDeps) {
         email: extra.email ?? (typeof details.params.login_hint === 'string' ? details.params.login_hint : ''),
         error: extra.error,
         passkey: await deps.passwordless?.option(details),
+        forgotPasswordUrl: deps.forgotPasswordUrl,
       },
       extra.status ?? 200,
     );
@@ -77,7 +82,9 @@ export function passwordLogin(deps: PasswordLoginDeps) {
       return refuseLocked(ctx, uid, email, accountWait, `Too many failed attempts were made for this email address. Wait ${minutesText(accountWait)} and try again, or ask your administrator.`);
     }
 
-    const user = await users.findByEmail(email);
+    const found = await users.findByEmail(email);
+    // Local passwords switched off: answered exactly as a wrong password, so nothing is revealed.
+    const user = found && (found.userType !== 'Member' || (deps.passwordAllowed?.(found.mail) ?? true)) ? found : undefined;
     const hash = user ? await users.passwordHashFor(user.id) : null;
     const ok = hash ? await verifyPassword(parsed.data.password, hash) : (await burnPasswordCheck(parsed.data.password), false);
     if (!ok || !user) {

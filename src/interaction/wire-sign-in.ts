@@ -22,6 +22,7 @@ import { keepInteractionCookies } from './interaction-lifetime.js';
 import { interactionRoutes } from './interaction-routes.js';
 import type { JourneyDeps, JourneyPartners } from './journey-deps.js';
 import type { ConnectorContext } from '../federation/create-connector.js';
+import { MemberIdentity } from './member-identity.js';
 import { passwordLogin } from './password-login.js';
 import { samlLogoutRoutes } from './saml-logout.js';
 import { upstreamCallbackRoutes } from './upstream-sign-in.js';
@@ -48,7 +49,10 @@ export interface SignInDeps {
 export function wireSignIn(shared: SharedServices, deps: SignInDeps): Feature {
   const { config, users, renderer, logger, redis } = shared;
   const { provider } = deps;
-  const { registry, passcode } = createFederation(shared, deps.partners?.federation);
+  const memberIdentity = MemberIdentity.from(config.tenant);
+  // The members' IdP's groups claim is kept from its answers, like the claims partner rules read.
+  const federation = memberIdentity ? { ...deps.partners?.federation, assertedClaims: [...new Set([...(deps.partners?.federation.assertedClaims ?? []), memberIdentity.claim])] } : deps.partners?.federation;
+  const { registry, passcode } = createFederation(shared, federation);
   const journey: JourneyDeps = {
     provider,
     issuer: config.issuer,
@@ -65,6 +69,8 @@ export function wireSignIn(shared: SharedServices, deps: SignInDeps): Feature {
     renderer,
     logger,
     secureCookies: shared.secureCookies,
+    forgotPasswordUrl: config.passwordReset.enabled ? '/password/forgot' : undefined,
+    members: memberIdentity ? { identity: memberIdentity, db: shared.db } : undefined,
     signIns: deps.access.recorder,
     partners: deps.partners?.journey,
   };
@@ -80,6 +86,8 @@ export function wireSignIn(shared: SharedServices, deps: SignInDeps): Feature {
     perIp: createThrottle({ name: 'pwd-ip', points: limits.passwordAttemptsPerIp, durationSeconds: 3600 }, redis),
     signIns: deps.access.recorder,
     passwordless: journey.passwordless,
+    forgotPasswordUrl: journey.forgotPasswordUrl,
+    passwordAllowed: memberIdentity ? (email) => memberIdentity.passwordAllowed(email) : undefined,
   });
   return {
     // oidc-provider gives interaction cookies the short life of an untouched interaction; the journey keeps the hour.

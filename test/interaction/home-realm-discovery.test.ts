@@ -21,6 +21,15 @@ describe('home-realm discovery', () => {
     expect(discover({ email: 'ann@other.example', user: { hasPassword: true } })).toEqual({ kind: 'password' });
   });
 
+  it('with a members’ IdP, sends every member-domain address there (known or not, with a password or not), break-glass admins to the password form', () => {
+    const memberIdp = { idpId: 'contoso-entra', isBreakGlass: (email: string) => email === 'root@contoso.example' };
+    for (const user of [undefined, { hasPassword: true }, { hasPassword: false }]) {
+      expect(discover({ email: 'ann@contoso.example', user, memberIdp })).toEqual({ kind: 'idp', idpId: 'contoso-entra' });
+    }
+    expect(discover({ email: 'root@contoso.example', user: { hasPassword: true }, memberIdp })).toEqual({ kind: 'password' });
+    expect(discover({ email: 'bo@fabrikam.example', memberIdp })).toEqual({ kind: 'idp', idpId: 'fabrikam' });
+  });
+
   it('prefers the IdPs the user already signed in with, and says so when they were removed', () => {
     expect(discover({ email: 'bo@gmail.com', user: { hasPassword: false }, linkedIdpIds: ['github'] })).toEqual({ kind: 'idp', idpId: 'github' });
     expect(discover({ email: 'bo@x.example', user: { hasPassword: false }, linkedIdpIds: ['gone'] })).toEqual({ kind: 'unavailable', reason: 'idpRemoved' });

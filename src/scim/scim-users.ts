@@ -1,0 +1,207 @@
+import { scimPatch, ScimError as PatchError, type ScimPatchOperation } from 'scim-patch';
+import { z } from 'zod';
+import type { AuditLog } from '../audit/audit-log.js';
+import type { Database } from '../db/connect.js';
+import type { UserLifecycle } from '../directory/user-lifecycle.js';
+import { normalizeEmail, type User } from '../directory/user-model.js';
+import { DuplicateEmailError, type UsersRepository } from '../directory/users-repository.js';
+import { nowIso } from '../lib/clock.js';
+import type { ScimClient } from './scim-auth.js';
+import { ScimError } from './scim-error.js';
+import { listResponse, parseListFilter, type ListFilter } from './scim-list.js';
+import type { ScimResourceRow, ScimResourcesRepository } from './scim-resources-repository.js';
+import { invalidValue, patchBody, scimBoolean, versionOf } from './scim-values.js';
+
+export const USER_SCHEMA = 'urn:ietf:params:scim:schemas:core:2.0:User';
+
+const nullableText = (max: number) => z.string().max(max).nullish();
+const userInput = z.looseObject({
+  userName: z.string().trim().pipe(z.email('userName must be an email address').max(320)),
+  externalId: nullableText(256),
+  displayName: nullableText(256),
+  name: z.looseObject({ formatted: nullableText(256), givenName: nullableText(128), familyName: nullableText(128) }).nullish(),
+  active: scimBoolean.optional(),
+});
+type UserInput = z.infer<typeof userInput>;
+
+export interface ScimUsersDeps {
+  db: Database;
+  users: UsersRepository;
+  resources: ScimResourcesRepository;
+  lifecycle: Pick<UserLifecycle, 'update' | 'delete' | 'revokeSessions'>;
+  audit: AuditLog;
+  issuer: string;
+}
+
+/**
+ * SCIM Users for one client: it creates members (the host's HR or IdP) or its partner's people as
+ * guests, and sees and changes only the users it created. An address outside its domains is a 403
+ * before anything is written; an address someone else already has is a 409 (never a takeover).
+ * Deactivating (active false) or deleting disables or removes the user and ends their sessions.
+ */
+export class ScimUsers {
+  constructor(private readonly deps: ScimUsersDeps) {}
+
+  toScim(user: User, row: ScimResourceRow): Record<string, unknown> {
+    const resource: Record<string, unknown> = {
+      schemas: [USER_SCHEMA],
+      id: user.id,
+      ...(row.external_id ? { externalId: row.external_id } : {}),
+      userName: user.mail,
+      name: { formatted: user.displayName },
+      displayName: user.displayName,
+      active: user.accountEnabled,
+      emails: [{ value: user.mail, type: 'work', primary: true }],
+      userType: user.userType,
+      meta: { resourceType: 'User', created: row.created_at, lastModified: row.updated_at, location: `${this.deps.issuer}/scim/v2/Users/${user.id}` },
+    };
+    (resource.meta as Record<string, unknown>).version = versionOf(resource);
+    return resource;
+  }
+
+  async get(client: ScimClient, id: string): Promise<Record<string, unknown>> {
+    const { user, row } = await this.own(client, id);
+    return this.toScim(user, row);
+  }
+
+  async list(client: ScimClient, query: Record<string, unknown>, paging: { startIndex: number; count: number }) {
+    const filter: ListFilter = parseListFilter(query.filter, ['userName', 'externalId', 'id']);
+    const { rows, total } = await this.deps.resources.page(client.id, 'User', { resource_id: filter.id, external_id: filter.externalId, userName: filter.userName }, { offset: paging.startIndex - 1, limit: paging.count });
+    const resources = [];
+    for (const row of rows) {
+      const user = await this.deps.users.findById(row.resource_id);
+      if (user) resources.push(this.toScim(user, row));
+    }
+    return listResponse(resources, total, paging.startIndex);
+  }
+
+  async create(client: ScimClient, body: unknown): Promise<Record<string, unknown>> {
+    const input = parse(body);
+    this.inScope(client, input.userName);
+    const actor = actorOf(client);
+    const now = nowIso();
+    const { user, row } = await this.deps.db.transaction(async (trx) => {
+      let user: User;
+      try {
+        user = await this.deps.users.create(
+          { mail: input.userName, displayName: displayNameOf(input), userType: client.provisions === 'members' ? 'Member' : 'Guest', createdBy: `scim:${client.id}`, externalUserState: client.provisions === 'guests' ? 'Accepted' : null },
+          trx,
+        );
+      } catch (err) {
+        if (err instanceof DuplicateEmailError) throw new ScimError(409, `A user with userName ${input.userName} already exists.`, 'uniqueness');
+        throw err;
+      }
+      if (input.active === false) await trx('users').where({ id: user.id }).update({ account_enabled: false });
+      const row: ScimResourceRow = { resource_type: 'User', resource_id: user.id, client_id: client.id, external_id: input.externalId ?? null, created_at: now, updated_at: now };
+      await this.deps.resources.insert(row, trx);
+      await this.deps.audit.record({ category: 'UserManagement', activity: 'Add user', result: 'success', actor, target: { type: 'User', id: user.id }, details: { userType: user.userType, by: 'SCIM', partner: client.partnerId ?? null } }, trx);
+      return { user: { ...user, accountEnabled: input.active !== false }, row };
+    });
+    return this.toScim(user, row);
+  }
+
+  /** PUT: the user becomes what the body says (attributes Foyer keeps: userName, externalId, display name, active). */
+  async replace(client: ScimClient, id: string, body: unknown, ifMatch: (version: string) => void): Promise<Record<string, unknown>> {
+    const current = await this.own(client, id);
+    ifMatch(versionOf(this.toScim(current.user, current.row)));
+    return this.apply(client, current, parse(body));
+  }
+
+  /** PATCH: the operations applied (scim-patch) to the user as served, then saved like a PUT. */
+  async patch(client: ScimClient, id: string, body: unknown, ifMatch: (version: string) => void): Promise<Record<string, unknown>> {
+    const current = await this.own(client, id);
+    const served = this.toScim(current.user, current.row);
+    ifMatch(versionOf(served));
+    const patched = applyPatch(served, body);
+    return this.apply(client, current, parse(patched));
+  }
+
+  async delete(client: ScimClient, id: string, ifMatch: (version: string) => void): Promise<void> {
+    const current = await this.own(client, id);
+    ifMatch(versionOf(this.toScim(current.user, current.row)));
+    // Deleting ends every session (user-lifecycle.ts); the SCIM row of a user that is gone is only bookkeeping.
+    try {
+      await this.deps.lifecycle.delete(id, actorOf(client));
+    } finally {
+      await this.deps.resources.remove('User', id, this.deps.db);
+    }
+  }
+
+  private async apply(client: ScimClient, current: { user: User; row: ScimResourceRow }, input: UserInput): Promise<Record<string, unknown>> {
+    this.inScope(client, input.userName);
+    const { user } = current;
+    const now = nowIso();
+    const changesMail = normalizeEmail(input.userName) !== normalizeEmail(user.mail);
+    await this.deps.db.transaction(async (trx) => {
+      if (changesMail && (await this.deps.users.findByEmail(input.userName, trx))) throw new ScimError(409, `A user with userName ${input.userName} already exists.`, 'uniqueness');
+      await trx('users')
+        .where({ id: user.id })
+        .update({ mail: input.userName, mail_normalized: normalizeEmail(input.userName), display_name: displayNameOf(input) ?? user.displayName, updated_at: now });
+      await this.deps.resources.update('User', user.id, { external_id: input.externalId ?? null, updated_at: now }, trx);
+      await this.deps.audit.record({ category: 'UserManagement', activity: 'Update user', result: 'success', actor: actorOf(client), target: { type: 'User', id: user.id }, details: { by: 'SCIM', mailChanged: changesMail } }, trx);
+    });
+    // Enabling or disabling goes through the lifecycle: disabling ends every session and refresh token.
+    if (input.active !== undefined && input.active !== user.accountEnabled) await this.deps.lifecycle.update(user.id, { accountEnabled: input.active }, actorOf(client));
+    return this.get(client, user.id);
+  }
+
+  private inScope(client: ScimClient, userName: string): void {
+    const domain = userName.slice(userName.lastIndexOf('@') + 1).toLowerCase();
+    if (!client.domains.includes(domain)) {
+      const whose = client.provisions === 'members' ? "the host's member domains" : `the domains of partner ${client.partnerId}`;
+      throw new ScimError(403, `This client may provision only addresses of ${whose} (${client.domains.join(', ')}); ${domain} is not one of them.`);
+    }
+  }
+
+  private async own(client: ScimClient, id: string): Promise<{ user: User; row: ScimResourceRow }> {
+    const row = /^[0-9a-f-]{36}$/.test(id) ? await this.deps.resources.own(client.id, 'User', id) : undefined;
+    const user = row ? await this.deps.users.findById(id) : undefined;
+    // Another client's user, or anyone not provisioned by SCIM, does not exist for this client.
+    if (!row || !user) throw new ScimError(404, `No user ${id} provisioned by this client.`);
+    return { user, row };
+  }
+}
+
+function parse(body: unknown): UserInput {
+  const parsed = userInput.safeParse(body);
+  if (!parsed.success) throw invalidValue(parsed.error);
+  return parsed.data;
+}
+
+function displayNameOf(input: UserInput): string | undefined {
+  const fromName = [input.name?.givenName, input.name?.familyName].filter(Boolean).join(' ');
+  return input.displayName?.trim() || input.name?.formatted?.trim() || fromName || undefined;
+}
+
+export function actorOf(client: ScimClient) {
+  return { type: 'app' as const, id: `scim:${client.id}` };
+}
+
+/** PATCH operations applied to the served resource with scim-patch; its errors become SCIM 400s. */
+export function applyPatch(served: Record<string, unknown>, body: unknown, normalise: (op: ScimPatchOperation) => ScimPatchOperation[] = (op) => [op]): Record<string, unknown> {
+  const parsed = patchBody.safeParse(body);
+  if (!parsed.success) throw invalidValue(parsed.error);
+  const ops = parsed.data.Operations.flatMap((o) => normalise(flattenDotted(o as ScimPatchOperation)));
+  try {
+    return scimPatch({ ...served, meta: { ...(served.meta as object) } } as never, ops, { mutateDocument: false, treatMissingAsAdd: true }) as Record<string, unknown>;
+  } catch (err) {
+    if (err instanceof PatchError) throw new ScimError(400, err.message, /path/i.test(err.message) ? 'invalidPath' : 'invalidValue');
+    throw err;
+  }
+}
+
+/**
+ * Okta and Entra send a path-less replace whose value has dotted keys ("name.givenName") or
+ * "True"/"False" for active; scim-patch expects nested objects and leaves strings be (the input
+ * schema turns them into booleans afterwards).
+ */
+function flattenDotted(op: ScimPatchOperation): ScimPatchOperation {
+  if (op.op === 'remove' || op.path || typeof op.value !== 'object' || op.value === null || Array.isArray(op.value)) return op;
+  const value: Record<string, unknown> = {};
+  for (const [key, v] of Object.entries(op.value as Record<string, unknown>)) {
+    const [head, ...rest] = key.split('.');
+    if (!rest.length || head!.includes(':')) value[key] = v;
+    else value[head!] = { ...((value[head!] as object | undefined) ?? {}), [rest.join('.')]: v };
+  }
+  return { ...op, value };
+}
