@@ -190,7 +190,8 @@ export const samlIdpSchema = z.strictObject({
   metadataRefreshMinutes: z.number().int().min(1).max(10_080).optional(),
   /**
    * The IdP's SingleLogoutService (HTTP-Redirect), where Foyer answers the IdP's logout requests with
-   * a signed LogoutResponse. Foyer's own endpoint, `<issuer>/federation/<id>/slo`, is in the SP metadata.
+   * a signed LogoutResponse and, when a guest signs out at Foyer, sends a signed LogoutRequest.
+   * Foyer's own endpoint, `<issuer>/federation/<id>/slo`, is in the SP metadata.
    */
   sloUrl: secureUrl.optional(),
   /** Defaults to `<issuer>/federation/<id>/metadata`, which is also where the SP metadata is served. */

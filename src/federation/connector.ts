@@ -39,6 +39,23 @@ export interface Connector {
    * received, for the signature) and says whose sign-in it ends; throws a FederationError if unsigned or invalid.
    */
   logoutRequest?(params: { query: Record<string, string>; rawQuery: string }): Promise<SamlLogoutRequest>;
+  /**
+   * SAML with `sloUrl` only: a signed LogoutRequest (HTTP-Redirect) for the guest's sign-in, sent
+   * when they sign out at Foyer. `requestId` is what the IdP's LogoutResponse must answer.
+   */
+  startLogout?(session: SamlSessionRef, relayState: string): Promise<{ redirectTo: string; requestId: string; issuedAt: number }>;
+  /**
+   * SAML only: checks the IdP's LogoutResponse (signed, from the IdP, status Success) and returns the
+   * request ID it answers; `isPending` says whether Foyer sent a LogoutRequest with that ID.
+   */
+  logoutResponse?(params: { query: Record<string, string>; rawQuery: string; isPending: (requestId: string) => Promise<boolean> }): Promise<{ inResponseTo: string }>;
+}
+
+/** What a SAML IdP said of a sign-in, kept with the Foyer session so Foyer can ask the IdP to end it. */
+export interface SamlSessionRef {
+  nameId: string;
+  nameIdFormat?: string;
+  sessionIndex?: string;
 }
 
 /** A verified LogoutRequest: the identity whose Foyer sessions end, and where to send the LogoutResponse. */

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { inflateRawSync } from 'node:zlib';
 import { SAML, SamlStatusError, ValidateInResponseTo, type CacheProvider, type Profile } from '@node-saml/node-saml';
 import type { SamlIdpConfig } from '../config/identity-providers-schema.js';
-import { pendingFor, safeEqual, type Connector, type PendingSaml, type SamlLogoutRequest } from './connector.js';
+import { pendingFor, safeEqual, type Connector, type PendingSaml, type SamlLogoutRequest, type SamlSessionRef } from './connector.js';
 import { FederationError, type FederationErrorCode } from './federation-error.js';
 import { amrFromSaml } from './saml-authn-context.js';
 import { requireBearerConfirmation } from './saml-subject-confirmation.js';
@@ -37,6 +37,7 @@ export function configuredTrust(idp: SamlIdpConfig): SamlIdpTrust {
   };
 }
 
+const PERSISTENT = 'urn:oasis:names:tc:SAML:2.0:nameid-format:persistent';
 const TRANSIENT = 'urn:oasis:names:tc:SAML:2.0:nameid-format:transient';
 const EMAIL_FORMAT = 'urn:oasis:names:tc:SAML:1.1:nameid-format:emailAddress';
 const METHOD_REFS = 'http://schemas.microsoft.com/claims/authnmethodsreferences';
@@ -99,6 +100,23 @@ export function createSamlConnector(idp: SamlIdpConfig, opts: SamlConnectorOptio
       ...(cacheProvider ? { cacheProvider } : {}),
     });
 
+  /** Signed (HTTP-Redirect signature over the query) because the SP has a private key; names the IdP's own session. */
+  async function startLogout(session: SamlSessionRef, relayState: string) {
+    let issued: { id: string; instant: string } | undefined;
+    const capture: CacheProvider = {
+      saveAsync: async (id, instant) => {
+        issued = { id, instant };
+        return { value: instant, createdAt: Date.now() };
+      },
+      getAsync: async () => null,
+      removeAsync: async () => null,
+    };
+    const user = { issuer: idp.idpEntityId, nameID: session.nameId, nameIDFormat: session.nameIdFormat ?? idp.nameIdFormat ?? PERSISTENT, ...(session.sessionIndex ? { sessionIndex: session.sessionIndex } : {}) } as Profile;
+    const redirectTo = await saml(acsUrl, await trust.current(), capture).getLogoutUrlAsync(user, relayState, {});
+    if (!issued) throw new Error('node-saml did not report the LogoutRequest id');
+    return { redirectTo, requestId: issued.id, issuedAt: Date.parse(issued.instant) };
+  }
+
   return {
     id: idp.id,
     type: 'saml',
@@ -138,6 +156,13 @@ export function createSamlConnector(idp: SamlIdpConfig, opts: SamlConnectorOptio
 
     async logoutRequest({ query, rawQuery }) {
       return verifyLogoutRequest(idp, query, rawQuery, (current) => saml(acsUrl, current), await trust.current());
+    },
+
+    ...(idp.sloUrl ? { startLogout } : {}),
+
+    async logoutResponse({ query, rawQuery, isPending }) {
+      const current = await trust.current();
+      return verifyLogoutResponse(idp, query, rawQuery, (cache) => saml(acsUrl, current, cache), isPending);
     },
 
     async finish({ pending, callbackUrl, params }): Promise<UpstreamIdentity> {
@@ -219,6 +244,53 @@ async function verifyLogoutRequest(
   return { issuer: idp.idpEntityId, subject: profile.nameID, requestId: profile.ID, ...(respondTo ? { respondTo } : {}) };
 }
 
+/**
+ * The IdP's LogoutResponse to Foyer's LogoutRequest (HTTP-Redirect). Unsigned is refused, as for a
+ * request: otherwise anyone could forge the IdP's "you are signed out there" and the guest would
+ * believe their organisation account was signed out. It must answer a LogoutRequest Foyer sent
+ * (InResponseTo, which node-saml checks only when present, so Foyer requires it) and say Success.
+ */
+async function verifyLogoutResponse(
+  idp: SamlIdpConfig,
+  query: Record<string, string>,
+  rawQuery: string,
+  saml: (cache: CacheProvider) => SAML,
+  isPending: (requestId: string) => Promise<boolean>,
+): Promise<{ inResponseTo: string }> {
+  const ref = { idpId: idp.id };
+  if (!query.SAMLResponse) throw new FederationError('invalid_response', `${idp.displayName} sent no logout response.`, ref);
+  if (!query.Signature || !query.SigAlg) {
+    throw new FederationError('invalid_signature', `This logout response is not signed by ${idp.displayName}, so Foyer ignored it.`, ref);
+  }
+  if (!LOGOUT_SIG_ALGS.has(query.SigAlg)) {
+    throw new FederationError('invalid_signature', `This logout response is signed with an algorithm Foyer does not accept (${query.SigAlg}).`, ref);
+  }
+  let xml: string;
+  try {
+    xml = inflateRawSync(Buffer.from(query.SAMLResponse, 'base64'), { maxOutputLength: 256 * 1024 }).toString('utf8');
+  } catch (err) {
+    throw new FederationError('invalid_response', `${idp.displayName} sent a logout response Foyer cannot read.`, ref, { cause: err });
+  }
+  if (DTD.test(xml)) throw new FederationError('invalid_response', `${idp.displayName} sent a logout response with a document type declaration (DTD), which SAML never needs.`, ref);
+  let answered: string | undefined;
+  const pendingOnly: CacheProvider = {
+    saveAsync: async () => null,
+    getAsync: async (id) => {
+      if (!(await isPending(id))) return null;
+      answered = id;
+      return new Date().toISOString();
+    },
+    removeAsync: async () => null,
+  };
+  try {
+    await saml(pendingOnly).validateRedirectAsync(query, rawQuery);
+  } catch (err) {
+    throw toFederationError(err, idp);
+  }
+  if (!answered) throw new FederationError('in_response_to_mismatch', `This logout response from ${idp.displayName} answers no logout Foyer started.`, ref);
+  return { inResponseTo: answered };
+}
+
 function identityFrom(idp: SamlIdpConfig, profile: Profile, expect: Parameters<typeof requireBearerConfirmation>[2], assertedClaims?: readonly string[]): UpstreamIdentity {
   const ref = { idpId: idp.id };
   // node-saml checks the signature, not who signed for whom: the certificate could be shared.
@@ -254,6 +326,7 @@ function identityFrom(idp: SamlIdpConfig, profile: Profile, expect: Parameters<t
     ...(classRef ? { acr: classRef } : {}),
     ...(Number.isFinite(instant) ? { authTime: Math.floor(instant / 1000) } : {}),
     ...withAssertions(pickAssertions(named, assertedClaims)),
+    samlSession: { ...(profile.nameIDFormat ? { nameIdFormat: profile.nameIDFormat } : {}), ...(profile.sessionIndex ? { sessionIndex: profile.sessionIndex } : {}) },
   };
 }
 

@@ -34,6 +34,8 @@ export interface UpstreamIdentity {
    * partner rules name, e.g. `groups`), as text values; absent when none was asked for or given.
    */
   assertions?: Record<string, string[]>;
+  /** SAML: the NameID's format and the AuthnStatement's SessionIndex, for a LogoutRequest at sign-out. */
+  samlSession?: { nameIdFormat?: string; sessionIndex?: string };
 }
 
 /** Up to 200 text values of up to 256 characters per claim: a group list, not a payload. */

@@ -16,6 +16,7 @@ import { PASSCODE_IDP } from './home-realm-discovery.js';
 import { clientName } from './interaction-context.js';
 import { accountDisabled } from '../invitations/redemption-service.js';
 import { signInFacts } from '../access/sign-in-facts.js';
+import { samlSessionResult } from './saml-sign-out.js';
 
 export const ACR_FEDERATED = 'urn:foyer:acr:federated';
 export const ACR_MFA = 'urn:foyer:acr:mfa';
@@ -148,6 +149,7 @@ export function completeSignIn(deps: JourneyDeps, actions: { sendPasscode: SendP
     await finishInteraction(details, ctx, {
       login: { accountId: user.id, amr, acr: trustedMfa ? ACR_MFA : ACR_FEDERATED, remember: true, ...authenticatedAt(identity) },
       ...signInFacts(identity.idpId),
+      ...samlSessionResult(identity, connector),
     });
   }
 

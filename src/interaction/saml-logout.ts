@@ -11,18 +11,21 @@ import type { Context } from 'koa';
 import type { AccountSessions } from '../directory/account-sessions.js';
 import { FederationError } from '../federation/federation-error.js';
 import { HttpError } from '../http/http-error.js';
+import type { FoyerAdapter } from '../provider/adapters/index.js';
 import type { JourneyDeps } from './journey-deps.js';
+import { pendingLogoutKey, type PendingSamlLogout } from './saml-sign-out.js';
 
 /** How long a LogoutRequest ID is remembered: past any NotOnOrAfter an IdP sets. */
 const LOGOUT_ID_TTL_SECONDS = 3600;
 
-export function samlLogoutRoutes(deps: Pick<JourneyDeps, 'registry' | 'identities' | 'federationIndex' | 'audit' | 'logger' | 'renderer'>, sessions: Pick<AccountSessions, 'revokeAll'>): Router {
+export function samlLogoutRoutes(deps: Pick<JourneyDeps, 'registry' | 'identities' | 'federationIndex' | 'audit' | 'logger' | 'renderer'>, sessions: Pick<AccountSessions, 'revokeAll'>, store: FoyerAdapter): Router {
   const router = new Router({ prefix: '/federation/:idpId' });
 
   router.get('/slo', async (ctx: Context) => {
     const idpId = ctx.params.idpId!;
     const connector = deps.registry.byId(idpId);
     if (!connector?.logoutRequest) throw new HttpError(404, 'unknownIdentityProvider', 'This logout request is for an identity provider that is not configured here.');
+    if (typeof ctx.query.SAMLResponse === 'string') return finishLogout(ctx, idpId, connector);
     const request = await connector.logoutRequest({ query: stringParams(ctx.query), rawQuery: ctx.querystring });
     const key = `slo:${idpId}:${request.requestId}`;
     if (await deps.federationIndex.peek(key)) {
@@ -42,6 +45,30 @@ export function samlLogoutRoutes(deps: Pick<JourneyDeps, 'registry' | 'identitie
     }
     await deps.renderer.page(ctx, 'logged-out', {});
   });
+
+  /**
+   * The IdP's answer to the LogoutRequest saml-sign-out.ts sent: signed, answering a pending
+   * request, with its RelayState; used once. Then the browser finishes where oidc-provider would
+   * have sent it (the app's post_logout_redirect_uri, or Foyer's signed-out page).
+   */
+  async function finishLogout(ctx: Context, idpId: string, connector: NonNullable<ReturnType<JourneyDeps['registry']['byId']>>): Promise<void> {
+    if (!connector.logoutResponse) throw new HttpError(404, 'unknownIdentityProvider', 'This logout response is for an identity provider that is not configured here.');
+    const query = stringParams(ctx.query);
+    const { inResponseTo } = await connector.logoutResponse({
+      query,
+      rawQuery: ctx.querystring,
+      isPending: async (requestId) => Boolean(await store.find(pendingLogoutKey(idpId, requestId))),
+    });
+    const key = pendingLogoutKey(idpId, inResponseTo);
+    const pending = (await store.find(key)) as PendingSamlLogout | undefined;
+    if (!pending || pending.idpId !== idpId || pending.relayState !== query.RelayState || !(await store.take(key))) {
+      throw new FederationError('state_mismatch', 'This logout response does not belong to a sign-out in progress.', { idpId });
+    }
+    deps.logger.info({ requestId: ctx.state.requestId, idpId }, 'SAML logout answered by the IdP');
+    ctx.set('Cache-Control', 'no-store');
+    ctx.status = 303;
+    ctx.redirect(pending.finishAt);
+  }
 
   return router;
 }

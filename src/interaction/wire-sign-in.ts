@@ -25,6 +25,7 @@ import type { ConnectorContext } from '../federation/create-connector.js';
 import { MemberIdentity } from './member-identity.js';
 import { passwordLogin } from './password-login.js';
 import { samlLogoutRoutes } from './saml-logout.js';
+import { SAML_SESSION_MODEL, samlSignOut } from './saml-sign-out.js';
 import { upstreamCallbackRoutes } from './upstream-sign-in.js';
 import type { Context } from 'koa';
 import type { PasskeyService } from '../passkeys/passkey-service.js';
@@ -89,13 +90,15 @@ export function wireSignIn(shared: SharedServices, deps: SignInDeps): Feature {
     forgotPasswordUrl: journey.forgotPasswordUrl,
     passwordAllowed: memberIdentity ? (email) => memberIdentity.passwordAllowed(email) : undefined,
   });
+  const samlSessions = shared.adapters(SAML_SESSION_MODEL);
   return {
     // oidc-provider gives interaction cookies the short life of an untouched interaction; the journey keeps the hour.
-    middleware: [keepInteractionCookies(provider)],
+    // samlSignOut: the SAML sign-in kept with the session, and the IdP told when the guest signs out here.
+    middleware: [keepInteractionCookies(provider), samlSignOut({ store: samlSessions, connector: (id) => registry.byId(id), logger })],
     routers: [
       interactionRoutes({ journey, login, consent: consentStep({ provider, users, renderer, issuer: config.issuer, tenantName: config.tenant.displayName }), notAssigned: deps.access.notAssigned, access: deps.access.step, promptPages: deps.partners?.promptPages }),
       upstreamCallbackRoutes(journey),
-      samlLogoutRoutes(journey, deps.sessions),
+      samlLogoutRoutes(journey, deps.sessions, samlSessions),
     ],
   };
 }

@@ -110,6 +110,12 @@ export interface SamlIdp {
   logoutRequestUrl(nameId: string, opts?: { unsigned?: boolean; relayState?: string }): string;
   /** The LogoutResponses Foyer sent back to /slo, decoded XML, newest last. */
   readonly logoutResponses: string[];
+  /** The LogoutRequests Foyer sent to /slo (signature checked), decoded XML, newest last. */
+  readonly logoutRequests: string[];
+  /** How the IdP answers Foyer's next LogoutRequests: signed (default), unsigned, or signed for another request's ID. */
+  answerLogoutWith(mode: 'signed' | 'unsigned' | 'wrong-in-response-to'): void;
+  /** The URLs (Foyer's /slo with a LogoutResponse) the IdP sent the browser to, newest last. */
+  readonly logoutAnswers: string[];
   /** Signs from now on with these keys, as an IdP does when its signing certificate rolls over. */
   useSigningKeys(keys: KeyPair): void;
   close(): Promise<void>;
@@ -132,6 +138,9 @@ export async function startSamlIdp(opts: SamlIdpOptions = {}): Promise<SamlIdp> 
   let sp: samlify.ServiceProviderInstance | undefined;
   let spMetadata = '';
   const logoutResponses: string[] = [];
+  const logoutRequests: string[] = [];
+  const logoutAnswers: string[] = [];
+  let logoutAnswer: 'signed' | 'unsigned' | 'wrong-in-response-to' = 'signed';
   let variant: SamlVariant = 'valid';
   let session: SamlIdpSession | undefined;
   let edit: ((xml: string) => string) | undefined;
@@ -141,6 +150,26 @@ export async function startSamlIdp(opts: SamlIdpOptions = {}): Promise<SamlIdp> 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = new URL(req.url ?? '/', base);
     if (!sp) return page(res, 500, '<p>No service provider registered.</p>');
+    if (req.method === 'GET' && url.pathname === '/slo' && url.searchParams.has('SAMLRequest')) {
+      // Foyer's LogoutRequest: its query signature must verify against the SP metadata's certificate.
+      const raw = Object.fromEntries((url.search.slice(1) || '').split('&').map((kv) => kv.split('=') as [string, string]));
+      const octetString = ['SAMLRequest', 'RelayState', 'SigAlg'].filter((k) => raw[k] !== undefined).map((k) => `${k}=${raw[k]}`).join('&');
+      const checker = samlify.IdentityProvider({ entityID: entityId, privateKey: keys.privateKey, signingCert: keys.certificate, wantLogoutRequestSigned: true, singleSignOnService: [{ Binding: 'urn:oasis:names:tc:SAML:2.0:bindings:HTTP-Redirect', Location: ssoUrl }], singleLogoutService: [{ Binding: 'urn:oasis:names:tc:SAML:2.0:bindings:HTTP-Redirect', Location: `${base}/slo` }] });
+      let parsed;
+      try {
+        parsed = await checker.parseLogoutRequest(sp, 'redirect', { query: Object.fromEntries(url.searchParams), octetString });
+      } catch (err) {
+        return page(res, 400, `<p>LogoutRequest rejected: ${escape(String(err))}</p>`);
+      }
+      logoutRequests.push(inflateRawSync(Buffer.from(url.searchParams.get('SAMLRequest') ?? '', 'base64')).toString('utf8'));
+      const request = parsed.extract.request as { id: string };
+      const target = samlify.ServiceProvider({ metadata: spMetadata, wantLogoutResponseSigned: logoutAnswer !== 'unsigned' });
+      const answered = logoutAnswer === 'wrong-in-response-to' ? '_not-a-request-foyer-sent' : request.id;
+      const { context } = idp.createLogoutResponse(target, { extract: { request: { id: answered } } }, 'redirect', url.searchParams.get('RelayState') ?? '') as { context: string };
+      logoutAnswers.push(context);
+      res.writeHead(303, { location: context }).end();
+      return;
+    }
     if (req.method === 'GET' && url.pathname === '/slo') {
       logoutResponses.push(inflateRawSync(Buffer.from(url.searchParams.get('SAMLResponse') ?? '', 'base64')).toString('utf8'));
       return page(res, 200, '<h1>Signed out everywhere</h1>');
@@ -214,6 +243,11 @@ export async function startSamlIdp(opts: SamlIdpOptions = {}): Promise<SamlIdp> 
       return (idp.createLogoutRequest(target, 'redirect', { logoutNameID: nameId }, o.relayState ?? '') as { context: string }).context;
     },
     logoutResponses,
+    logoutRequests,
+    logoutAnswers,
+    answerLogoutWith: (mode) => {
+      logoutAnswer = mode;
+    },
     setVariant: (v) => {
       variant = v;
     },
