@@ -17,7 +17,8 @@ const issuer = () => world.foyer.issuer;
 const db = () => world.foyer.foyer.db;
 const ref = (id: string) => ({ '@odata.id': `${issuer()}/v1.0/users/${id}` });
 const code = (res: ApiResponse) => (res.body.error as { code?: string } | undefined)?.code;
-const sponsorMails = async (token: string, guestId: string) => ((await api(issuer(), token, 'GET', `/users/${guestId}/sponsors`)).body.value as { mail: string }[]).map((u) => u.mail);
+// Sorted: sponsors named in one request are stored in the same millisecond, so their order is not promised.
+const sponsorMails = async (token: string, guestId: string) => ((await api(issuer(), token, 'GET', `/users/${guestId}/sponsors`)).body.value as { mail: string }[]).map((u) => u.mail).sort();
 const auditCount = async () => Number((await db()('audit_log').count({ n: '*' }).first())!.n);
 
 beforeAll(async () => {
