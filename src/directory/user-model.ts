@@ -14,6 +14,8 @@ export interface User {
   externalUserStateChangeDateTime: string | null;
   roles: UserRole[];
   createdBy: string | null;
+  /** The partner whose SCIM client provisioned this guest; its first sign-in through that partner's own IdP links it. */
+  provisionedByPartner: string | null;
   createdDateTime: string;
   lastSignInDateTime: string | null;
   hasPassword: boolean;
@@ -31,6 +33,7 @@ export interface UserRow {
   password_hash: string | null;
   roles: string;
   created_by: string | null;
+  provisioned_by_partner?: string | null;
   created_at: string;
   updated_at: string;
   last_sign_in_at: string | null;
@@ -52,6 +55,7 @@ export function toUser(row: UserRow): User {
     externalUserStateChangeDateTime: row.external_user_state_changed_at,
     roles: JSON.parse(row.roles) as UserRole[],
     createdBy: row.created_by,
+    provisionedByPartner: row.provisioned_by_partner ?? null,
     createdDateTime: row.created_at,
     lastSignInDateTime: row.last_sign_in_at,
     hasPassword: row.password_hash !== null,

@@ -18,6 +18,7 @@ export interface NewUser {
   roles?: UserRole[];
   createdBy?: string;
   externalUserState?: User['externalUserState'];
+  provisionedByPartner?: string;
 }
 
 /** Users table access. Every write that belongs with others takes the caller's transaction. */
@@ -41,6 +42,7 @@ export class UsersRepository {
       password_hash: input.passwordHash ?? null,
       roles: JSON.stringify(input.roles ?? []),
       created_by: input.createdBy ?? null,
+      provisioned_by_partner: input.provisionedByPartner ?? null,
       created_at: now,
       updated_at: now,
       last_sign_in_at: null,

@@ -21,6 +21,11 @@ import { samlSessionResult } from './saml-sign-out.js';
 export const ACR_FEDERATED = 'urn:foyer:acr:federated';
 export const ACR_MFA = 'urn:foyer:acr:mfa';
 
+const LINK_REASONS = {
+  trustedForDomains: 'verified email from an IdP trusted for the domain',
+  partnerProvisioned: "first sign-in of a guest the partner's SCIM client provisioned, through the partner's own IdP",
+} as const;
+
 /**
  * Step 6 and the end of the login prompt: decide who the upstream identity is here (sign in,
  * redeem, link, or ask for proof of the invited address), then hand the login to oidc-provider.
@@ -67,7 +72,7 @@ export function completeSignIn(deps: JourneyDeps, actions: { sendPasscode: SendP
       case 'link': {
         await admit(ctx, identity, decision.user.id, decision.user.mail);
         await deps.identities.link(decision.user.id, identity);
-        await deps.audit.record({ category: 'UserManagement', activity: 'Link identity', result: 'success', actor: { type: 'user', id: decision.user.id }, target: { type: 'User', id: decision.user.id }, details: { idp: identity.idpId, reason: 'verified email from an IdP trusted for the domain' }, correlationId: ctx.state.requestId });
+        await deps.audit.record({ category: 'UserManagement', activity: 'Link identity', result: 'success', actor: { type: 'user', id: decision.user.id }, target: { type: 'User', id: decision.user.id }, details: { idp: identity.idpId, reason: LINK_REASONS[decision.reason], ...(decision.reason === 'partnerProvisioned' ? { partner: decision.user.provisionedByPartner } : {}) }, correlationId: ctx.state.requestId });
         return login(ctx, details, decision.user, identity);
       }
     }

@@ -57,4 +57,6 @@ export interface JourneyPartners {
   trustsMfa(identity: UpstreamIdentity): boolean;
   /** Keeps what the partner's IdP asserted that its rules read later (single sign-on, token refresh). */
   remember(userId: string, identity: UpstreamIdentity): Promise<void>;
+  /** The partner that owns this IdP as its own (a dedicated IdP), which may link the guests its SCIM client provisioned. */
+  partnerOfIdp(idpId: string): string | undefined;
 }

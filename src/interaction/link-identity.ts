@@ -14,7 +14,8 @@ export type LinkDecision =
   | { kind: 'redeem'; invitationId: string; ticketHash: string; proof: RedemptionProof }
   /** Redeeming, but the upstream did not prove the invited address: ask for an emailed code. */
   | { kind: 'proveInvitedAddress'; invitationId: string; ticketHash: string; invitedEmail: string }
-  | { kind: 'link'; user: User }
+  /** Link this identity to the user: by a domain-trusted IdP's proven email, or as the first sign-in of a partner-provisioned guest through that partner's IdP. */
+  | { kind: 'link'; user: User; reason: 'trustedForDomains' | 'partnerProvisioned' }
   /**
    * The upstream proved the address of a user who signs in with another IdP: send them there. The
    * proof came first, so naming where this person signs in reveals nothing to someone else.
@@ -33,6 +34,8 @@ export interface LinkDeps {
   identities: IdentitiesRepository;
   invitations: InvitationsRepository;
   redemption: RedemptionService;
+  /** Which partner owns an IdP as its own (a dedicated IdP, src/config/partners-schema.ts); absent: no partners configured. */
+  partners?: { partnerOfIdp(idpId: string): string | undefined };
 }
 
 /**
@@ -77,13 +80,28 @@ export async function decideLink(input: LinkInput, deps: LinkDeps): Promise<Link
       const fromThisIdp = (await deps.identities.listForUser(user.id)).filter((i) => i.idpId === identity.idpId && i.subject !== identity.subject);
       if (fromThisIdp.length) throw new UpstreamIdentifierChanged(user, identity, fromThisIdp);
     }
-    if (user && input.idp && linkableEmail(input.idp, identity)) return { kind: 'link', user };
+    if (user && (await provisionedForThisIdp(user, input, deps))) return { kind: 'link', user, reason: 'partnerProvisioned' };
+    if (user && input.idp && linkableEmail(input.idp, identity)) return { kind: 'link', user, reason: 'trustedForDomains' };
     if (user && provenEmail(input.idp, identity) === normalizeEmail(user.mail)) {
       const idpIds = [...new Set((await deps.identities.listForUser(user.id)).map((i) => i.idpId))].filter((id) => id !== identity.idpId);
       if (idpIds.length) return { kind: 'useLinkedIdp', user, idpIds };
     }
   }
   throw noAccount(identity);
+}
+
+/**
+ * A guest a partner's SCIM client provisioned has no invitation: its first sign-in links it, once,
+ * when the identity comes from an IdP that partner owns and that IdP proves the provisioned address
+ * (email-authority.ts: verified, and within the IdP's own domains). Another partner's IdP, a
+ * consumer IdP (Google, GitHub), the email passcode or an unverified email never link it; nor does
+ * anything once the guest has an identity (a second subject from the same IdP was refused above).
+ */
+async function provisionedForThisIdp(user: User, input: LinkInput, deps: LinkDeps): Promise<boolean> {
+  if (!user.provisionedByPartner || user.userType !== 'Guest' || !deps.partners) return false;
+  if (deps.partners.partnerOfIdp(input.identity.idpId) !== user.provisionedByPartner) return false;
+  if (provenEmail(input.idp, input.identity) !== normalizeEmail(user.mail)) return false;
+  return (await deps.identities.listForUser(user.id)).length === 0;
 }
 
 function redeemOrProve(input: LinkInput, redemption: { invitationId: string; ticketHash: string }, invitedEmail: string): LinkDecision {

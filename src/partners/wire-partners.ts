@@ -91,6 +91,7 @@ export function wirePartners(shared: SharedServices, deps: { sessions: AccountSe
       return verdict.trusted;
     },
     remember: (userId, identity) => access.remember(userId, identity),
+    partnerOfIdp: (idpId) => directory.byIdp(idpId)?.id ?? undefined,
   };
 
   return {

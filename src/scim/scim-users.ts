@@ -84,7 +84,7 @@ export class ScimUsers {
       let user: User;
       try {
         user = await this.deps.users.create(
-          { mail: input.userName, displayName: displayNameOf(input), userType: client.provisions === 'members' ? 'Member' : 'Guest', createdBy: `scim:${client.id}`, externalUserState: client.provisions === 'guests' ? 'Accepted' : null },
+          { mail: input.userName, displayName: displayNameOf(input), userType: client.provisions === 'members' ? 'Member' : 'Guest', createdBy: `scim:${client.id}`, externalUserState: client.provisions === 'guests' ? 'Accepted' : null, provisionedByPartner: client.provisions === 'guests' ? client.partnerId : undefined },
           trx,
         );
       } catch (err) {
