@@ -12,8 +12,8 @@ import * as expiry from './20261207_016_expiry.js';
 import * as inactivity from './20261207_016_inactivity.js';
 import * as passkeys from './20261207_018_passkeys.js';
 import * as signInFailureDetail from './20261207_019_sign_in_failure_detail.js';
-import * as passwordReset from './20261207_22_password_reset.js';
-import * as scim from './20261207_22_scim.js';
+import * as passwordReset from './20261207_022_password_reset.js';
+import * as scim from './20261207_022_scim.js';
 import * as scimGuestIdp from './20261207_022_scim_guest_idp.js';
 
 type Migration = Pick<Knex.Migration, 'up' | 'down'>;
@@ -33,7 +33,7 @@ export const migrations: Record<string, Migration> = {
   '20261207_016_inactivity': inactivity,
   '20261207_018_passkeys': passkeys,
   '20261207_019_sign_in_failure_detail': signInFailureDetail,
-  '20261207_22_password_reset': passwordReset,
-  '20261207_22_scim': scim,
+  '20261207_022_password_reset': passwordReset,
+  '20261207_022_scim': scim,
   '20261207_022_scim_guest_idp': scimGuestIdp,
 };
