@@ -11,6 +11,7 @@ import { emailPasscodeSchema, identityProvidersSchema } from './identity-provide
 import { delegationSchema } from './delegation-schema.js';
 import { directoryRolesSchema } from './directory-roles-schema.js';
 import { lifecycleSchema } from './lifecycle-schema.js';
+import { auditSchema } from './audit-schema.js';
 import { checkAccessReferences, conditionalAccessSchema, namedLocationsSchema, termsOfUseListSchema } from './policies-schema.js';
 import { checkMfaKey, mfaSchema } from './mfa-schema.js';
 import { passwordResetSchema } from './password-reset-schema.js';
@@ -43,6 +44,7 @@ export const configSchema = z
     partners: partnersSchema.default([]),
     partnerDefaults: partnerDefaultsSchema,
     lifecycle: lifecycleSchema,
+    audit: auditSchema,
   })
   .superRefine((config, ctx) => {
     const ids = new Set(config.resourceServers.map((r) => r.identifier));
