@@ -45,11 +45,13 @@ interface ReviewsConfigView {
   accessReviews: AccessReviewConfig[];
   apps: { id: string; owners: string[] }[];
   partners: { id: string }[];
+  tenant: { memberDomains: string[] };
 }
 
 /** What config alone can check: schedules, references to apps and partners, reviewers that fit the scope. */
 export function checkAccessReviews(config: ReviewsConfigView, ctx: z.RefinementCtx): void {
   const ids = new Set<string>();
+  const members = new Set(config.tenant.memberDomains.map((d) => d.toLowerCase()));
   config.accessReviews.forEach((r, i) => {
     const issue = (path: PropertyKey[], message: string) => ctx.addIssue({ code: 'custom', path: ['accessReviews', i, ...path], message });
     if (ids.has(r.id)) issue(['id'], `duplicate access review id "${r.id}"`);
@@ -65,6 +67,11 @@ export function checkAccessReviews(config: ReviewsConfigView, ctx: z.RefinementC
       if (rev === 'appOwners' && !app) issue(['reviewers', j], 'appOwners reviews need an app scope (scope: { app: … })');
       if (rev === 'appOwners' && app && !app.owners.length) issue(['reviewers', j], `app "${app.id}" has no owners to review it (apps[].owners)`);
       if (rev === 'groupOwners' && !(typeof scope === 'object' && 'group' in scope)) issue(['reviewers', j], 'groupOwners reviews need a group scope (scope: { group: … })');
+      // Reviewers are people of the host: a guest (or a typo'd domain) deciding on guests is refused.
+      if (typeof rev === 'object')
+        rev.users.forEach((mail, k) => {
+          if (!members.has(mail.split('@')[1]!)) issue(['reviewers', j, 'users', k], `unknown reviewer "${mail}": reviewers must be members (an address in tenant.memberDomains)`);
+        });
     });
   });
 }

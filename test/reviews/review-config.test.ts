@@ -31,7 +31,7 @@ it('accepts a well-formed review, in days or as an ISO duration', () => {
   expect(problemsOf([review({}), review({ id: 'wiki-owners', scope: { app: 'wiki' }, reviewers: [{ users: ['ann@contoso.example'] }], recurrence: { every: 'P12W' } })])).toEqual([]);
 });
 
-it('refuses bad schedules, unknown apps and partners, and reviewers that do not fit the scope', () => {
+it('refuses bad schedules, unknown apps, partners and reviewers, and reviewers that do not fit the scope', () => {
   const problems = problemsOf([
     review({ id: 'a1', recurrence: { every: 'monthly' } }),
     review({ id: 'a2', recurrence: { every: '7d' }, durationInDays: 14 }),
@@ -42,6 +42,7 @@ it('refuses bad schedules, unknown apps and partners, and reviewers that do not 
     review({ id: 'a7', reviewers: ['groupOwners'] }),
     review({ id: 'a8', reviewers: [{ users: ['not-an-email'] }] }),
     review({ id: 'a8' }),
+    review({ id: 'a9', reviewers: [{ users: ['someone@elsewhere.example'] }] }),
   ]).join('\n');
   expect(problems).toMatch(/accessReviews\[0\]\.recurrence\.every: "monthly" is not a schedule/);
   expect(problems).toMatch(/accessReviews\[1\]\.durationInDays: a review lasts 14 days but a new one starts every 7/);
@@ -51,5 +52,6 @@ it('refuses bad schedules, unknown apps and partners, and reviewers that do not 
   expect(problems).toMatch(/accessReviews\[5\]\.reviewers\[0\]: app "wiki" has no owners/);
   expect(problems).toMatch(/accessReviews\[6\]\.reviewers\[0\]: groupOwners reviews need a group scope/);
   expect(problems).toMatch(/accessReviews\[7\]\.reviewers\[0\]\.users\[0\]: is not a valid email/);
+  expect(problems).toMatch(/accessReviews\[9\]\.reviewers\[0\]\.users\[0\]: unknown reviewer "someone@elsewhere\.example"/);
   expect(problems).toMatch(/accessReviews\[8\]\.id: duplicate access review id "a8"/);
 });
