@@ -92,7 +92,7 @@ export async function createFoyer(config: FoyerConfig, opts: SharedServiceOption
     partners.feature, //         SAML metadata refreshes
     logout.feature, //           back-channel logout deliveries
     wireLifecycle(shared, { provider, directory }).feature, // /myapps/extend; expiry sweeps
-    wireReviews(shared, { provider, directory, homeTenants: partners.forAccess.homeTenants }), // /myapps/reviews; access reviews
+    await wireReviews(shared, { provider, directory, homeTenants: partners.forAccess.homeTenants }), // /myapps/reviews; access reviews
   ]);
   const { db, redis, logger, users, identities, mailer, audit } = shared;
   return { config, provider, db, redis, logger, users, identities, invitations: invitations.service, mailer, audit, keys: shared.keys.store, passwordReset: passwordReset.service, partners, logout: logout.delivery, jobs: { runDue: () => shared.scheduler.runDue() }, listen: node.listen, close: node.close };

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { stringify } from 'yaml';
 import { ConfigError, loadConfig } from '../../src/config/load-config.js';
+import { startFoyer } from '../support/start-foyer.js';
 
 let dir: string;
 beforeAll(() => {
@@ -54,4 +55,11 @@ it('refuses bad schedules, unknown apps, partners and reviewers, and reviewers t
   expect(problems).toMatch(/accessReviews\[7\]\.reviewers\[0\]\.users\[0\]: is not a valid email/);
   expect(problems).toMatch(/accessReviews\[9\]\.reviewers\[0\]\.users\[0\]: unknown reviewer "someone@elsewhere\.example"/);
   expect(problems).toMatch(/accessReviews\[8\]\.id: duplicate access review id "a8"/);
+});
+
+it('refuses to start with a review of a group that is not in the directory', async () => {
+  const started = startFoyer((config) => {
+    config.accessReviews = [review({ id: 'team', scope: { group: '00000000-0000-4000-8000-000000000000' }, reviewers: ['groupOwners'] })];
+  });
+  await expect(started).rejects.toThrow(/accessReviews\[0\]\.scope\.group: unknown group "00000000-0000-4000-8000-000000000000"/);
 });
