@@ -15,6 +15,7 @@ import * as signInFailureDetail from './20261207_019_sign_in_failure_detail.js';
 import * as passwordReset from './20261207_022_password_reset.js';
 import * as scim from './20261207_022_scim.js';
 import * as scimGuestIdp from './20261207_022_scim_guest_idp.js';
+import * as accessReviews from './20261207_016_access_reviews.js';
 
 type Migration = Pick<Knex.Migration, 'up' | 'down'>;
 
@@ -36,4 +37,5 @@ export const migrations: Record<string, Migration> = {
   '20261207_022_password_reset': passwordReset,
   '20261207_022_scim': scim,
   '20261207_022_scim_guest_idp': scimGuestIdp,
+  '20261207_016_access_reviews': accessReviews,
 };

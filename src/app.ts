@@ -18,6 +18,7 @@ import { wireSignIn } from './interaction/wire-sign-in.js';
 import type { InvitationService } from './invitations/invitation-service.js';
 import { wireInvitations } from './invitations/wire-invitations.js';
 import { wireLifecycle } from './lifecycle/wire-lifecycle.js';
+import { wireReviews } from './reviews/wire-reviews.js';
 import type { Logger } from './logging/logger.js';
 import type { Mailer } from './mail/mailer.js';
 import { wireOperations } from './ops/wire-operations.js';
@@ -91,6 +92,7 @@ export async function createFoyer(config: FoyerConfig, opts: SharedServiceOption
     partners.feature, //         SAML metadata refreshes
     logout.feature, //           back-channel logout deliveries
     wireLifecycle(shared, { provider, directory }).feature, // /myapps/extend; expiry sweeps
+    await wireReviews(shared, { provider, directory, homeTenants: partners.forAccess.homeTenants }), // /myapps/reviews; access reviews
   ]);
   const { db, redis, logger, users, identities, mailer, audit } = shared;
   return { config, provider, db, redis, logger, users, identities, invitations: invitations.service, mailer, audit, keys: shared.keys.store, passwordReset: passwordReset.service, partners, logout: logout.delivery, jobs: { runDue: () => shared.scheduler.runDue() }, listen: node.listen, close: node.close };

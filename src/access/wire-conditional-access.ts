@@ -45,7 +45,7 @@ export function wireConditionalAccess(
   // Config validation already refuses enforced MFA policies without a key on PostgreSQL; apps can still ask with acr_values.
   if (!key) logger.info('MFA is unavailable until mfa.encryptionKey (FOYER_MFA_KEY) is set: required with PostgreSQL');
 
-  const signIns = new SignInLog(db, deps.partners?.homeTenantOf);
+  const signIns = new SignInLog(db, deps.partners?.homeTenantOf, shared.securityEvents);
   const terms = new TermsRepository(db);
   const engine = new AccessEngine({
     settings: { policies: config.conditionalAccess, namedLocations: config.namedLocations, termsOfUse: config.termsOfUse },

@@ -1,6 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import type { Database } from '../db/connect.js';
 import { nowIso } from '../lib/clock.js';
+import { toDirectoryAudit } from './directory-audits.js';
+import type { SecurityEventStream } from './event-stream.js';
 
 export interface AuditEntry {
   category: 'UserManagement' | 'GroupManagement' | 'ApplicationManagement' | 'Invitation' | 'KeyManagement' | 'Authentication' | 'RoleManagement';
@@ -14,12 +16,19 @@ export interface AuditEntry {
   correlationId?: string;
 }
 
-/** The directory audit log (who changed what). Writes join the caller's transaction when given. */
+/**
+ * The directory audit log (who changed what). Writes join the caller's transaction when given; the
+ * SIEM stream (event-stream.ts) then hears of the entry only once that transaction commits, so it
+ * never carries a change that was rolled back.
+ */
 export class AuditLog {
-  constructor(private readonly db: Database) {}
+  constructor(
+    private readonly db: Database,
+    private readonly stream?: SecurityEventStream,
+  ) {}
 
   async record(entry: AuditEntry, trx: Database = this.db): Promise<void> {
-    await trx('audit_log').insert({
+    const row = {
       id: randomUUID(),
       activity_at: nowIso(),
       category: entry.category,
@@ -32,7 +41,13 @@ export class AuditLog {
       target_id: entry.target?.id ?? null,
       details: entry.details ? JSON.stringify(entry.details) : null,
       correlation_id: entry.correlationId ?? null,
-    });
+    };
+    await trx('audit_log').insert(row);
+    const stream = this.stream;
+    if (!stream) return;
+    const emit = () => stream.emit('directoryAudit', toDirectoryAudit(row));
+    if (trx.isTransaction) void (trx as Database & { executionPromise: Promise<unknown> }).executionPromise.then(emit, () => undefined);
+    else emit();
   }
 
   async recent(limit = 100): Promise<Record<string, unknown>[]> {

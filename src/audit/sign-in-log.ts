@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Database } from '../db/connect.js';
 import { nowIso } from '../lib/clock.js';
+import type { SecurityEventStream } from './event-stream.js';
 
 /** One policy's part in a sign-in, as Graph's appliedConditionalAccessPolicy (plus Foyer's `reason`). */
 export interface AppliedPolicy {
@@ -92,13 +93,15 @@ export class SignInLog {
     private readonly db: Database,
     /** Names the partner organisation of each row (src/partners/); without it rows name none. */
     private readonly homeTenantOf?: HomeTenantOf,
+    /** The SIEM stream (event-stream.ts), when configured. */
+    private readonly stream?: SecurityEventStream,
   ) {}
 
   async record(entry: SignInEntry): Promise<string> {
     const id = randomUUID();
     const cut = (s: string | null | undefined, n: number) => (s ? s.slice(0, n) : null);
     const home = this.homeTenantOf?.(entry);
-    await this.db<SignInRow>('sign_ins').insert({
+    const row: SignInRow = {
       id,
       created_at: nowIso(),
       user_id: entry.userId ?? null,
@@ -122,7 +125,9 @@ export class SignInLog {
       amr: entry.amr ? JSON.stringify(entry.amr) : null,
       home_tenant_id: cut(home?.id, 64),
       home_tenant_name: cut(home?.name, 256),
-    });
+    };
+    await this.db<SignInRow>('sign_ins').insert(row);
+    this.stream?.emit('signIn', toGraph(row));
     return id;
   }
 

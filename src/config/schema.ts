@@ -11,6 +11,8 @@ import { emailPasscodeSchema, identityProvidersSchema } from './identity-provide
 import { delegationSchema } from './delegation-schema.js';
 import { directoryRolesSchema } from './directory-roles-schema.js';
 import { lifecycleSchema } from './lifecycle-schema.js';
+import { auditSchema } from './audit-schema.js';
+import { accessReviewSchema, checkAccessReviews } from './access-reviews-schema.js';
 import { checkAccessReferences, conditionalAccessSchema, namedLocationsSchema, termsOfUseListSchema } from './policies-schema.js';
 import { checkMfaKey, mfaSchema } from './mfa-schema.js';
 import { passwordResetSchema } from './password-reset-schema.js';
@@ -43,6 +45,8 @@ export const configSchema = z
     partners: partnersSchema.default([]),
     partnerDefaults: partnerDefaultsSchema,
     lifecycle: lifecycleSchema,
+    audit: auditSchema,
+    accessReviews: z.array(accessReviewSchema).default([]),
   })
   .superRefine((config, ctx) => {
     const ids = new Set(config.resourceServers.map((r) => r.identifier));
@@ -52,6 +56,7 @@ export const configSchema = z
     checkAccessReferences(config, ctx);
     checkMfaKey(config, ctx);
     checkPartnerReferences(config, ctx);
+    checkAccessReviews(config, ctx);
     checkMemberDomains(config, ctx);
     checkClaimSources(config, ctx);
     checkScimClients(config, ctx);

@@ -2,6 +2,7 @@ import { createHmac, randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import type { Context, Middleware } from 'koa';
 import { AuditLog } from '../audit/audit-log.js';
+import { createSecurityEventStream, type SecurityEventStream } from '../audit/event-stream.js';
 import type { FoyerConfig } from '../config/schema.js';
 import { connectDatabase, type Database } from '../db/connect.js';
 import { migrateLatest, pendingMigrations } from '../db/migrate.js';
@@ -49,6 +50,8 @@ export interface SharedServices {
   users: UsersRepository;
   identities: IdentitiesRepository;
   audit: AuditLog;
+  /** The SIEM stream of audit and sign-in events (config audit.stream), when configured. */
+  securityEvents?: SecurityEventStream;
   mailer: Mailer;
   renderer: PageRenderer;
   /** Cookies are Secure when the issuer is https. */
@@ -88,6 +91,7 @@ export async function openSharedServices(config: FoyerConfig, opts: SharedServic
 
   const keys = await loadSigningKeys(db, { algorithm: config.keys.algorithm, prePublishSeconds: config.server.keysPrePublishSeconds });
   const mailer = createMailer(config.mail, logger);
+  const securityEvents = createSecurityEventStream(config.audit.stream, logger);
   // Request budgets are per deployment (every node of one issuer shares them through Redis).
   let shuttingDown = false;
   const clock = opts.clock ?? systemClock;
@@ -104,7 +108,8 @@ export async function openSharedServices(config: FoyerConfig, opts: SharedServic
     adapters: createAdapterFactory({ db, redis }),
     users: new UsersRepository(db),
     identities: new IdentitiesRepository(db),
-    audit: new AuditLog(db),
+    audit: new AuditLog(db, securityEvents),
+    securityEvents,
     mailer,
     renderer: createRenderer(config.tenant, true),
     secureCookies: config.issuer.startsWith('https:'),

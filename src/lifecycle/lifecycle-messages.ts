@@ -7,6 +7,7 @@ export interface LifecycleMessage {
   sponsorExpiry(d: { tenant: string; guest: string; guestMail: string; what: string; endsOn: string; extendUrl: string; extendDays: number; linkDays: number }): MailContent;
   guestExpiry(d: { tenant: string; what: string; endsOn: string; sponsors: string }): MailContent;
   sponsorInactive(d: { tenant: string; guest: string; guestMail: string; lastSeen: string; disableOn: string }): MailContent;
+  reviewerAsked(d: { tenant: string; review: string; guests: number; endsOn: string; reviewUrl: string; defaultDecision: string }): MailContent;
 }
 
 const day = (iso: string) => iso.slice(0, 10);
@@ -38,6 +39,15 @@ const en: LifecycleMessage = {
       `You sponsor ${d.guest} (${d.guestMail}), a guest of ${d.tenant}. They last signed in on ${day(d.lastSeen)}.`,
       `Unless they sign in before ${day(d.disableOn)}, their account will be disabled. If they still need access, ask them to sign in; if not, do nothing.`,
     ],
+  }),
+  reviewerAsked: (d) => ({
+  subject: `Access review: ${d.review} (${d.guests} guest${d.guests === 1 ? '' : 's'}, until ${day(d.endsOn)})`,
+  heading: `Please review ${d.guests === 1 ? 'a guest' : `${d.guests} guests`} of ${d.tenant}`,
+  paragraphs: [
+    `You are asked to review who still needs access in "${d.review}". For each guest, approve (keep) or deny (remove). The page shows when each last signed in.`,
+    `Decisions are applied on ${day(d.endsOn)}. Guests nobody decided on are then handled by the default: ${d.defaultDecision}.`,
+  ],
+  action: { label: 'Open the review', url: d.reviewUrl, note: 'The page asks you to sign in; only the reviewers of this review can see it.' },
   }),
 };
 
