@@ -323,6 +323,33 @@ export const facebookIdpSchema = z.strictObject({
   trustedForDomains: trustFields.trustedForDomains,
 });
 
+/**
+ * Sign in with Apple (OIDC, answered with a cross-site form POST). Apple's "client secret" is an
+ * ES256 JWT Foyer mints from the Sign in with Apple key: `privateKey` is its PEM (PKCS#8, P-256),
+ * given as ${ENV}, never in the file.
+ */
+export const appleIdpSchema = z.strictObject({
+  type: z.literal('apple'),
+  id: idpId.default('apple'),
+  displayName: z.string().min(1).max(80).default('Apple'),
+  /** The Services ID (Apple's client_id for the web). */
+  clientId: z.string().min(1),
+  teamId: z.string().regex(/^[A-Z0-9]{10}$/, 'is the 10-character Apple Developer Team ID'),
+  keyId: z.string().regex(/^[A-Z0-9]{10}$/, 'is the 10-character Key ID of the Sign in with Apple key'),
+  privateKey: z.string().refine(isP256PrivateKey, 'is not a PEM P-256 private key (the .p8 file Apple gives, e.g. ${APPLE_PRIVATE_KEY})'),
+  domains: trustFields.domains,
+  trustedForDomains: trustFields.trustedForDomains,
+});
+
+function isP256PrivateKey(pem: string): boolean {
+  try {
+    const key = createPrivateKey(pem);
+    return key.asymmetricKeyType === 'ec' && key.asymmetricKeyDetails?.namedCurve === 'prime256v1';
+  } catch {
+    return false;
+  }
+}
+
 /** How often a SAML IdP's metadata is fetched again when metadataRefreshMinutes is not set. */
 export const DEFAULT_METADATA_REFRESH_MINUTES = 60;
 
@@ -334,14 +361,15 @@ export const identityProviderSchema = z.discriminatedUnion('type', [
   samlIdpSchema,
   passportIdpSchema,
   facebookIdpSchema,
+  appleIdpSchema,
 ]);
 
 /**
- * Issuers Foyer's own connectors give their identities (the passcode, GitHub, Google, Microsoft):
+ * Issuers Foyer's own connectors give their identities (the passcode, GitHub, Google, Microsoft, Facebook, Apple):
  * a SAML IdP may name itself with any string, and must not name itself with one of these. The
  * connectors' constants are checked against this list by test/config/identity-provider-issuers.test.ts.
  */
-export const RESERVED_ISSUERS = ['urn:foyer:email-otp', 'https://github.com', 'https://accounts.google.com', 'https://www.facebook.com'] as const;
+export const RESERVED_ISSUERS = ['urn:foyer:email-otp', 'https://github.com', 'https://accounts.google.com', 'https://www.facebook.com', 'https://appleid.apple.com'] as const;
 const MICROSOFT_ISSUERS = 'https://login.microsoftonline.com/';
 
 /** The issuer an IdP's identities carry (multi-tenant Microsoft: the template every tenant's issuer fills in). */
@@ -361,6 +389,8 @@ function issuerOf(idp: z.infer<typeof identityProviderSchema>): string {
       return idp.issuer;
     case 'facebook':
       return RESERVED_ISSUERS[3];
+    case 'apple':
+      return RESERVED_ISSUERS[4];
   }
 }
 
@@ -422,4 +452,5 @@ export type GithubIdpConfig = z.infer<typeof githubIdpSchema>;
 export type SamlIdpConfig = z.infer<typeof samlIdpSchema>;
 export type PassportIdpConfig = z.infer<typeof passportIdpSchema>;
 export type FacebookIdpConfig = z.infer<typeof facebookIdpSchema>;
+export type AppleIdpConfig = z.infer<typeof appleIdpSchema>;
 export type EmailPasscodeConfig = z.infer<typeof emailPasscodeSchema>;

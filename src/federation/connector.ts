@@ -13,7 +13,7 @@ import type { UpstreamIdentity } from './upstream-identity.js';
  *
  * Callback URLs Foyer registers at upstreams (the caller passes exactly these):
  *   OIDC, Google, Microsoft, GitHub, Passport: GET  `${issuer}/federation/${id}/callback`
- *   SAML:                            POST `${issuer}/federation/${id}/acs`   (metadata at `/federation/${id}/metadata`)
+ *   SAML, Apple (form_post):         POST `${issuer}/federation/${id}/acs`   (SAML metadata at `/federation/${id}/metadata`)
  */
 export interface Connector {
   readonly id: string;
@@ -28,7 +28,7 @@ export interface Connector {
   readonly trustedForDomains: boolean;
   readonly trustMfa: boolean;
   readonly mfaAcrValues: readonly string[];
-  /** `query`: the upstream comes back with a GET; `form_post`: with a cross-site POST (SAML). */
+  /** `query`: the upstream comes back with a GET; `form_post`: with a cross-site POST (SAML, Apple). */
   readonly responseMode: 'query' | 'form_post';
   start(params: StartParams): Promise<StartResult>;
   finish(params: FinishParams): Promise<UpstreamIdentity>;

@@ -4,7 +4,7 @@ import type { Connector } from './connector.js';
 import { createGithubConnector } from './github-connector.js';
 import { createOidcConnector } from './oidc-connector.js';
 import { createPassportConnector, passportSettings } from './passport-connector.js';
-import { facebookSettings, googleSettings, microsoftSettings, oidcSettings, type OidcSettings } from './presets.js';
+import { appleSettings, facebookSettings, googleSettings, microsoftSettings, oidcSettings, type OidcSettings } from './presets.js';
 import { createSamlConnector, type SamlIdpTrust } from './saml-connector.js';
 
 export interface ConnectorContext {
@@ -26,7 +26,7 @@ export interface ConnectorContext {
  * the generic `oidc` type needs no override at all (its issuer is already configurable).
  */
 export interface ConnectorTestOverrides {
-  /** google/microsoft/oidc: the issuer (discovery) URL to use instead of the configured/preset one. */
+  /** google/microsoft/apple/oidc: the issuer (discovery) URL to use instead of the configured/preset one. */
   issuerUrlOverride?: string;
   /** github: one base URL serving /login/oauth/* and the REST API paths. */
   githubBaseUrlOverride?: string;
@@ -45,6 +45,8 @@ export function createConnector(idp: IdentityProviderConfig, ctx: ConnectorConte
       return oidc(googleSettings(idp));
     case 'microsoft':
       return oidc(microsoftSettings(idp));
+    case 'apple':
+      return oidc(appleSettings(idp));
     case 'github':
       return createGithubConnector(idp, { logger: ctx.logger, timeoutSeconds: ctx.timeoutSeconds, baseUrlOverride: overrides.githubBaseUrlOverride });
     case 'passport':

@@ -4,6 +4,7 @@ import { Strategy as PassportOidcStrategy, type AuthenticateOptions } from 'open
 import { isLoopbackUrl } from '../config/identity-providers-schema.js';
 import type { Logger } from '../logging/logger.js';
 import { pendingFor, safeEqual, type Connector, type PendingOidc } from './connector.js';
+import { appleClientSecretPost } from './apple-client-secret.js';
 import { createDiscoveryCache, type DiscoveryCache } from './discovery-cache.js';
 import { FederationError } from './federation-error.js';
 import { nodeHttpFetch } from './node-http-fetch.js';
@@ -47,7 +48,7 @@ export function createOidcConnector(settings: OidcSettings, opts: OidcConnectorO
     trustedForDomains: settings.trustedForDomains,
     trustMfa: settings.trustMfa,
     mfaAcrValues: settings.mfaAcrValues,
-    responseMode: 'query',
+    responseMode: settings.responseMode ?? 'query',
     discovery,
 
     async start({ callbackUrl, reauthenticate, ...hints }) {
@@ -67,6 +68,7 @@ export function createOidcConnector(settings: OidcSettings, opts: OidcConnectorO
           foyerParams: {
             state,
             nonce,
+            ...(settings.responseMode === 'form_post' ? { response_mode: 'form_post' } : {}),
             ...settings.hintParams(hints),
             // The app's "sign in again" reaches the guest's home IdP (checked against auth_time on the way back).
             ...(reauthenticate?.force ? { prompt: 'login' } : {}),
@@ -98,7 +100,9 @@ export function createOidcConnector(settings: OidcSettings, opts: OidcConnectorO
 
       const config = await discovery.get();
       const current = new URL(callbackUrl);
-      for (const [k, v] of Object.entries(params)) current.searchParams.set(k, v);
+      // A form_post answer is checked like a query one; only the authorization response's own
+      // fields are passed on (Apple adds `user`, which is read below and nowhere else).
+      for (const [k, v] of Object.entries(params)) if (settings.responseMode !== 'form_post' || AUTHORIZATION_RESPONSE_FIELDS.has(k)) current.searchParams.set(k, v);
       // auth_time against prompt=login / max_age is checked by the callback for every connector
       // (upstream-freshness.ts), so the refusal has one code and one page whoever the IdP is: no
       // max_age in the strategy's state, so openid-client does not check it a second way.
@@ -111,9 +115,28 @@ export function createOidcConnector(settings: OidcSettings, opts: OidcConnectorO
       const tokens = outcome.user as client.TokenEndpointResponse & client.TokenEndpointResponseHelpers;
       const claims = tokens.claims();
       if (!claims) throw new FederationError('invalid_id_token', `${settings.displayName} did not send an ID token.`, { idpId: settings.id });
-      return identityFrom(settings, config, claims, tokens.access_token, opts);
+      const identity = await identityFrom(settings, config, claims, tokens.access_token, opts);
+      return identity.name || settings.type !== 'apple' ? identity : { ...identity, ...appleFirstSignInName(params.user) };
     },
   };
+}
+
+const AUTHORIZATION_RESPONSE_FIELDS = new Set(['code', 'state', 'iss', 'error', 'error_description', 'error_uri']);
+
+/**
+ * Apple puts the name in no token: only the first authorization's form POST carries it, as JSON in
+ * `user`. It is unsigned, so it is used for the display name only (what the guest could type
+ * anyway), never for matching or trust.
+ */
+function appleFirstSignInName(user: string | undefined): { name?: string } {
+  if (!user) return {};
+  try {
+    const parsed = JSON.parse(user) as { name?: { firstName?: unknown; lastName?: unknown } };
+    const parts = [parsed.name?.firstName, parsed.name?.lastName].filter((p): p is string => typeof p === 'string' && p.trim() !== '').map((p) => p.trim().slice(0, 100));
+    return parts.length ? { name: parts.join(' ') } : {};
+  } catch {
+    return {};
+  }
 }
 
 /** Where openid-client's strategy keeps its per-sign-in state in the (synthetic) session. */
@@ -152,6 +175,8 @@ async function discover(settings: OidcSettings, timeout: number): Promise<client
 
 async function clientAuth(settings: OidcSettings): Promise<client.ClientAuth> {
   switch (settings.clientAuth) {
+    case 'apple_client_secret_jwt':
+      return appleClientSecretPost(settings.appleKey!);
     case 'client_secret_post':
       return client.ClientSecretPost(settings.clientSecret);
     case 'private_key_jwt': {

@@ -1,4 +1,4 @@
-import type { FacebookIdpConfig, GoogleIdpConfig, MicrosoftIdpConfig, OidcIdpConfig } from '../config/identity-providers-schema.js';
+import type { AppleIdpConfig, FacebookIdpConfig, GoogleIdpConfig, MicrosoftIdpConfig, OidcIdpConfig } from '../config/identity-providers-schema.js';
 import type { StartParams } from './connector.js';
 import type { PassportSettings } from './passport-connector.js';
 
@@ -11,14 +11,18 @@ type Hints = Omit<StartParams, 'callbackUrl'>;
  */
 export interface OidcSettings {
   id: string;
-  type: 'oidc' | 'google' | 'microsoft';
+  type: 'oidc' | 'google' | 'microsoft' | 'apple';
   displayName: string;
   category: 'federated' | 'social';
   issuer: string;
   clientId: string;
   clientSecret?: string;
-  clientAuth: OidcIdpConfig['clientAuth'];
+  clientAuth: OidcIdpConfig['clientAuth'] | 'apple_client_secret_jwt';
   privateKeyJwk?: Record<string, unknown>;
+  /** apple_client_secret_jwt: the key the client secret JWT is signed with. */
+  appleKey?: { teamId: string; keyId: string; privateKey: string };
+  /** `form_post`: the IdP answers with a cross-site POST to the ACS-style route (Apple); default `query`. */
+  responseMode?: 'query' | 'form_post';
   scopes: string[];
   domains: string[];
   trustedForDomains: boolean;
@@ -117,5 +121,39 @@ export function facebookSettings(idp: FacebookIdpConfig): PassportSettings {
     profile: { subject: 'id', email: 'emails.0.value', name: 'displayName', emailVerified: idp.emailVerified },
     domains: idp.domains,
     trustedForDomains: idp.trustedForDomains,
+  };
+}
+
+export const APPLE_ISSUER = 'https://appleid.apple.com';
+
+/**
+ * Sign in with Apple. Apple answers with response_mode=form_post (a cross-site POST, received like
+ * a SAML response through the same-site hop) and its client secret is an ES256 JWT Foyer mints
+ * (apple-client-secret.ts). Apple sends `email_verified` as a string or a boolean. Private relay
+ * addresses (…@privaterelay.appleid.com) are ordinary verified addresses: mail to them reaches the
+ * guest, and an invitation sent to the real address does not match them (docs/federation.md).
+ */
+export function appleSettings(idp: AppleIdpConfig): OidcSettings {
+  return {
+    id: idp.id,
+    type: 'apple',
+    displayName: idp.displayName,
+    category: 'social',
+    issuer: APPLE_ISSUER,
+    clientId: idp.clientId,
+    clientAuth: 'apple_client_secret_jwt',
+    appleKey: { teamId: idp.teamId, keyId: idp.keyId, privateKey: idp.privateKey },
+    responseMode: 'form_post',
+    scopes: ['openid', 'email', 'name'],
+    domains: idp.domains,
+    trustedForDomains: idp.trustedForDomains,
+    trustMfa: false,
+    mfaAcrValues: [],
+    allowedTenants: [],
+    // Apple ignores login_hint; sending nothing keeps the request as Apple documents it.
+    hintParams: () => ({}),
+    emailVerified: standardEmailVerified,
+    // Apple verifies every address it releases (the Apple ID's own, or a relay address it owns).
+    emailVerifiedGlobally: standardEmailVerified,
   };
 }

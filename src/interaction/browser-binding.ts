@@ -17,9 +17,9 @@ const MAX_AGE_MS = 24 * 3600 * 1000;
  * into the attacker's sign-in, and an attacker's own finished response cannot be planted in a
  * victim's browser.
  *
- * The cookie is SameSite=Lax: top-level GET redirects from the IdP (OIDC, GitHub) carry it; a SAML
- * IdP's cross-site POST does not, so the ACS bounces that POST once through a same-site page
- * (see saml-hop.ts) before checking.
+ * The cookie is SameSite=Lax: top-level GET redirects from the IdP (OIDC, GitHub) carry it; a SAML IdP's
+ * or Apple's (form_post) cross-site POST does not, so the ACS bounces that POST once through a same-site page
+ * (views/form-post-hop.eta) before checking.
  */
 export function bindToBrowser(ctx: Context, secure: boolean): string {
   let value = ctx.cookies.get(cookieName(secure));

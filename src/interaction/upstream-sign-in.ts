@@ -12,7 +12,7 @@ import { journeyOf, saveJourney } from './journey-state.js';
 import { reauthenticationOf } from './reauthentication.js';
 import { upstreamFailureDetail } from './upstream-failure.js';
 
-/** The callback URL registered at an upstream: GET for OIDC and GitHub, POST (ACS) for SAML. */
+/** The callback URL registered at an upstream: GET for OIDC and GitHub, POST (ACS) for SAML and form_post OIDC (Apple). */
 export function callbackUrl(issuer: string, idpId: string, responseMode: 'query' | 'form_post'): string {
   return `${issuer}/federation/${idpId}/${responseMode === 'form_post' ? 'acs' : 'callback'}`;
 }
@@ -59,7 +59,7 @@ export function upstreamStart(deps: JourneyDeps) {
 
 /**
  * Step 5: the upstream's answer. The interaction is found through the single-use federation index
- * (a SAML POST carries no SameSite cookie), the answer must come from the browser that started the
+ * (a cross-site POST, SAML or Apple's form_post, carries no SameSite cookie), the answer must come from the browser that started the
  * sign-in (checked before anything is exchanged or stored), the validated identity is stored in the
  * interaction, and the browser continues at /interaction/:uid/continue, where its interaction
  * cookie is checked.
@@ -69,13 +69,20 @@ export function upstreamCallbackRoutes(deps: JourneyDeps): Router {
   // SAML responses are signed XML, base64 in a form field: larger than anything else Foyer accepts.
   const samlBody = bodyParser({ enableTypes: ['form'], formLimit: '512kb' });
 
-  router.get('/callback', (ctx) => finish(ctx, stringParams(ctx.query), 'state'));
+  // Each IdP is answered only in the response mode Foyer asked it for: a query-mode answer to a
+  // form_post IdP (or the reverse) is not one of its sign-ins.
+  router.get('/callback', (ctx) => {
+    requireResponseMode(ctx, 'query');
+    return finish(ctx, stringParams(ctx.query), 'state');
+  });
   router.post('/acs', samlBody, async (ctx) => {
+    requireResponseMode(ctx, 'form_post');
     const params = stringParams(ctx.request.body);
     // The IdP's cross-site POST carries no SameSite=Lax cookie: bounce it once through a page on
     // this site, whose own POST does carry it. A second arrival without the cookie is checked (and refused).
-    if (!hasBrowserBinding(ctx, deps.secureCookies) && params.foyer_hop !== '1') return samlHop(ctx, params);
-    return finish(ctx, params, 'RelayState');
+    if (!hasBrowserBinding(ctx, deps.secureCookies) && params.foyer_hop !== '1') return formPostHop(ctx, params);
+    // SAML finds its sign-in by RelayState; an OIDC form_post answer (Apple) by state.
+    return finish(ctx, params, deps.registry.byId(ctx.params.idpId!)?.type === 'saml' ? 'RelayState' : 'state');
   });
   router.get('/metadata', (ctx) => {
     const connector = deps.registry.byId(ctx.params.idpId!);
@@ -84,11 +91,21 @@ export function upstreamCallbackRoutes(deps: JourneyDeps): Router {
     ctx.body = connector.metadata();
   });
 
-  async function samlHop(ctx: Context, params: Record<string, string>): Promise<void> {
-    if (!deps.registry.byId(ctx.params.idpId!)) throw unknownIdp();
-    if (!params.SAMLResponse) throw new FederationError('invalid_response', 'The sign-in response is empty. Go back to the app and sign in again.', { idpId: ctx.params.idpId });
+  function requireResponseMode(ctx: Context, mode: 'query' | 'form_post'): void {
+    const connector = deps.registry.byId(ctx.params.idpId!);
+    if (!connector) throw unknownIdp();
+    if (connector.responseMode !== mode) {
+      throw new FederationError('invalid_response', `${connector.displayName} does not answer sign-ins this way. Go back to the app and sign in again.`, { idpId: connector.id });
+    }
+  }
+
+  async function formPostHop(ctx: Context, params: Record<string, string>): Promise<void> {
+    const connector = deps.registry.byId(ctx.params.idpId!)!;
+    const saml = connector.type === 'saml';
+    if (saml ? !params.SAMLResponse : !params.state) throw new FederationError('invalid_response', 'The sign-in response is empty. Go back to the app and sign in again.', { idpId: ctx.params.idpId });
+    const fields = Object.entries(params).filter(([name]) => (saml ? SAML_HOP_FIELDS : OIDC_HOP_FIELDS).has(name));
     ctx.set('Cache-Control', 'no-store');
-    await deps.renderer.page(ctx, 'saml-hop', { action: ctx.path, samlResponse: params.SAMLResponse, relayState: params.RelayState });
+    await deps.renderer.page(ctx, 'form-post-hop', { action: ctx.path, fields });
   }
 
   async function finish(ctx: Context, params: Record<string, string>, keyName: string): Promise<void> {
@@ -155,6 +172,10 @@ export async function refuseIfScreenedOut(ctx: Context, deps: JourneyDeps, email
   await deps.signIns?.failure(ctx, { userPrincipalName: email, identityProvider: idpId, errorCode: refused.code, failureReason: refused.message });
   throw refused;
 }
+
+/** What the same-site hop re-submits: the response's own fields and nothing else a cross-site page added. */
+const SAML_HOP_FIELDS = new Set(['SAMLResponse', 'RelayState']);
+const OIDC_HOP_FIELDS = new Set(['code', 'state', 'iss', 'error', 'error_description', 'error_uri', 'user']);
 
 function unknownIdp(): HttpError {
   return new HttpError(404, 'unknownIdentityProvider', 'This sign-in response is for an identity provider that is not configured here.');

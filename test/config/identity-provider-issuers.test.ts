@@ -16,7 +16,7 @@ import { RESERVED_ISSUERS } from '../../src/config/identity-providers-schema.js'
 import { ConfigError, loadConfig } from '../../src/config/load-config.js';
 import { EMAIL_OTP_ISSUER } from '../../src/federation/email-passcode.js';
 import { GITHUB_ISSUER } from '../../src/federation/github-connector.js';
-import { FACEBOOK_ISSUER, GOOGLE_ISSUER, microsoftIssuer } from '../../src/federation/presets.js';
+import { APPLE_ISSUER, FACEBOOK_ISSUER, GOOGLE_ISSUER, microsoftIssuer } from '../../src/federation/presets.js';
 import { createKeyPair, type KeyPair } from '../support/certs.js';
 
 let dir: string;
@@ -69,7 +69,7 @@ describe('an identity provider naming itself with an issuer that is not its own'
   });
 
   it("the reserved list is what the connectors give their identities", () => {
-    expect([...RESERVED_ISSUERS].sort()).toEqual([EMAIL_OTP_ISSUER, GITHUB_ISSUER, GOOGLE_ISSUER, FACEBOOK_ISSUER].sort());
+    expect([...RESERVED_ISSUERS].sort()).toEqual([EMAIL_OTP_ISSUER, GITHUB_ISSUER, GOOGLE_ISSUER, FACEBOOK_ISSUER, APPLE_ISSUER].sort());
     expect(microsoftIssuer('common').startsWith('https://login.microsoftonline.com/')).toBe(true);
   });
 });

@@ -56,6 +56,12 @@ export interface PartnerIdpOptions {
   port?: number;
   /** Keep a session at the partner, so a later sign-in there is silent unless Foyer forwards prompt=login. */
   rememberLogins?: boolean;
+  /**
+   * Checks the client_secret a token request carries before oidc-provider sees it, and returns the
+   * registered secret to hand on (Apple's secret is a JWT the client mints; oidc-provider knows no
+   * such method). A throw answers 401 invalid_client.
+   */
+  clientSecretCheck?: (clientSecret: string) => Promise<string>;
 }
 
 export interface PartnerIdp {
@@ -101,6 +107,18 @@ export async function startPartnerIdp(opts: PartnerIdpOptions): Promise<PartnerI
   });
 
   provider.use(async (ctx, next) => {
+    if (opts.clientSecretCheck && ctx.method === 'POST' && ctx.path === '/token') {
+      const form = new URLSearchParams(await readBody(ctx.req));
+      try {
+        form.set('client_secret', await opts.clientSecretCheck(form.get('client_secret') ?? ''));
+      } catch (err) {
+        ctx.status = 401;
+        ctx.body = { error: 'invalid_client', error_description: (err as Error).message };
+        return;
+      }
+      // oidc-provider reads an already-read body from req.body.
+      (ctx.req as IncomingMessage & { body?: string }).body = form.toString();
+    }
     const match = /^\/interaction\/([^/]+)(\/login)?$/.exec(ctx.path);
     if (!match) {
       await next();

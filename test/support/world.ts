@@ -96,6 +96,8 @@ export interface WorldOptions {
   databaseUrl?: string;
   redisUrl?: string;
   connectorOverrides?: Record<string, ConnectorTestOverrides>;
+  /** Foyer's port, when a peer started before the world must know Foyer's callback URLs (default: a free one). */
+  port?: number;
   /** What `${NAME}` in the config file reads (secrets kept out of the YAML). */
   env?: NodeJS.ProcessEnv;
   /** A controllable clock for the lifecycle (expiry, inactivity, reviews); deployment-wide jobs then run only through foyer.jobs.runDue(). */
@@ -141,7 +143,7 @@ export async function startWorld(opts: WorldOptions = {}): Promise<World> {
 
 async function build(opts: WorldOptions, stops: (() => Promise<unknown>)[], stop: () => Promise<void>): Promise<World> {
   // Foyer's address goes into the partners' client registrations, so it is chosen first.
-  const port = await freePort();
+  const port = opts.port ?? (await freePort());
   const issuer = `http://${opts.foyerHost ?? '127.0.0.1'}:${port}`;
   const idps: Record<string, unknown>[] = [];
 
