@@ -38,6 +38,8 @@ export interface Connector {
    * SAML with `allowIdpInitiated` only: verifies an unsolicited Response (no InResponseTo) as fully
    * as a solicited one, and gives its assertion ID and NotOnOrAfter for the single-use check.
    */
+  /** SAML with `allowIdpInitiated`: the app an unsolicited sign-in is for. */
+  readonly idpInitiatedApp?: string;
   finishUnsolicited?(params: Record<string, string>): Promise<UnsolicitedSignIn>;
   /**
    * SAML only: checks the IdP's single-logout request (HTTP-Redirect: the query as parsed and as

@@ -168,6 +168,7 @@ export function createSamlConnector(idp: SamlIdpConfig, opts: SamlConnectorOptio
 
     ...(idp.allowIdpInitiated
       ? {
+          idpInitiatedApp: idp.allowIdpInitiated.app,
           /** Everything `finish` checks except the request it answers: there is none, and the confirmation must name none. */
           async finishUnsolicited(params: Record<string, string>): Promise<UnsolicitedSignIn> {
             if (!params.SAMLResponse) throw new FederationError('invalid_response', `${idp.displayName} sent no SAML response.`, ref);
