@@ -230,6 +230,13 @@ export const samlIdpSchema = z.strictObject({
   wantAssertionsSigned: z.boolean().default(true),
   /** Also require a signature over the whole Response; most IdPs (Entra, ADFS, Okta) sign only the assertion by default. */
   wantResponseSigned: z.boolean().default(false),
+  /**
+   * Opt-in IdP-initiated sign-in (an unsolicited Response, no InResponseTo): absent, such a response is
+   * refused. When set, a verified unsolicited assertion is single-use, kept bound to the browser that
+   * posted it, and the guest is sent to `app`'s sign-in start and must confirm the account there
+   * (docs/security.md: login CSRF, replay, no request binding).
+   */
+  allowIdpInitiated: z.strictObject({ app: z.string().min(1) }).optional(),
   ...trustFields,
 }).superRefine((idp, ctx) => {
   if (!idp.spDecryptionKey !== !idp.spDecryptionCertificate) {

@@ -60,7 +60,19 @@ export const configSchema = z
     checkMemberDomains(config, ctx);
     checkClaimSources(config, ctx);
     checkScimClients(config, ctx);
+    checkIdpInitiatedApps(config, ctx);
   });
+
+/** allowIdpInitiated sends the browser to the app's launchUrl: the app must exist and have one. */
+function checkIdpInitiatedApps(config: { apps: { id: string; launchUrl?: string }[]; identityProviders: { type: string }[] }, ctx: z.RefinementCtx): void {
+  config.identityProviders.forEach((idp, i) => {
+    const app = 'allowIdpInitiated' in idp ? (idp.allowIdpInitiated as { app: string } | undefined)?.app : undefined;
+    if (app === undefined) return;
+    const found = config.apps.find((a) => a.id === app);
+    if (!found) ctx.addIssue({ code: 'custom', path: ['identityProviders', i, 'allowIdpInitiated', 'app'], message: `unknown app "${app}" (known: ${config.apps.map((a) => a.id).join(', ') || 'none'})` });
+    else if (!found.launchUrl) ctx.addIssue({ code: 'custom', path: ['identityProviders', i, 'allowIdpInitiated', 'app'], message: `app "${app}" has no launchUrl, where an IdP-initiated sign-in sends the browser to start the app's own sign-in` });
+  });
+}
 
 /**
  * Members of the host sign in with their password here; an upstream IdP listed for their domain

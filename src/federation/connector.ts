@@ -35,6 +35,13 @@ export interface Connector {
   /** SAML only: the SP metadata XML to give the IdP's administrator. */
   metadata?(): string;
   /**
+   * SAML with `allowIdpInitiated` only: verifies an unsolicited Response (no InResponseTo) as fully
+   * as a solicited one, and gives its assertion ID and NotOnOrAfter for the single-use check.
+   */
+  /** SAML with `allowIdpInitiated`: the app an unsolicited sign-in is for. */
+  readonly idpInitiatedApp?: string;
+  finishUnsolicited?(params: Record<string, string>): Promise<UnsolicitedSignIn>;
+  /**
    * SAML only: checks the IdP's single-logout request (HTTP-Redirect: the query as parsed and as
    * received, for the signature) and says whose sign-in it ends; throws a FederationError if unsigned or invalid.
    */
@@ -170,4 +177,12 @@ export function safeEqual(a: string | undefined, b: string): boolean {
   const x = Buffer.from(a);
   const y = Buffer.from(b);
   return x.length === y.length && timingSafeEqual(x, y);
+}
+
+/** A verified IdP-initiated SAML sign-in: the identity, and what makes the assertion single-use. */
+export interface UnsolicitedSignIn {
+  identity: UpstreamIdentity;
+  assertionId: string;
+  /** Epoch ms after which the assertion is refused anyway (so its ID need be kept no longer). */
+  notOnOrAfter: number;
 }

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { inflateRawSync } from 'node:zlib';
 import { SAML, SamlStatusError, ValidateInResponseTo, type CacheProvider, type Profile } from '@node-saml/node-saml';
 import type { SamlIdpConfig } from '../config/identity-providers-schema.js';
-import { pendingFor, safeEqual, type Connector, type PendingSaml, type SamlLogoutRequest, type SamlSessionRef } from './connector.js';
+import { pendingFor, safeEqual, type Connector, type PendingSaml, type SamlLogoutRequest, type SamlSessionRef, type UnsolicitedSignIn } from './connector.js';
 import { FederationError, type FederationErrorCode } from './federation-error.js';
 import { amrFromSaml } from './saml-authn-context.js';
 import { requireBearerConfirmation } from './saml-subject-confirmation.js';
@@ -68,7 +68,7 @@ export function createSamlConnector(idp: SamlIdpConfig, opts: SamlConnectorOptio
   const trust = opts.trust ?? configuredTrust(idp);
 
   // `idp` is what this sign-in trusts (read per sign-in, so a certificate rollover from metadata applies at once).
-  const saml = (callbackUrl: string, current: { ssoUrl: string; certificates: string[] }, cacheProvider?: CacheProvider, forceAuthn = false) =>
+  const saml = (callbackUrl: string, current: { ssoUrl: string; certificates: string[] }, cacheProvider?: CacheProvider, forceAuthn = false, unsolicited = false) =>
     new SAML({
       entryPoint: current.ssoUrl,
       issuer: spEntityId,
@@ -89,7 +89,8 @@ export function createSamlConnector(idp: SamlIdpConfig, opts: SamlConnectorOptio
       // would stop the IdP from doing MFA; Foyer reads what the IdP did instead.
       disableRequestedAuthnContext: true,
       forceAuthn,
-      validateInResponseTo: ValidateInResponseTo.always,
+      // Unsolicited: node-saml then checks nothing about InResponseTo; requireBearerConfirmation refuses any.
+      validateInResponseTo: unsolicited ? ValidateInResponseTo.never : ValidateInResponseTo.always,
       requestIdExpirationPeriodMs: opts.requestTtlMs ?? 3600_000,
       acceptedClockSkewMs: CLOCK_SKEW_MS,
       generateUniqueId: () => `_${randomBytes(20).toString('hex')}`,
@@ -164,6 +165,30 @@ export function createSamlConnector(idp: SamlIdpConfig, opts: SamlConnectorOptio
       const current = await trust.current();
       return verifyLogoutResponse(idp, query, rawQuery, (cache) => saml(acsUrl, current, cache), isPending);
     },
+
+    ...(idp.allowIdpInitiated
+      ? {
+          idpInitiatedApp: idp.allowIdpInitiated.app,
+          /** Everything `finish` checks except the request it answers: there is none, and the confirmation must name none. */
+          async finishUnsolicited(params: Record<string, string>): Promise<UnsolicitedSignIn> {
+            if (!params.SAMLResponse) throw new FederationError('invalid_response', `${idp.displayName} sent no SAML response.`, ref);
+            if (DTD.test(Buffer.from(params.SAMLResponse, 'base64').toString('utf8'))) {
+              throw new FederationError('invalid_response', `${idp.displayName} sent a SAML response with a document type declaration (DTD), which SAML never needs, so Foyer rejected it.`, ref);
+            }
+            let profile: Profile | null;
+            try {
+              ({ profile } = await saml(acsUrl, await trust.current(), undefined, false, true).validatePostResponseAsync({ SAMLResponse: params.SAMLResponse }));
+            } catch (err) {
+              throw toFederationError(err, idp);
+            }
+            if (!profile) throw new FederationError('invalid_response', `${idp.displayName} sent no sign-in.`, ref);
+            const out: { notOnOrAfter?: number; assertionId?: string } = {};
+            const identity = identityFrom(idp, profile, { acsUrl, requestId: null, clockSkewMs: CLOCK_SKEW_MS }, opts.assertedClaims, out);
+            if (!out.assertionId || !out.notOnOrAfter) throw new FederationError('invalid_response', `${idp.displayName} sent an assertion without an ID.`, ref);
+            return { identity, assertionId: out.assertionId, notOnOrAfter: out.notOnOrAfter };
+          },
+        }
+      : {}),
 
     async finish({ pending, callbackUrl, params }): Promise<UpstreamIdentity> {
       const p = pendingFor(pending, 'saml', idp.id);
@@ -291,14 +316,21 @@ async function verifyLogoutResponse(
   return { inResponseTo: answered };
 }
 
-function identityFrom(idp: SamlIdpConfig, profile: Profile, expect: Parameters<typeof requireBearerConfirmation>[2], assertedClaims?: readonly string[]): UpstreamIdentity {
+function identityFrom(
+  idp: SamlIdpConfig,
+  profile: Profile,
+  expect: Parameters<typeof requireBearerConfirmation>[2],
+  assertedClaims?: readonly string[],
+  out?: { notOnOrAfter?: number; assertionId?: string },
+): UpstreamIdentity {
   const ref = { idpId: idp.id };
   // node-saml checks the signature, not who signed for whom: the certificate could be shared.
   if (profile.issuer !== idp.idpEntityId) {
     throw new FederationError('wrong_issuer', `The sign-in did not come from ${idp.displayName}. Contact the host's administrator.`, ref);
   }
   const assertion = (profile.getAssertion?.() ?? {}) as XmlNode;
-  requireBearerConfirmation(assertion, idp, expect);
+  const { notOnOrAfter } = requireBearerConfirmation(assertion, idp, expect);
+  if (out) Object.assign(out, { notOnOrAfter, assertionId: attr(all(assertion, 'Assertion')[0], 'ID') ?? '' });
   if (!profile.nameID) throw new FederationError('invalid_response', `${idp.displayName} did not say who you are (no NameID).`, ref);
   if (profile.nameIDFormat === TRANSIENT) {
     throw new FederationError('invalid_response', `${idp.displayName} sends a transient NameID, which changes at every sign-in. Its administrator must release a persistent NameID.`, ref);

@@ -7,8 +7,8 @@ const BEARER = 'urn:oasis:names:tc:SAML:2.0:cm:bearer';
 export interface ConfirmationExpectations {
   /** Foyer's ACS URL for this IdP, which the bearer confirmation must name as its Recipient. */
   acsUrl: string;
-  /** The ID of the AuthnRequest this sign-in sent. */
-  requestId: string;
+  /** The ID of the AuthnRequest this sign-in sent; null for an unsolicited (IdP-initiated) response, which must name none. */
+  requestId: string | null;
   clockSkewMs: number;
   now?: number;
 }
@@ -22,7 +22,7 @@ export interface ConfirmationExpectations {
  * assertion the IdP issued for another SP's ACS, or one issued unsolicited and wrapped in a Response
  * (whose own InResponseTo is not signed) naming this request, would be taken.
  */
-export function requireBearerConfirmation(assertion: XmlNode, idp: SamlIdpConfig, expect: ConfirmationExpectations): void {
+export function requireBearerConfirmation(assertion: XmlNode, idp: SamlIdpConfig, expect: ConfirmationExpectations): { notOnOrAfter: number } {
   const ref = { idpId: idp.id };
   const tellAdmin = `Ask ${idp.displayName}'s administrator to release assertions for Foyer with a bearer SubjectConfirmation whose SubjectConfirmationData has Recipient="${expect.acsUrl}", NotOnOrAfter and InResponseTo (the SAML Web Browser SSO profile).`;
   const bearer = all(assertion, 'Assertion', 'Subject', 'SubjectConfirmation')
@@ -51,6 +51,14 @@ export function requireBearerConfirmation(assertion: XmlNode, idp: SamlIdpConfig
     throw new FederationError('expired_assertion', `The sign-in from ${idp.displayName} has expired. Check your device's clock, then start signing in again.`, ref);
   }
 
+  const until = (ds: XmlNode[]) => ({ notOnOrAfter: Math.max(...ds.map((d) => Date.parse(attr(d, 'NotOnOrAfter')!))) });
+  if (expect.requestId === null) {
+    // Unsolicited: a confirmation answering some request was issued to another browser's sign-in.
+    if (current.some((d) => attr(d, 'InResponseTo'))) {
+      throw new FederationError('in_response_to_mismatch', `The answer from ${idp.displayName} belongs to a sign-in this browser did not start. Start signing in from the app.`, ref);
+    }
+    return until(current);
+  }
   if (!current.some((d) => attr(d, 'InResponseTo') === expect.requestId)) {
     const unsolicited = current.every((d) => !attr(d, 'InResponseTo'));
     throw new FederationError(
@@ -61,4 +69,5 @@ export function requireBearerConfirmation(assertion: XmlNode, idp: SamlIdpConfig
       ref,
     );
   }
+  return until(current.filter((d) => attr(d, 'InResponseTo') === expect.requestId));
 }

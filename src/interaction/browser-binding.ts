@@ -28,6 +28,22 @@ export function bindToBrowser(ctx: Context, secure: boolean): string {
   return hashOf(value);
 }
 
+/**
+ * A new binding value whatever the browser had (an IdP-initiated sign-in starts here, so nothing an
+ * earlier page of this browser saw can match it); returns its hash.
+ */
+export function rebindBrowser(ctx: Context, secure: boolean): string {
+  const value = randomBytes(32).toString('base64url');
+  ctx.cookies.set(cookieName(secure), value, { httpOnly: true, sameSite: 'lax', secure, signed: false, path: '/', maxAge: MAX_AGE_MS });
+  return hashOf(value);
+}
+
+/** The hash of this browser's binding value, or undefined when it presents none. */
+export function browserBindingOf(ctx: Context, secure: boolean): string | undefined {
+  const value = ctx.cookies.get(cookieName(secure));
+  return value && VALUE.test(value) ? hashOf(value) : undefined;
+}
+
 /** Whether this request comes from the browser whose binding hash the pending record holds. */
 export function isSameBrowser(ctx: Context, bindingHash: string | undefined, secure: boolean): boolean {
   const value = ctx.cookies.get(cookieName(secure));

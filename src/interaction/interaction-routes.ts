@@ -8,6 +8,7 @@ import { identifyStep } from './identify-step.js';
 import type { Context } from 'koa';
 import { finishInteraction, loadInteraction, requirePrompt, type InteractionDetails } from './interaction-context.js';
 import { PASSCODE_IDP } from './home-realm-discovery.js';
+import { confirm, pendingFor, showConfirmation } from './idp-initiated.js';
 import { journeyOf } from './journey-state.js';
 import type { JourneyDeps } from './journey-deps.js';
 import { passcodeStep } from './passcode-step.js';
@@ -49,8 +50,11 @@ export function interactionRoutes(deps: InteractionRouteDeps): Router {
   router.get('/', async (ctx) => {
     const details = await loadInteraction(provider, ctx);
     switch (details.prompt.name) {
-      case 'login':
+      case 'login': {
+        const idpInitiated = journey.idpInitiated && (await pendingFor(ctx, journey, journey.idpInitiated, details));
+        if (idpInitiated) return showConfirmation(ctx, journey, details, idpInitiated);
         return identify.begin(ctx, details);
+      }
       case 'consent':
         return consent.show(ctx, details);
       case 'assignment':
@@ -91,6 +95,15 @@ export function interactionRoutes(deps: InteractionRouteDeps): Router {
       if (ctx.params.idpId !== PASSCODE_IDP) return startUpstream(ctx, details, ctx.params.idpId!, email);
       if (!email) throw new HttpError(400, 'emailRequired', 'Enter your email address first.');
       return passcode.send(ctx, details, email, 'signIn');
+    }),
+  );
+  router.post(
+    '/idp-initiated',
+    loginStep(async (ctx, details) => {
+      if (!journey.idpInitiated) throw new HttpError(404, 'idpInitiatedSignInUnknown', 'There is no sign-in from your organisation waiting in this browser.');
+      await confirm(ctx, journey, journey.idpInitiated, details);
+      // Now exactly as after an upstream's answer: partner admission, disabled account, linking or invitation proof.
+      await completion.afterUpstream(ctx, await loadInteraction(provider, ctx));
     }),
   );
   router.get('/continue', loginStep((ctx, details) => completion.afterUpstream(ctx, details)));

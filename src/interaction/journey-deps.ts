@@ -15,6 +15,7 @@ import type { HttpError } from '../http/http-error.js';
 import type { PasswordlessLogin } from '../passkeys/passwordless-login.js';
 import type { Database } from '../db/connect.js';
 import type { MemberIdentity } from './member-identity.js';
+import type { IdpInitiatedDeps } from './idp-initiated.js';
 
 /** Everything the sign-in journey's steps share, built once in the composition root. */
 export interface JourneyDeps {
@@ -43,6 +44,8 @@ export interface JourneyDeps {
   partners?: JourneyPartners;
   /** Members' passwordless sign-in with a passkey (src/passkeys/), offered on the password page. */
   passwordless?: PasswordlessLogin;
+  /** IdP-initiated SAML sign-in, for the IdPs that opted in (idp-initiated.ts). */
+  idpInitiated?: IdpInitiatedDeps;
 }
 
 /** What the partner settings decide during a sign-in, asked where the journey decides the same things. */

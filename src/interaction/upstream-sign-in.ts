@@ -8,6 +8,7 @@ import { HttpError } from '../http/http-error.js';
 import { bindToBrowser, hasBrowserBinding, isSameBrowser } from './browser-binding.js';
 import type { InteractionDetails } from './interaction-context.js';
 import type { JourneyDeps } from './journey-deps.js';
+import { acceptUnsolicited } from './idp-initiated.js';
 import { journeyOf, saveJourney } from './journey-state.js';
 import { reauthenticationOf } from './reauthentication.js';
 import { upstreamFailureDetail } from './upstream-failure.js';
@@ -118,6 +119,8 @@ export function upstreamCallbackRoutes(deps: JourneyDeps): Router {
     const interaction = uid ? await deps.provider.Interaction.find(uid) : undefined;
     const journey = interaction ? journeyOf(interaction) : {};
     const upstream = journey.upstream?.idpId === idpId ? journey.upstream : undefined;
+    // No sign-in in progress matches: an unsolicited response, accepted only from an IdP that opted in.
+    if (!uid && keyName === 'RelayState' && connector.finishUnsolicited && deps.idpInitiated) return acceptUnsolicited(ctx, deps, deps.idpInitiated, connector, params);
     if (!interaction || !upstream) throw responseUnknown();
     if (!isSameBrowser(ctx, upstream.browser, deps.secureCookies)) return refuseOtherBrowser(ctx, idpId, uid!);
     // Single use: of two deliveries of one response, only the first gets past this line.

@@ -16,6 +16,7 @@ import { createThrottle } from '../http/throttle.js';
 import type { InvitationsRepository } from '../invitations/invitations-repository.js';
 import type { RedemptionService } from '../invitations/redemption-service.js';
 import { consentStep } from './consent.js';
+import { SamlAssertionIds } from '../federation/saml-assertion-ids.js';
 import { FederationIndex } from './federation-index.js';
 import type { InteractionDetails } from './interaction-context.js';
 import { keepInteractionCookies } from './interaction-lifetime.js';
@@ -75,6 +76,12 @@ export function wireSignIn(shared: SharedServices, deps: SignInDeps): Feature {
     signIns: deps.access.recorder,
     partners: deps.partners?.journey,
   };
+  // IdP-initiated SAML, only when an IdP opted in (config checked that its app has a launchUrl).
+  const assertionIds = new SamlAssertionIds(shared.db, shared.now);
+  const idpInitiatedOn = config.identityProviders.some((i) => i.type === 'saml' && i.allowIdpInitiated);
+  if (idpInitiatedOn) {
+    journey.idpInitiated = { pending: shared.adapters('IdpInitiated'), assertionIds, launchUrlOf: (app) => config.apps.find((a) => a.id === app)?.launchUrl };
+  }
   if (deps.passkeys) journey.passwordless = passwordlessLogin({ passkeys: deps.passkeys, users, signIns: deps.access.recorder });
   const { limits } = config;
   const login = passwordLogin({
@@ -95,6 +102,8 @@ export function wireSignIn(shared: SharedServices, deps: SignInDeps): Feature {
     // oidc-provider gives interaction cookies the short life of an untouched interaction; the journey keeps the hour.
     // samlSignOut: the SAML sign-in kept with the session, and the IdP told when the guest signs out here.
     middleware: [keepInteractionCookies(provider), samlSignOut({ store: samlSessions, connector: (id) => registry.byId(id), logger })],
+    // The table is written only by IdP-initiated sign-ins; the purge is cheap either way.
+    jobs: [{ name: 'saml-assertion-ids-purge', everyMs: 3600_000, acrossNodes: true, run: () => assertionIds.purgeExpired() }],
     routers: [
       interactionRoutes({ journey, login, consent: consentStep({ provider, users, renderer, issuer: config.issuer, tenantName: config.tenant.displayName }), notAssigned: deps.access.notAssigned, access: deps.access.step, promptPages: deps.partners?.promptPages }),
       upstreamCallbackRoutes(journey),

@@ -102,6 +102,8 @@ export interface SamlIdp {
   setSession(session?: SamlIdpSession): void;
   /** Changes the Response XML (tags filled in, not yet signed) before the IdP signs it; none by default. */
   editBeforeSigning(edit?: (xml: string) => string): void;
+  /** An unsolicited (IdP-initiated) Response for `login`, as the auto-posting form would send it to Foyer's ACS; no InResponseTo anywhere. */
+  unsolicitedResponse(login: string, relayState?: string): Promise<{ action: string; fields: Record<string, string> }>;
   /** The last AuthnRequest the IdP accepted. */
   lastAuthnRequest(): { id: string; forceAuthn: boolean } | undefined;
   /** The IdP's SingleLogoutService (HTTP-Redirect): where Foyer sends its LogoutResponse. */
@@ -258,6 +260,16 @@ export async function startSamlIdp(opts: SamlIdpOptions = {}): Promise<SamlIdp> 
       edit = e;
     },
     lastAuthnRequest: () => lastRequest,
+    unsolicitedResponse: async (login, relayState = '') => {
+      const user = users[login];
+      if (!sp || !user) throw new Error(`no SP registered or no user ${login}`);
+      const response = await idp.createLoginResponse(sp, { extract: { request: { id: '' } } }, 'post', { email: user.email }, {
+        relayState,
+        customTagReplacement: (template) => responseXml(template, { user, variant: 'unsolicited', requestId: '', sp: sp!, entityId, authnInstant: Date.now() }),
+      });
+      const { context, entityEndpoint } = response as { context: string; entityEndpoint: string };
+      return { action: entityEndpoint, fields: { SAMLResponse: context, ...(relayState ? { RelayState: relayState } : {}) } };
+    },
     useSigningKeys: (next) => {
       idp = identityProvider(entityId, ssoUrl, next, opts.encryptAssertions);
       signingCertificate = next.certificate;

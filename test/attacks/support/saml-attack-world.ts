@@ -26,7 +26,7 @@ export interface PartnerSpec {
   domain: string;
   idp?: SamlIdpOptions;
   /** Foyer's side of the trust (identityProviders[] fields). */
-  foyer?: { wantAssertionsSigned?: boolean; wantResponseSigned?: boolean };
+  foyer?: { wantAssertionsSigned?: boolean; wantResponseSigned?: boolean; allowIdpInitiated?: { app: string } };
 }
 
 export interface Partner {
@@ -67,12 +67,13 @@ export interface SamlAttackWorld {
   close(): Promise<void>;
 }
 
-export async function startSamlAttackWorld(specs: PartnerSpec[]): Promise<SamlAttackWorld> {
+export async function startSamlAttackWorld(specs: PartnerSpec[], customize?: (config: Record<string, unknown>) => void): Promise<SamlAttackWorld> {
   const world = await startWorld({
     saml: specs.map((s) => ({ id: s.id, displayName: s.displayName, domains: [s.domain], idp: s.idp, entry: s.foyer })),
     portal: true,
     customize: (config) => {
       config.tenant = { displayName: 'Northwind', memberDomains: ['northwind.example'] };
+      customize?.(config);
     },
   });
   const { foyer } = world;
