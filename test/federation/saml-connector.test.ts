@@ -75,6 +75,8 @@ describe('SAML connector against a samlify IdP', () => {
       amr: ['pwd'],
       acr: 'urn:oasis:names:tc:SAML:2.0:ac:classes:PasswordProtectedTransport',
       authTime: identity.authTime,
+      // Kept with the Foyer session so that signing out at Foyer can name the IdP's session (single logout).
+      samlSession: { nameIdFormat: 'urn:oasis:names:tc:SAML:2.0:nameid-format:persistent', sessionIndex: expect.any(String) },
     });
   });
 
