@@ -1,7 +1,8 @@
 /**
  * SimpleSAMLphp (Debian's simplesamlphp) as a partner's SAML IdP: a guest redeems an invitation
  * and signs in again later through it; a rolled IdP certificate is picked up from its metadata;
- * a transient NameID (SimpleSAMLphp's default) is refused with a page saying so.
+ * a transient NameID (SimpleSAMLphp's default) is refused with a page saying so; assertions
+ * encrypted to Foyer's encryption certificate are decrypted.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createKeyPair, type KeyPair } from '../support/certs.js';
@@ -23,7 +24,7 @@ describe.skipIf(skip)(`SimpleSAMLphp as a partner SAML IdP${skip ? ` (skipped: $
 
   beforeAll(async () => {
     const port = await freePort();
-    const [sp, idp] = await Promise.all([createKeyPair('foyer-sp'), createKeyPair('ssp-idp-2026')]);
+    const [sp, spEncryption, idp] = await Promise.all([createKeyPair('foyer-sp'), createKeyPair('foyer-sp-encryption'), createKeyPair('ssp-idp-2026')]);
     rolled = await createKeyPair('ssp-idp-2027');
     const entityId = `http://127.0.0.1:${port}/saml2/idp/metadata.php`;
     world = await startWorld({
@@ -38,6 +39,8 @@ describe.skipIf(skip)(`SimpleSAMLphp as a partner SAML IdP${skip ? ` (skipped: $
           metadataUrl: entityId,
           spPrivateKey: sp.privateKey,
           spCertificate: sp.certificate,
+          spDecryptionKey: spEncryption.privateKey,
+          spDecryptionCertificate: spEncryption.certificate,
           domains: ['ssp.example'],
         }];
       },
@@ -46,7 +49,7 @@ describe.skipIf(skip)(`SimpleSAMLphp as a partner SAML IdP${skip ? ` (skipped: $
       port,
       keys: idp,
       users: [GUEST],
-      sp: { entityId: `${world.issuer}/federation/ssp/metadata`, acsUrl: `${world.issuer}/federation/ssp/acs`, certificate: sp.certificate },
+      sp: { entityId: `${world.issuer}/federation/ssp/metadata`, acsUrl: `${world.issuer}/federation/ssp/acs`, certificate: sp.certificate, encryptionCertificate: spEncryption.certificate },
     });
     // Foyer fetched the metadata at start, before SimpleSAMLphp was up; the scheduled refresh (run now) recovers.
     expect(await world.foyer.foyer.partners.metadata.refresh('ssp')).toBe('changed');
@@ -57,11 +60,14 @@ describe.skipIf(skip)(`SimpleSAMLphp as a partner SAML IdP${skip ? ` (skipped: $
   });
 
   /** From SimpleSAMLphp's login page: signs the guest in and posts its response to Foyer's ACS. */
+  let lastResponseXml = '';
   async function signInAtSsp(browser: Browser, loginPage: Page, stopAt: string): Promise<Page & { stoppedAt?: string }> {
     expect(loginPage.body, `${loginPage.url}\n${loginPage.body.slice(0, 600)}\n${ssp.output()}`).toContain('name="password"');
     const posting = await browser.submit(loginPage, { username: GUEST.uid, password: GUEST.password });
     // SimpleSAMLphp's POST binding page (a browser submits it by script).
     expect(posting.body, `${posting.url}\n${posting.body.replace(/<[^>]+>/g, " ").replace(/\s+/g, " ").slice(0, 1500)}`).toContain("SAMLResponse");
+    const field = /name="SAMLResponse" value="([^"]+)"/.exec(posting.body);
+    lastResponseXml = field ? Buffer.from(field[1]!, 'base64').toString('utf8') : '';
     return browser.submit(posting, {}, { stopAt: [stopAt] });
   }
 
@@ -113,5 +119,17 @@ describe.skipIf(skip)(`SimpleSAMLphp as a partner SAML IdP${skip ? ` (skipped: $
     const row = await world.foyer.foyer.db('sign_ins').where({ identity_provider: 'ssp', error_code: 'invalid_response' }).orderBy('created_at', 'desc').first();
     expect(row.failure_detail).toContain('release a persistent NameID');
     expect(await world.foyer.foyer.db('identities').where({ user_id: userId })).toHaveLength(1);
+  });
+
+  it('decrypts assertions SimpleSAMLphp encrypts to the encryption certificate in Foyer’s metadata', async () => {
+    await ssp.encryptAssertions(true);
+    try {
+      const page = await appSignIn();
+      expect(lastResponseXml).toContain('EncryptedAssertion');
+      expect(lastResponseXml).not.toContain(GUEST.mail);
+      expect(page.stoppedAt, `${page.status}\n${page.body.slice(0, 600)}`).toContain('code=');
+    } finally {
+      await ssp.encryptAssertions(false);
+    }
   });
 });

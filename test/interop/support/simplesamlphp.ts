@@ -27,6 +27,8 @@ export interface SimpleSamlPhp {
   useCertificate(keys: KeyPair): Promise<void>;
   /** Releases a transient NameID instead of the persistent one, as SimpleSAMLphp does by default. */
   sendTransientNameId(on: boolean): Promise<void>;
+  /** Encrypts its assertions to the SP's encryption certificate (`assertion.encryption`), as many AD FS and Shibboleth IdPs do. */
+  encryptAssertions(on: boolean): Promise<void>;
   output: () => string;
   stop: () => Promise<void>;
 }
@@ -42,7 +44,8 @@ export async function startSimpleSamlPhp(opts: {
   port: number;
   keys: KeyPair;
   users: SspUser[];
-  sp: { entityId: string; acsUrl: string; certificate: string };
+  /** The SP's signing certificate, and the one it decrypts with (published with use="encryption"). */
+  sp: { entityId: string; acsUrl: string; certificate: string; encryptionCertificate: string };
 }): Promise<SimpleSamlPhp> {
   const { dir, remove } = await peerDir('simplesamlphp');
   const url = `http://127.0.0.1:${opts.port}`;
@@ -82,18 +85,25 @@ $config = [
 ];
 `,
   );
-  await writeFile(
-    join(dir, 'metadata/saml20-sp-remote.php'),
-    `<?php
+  let encrypt = false;
+  const writeSpRemote = () =>
+    writeFile(
+      join(dir, 'metadata/saml20-sp-remote.php'),
+      `<?php
 $metadata[${php(opts.sp.entityId)}] = [
   'AssertionConsumerService' => ${php(opts.sp.acsUrl)},
   'NameIDFormat' => ${php(PERSISTENT)},
-  'certData' => ${php(pemBody(opts.sp.certificate))},
+  'keys' => [
+    ['type' => 'X509Certificate', 'signing' => true, 'encryption' => false, 'X509Certificate' => ${php(pemBody(opts.sp.certificate))}],
+    ['type' => 'X509Certificate', 'signing' => false, 'encryption' => true, 'X509Certificate' => ${php(pemBody(opts.sp.encryptionCertificate))}],
+  ],
   'validate.authnrequest' => true,
   'saml20.sign.assertion' => true,
+  'assertion.encryption' => ${encrypt ? 'true' : 'false'},
 ];
 `,
-  );
+    );
+  await writeSpRemote();
 
   let keys = opts.keys;
   let transient = false;
@@ -134,6 +144,10 @@ $metadata[${php(entityId)}] = [
     sendTransientNameId: async (on) => {
       transient = on;
       await writeHosted();
+    },
+    encryptAssertions: async (on) => {
+      encrypt = on;
+      await writeSpRemote();
     },
     output: () => peer.output(),
     stop: async () => {
