@@ -1,4 +1,5 @@
 import type { Database } from '../db/connect.js';
+import { CLOCK_SKEW_MS } from './saml-connector.js';
 
 const TABLE = 'saml_assertion_ids';
 /** An assertion ID longer than this is not one any IdP issues: refused rather than stored. */
@@ -6,7 +7,8 @@ const MAX_ID_LENGTH = 256;
 
 /**
  * The assertion IDs of accepted unsolicited (IdP-initiated) SAML responses, each kept until its
- * NotOnOrAfter. `useOnce` is one INSERT that does nothing on a duplicate key, so of two nodes
+ * NotOnOrAfter plus the clock skew the connector accepts (an ID purged earlier could be replayed in
+ * that minute). `useOnce` is one INSERT that does nothing on a duplicate key, so of two nodes
  * receiving the same response at the same moment exactly one is told it is first; there is no
  * read-then-write window. Expired rows are only clutter (the assertion itself is refused by then)
  * and are removed by `purgeExpired`.
@@ -21,7 +23,7 @@ export class SamlAssertionIds {
   async useOnce(idpId: string, assertionId: string, notOnOrAfter: number): Promise<boolean> {
     if (!assertionId || assertionId.length > MAX_ID_LENGTH) return false;
     const inserted = await this.db(TABLE)
-      .insert({ idp_id: idpId, assertion_id: assertionId, expires_at: notOnOrAfter })
+      .insert({ idp_id: idpId, assertion_id: assertionId, expires_at: notOnOrAfter + CLOCK_SKEW_MS })
       .onConflict(['idp_id', 'assertion_id'])
       .ignore()
       .returning('assertion_id');

@@ -41,7 +41,7 @@ const PERSISTENT = 'urn:oasis:names:tc:SAML:2.0:nameid-format:persistent';
 const TRANSIENT = 'urn:oasis:names:tc:SAML:2.0:nameid-format:transient';
 const EMAIL_FORMAT = 'urn:oasis:names:tc:SAML:1.1:nameid-format:emailAddress';
 const METHOD_REFS = 'http://schemas.microsoft.com/claims/authnmethodsreferences';
-const CLOCK_SKEW_MS = 60_000;
+export const CLOCK_SKEW_MS = 60_000;
 // SAML messages are defined by XML Schema and never need a DTD: one in a response can only be an entity attack.
 const DTD = /<!(DOCTYPE|ENTITY|ELEMENT|ATTLIST)/i;
 

@@ -4,6 +4,7 @@ import { signInFacts } from '../access/sign-in-facts.js';
 import type { SignInRecorder } from '../access/sign-in-recorder.js';
 import { ACR_MFA } from '../access/acr.js';
 import { LOCAL_IDP_ID } from '../config/policies-schema.js';
+import type { User } from '../directory/user-model.js';
 import type { UsersRepository } from '../directory/users-repository.js';
 import { finishInteraction, type InteractionDetails } from '../interaction/interaction-context.js';
 import { passkeyError } from './passkey-errors.js';
@@ -17,7 +18,13 @@ import { passkeyAmr, type PasskeyService } from './passkey-service.js';
  * sign in this way: a guest's identity is their home organisation's to prove (and its partner
  * settings to admit), so a guest's passkey is only ever a second factor.
  */
-export function passwordlessLogin(deps: { passkeys: PasskeyService; users: UsersRepository; signIns?: SignInRecorder }) {
+export function passwordlessLogin(deps: {
+  passkeys: PasskeyService;
+  users: UsersRepository;
+  signIns?: SignInRecorder;
+  /** With members signing in through the host's IdP and local passwords off, only break-glass admins may sign in here. */
+  localSignInAllowed?: (email: string) => boolean;
+}) {
   const scopeOf = (details: InteractionDetails) => `login:${details.uid}`;
 
   /** The form the password page shows (public/passkey.js answers it). */
@@ -29,8 +36,7 @@ export function passwordlessLogin(deps: { passkeys: PasskeyService; users: Users
     const answer = passkeyAnswer<AuthenticationResponseJSON>(ctx);
     const outcome = answer ? await deps.passkeys.authenticate(scopeOf(details), answer) : ({ ok: false, reason: 'responseInvalid' } as const);
     const user = outcome.ok ? await deps.users.findById(outcome.value.userId) : undefined;
-    const member = user && user.accountEnabled && user.userType === 'Member' && !user.externalUserState;
-    if (!outcome.ok || !member) {
+    if (!outcome.ok || !user || !mayUsePasswordless(user, deps.localSignInAllowed)) {
       const refusal = passkeyError(outcome.ok ? 'unknownCredential' : outcome.reason);
       await deps.signIns?.failure(ctx, { userId: user?.id, identityProvider: LOCAL_IDP_ID, errorCode: refusal.code, failureReason: refusal.message, mfaMethod: 'passkey' });
       throw refusal;
@@ -43,6 +49,15 @@ export function passwordlessLogin(deps: { passkeys: PasskeyService; users: Users
   }
 
   return { option, submit };
+}
+
+/**
+ * Who may sign in with a passkey alone: an enabled member of the host, and, where local sign-in is
+ * switched off for members (tenant.memberIdentityProvider), only a break-glass admin; otherwise a
+ * member cut off at the host's IdP would keep signing in here with a passkey added earlier.
+ */
+export function mayUsePasswordless(user: User, localSignInAllowed?: (email: string) => boolean): boolean {
+  return user.accountEnabled && user.userType === 'Member' && !user.externalUserState && (localSignInAllowed?.(user.mail) ?? true);
 }
 
 export type PasswordlessLogin = ReturnType<typeof passwordlessLogin>;

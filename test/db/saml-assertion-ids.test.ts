@@ -10,6 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connectDatabase, type Database } from '../../src/db/connect.js';
 import { migrateLatest } from '../../src/db/migrate.js';
 import { SamlAssertionIds } from '../../src/federation/saml-assertion-ids.js';
+import { CLOCK_SKEW_MS } from '../../src/federation/saml-connector.js';
 import { describeWithPostgres, freshPostgresSchema } from '../support/real-servers.js';
 
 const T0 = Date.parse('2026-12-07T12:00:00Z');
@@ -32,13 +33,16 @@ function contract(nodes: () => Database[]) {
     expect(results.filter(Boolean)).toHaveLength(1);
   });
 
-  it('purges expired IDs and keeps live ones', async () => {
+  it('purges expired IDs and keeps live ones, also those the clock skew still accepts', async () => {
     const [db] = nodes();
     const ids = new SamlAssertionIds(db!, () => T0);
-    await ids.useOnce('contoso', '_old', T0 - 1);
+    await ids.useOnce('contoso', '_old', T0 - CLOCK_SKEW_MS - 1);
+    await ids.useOnce('contoso', '_in_skew', T0 - CLOCK_SKEW_MS / 2);
     await ids.useOnce('contoso', '_live', T0 + 60_000);
     expect(await ids.purgeExpired()).toBeGreaterThanOrEqual(1);
     expect(await ids.useOnce('contoso', '_live', T0 + 60_000)).toBe(false);
+    // Past its NotOnOrAfter but within the skew the connector still accepts: a replay stays refused.
+    expect(await ids.useOnce('contoso', '_in_skew', T0 - CLOCK_SKEW_MS / 2)).toBe(false);
     expect(await ids.useOnce('contoso', '_old', T0 + 60_000)).toBe(true);
   });
 }
