@@ -52,7 +52,7 @@ export interface Foyer {
   partners: Pick<Partners, 'directory' | 'metadata'>;
   /** Back-channel logout: deliver the due logout tokens now (the scheduler does it every few seconds). */
   logout: Pick<LogoutDelivery, 'deliverDue'>;
-  /** Deployment-wide background jobs: run what is due now (tests with a controllable clock, `foyer jobs run`). */
+  /** Deployment-wide background jobs: run what is due now (tests with a controllable clock). */
   jobs: Pick<Scheduler, 'runDue'>;
   /** Starts listening; resolves with the bound port (useful with port 0 in tests). */
   listen(port?: number, host?: string): Promise<{ server: Server; port: number }>;
