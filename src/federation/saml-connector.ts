@@ -229,6 +229,31 @@ const LOGOUT_SIG_ALGS = new Set([
 ]);
 
 /**
+ * What a logout request and a logout response over HTTP-Redirect must both pass before node-saml
+ * reads them: present, signed with an accepted algorithm (node-saml would take an unsigned one),
+ * inflatable within a size cap, and without a DTD.
+ */
+function checkRedirectMessage(idp: SamlIdpConfig, query: Record<string, string>, field: 'SAMLRequest' | 'SAMLResponse'): void {
+  const ref = { idpId: idp.id };
+  const what = field === 'SAMLRequest' ? 'logout request' : 'logout response';
+  const message = query[field];
+  if (!message) throw new FederationError('invalid_response', `${idp.displayName} sent no ${what}.`, ref);
+  if (!query.Signature || !query.SigAlg) {
+    throw new FederationError('invalid_signature', `This ${what} is not signed by ${idp.displayName}, so Foyer ignored it.`, ref);
+  }
+  if (!LOGOUT_SIG_ALGS.has(query.SigAlg)) {
+    throw new FederationError('invalid_signature', `This ${what} is signed with an algorithm Foyer does not accept (${query.SigAlg}).`, ref);
+  }
+  let xml: string;
+  try {
+    xml = inflateRawSync(Buffer.from(message, 'base64'), { maxOutputLength: 256 * 1024 }).toString('utf8');
+  } catch (err) {
+    throw new FederationError('invalid_response', `${idp.displayName} sent a ${what} Foyer cannot read.`, ref, { cause: err });
+  }
+  if (DTD.test(xml)) throw new FederationError('invalid_response', `${idp.displayName} sent a ${what} with a document type declaration (DTD), which SAML never needs.`, ref);
+}
+
+/**
  * The IdP's LogoutRequest (HTTP-Redirect binding). node-saml checks the query signature only when
  * there is one, so Foyer first refuses an unsigned request: anyone could otherwise sign any guest
  * out by sending their browser a link. Then node-saml verifies the signature against the IdP's
@@ -242,20 +267,7 @@ async function verifyLogoutRequest(
   current: { ssoUrl: string; certificates: string[] },
 ): Promise<SamlLogoutRequest> {
   const ref = { idpId: idp.id };
-  if (!query.SAMLRequest) throw new FederationError('invalid_response', `${idp.displayName} sent no logout request.`, ref);
-  if (!query.Signature || !query.SigAlg) {
-    throw new FederationError('invalid_signature', `This logout request is not signed by ${idp.displayName}, so Foyer ignored it.`, ref);
-  }
-  if (!LOGOUT_SIG_ALGS.has(query.SigAlg)) {
-    throw new FederationError('invalid_signature', `This logout request is signed with an algorithm Foyer does not accept (${query.SigAlg}).`, ref);
-  }
-  let xml: string;
-  try {
-    xml = inflateRawSync(Buffer.from(query.SAMLRequest, 'base64'), { maxOutputLength: 256 * 1024 }).toString('utf8');
-  } catch (err) {
-    throw new FederationError('invalid_response', `${idp.displayName} sent a logout request Foyer cannot read.`, ref, { cause: err });
-  }
-  if (DTD.test(xml)) throw new FederationError('invalid_response', `${idp.displayName} sent a logout request with a document type declaration (DTD), which SAML never needs.`, ref);
+  checkRedirectMessage(idp, query, 'SAMLRequest');
   const sp = saml(current);
   let profile: Profile | null;
   try {
@@ -283,20 +295,7 @@ async function verifyLogoutResponse(
   isPending: (requestId: string) => Promise<boolean>,
 ): Promise<{ inResponseTo: string }> {
   const ref = { idpId: idp.id };
-  if (!query.SAMLResponse) throw new FederationError('invalid_response', `${idp.displayName} sent no logout response.`, ref);
-  if (!query.Signature || !query.SigAlg) {
-    throw new FederationError('invalid_signature', `This logout response is not signed by ${idp.displayName}, so Foyer ignored it.`, ref);
-  }
-  if (!LOGOUT_SIG_ALGS.has(query.SigAlg)) {
-    throw new FederationError('invalid_signature', `This logout response is signed with an algorithm Foyer does not accept (${query.SigAlg}).`, ref);
-  }
-  let xml: string;
-  try {
-    xml = inflateRawSync(Buffer.from(query.SAMLResponse, 'base64'), { maxOutputLength: 256 * 1024 }).toString('utf8');
-  } catch (err) {
-    throw new FederationError('invalid_response', `${idp.displayName} sent a logout response Foyer cannot read.`, ref, { cause: err });
-  }
-  if (DTD.test(xml)) throw new FederationError('invalid_response', `${idp.displayName} sent a logout response with a document type declaration (DTD), which SAML never needs.`, ref);
+  checkRedirectMessage(idp, query, 'SAMLResponse');
   let answered: string | undefined;
   const pendingOnly: CacheProvider = {
     saveAsync: async () => null,
