@@ -103,18 +103,10 @@ export function createSamlConnector(idp: SamlIdpConfig, opts: SamlConnectorOptio
 
   /** Signed (HTTP-Redirect signature over the query) because the SP has a private key; names the IdP's own session. */
   async function startLogout(session: SamlSessionRef, relayState: string) {
-    let issued: { id: string; instant: string } | undefined;
-    const capture: CacheProvider = {
-      saveAsync: async (id, instant) => {
-        issued = { id, instant };
-        return { value: instant, createdAt: Date.now() };
-      },
-      getAsync: async () => null,
-      removeAsync: async () => null,
-    };
+    const capture = captureIssuedId();
     const user = { issuer: idp.idpEntityId, nameID: session.nameId, nameIDFormat: session.nameIdFormat ?? idp.nameIdFormat ?? PERSISTENT, ...(session.sessionIndex ? { sessionIndex: session.sessionIndex } : {}) } as Profile;
-    const redirectTo = await saml(acsUrl, await trust.current(), capture).getLogoutUrlAsync(user, relayState, {});
-    if (!issued) throw new Error('node-saml did not report the LogoutRequest id');
+    const redirectTo = await saml(acsUrl, await trust.current(), capture.cache).getLogoutUrlAsync(user, relayState, {});
+    const issued = capture.issued('LogoutRequest');
     return { redirectTo, requestId: issued.id, issuedAt: Date.parse(issued.instant) };
   }
 
@@ -138,19 +130,11 @@ export function createSamlConnector(idp: SamlIdpConfig, opts: SamlConnectorOptio
         .replace(/(<SingleLogoutService Binding=")urn:oasis:names:tc:SAML:2\.0:bindings:HTTP-POST(")/, '$1urn:oasis:names:tc:SAML:2.0:bindings:HTTP-Redirect$2'),
 
     async start({ callbackUrl, reauthenticate }) {
-      let issued: { id: string; instant: string } | undefined;
-      const capture: CacheProvider = {
-        saveAsync: async (id, instant) => {
-          issued = { id, instant };
-          return { value: instant, createdAt: Date.now() };
-        },
-        getAsync: async () => null,
-        removeAsync: async () => null,
-      };
+      const capture = captureIssuedId();
       const relayState = randomBytes(24).toString('base64url');
       // SAML has no max_age: any freshness request becomes ForceAuthn, and AuthnInstant is checked on the way back.
-      const redirectTo = await saml(callbackUrl, await trust.current(), capture, !!reauthenticate).getAuthorizeUrlAsync(relayState, undefined, {});
-      if (!issued) throw new Error('node-saml did not report the AuthnRequest id');
+      const redirectTo = await saml(callbackUrl, await trust.current(), capture.cache, !!reauthenticate).getAuthorizeUrlAsync(relayState, undefined, {});
+      const issued = capture.issued('AuthnRequest');
       const pending: PendingSaml = { kind: 'saml', idpId: idp.id, requestId: issued.id, relayState, createdAt: Date.parse(issued.instant), ...(reauthenticate ? { reauthenticate } : {}) };
       return { redirectTo, pending };
     },
@@ -227,6 +211,29 @@ const LOGOUT_SIG_ALGS = new Set([
   'http://www.w3.org/2001/04/xmldsig-more#rsa-sha384',
   'http://www.w3.org/2001/04/xmldsig-more#rsa-sha512',
 ]);
+
+/**
+ * node-saml reports the id of a request it builds only through its cache; this cache keeps that id
+ * (and its instant) for the caller, who stores it with the pending sign-in or sign-out.
+ */
+function captureIssuedId() {
+  let issued: { id: string; instant: string } | undefined;
+  const cache: CacheProvider = {
+    saveAsync: async (id, instant) => {
+      issued = { id, instant };
+      return { value: instant, createdAt: Date.now() };
+    },
+    getAsync: async () => null,
+    removeAsync: async () => null,
+  };
+  return {
+    cache,
+    issued(what: string): { id: string; instant: string } {
+      if (!issued) throw new Error(`node-saml did not report the ${what} id`);
+      return issued;
+    },
+  };
+}
 
 /**
  * What a logout request and a logout response over HTTP-Redirect must both pass before node-saml
