@@ -27,6 +27,18 @@ function holds(principal: ApiPrincipal, permission: Permission): boolean {
   return EVERY_USER.includes(permission) || principal.roles.some((r) => ROLE_PERMISSIONS[r].includes(permission));
 }
 
+/**
+ * What directory roles let a user do in the browser (the admin console), where there is no token
+ * whose scopes could narrow it: the role's permissions and what they imply.
+ */
+export function permissionsOfRoles(roles: readonly UserRole[]): Set<Permission> {
+  const held = new Set(roles.flatMap((r) => ROLE_PERMISSIONS[r]));
+  for (const [permission, impliedBy] of Object.entries(IMPLIED_BY) as [Permission, Permission[]][]) {
+    if (impliedBy.some((p) => held.has(p))) held.add(permission);
+  }
+  return held;
+}
+
 export function hasPermission(principal: ApiPrincipal, permission: Permission): boolean {
   return [permission, ...(IMPLIED_BY[permission] ?? [])].some((p) => holds(principal, p));
 }

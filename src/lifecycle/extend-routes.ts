@@ -5,7 +5,7 @@ import type { UsersRepository } from '../directory/users-repository.js';
 import { parseBodies } from '../http/body-parser.js';
 import { csrfProtection } from '../http/csrf.js';
 import type { PageRenderer } from '../http/render.js';
-import { navOf } from '../portal/my-apps-routes.js';
+import { navOf } from '../portal/portal-nav.js';
 import { portalUser, requirePortalUser } from '../portal/portal-auth.js';
 import type { ExtensionLinks, ExtensionOffer } from './extension-links.js';
 

@@ -14,8 +14,9 @@ import type { PageRenderer } from '../http/render.js';
 import type { InvitationService } from '../invitations/invitation-service.js';
 import type { Inviter } from '../invitations/inviter.js';
 import { summarizeGuests } from './guest-summary.js';
-import { navOf } from './my-apps-routes.js';
-import { portalUser, requirePortalAdmin } from './portal-auth.js';
+import { assertConsolePermission, consolePermissions, requireConsolePermission } from '../console/console-access.js';
+import { consolePageBase } from '../console/console-page.js';
+import { portalUser } from './portal-auth.js';
 
 const PAGE_SIZE = 50;
 const ADMIN_PAGE_SCOPES: ReadonlySet<string> = new Set(['User.Invite.All', 'User.Read.All', 'User.ReadWrite.All']);
@@ -41,6 +42,8 @@ const inviteForm = z.object({
 });
 
 const actionParam = z.enum(['resend', 'revoke', 'reset', 'disable', 'enable']);
+/** What each action asks of the admin's directory role: the permission the API asks of a token. */
+const ACTION_PERMISSION = { resend: 'User.Invite.All', revoke: 'User.Invite.All', reset: 'User.ReadWrite.All', disable: 'User.ReadWrite.All', enable: 'User.ReadWrite.All' } as const;
 /** `<app id> <role id>`: one select names both. */
 const roleForm = z.object({ role: z.string().trim().regex(/^[A-Za-z0-9._-]{3,64} [0-9A-Fa-f-]{36}$/), op: z.enum(['give', 'take']) });
 
@@ -77,17 +80,18 @@ export interface AdminDeps {
  */
 export function adminRoutes(deps: AdminDeps): Router {
   const router = new Router({ prefix: '/myapps/admin' });
-  router.use(requirePortalAdmin);
+  router.use(requireConsolePermission('User.Read.All'));
   const landings = [
     { url: deps.myAppsUrl, name: 'My Apps' },
     ...deps.apps.filter((a) => a.launchUrl).map((a) => ({ url: a.launchUrl!, name: a.displayName })),
   ];
-  // The admin pages act with everything the admin role gives (the user is checked to be an admin
-  // above), which includes account recovery (reset redemption).
+  // The console acts with what the admin's directory roles give (the invitation service checks
+  // them again: account recovery, reset redemption, needs more than inviting).
   const adminInviter = (admin: User): Inviter => ({ type: 'user', id: admin.id, displayName: admin.displayName, userType: admin.userType, roles: admin.roles, scopes: ADMIN_PAGE_SCOPES });
 
   async function show(ctx: Context, extra: { error?: string; errorCode?: string; form?: Record<string, string>; status?: number } = {}) {
     const query = listQuery.parse(ctx.query);
+    const held = consolePermissions(portalUser(ctx));
     const rows = await deps.directory.list({ ...STATE_FILTERS[query.state], userType: 'Guest', ...(query.q ? { search: query.q } : {}) }, { top: PAGE_SIZE + 1, skip: (query.page - 1) * PAGE_SIZE });
     const guests = await summarizeGuests(deps.db, rows.slice(0, PAGE_SIZE));
     const roles = await rolesOf(guests.map((g) => g.user.id));
@@ -96,7 +100,8 @@ export function adminRoutes(deps: AdminDeps): Router {
       ctx,
       'admin-guests',
       {
-        ...navOf(ctx, 'admin'),
+        ...consolePageBase(ctx, 'guests'),
+        may: { invite: held.has('User.Invite.All'), write: held.has('User.ReadWrite.All') },
         query,
         guests: guests.map((g) => ({
           id: g.user.id,
@@ -141,7 +146,7 @@ export function adminRoutes(deps: AdminDeps): Router {
 
   router.get('/guests', (ctx) => show(ctx));
 
-  router.post('/guests/:userId/role', async (ctx) => {
+  router.post('/guests/:userId/role', requireConsolePermission('User.ReadWrite.All'), async (ctx) => {
     const form = roleForm.safeParse(ctx.request.body ?? {});
     if (!form.success) throw new HttpError(400, 'invalidRequest', 'Choose an app role, then give it or take it away.');
     const guest = /^[0-9a-f-]{36}$/i.test(ctx.params.userId ?? '') ? await deps.users.findById(ctx.params.userId!) : undefined;
@@ -158,7 +163,7 @@ export function adminRoutes(deps: AdminDeps): Router {
     ctx.redirect(`/myapps/admin/guests?notice=${form.data.op}`);
   });
 
-  router.post('/guests/invite', async (ctx) => {
+  router.post('/guests/invite', requireConsolePermission('User.Invite.All'), async (ctx) => {
     const body = (ctx.request.body ?? {}) as Record<string, unknown>;
     const form = { email: String(body.email ?? ''), displayName: String(body.displayName ?? ''), redirect: String(body.redirect ?? ''), message: String(body.message ?? '') };
     const parsed = inviteForm.safeParse({ ...form, displayName: form.displayName || undefined, message: form.message || undefined });
@@ -188,6 +193,7 @@ export function adminRoutes(deps: AdminDeps): Router {
   router.post('/guests/:userId/:action', async (ctx) => {
     const action = actionParam.safeParse(ctx.params.action);
     if (!action.success) throw new HttpError(404, 'notFound', 'There is no such action.');
+    assertConsolePermission(portalUser(ctx), ACTION_PERMISSION[action.data]);
     const guest = /^[0-9a-f-]{36}$/i.test(ctx.params.userId ?? '') ? await deps.users.findById(ctx.params.userId!) : undefined;
     if (!guest || guest.userType !== 'Guest') throw new HttpError(404, 'guestNotFound', 'There is no such guest.');
     const admin = portalUser(ctx);

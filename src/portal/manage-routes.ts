@@ -4,7 +4,7 @@ import { z } from 'zod';
 import { HttpError } from '../http/http-error.js';
 import type { PageRenderer } from '../http/render.js';
 import type { DelegatedGuests, ManagedTarget } from './delegated-guests.js';
-import { navOf } from './my-apps-routes.js';
+import { navOf } from './portal-nav.js';
 import { portalUser } from './portal-auth.js';
 
 const inviteForm = z.object({

@@ -9,7 +9,7 @@ import { HttpError } from '../http/http-error.js';
 import type { PageRenderer } from '../http/render.js';
 import type { DelegatedGuests } from './delegated-guests.js';
 import { portalUser } from './portal-auth.js';
-import { PORTAL_CLIENT_ID } from './portal-client.js';
+import { navOf } from './portal-nav.js';
 import { clearPortalSession } from './portal-session.js';
 import type { SecurityInfo } from './security-routes.js';
 
@@ -27,16 +27,6 @@ export interface MyAppsDeps {
   security?: SecurityInfo;
   /** Whether the user's organisation may use an app (partner settings); absent, every app. */
   appAllowed?: (user: User, appId: string) => Promise<boolean>;
-}
-
-/** What every My Apps page needs for its navigation. */
-export function navOf(ctx: Context, current: 'apps' | 'account' | 'manage' | 'admin'): Record<string, unknown> {
-  const user = portalUser(ctx);
-  return {
-    current,
-    me: { displayName: user.displayName, mail: user.mail, isGuest: user.userType === 'Guest', isAdmin: user.roles.includes('admin') },
-    signOutUrl: `/session/end?client_id=${PORTAL_CLIENT_ID}`,
-  };
 }
 
 /**

@@ -35,11 +35,3 @@ export function requirePortalUser(deps: { provider: Provider; users: UsersReposi
     await next();
   };
 }
-
-/** Admin pages: the signed-in user must hold the admin role. */
-export const requirePortalAdmin: Middleware = async (ctx, next) => {
-  if (!portalUser(ctx).roles.includes('admin')) {
-    throw new HttpError(403, 'adminRoleRequired', 'Only administrators of this organisation can open this page.');
-  }
-  await next();
-};

@@ -59,7 +59,7 @@ describe('the admin guest list', () => {
   it('is for admins only', async () => {
     const { browser } = await memberOnMyApps(world.foyer, 'plain@contoso.example');
     const page = await browser.navigate(ADMIN_PAGE());
-    expect([page.status, errorCodeOf(page.body)]).toEqual([403, 'adminRoleRequired']);
+    expect([page.status, errorCodeOf(page.body)]).toEqual([403, 'consolePermissionRequired']);
     const csrf = browser.cookiesFor(issuer())['foyer.csrf']!;
     const res = await browser.request(`${ADMIN_PAGE()}/${ids.alice}/disable`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: `_csrf=${csrf}` });
     expect(res.status).toBe(403);
@@ -67,7 +67,30 @@ describe('the admin guest list', () => {
     const role = await browser.request(`${ADMIN_PAGE()}/${ids.alice}/role`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: `_csrf=${csrf}&role=${encodeURIComponent(`web-app ${APPROVER}`)}&op=give` });
     expect(role.status).toBe(403);
     expect(await db()('app_assignments').where({ principal_id: ids.alice })).toEqual([]);
-    expect((await memberOnMyApps(world.foyer, 'plain@contoso.example')).page.body).not.toContain('Guests (admin)');
+    expect((await memberOnMyApps(world.foyer, 'plain@contoso.example')).page.body).not.toContain('Admin console');
+  });
+});
+
+describe('the console by directory role', () => {
+  it('shows a Guest Inviter the list and the invite form, but no disable, reset or role controls, and refuses them', async () => {
+    const inviterId = await world.foyer.createMember('inviter@contoso.example', 'correct horse battery staple');
+    await world.foyer.foyer.users.setRoles(inviterId, ['guestInviter']);
+    const { browser } = await memberOnMyApps(world.foyer, 'inviter@contoso.example');
+    const page = await browser.navigate(ADMIN_PAGE());
+    expect([page.status, headingOf(page.body)]).toEqual([200, 'Guests']);
+    expect(page.body).toContain('action="/myapps/admin/guests/invite"');
+    expect(page.body).not.toContain(`/myapps/admin/guests/${ids.alice}/disable`);
+    expect(page.body).not.toContain(`/myapps/admin/guests/${ids.alice}/role`);
+    const before = await db()('users').where({ id: ids.alice }).first();
+    const csrf = browser.cookiesFor(issuer())['foyer.csrf']!;
+    for (const action of ['disable', 'reset']) {
+      const res = await browser.request(`${ADMIN_PAGE()}/${ids.alice}/${action}`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: `_csrf=${csrf}` });
+      expect([res.status, errorCodeOf(await res.text())]).toEqual([403, 'consolePermissionRequired']);
+    }
+    const role = await browser.request(`${ADMIN_PAGE()}/${ids.alice}/role`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: `_csrf=${csrf}&role=${encodeURIComponent(`web-app ${APPROVER}`)}&op=give` });
+    expect(role.status).toBe(403);
+    expect(await db()('users').where({ id: ids.alice }).first()).toEqual(before);
+    expect(await db()('app_assignments').where({ principal_id: ids.alice })).toEqual([]);
   });
 });
 

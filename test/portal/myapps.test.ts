@@ -47,7 +47,7 @@ describe('My Apps', () => {
     expect(page.body).toContain('src="https://cdn.contoso.example/crm.png"');
     expect(page.body).toContain('Customer records');
     expect(page.body).toContain('a guest of Contoso Test');
-    expect(page.body).not.toContain('Guests (admin)');
+    expect(page.body).not.toContain('Admin console');
     expect(page.headers.get('cache-control')).toBe('no-store');
 
     // A direct assignment adds hr; a launch-less or client-credentials app never shows.
