@@ -1,5 +1,5 @@
 /**
- * `npm run bench [-- --quick] [-- --only=cc,refresh,guest,mfa,invite,memory,profile] [-- --no-profile]`
+ * `npm run bench [-- --quick] [-- --only=cc,refresh,guest,mfa,invite,password,memory,profile] [-- --no-profile]`
  *
  * Starts everything on loopback (a partner IdP, Foyer, and a bare oidc-provider configured the
  * same way on the same storage), drives each scenario from a separate load process (autocannon for
@@ -19,10 +19,12 @@ import { BENCH_DIR, startChild, type ChildHandle } from './lib/rpc.js';
 import { formatProfile, summarizeProfile, type ProfileSummary } from './lib/profile.js';
 import type { CannonJob, CannonResult } from './load/cannon.js';
 import type { FlowJob, FlowResult } from './load/flows.js';
+import type { Measure, Row } from './lib/row.js';
 import { summarize } from './lib/stats.js';
+import { passwordRow } from './scenarios/password.js';
 import { BENCH_SECRET, MFA_APP_ID, mfaPolicy } from './servers/bench-config.js';
 
-const SCENARIOS = ['cc', 'refresh', 'guest', 'mfa', 'invite', 'memory', 'profile'] as const;
+const SCENARIOS = ['cc', 'refresh', 'guest', 'mfa', 'invite', 'password', 'memory', 'profile'] as const;
 type ScenarioId = (typeof SCENARIOS)[number];
 
 const { values: argv } = parseArgs({
@@ -47,41 +49,6 @@ const S = quick
 
 // ---------------------------------------------------------------------------------------------
 // Result rows
-
-interface Measure {
-  /** Operations per second (requests, or whole sign-ins for flows). */
-  rate: number;
-  p50: number;
-  p99: number;
-  ops: number;
-  errors: number;
-  /** Server CPU per operation (ms), summed over the server processes involved (Foyer + partner). */
-  cpuMsPerOp?: number;
-  /** The same split by process (e.g. foyer and partner IdP). */
-  cpuMsPerOpBy?: Record<string, number>;
-  /** The load client's own CPU per operation (flows only; it shares the machine). */
-  clientCpuMsPerOp?: number;
-  /** HTTP requests per operation (flows). */
-  requestsPerOp?: number;
-  /** SQL statements per operation on the measured server (Foyer's directory + SQL adapter, or the baseline's adapter). */
-  sqlPerOp?: number;
-  /** 1-minute load average when the measurement started (other work on the machine shows here). */
-  load1: number;
-  samples?: string[];
-}
-
-interface Row {
-  id: string;
-  scenario: string;
-  storage: string;
-  unit: string;
-  baseline?: Measure;
-  foyer?: Measure;
-  /** Minimum Foyer/baseline ratio the issue asks for. */
-  target?: number;
-  note?: string;
-  skipped?: string;
-}
 
 const rows: Row[] = [];
 const notes: string[] = [];
@@ -782,6 +749,7 @@ async function main(): Promise<void> {
   const loadStart = os.loadavg();
   try {
     await sqlPhase(world);
+    if (only.has('password')) rows.push(await passwordRow({ start, stop, log, rounds: S.rounds, seconds: S.cannonSeconds / 2 }));
     await redisPhase(world);
     profile = await profileScenario(world);
   } finally {

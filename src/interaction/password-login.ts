@@ -1,7 +1,7 @@
 import type { Context } from 'koa';
 import type Provider from 'oidc-provider';
 import { z } from 'zod';
-import { burnPasswordCheck, verifyPassword } from '../directory/password-hash.js';
+import { burnPasswordCheck, hashPassword, needsRehash, verifyPassword } from '../directory/password-hash.js';
 import type { UsersRepository } from '../directory/users-repository.js';
 import type { PageRenderer } from '../http/render.js';
 import type { Throttle } from '../http/throttle.js';
@@ -98,6 +98,8 @@ export function passwordLogin(deps: PasswordLoginDeps) {
       return showForm(ctx, uid, { email, status: 403, error: 'Your account is disabled. Ask your administrator to enable it.' });
     }
     await deps.perAccount.reset(accountKey);
+    // A hash from an older scheme or cost is replaced while the password is in hand (the only time it is).
+    if (hash && needsRehash(hash)) await users.setPasswordHash(user.id, await hashPassword(parsed.data.password));
     await users.recordSignIn(user.id);
     await finishInteraction(details, ctx, {
       login: { accountId: user.id, amr: AMR_PASSWORD, acr: ACR_PASSWORD, remember: true },
