@@ -50,6 +50,7 @@ export function wireLifecycle(shared: SharedServices, deps: { provider: Provider
         { name: 'lifecycle: expiry', everyMs, acrossNodes: true, run: () => expiry.run() },
         { name: 'lifecycle: inactivity', everyMs, acrossNodes: true, run: () => inactivity.run() },
         { name: 'logs: retention purge', everyMs, acrossNodes: true, run: () => purgeOldLogs(db, clock, settings.retention) },
+        { name: 'lifecycle: purge dead extension links', everyMs, acrossNodes: true, run: () => links.purgeDead() },
       ],
     },
   };
