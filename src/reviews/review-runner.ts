@@ -2,8 +2,9 @@ import { randomUUID } from 'node:crypto';
 import type { AuditLog } from '../audit/audit-log.js';
 import { parseRecurrence, type AccessReviewConfig } from '../config/access-reviews-schema.js';
 import type { Database } from '../db/connect.js';
-import type { AccountSessions } from '../directory/account-sessions.js';
-import type { UserLifecycle } from '../directory/user-lifecycle.js';
+import type { AppAssignmentService } from '../directory/app-assignment-service.js';
+import type { AssignmentsRepository } from '../directory/assignments-repository.js';
+import type { AfterCommit, UserLifecycle } from '../directory/user-lifecycle.js';
 import { DAY_MS, type Clock } from '../lib/clock.js';
 import type { Logger } from '../logging/logger.js';
 import type { LifecycleMail } from '../lifecycle/lifecycle-mail.js';
@@ -25,8 +26,9 @@ export interface ReviewRunnerDeps {
   reviews: AccessReviewConfig[];
   apps: { id: string; owners: string[] }[];
   audit: AuditLog;
-  lifecycle: UserLifecycle;
-  sessions: AccountSessions;
+  assignments: Pick<AssignmentsRepository, 'listForPrincipal'>;
+  appAssignments: Pick<AppAssignmentService, 'removeIn'>;
+  lifecycle: Pick<UserLifecycle, 'disableIn'>;
   mail: LifecycleMail;
   issuer: string;
   tenantName: string;
@@ -127,33 +129,36 @@ export class ReviewRunner {
     return applied;
   }
 
-  /** One decision, one transaction: the removal, its audit entry and the row marked applied commit together. */
+  /**
+   * One decision, one transaction: the row marked applied, the removal through the directory's
+   * services (AppAssignmentService.removeIn, UserLifecycle.disableIn: the same change, audit entry
+   * and logout tokens as an administrator's) commit together; sessions end after the commit.
+   */
   private async applyOne(instance: { id: string; definition_id: string }, row: { id: string; principal_id: string; app_id: string | null; decision: string | null; recommendation: string; reviewed_by: string | null }, fallback: AccessReviewConfig['defaultDecision']): Promise<boolean> {
-    const { db, clock, audit } = this.deps;
+    const { db, clock, assignments, appAssignments, lifecycle } = this.deps;
     const now = clock.now().toISOString();
     const outcome = row.decision ?? (fallback === 'recommendation' ? row.recommendation : fallback === 'remove' ? 'Deny' : 'Approve');
-    const removed = await db.transaction(async (trx) => {
+    const applied = await db.transaction(async (trx): Promise<{ afterCommit: AfterCommit[] } | undefined> => {
       const claimed = await trx('access_review_decisions').where({ id: row.id }).whereNull('applied_at').update({ applied_at: now, applied_result: outcome === 'Deny' ? 'removed' : 'kept' });
-      if (claimed !== 1) return false;
-      if (outcome !== 'Deny') return false;
-      const details = { accessReviewId: instance.id, definitionId: instance.definition_id, decision: row.decision ?? `default (${fallback})`, reviewedBy: row.reviewed_by ?? null };
+      if (claimed !== 1) return undefined;
+      if (outcome !== 'Deny') return { afterCommit: [] };
+      const details = { reason: 'accessReview', accessReviewId: instance.id, definitionId: instance.definition_id, decision: row.decision ?? `default (${fallback})`, reviewedBy: row.reviewed_by ?? null };
+      const afterCommit: AfterCommit[] = [];
       if (row.app_id) {
-        const gone = await trx('app_assignments').where({ app_id: row.app_id, principal_type: 'User', principal_id: row.principal_id }).delete();
-        if (gone) await audit.record({ category: 'ApplicationManagement', activity: 'Remove app role assignment from user', result: 'success', actor: SYSTEM, target: { type: 'User', id: row.principal_id }, details: { appId: row.app_id, reason: 'accessReview', ...details } }, trx);
-        return gone > 0;
+        // Every role the guest holds in the app, each removal audited.
+        for (const assignment of await assignments.listForPrincipal('User', row.principal_id, trx)) {
+          if (assignment.appId !== row.app_id) continue;
+          const after = await appAssignments.removeIn(trx, assignment, SYSTEM, details);
+          if (after) afterCommit.push(after);
+        }
+      } else {
+        const after = await lifecycle.disableIn(trx, row.principal_id, SYSTEM, details);
+        if (after) afterCommit.push(after);
       }
-      const disabled = await trx('users').where({ id: row.principal_id, account_enabled: true }).update({ account_enabled: false, updated_at: now });
-      if (disabled) await audit.record({ category: 'UserManagement', activity: 'Disable account', result: 'success', actor: SYSTEM, target: { type: 'User', id: row.principal_id }, details: { reason: 'accessReview', ...details } }, trx);
-      return disabled > 0;
+      return { afterCommit };
     });
-    if (removed) {
-      try {
-        if (row.app_id) await this.deps.sessions.revokeForClient(row.principal_id, row.app_id);
-        else await this.deps.lifecycle.revokeSessions(row.principal_id, SYSTEM);
-      } catch (err) {
-        this.deps.logger.warn({ err: err instanceof Error ? err.message : String(err), userId: row.principal_id }, 'revoking sessions after an access review failed; sign-in refuses the user anyway');
-      }
-    }
+    if (!applied) return false;
+    for (const after of applied.afterCommit) await after();
     return true;
   }
 }
