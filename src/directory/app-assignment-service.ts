@@ -116,8 +116,16 @@ export class AppAssignmentService {
       { category: 'ApplicationManagement', activity: `Remove app role assignment from ${assignment.principalType === 'User' ? 'user' : 'group'}`, result: 'success', actor, target: { type: assignment.principalType, id: assignment.principalId }, details: { appId: assignment.appId, assignmentId: assignment.id, appRoleId: assignment.appRoleId, ...details }, correlationId },
       trx,
     );
+    return this.afterRemoval(assignment);
+  }
+
+  /**
+   * What a removal owes after its commit: the user's grants for an app that requires assignment
+   * revoked (best effort: the assignment check at the next sign-in and refresh refuses the user in
+   * any case); also for a caller that lost it (a killed node).
+   */
+  afterRemoval(assignment: Pick<AppAssignment, 'principalType' | 'principalId' | 'appId'>): AfterCommit {
     if (assignment.principalType !== 'User' || !this.apps.get(assignment.appId)?.assignmentRequired) return async () => {};
-    // Best effort: the assignment check at the next sign-in and refresh refuses the user in any case.
     return () =>
       this.deps.sessions.revokeForClient(assignment.principalId, assignment.appId).then(
         () => undefined,

@@ -45,7 +45,12 @@ export class UserLifecycle {
    */
   async disableIn(trx: Database, id: string, actor: Actor, details: ChangeDetails, correlationId?: string): Promise<AfterCommit | undefined> {
     const changed = await this.change(trx, id, { accountEnabled: false }, actor, { correlationId, details, onlyIfEnabled: true });
-    return changed ? this.afterCommit(id, actor, correlationId, 'disabled') : undefined;
+    return changed ? this.afterDisable(id, actor, correlationId) : undefined;
+  }
+
+  /** What a disable owes after its commit (sessions ended, reason `disabled`), also for a caller that lost it (a killed node). */
+  afterDisable(id: string, actor: Actor, correlationId?: string): AfterCommit {
+    return this.afterCommit(id, actor, correlationId, 'disabled');
   }
 
   async delete(id: string, actor: Actor, correlationId?: string): Promise<void> {
