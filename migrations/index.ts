@@ -17,6 +17,7 @@ import * as scim from './20261207_022_scim.js';
 import * as scimGuestIdp from './20261207_022_scim_guest_idp.js';
 import * as accessReviews from './20261207_016_access_reviews.js';
 import * as unsolicitedSamlAssertionIds from './20261207_019_unsolicited_saml_assertion_ids.js';
+import * as reviewSessionsEnded from './20261207_016_review_sessions_ended.js';
 
 type Migration = Pick<Knex.Migration, 'up' | 'down'>;
 
@@ -40,4 +41,5 @@ export const migrations: Record<string, Migration> = {
   '20261207_022_scim_guest_idp': scimGuestIdp,
   '20261207_016_access_reviews': accessReviews,
   '20261207_019_unsolicited_saml_assertion_ids': unsolicitedSamlAssertionIds,
+  '20261207_016_review_sessions_ended': reviewSessionsEnded,
 };

@@ -7,7 +7,7 @@ import type { Logger } from '../logging/logger.js';
 import type { AccountSessions } from './account-sessions.js';
 import { AlreadyAssignedError, type AppAssignment, type AssignmentsRepository, type PrincipalType } from './assignments-repository.js';
 import type { GroupsRepository } from './groups-repository.js';
-import type { Actor } from './user-lifecycle.js';
+import type { Actor, AfterCommit, ChangeDetails } from './user-lifecycle.js';
 import type { UsersRepository } from './users-repository.js';
 
 /** An assignment with the names people read (Graph's appRoleAssignment fields). */
@@ -91,25 +91,46 @@ export class AppAssignmentService {
    * or a principal's), so an id from elsewhere is a 404, not a removal.
    */
   async unassign(assignmentId: string, expect: { appId?: string; principalId?: string }, actor: Actor, correlationId?: string): Promise<AppAssignment> {
+    let after: AfterCommit | undefined;
     const removed = await this.deps.db.transaction(async (trx) => {
       const assignment = await this.deps.assignments.findById(assignmentId, trx);
       if (!assignment || (expect.appId && assignment.appId !== expect.appId) || (expect.principalId && assignment.principalId !== expect.principalId)) {
         throw new HttpError(404, 'Request_ResourceNotFound', `No app role assignment has the id ${assignmentId} here.`);
       }
-      await this.deps.assignments.remove(assignment.id, trx);
-      await this.deps.audit.record(
-        { category: 'ApplicationManagement', activity: `Remove app role assignment from ${assignment.principalType === 'User' ? 'user' : 'group'}`, result: 'success', actor, target: { type: assignment.principalType, id: assignment.principalId }, details: { appId: assignment.appId, assignmentId: assignment.id, appRoleId: assignment.appRoleId }, correlationId },
-        trx,
-      );
+      after = await this.removeIn(trx, assignment, actor, {}, correlationId);
       return assignment;
     });
-    if (removed.principalType === 'User' && this.apps.get(removed.appId)?.assignmentRequired) {
-      // Best effort: the assignment check at the next sign-in refuses the user in any case.
-      await this.deps.sessions.revokeForClient(removed.principalId, removed.appId).catch((err: unknown) => {
-        this.deps.logger?.warn({ err, userId: removed.principalId, appId: removed.appId }, 'revoking grants after unassignment failed');
-      });
-    }
+    await after?.();
     return removed;
+  }
+
+  /**
+   * Removes an assignment inside the caller's transaction (a sweep or a review that claims its item
+   * in the same one), with its audit entry carrying `details`; undefined when another transaction
+   * removed it first (nothing done, nothing owed). The returned AfterCommit revokes the user's grants for an app that requires
+   * assignment, so a refresh token does not outlive the access it was issued for.
+   */
+  async removeIn(trx: Database, assignment: AppAssignment, actor: Actor, details: ChangeDetails, correlationId?: string): Promise<AfterCommit | undefined> {
+    if (!(await this.deps.assignments.remove(assignment.id, trx))) return undefined;
+    await this.deps.audit.record(
+      { category: 'ApplicationManagement', activity: `Remove app role assignment from ${assignment.principalType === 'User' ? 'user' : 'group'}`, result: 'success', actor, target: { type: assignment.principalType, id: assignment.principalId }, details: { appId: assignment.appId, assignmentId: assignment.id, appRoleId: assignment.appRoleId, ...details }, correlationId },
+      trx,
+    );
+    return this.afterRemoval(assignment);
+  }
+
+  /**
+   * What a removal owes after its commit: the user's grants for an app that requires assignment
+   * revoked (best effort: the assignment check at the next sign-in and refresh refuses the user in
+   * any case); also for a caller that lost it (a killed node).
+   */
+  afterRemoval(assignment: Pick<AppAssignment, 'principalType' | 'principalId' | 'appId'>): AfterCommit {
+    if (assignment.principalType !== 'User' || !this.apps.get(assignment.appId)?.assignmentRequired) return async () => {};
+    return () =>
+      this.deps.sessions.revokeForClient(assignment.principalId, assignment.appId).then(
+        () => undefined,
+        (err: unknown) => this.deps.logger?.warn({ err, userId: assignment.principalId, appId: assignment.appId }, 'revoking grants after unassignment failed'),
+      );
   }
 
   async describe(assignment: AppAssignment, trx: Database = this.deps.db): Promise<DescribedAssignment> {

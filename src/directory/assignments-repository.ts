@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { Knex } from 'knex';
 import type { Database } from '../db/connect.js';
 import { isUniqueViolation } from '../db/unique-violation.js';
-import { nowIso } from '../lib/clock.js';
+import { nowIso, systemClock, type Clock } from '../lib/clock.js';
 import { DEFAULT_APP_ROLE_ID } from '../config/app-claims-schema.js';
 
 export type PrincipalType = 'User' | 'Group';
@@ -41,7 +41,7 @@ const toAssignment = (r: AssignmentRow): AppAssignment => ({
 });
 
 /** Still in force: no end, or an end still ahead (the sweep removes ended ones; this covers the time until it runs). */
-const inForce = (q: Knex.QueryBuilder) => q.whereNull('expires_at').orWhere('expires_at', '>', nowIso());
+const inForceAt = (clock: Clock) => (q: Knex.QueryBuilder) => q.whereNull('expires_at').orWhere('expires_at', '>', clock.now().toISOString());
 
 export class AlreadyAssignedError extends Error {
   constructor(readonly existing: AppAssignment) {
@@ -55,7 +55,18 @@ export class AlreadyAssignedError extends Error {
  * removeForPrincipal in the same transaction.
  */
 export class AssignmentsRepository {
-  constructor(private readonly db: Database) {}
+  private readonly inForce: (q: Knex.QueryBuilder) => Knex.QueryBuilder;
+
+  /**
+   * `clock` decides which assignments are still in force: the same clock the expiry sweep reads
+   * (shared services), so the gate and the sweep agree on when an assignment has ended.
+   */
+  constructor(
+    private readonly db: Database,
+    clock: Clock = systemClock,
+  ) {
+    this.inForce = inForceAt(clock);
+  }
 
   async assign(appId: string, principalType: PrincipalType, principalId: string, trx: Database = this.db, options: { appRoleId?: string; expiresAt?: string | null } = {}): Promise<AppAssignment> {
     const appRoleId = options.appRoleId ?? DEFAULT_APP_ROLE_ID;
@@ -113,7 +124,7 @@ export class AssignmentsRepository {
   /** The apps a user is assigned to, directly or through any group they are a member of. */
   async appIdsForUser(userId: string, trx: Database = this.db): Promise<Set<string>> {
     const rows: { app_id: string }[] = await trx('app_assignments')
-      .where(inForce)
+      .where(this.inForce)
       .andWhere((q) =>
         q
           .where({ principal_type: 'User', principal_id: userId })
@@ -126,7 +137,7 @@ export class AssignmentsRepository {
   async isUserAssigned(appId: string, userId: string, trx: Database = this.db): Promise<boolean> {
     const row = await trx('app_assignments')
       .where({ app_id: appId })
-      .andWhere(inForce)
+      .andWhere(this.inForce)
       .andWhere((q) =>
         q
           .where({ principal_type: 'User', principal_id: userId })

@@ -3,6 +3,7 @@ import type { AuditLog } from '../audit/audit-log.js';
 import type { FoyerConfig } from '../config/schema.js';
 import type { Database } from '../db/connect.js';
 import type { Redis } from '../db/redis.js';
+import type { Clock } from '../lib/clock.js';
 import type { Logger } from '../logging/logger.js';
 import { LogoutQueue } from '../logout/logout-queue.js';
 import { notifyAppsOfEndingSessions } from '../logout/notify-apps.js';
@@ -38,10 +39,12 @@ export function createDirectoryServices(deps: {
   audit: AuditLog;
   adapters: AdapterFactory;
   logger?: Logger;
+  /** When assignments end at the gate; the shared services' clock (the system clock by default). */
+  clock?: Clock;
 }): DirectoryServices {
   const { db, config, users, audit, logger } = deps;
   const groups = new GroupsRepository(db);
-  const assignments = new AssignmentsRepository(db);
+  const assignments = new AssignmentsRepository(db, deps.clock);
   const directory = new DirectoryUsers(db);
   // Ending a user's sessions queues the logout tokens their apps are owed (src/logout/).
   const sessions = createAccountSessions({ db, redis: deps.redis, adapters: deps.adapters, onEnding: notifyAppsOfEndingSessions(config.apps, new LogoutQueue(db)) });

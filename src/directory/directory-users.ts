@@ -39,12 +39,16 @@ export class DirectoryUsers {
     return rows.map(toUser);
   }
 
-  /** Applies the changes and returns the user as it is now, or undefined when there is no such user. */
-  async update(id: string, changes: UserChanges, trx: Database = this.db): Promise<User | undefined> {
+  /**
+   * Applies the changes and returns the user as it is now, or undefined when there is no such user
+   * (or, with `expect`, when the user is not in that state: a conditional UPDATE, so of two racing
+   * callers only one changes the row).
+   */
+  async update(id: string, changes: UserChanges, trx: Database = this.db, expect?: { accountEnabled: boolean }): Promise<User | undefined> {
     const patch: Partial<UserRow> = { updated_at: nowIso() };
     if (changes.displayName !== undefined) patch.display_name = changes.displayName.trim();
     if (changes.accountEnabled !== undefined) patch.account_enabled = changes.accountEnabled;
-    const changed = await trx('users').where({ id }).update(patch);
+    const changed = await trx('users').where({ id, ...(expect ? { account_enabled: expect.accountEnabled } : {}) }).update(patch);
     if (!changed) return undefined;
     const row = await trx<UserRow>('users').where({ id }).first();
     return row ? toUser(row) : undefined;

@@ -10,12 +10,22 @@ import type { UsersRepository } from './users-repository.js';
 
 export type Actor = AuditEntry['actor'];
 
+/** Work owed once the caller's transaction has committed (ending sessions); never throws. */
+export type AfterCommit = () => Promise<void>;
+
+/** Why the system made a change, recorded in the audit entry's details (the sweeps' reasons). */
+export type ChangeDetails = Record<string, unknown>;
+
 /**
  * Changes to a user that end access: updating (disabling), deleting, a guest leaving the
  * organisation. The change and its audit entry are one transaction; sessions and grants are
  * revoked after the commit (the provider's state may live in Redis, and on SQLite a query outside
  * the open transaction would wait for it). If revocation fails the change still stands, and
  * findAccount refuses the disabled or deleted user anyway.
+ *
+ * The lifecycle sweeps and access reviews disable and delete through disableIn/deleteIn, inside
+ * the transaction that claims their item, so the change, its audit entry and the apps' logout
+ * tokens (reason `disabled` or `deleted`) are the same as an administrator's.
  */
 export class UserLifecycle {
   constructor(
@@ -23,30 +33,72 @@ export class UserLifecycle {
   ) {}
 
   async update(id: string, changes: UserChanges, actor: Actor, correlationId?: string): Promise<User> {
-    const { before, after } = await this.deps.db.transaction(async (trx) => {
-      const before = await this.require(id, trx);
-      const after = (await this.deps.directory.update(id, changes, trx))!;
-      const activity = changes.accountEnabled === false && before.accountEnabled ? 'Disable account' : changes.accountEnabled === true && !before.accountEnabled ? 'Enable account' : 'Update user';
-      await this.deps.audit.record(
-        { category: 'UserManagement', activity, result: 'success', actor, target: { type: 'User', id }, details: { modifiedProperties: Object.keys(changes) }, correlationId },
-        trx,
-      );
-      return { before, after };
-    });
+    const { before, after } = await this.deps.db.transaction(async (trx) => (await this.change(trx, id, changes, actor, { correlationId }))!);
     if (before.accountEnabled && !after.accountEnabled) await this.revokeSessions(id, actor, correlationId, 'disabled');
     return after;
   }
 
+  /**
+   * Disables an enabled user inside the caller's transaction (one conditional UPDATE: of two
+   * transactions only one disables) with its audit entry; undefined when the user is gone or
+   * already disabled. The returned AfterCommit ends their sessions (logout reason `disabled`).
+   */
+  async disableIn(trx: Database, id: string, actor: Actor, details: ChangeDetails, correlationId?: string): Promise<AfterCommit | undefined> {
+    const changed = await this.change(trx, id, { accountEnabled: false }, actor, { correlationId, details, onlyIfEnabled: true });
+    return changed ? this.afterDisable(id, actor, correlationId) : undefined;
+  }
+
+  /** What a disable owes after its commit (sessions ended, reason `disabled`), also for a caller that lost it (a killed node). */
+  afterDisable(id: string, actor: Actor, correlationId?: string): AfterCommit {
+    return this.afterCommit(id, actor, correlationId, 'disabled');
+  }
+
   async delete(id: string, actor: Actor, correlationId?: string): Promise<void> {
-    await this.deps.db.transaction(async (trx) => {
-      const user = await this.require(id, trx);
-      await this.deps.directory.delete(id, trx);
-      await this.deps.audit.record(
-        { category: 'UserManagement', activity: 'Delete user', result: 'success', actor, target: { type: 'User', id }, details: { mail: user.mail, userType: user.userType }, correlationId },
-        trx,
-      );
-    });
+    await this.deps.db.transaction((trx) => this.remove(trx, id, actor, {}, correlationId));
     await this.revokeSessions(id, actor, correlationId, 'deleted');
+  }
+
+  /**
+   * Deletes a user inside the caller's transaction, with its audit entry; undefined when the user is
+   * already gone. The returned AfterCommit ends their sessions (logout reason `deleted`).
+   */
+  async deleteIn(trx: Database, id: string, actor: Actor, details: ChangeDetails, correlationId?: string): Promise<AfterCommit | undefined> {
+    if (!(await this.deps.users.findById(id, trx))) return undefined;
+    await this.remove(trx, id, actor, details, correlationId);
+    return this.afterCommit(id, actor, correlationId, 'deleted');
+  }
+
+  /** The one path of an update: the change and its audit entry, in `trx`. */
+  private async change(trx: Database, id: string, changes: UserChanges, actor: Actor, opts: { correlationId?: string; details?: ChangeDetails; onlyIfEnabled?: boolean }): Promise<{ before: User; after: User } | undefined> {
+    const before = opts.onlyIfEnabled ? await this.deps.users.findById(id, trx) : await this.require(id, trx);
+    if (!before) return undefined;
+    const after = await this.deps.directory.update(id, changes, trx, opts.onlyIfEnabled ? { accountEnabled: true } : undefined);
+    if (!after) return undefined;
+    const activity = changes.accountEnabled === false && before.accountEnabled ? 'Disable account' : changes.accountEnabled === true && !before.accountEnabled ? 'Enable account' : 'Update user';
+    await this.deps.audit.record(
+      { category: 'UserManagement', activity, result: 'success', actor, target: { type: 'User', id }, details: { modifiedProperties: Object.keys(changes), ...opts.details }, correlationId: opts.correlationId },
+      trx,
+    );
+    return { before, after };
+  }
+
+  /** The one path of a deletion: the user (and what goes with them) and the audit entry, in `trx`. */
+  private async remove(trx: Database, id: string, actor: Actor, details: ChangeDetails, correlationId?: string): Promise<void> {
+    const user = await this.require(id, trx);
+    await this.deps.directory.delete(id, trx);
+    await this.deps.audit.record(
+      { category: 'UserManagement', activity: 'Delete user', result: 'success', actor, target: { type: 'User', id }, details: { mail: user.mail, userType: user.userType, ...details }, correlationId },
+      trx,
+    );
+  }
+
+  /** After the commit: sessions ended, a failure logged (sign-in refuses the user anyway). */
+  private afterCommit(id: string, actor: Actor, correlationId: string | undefined, reason: LogoutReason): AfterCommit {
+    return () =>
+      this.revokeSessions(id, actor, correlationId, reason).then(
+        () => undefined,
+        () => undefined, // revokeSessions logged and audited the failure
+      );
   }
 
   /** A guest ends their own access (Entra's "Leave organization"): disabled, signed out everywhere. */

@@ -8,7 +8,7 @@ import type { SharedServices } from '../core/shared-services.js';
 import { createDirectoryServices, type DirectoryServices } from './directory-services.js';
 
 export function wireDirectory(shared: SharedServices): DirectoryServices & { providerParts: ProviderParts } {
-  const services = createDirectoryServices({ db: shared.db, redis: shared.redis, config: shared.config, users: shared.users, audit: shared.audit, adapters: shared.adapters, logger: shared.logger });
+  const services = createDirectoryServices({ db: shared.db, redis: shared.redis, config: shared.config, users: shared.users, audit: shared.audit, adapters: shared.adapters, logger: shared.logger, clock: shared.clock });
   return {
     ...services,
     providerParts: { appAccess: services.gate, observe: (provider) => services.sessions.track(provider, shared.logger) },

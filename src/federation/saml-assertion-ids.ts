@@ -6,7 +6,9 @@ const TABLE = 'saml_assertion_ids';
 const MAX_ID_LENGTH = 256;
 
 /**
- * The assertion IDs of accepted unsolicited (IdP-initiated) SAML responses, each kept until its
+ * The IDs of SAML messages an IdP sends that must be used once: the assertion IDs of accepted
+ * unsolicited (IdP-initiated) responses, and the IDs of its LogoutRequests (saml-logout.ts; SAML
+ * IDs are unique across all of an IdP's messages, so one table serves both). Each is kept until its
  * NotOnOrAfter plus the clock skew the connector accepts (an ID purged earlier could be replayed in
  * that minute). `useOnce` is one INSERT that does nothing on a duplicate key, so of two nodes
  * receiving the same response at the same moment exactly one is told it is first; there is no

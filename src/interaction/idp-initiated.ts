@@ -15,26 +15,16 @@
 import type { Context } from 'koa';
 import type { Connector } from '../federation/connector.js';
 import { FederationError } from '../federation/federation-error.js';
-import type { SamlAssertionIds } from '../federation/saml-assertion-ids.js';
 import type { UpstreamIdentity } from '../federation/upstream-identity.js';
 import { HttpError } from '../http/http-error.js';
-import type { FoyerAdapter } from '../provider/adapters/index.js';
 import { browserBindingOf, rebindBrowser } from './browser-binding.js';
 import type { InteractionDetails } from './interaction-context.js';
-import type { JourneyDeps } from './journey-deps.js';
+import type { IdpInitiatedDeps, JourneyDeps } from './journey-deps.js';
 import { journeyOf, saveJourney } from './journey-state.js';
 import { upstreamFailureDetail } from './upstream-failure.js';
 
 /** How long the guest has, after the IdP's post, to arrive at the app's sign-in and confirm. */
 const PENDING_TTL_SECONDS = 600;
-
-export interface IdpInitiatedDeps {
-  /** Verified identities waiting for confirmation, by browser-binding hash (same store as the federation index). */
-  pending: FoyerAdapter;
-  assertionIds: SamlAssertionIds;
-  /** The app's sign-in start (launchUrl), checked when the configuration is loaded. */
-  launchUrlOf(appId: string): string | undefined;
-}
 
 interface PendingIdpInitiated {
   idpId: string;

@@ -15,7 +15,8 @@ import type { HttpError } from '../http/http-error.js';
 import type { PasswordlessLogin } from '../passkeys/passwordless-login.js';
 import type { Database } from '../db/connect.js';
 import type { MemberIdentity } from './member-identity.js';
-import type { IdpInitiatedDeps } from './idp-initiated.js';
+import type { SamlAssertionIds } from '../federation/saml-assertion-ids.js';
+import type { FoyerAdapter } from '../provider/adapters/index.js';
 
 /** Everything the sign-in journey's steps share, built once in the composition root. */
 export interface JourneyDeps {
@@ -62,4 +63,13 @@ export interface JourneyPartners {
   remember(userId: string, identity: UpstreamIdentity): Promise<void>;
   /** The partner that owns this IdP as its own (a dedicated IdP), which may link the guests its SCIM client provisioned. */
   partnerOfIdp(idpId: string): string | undefined;
+}
+
+/** What IdP-initiated SAML sign-in (idp-initiated.ts) keeps and checks, for the IdPs that opted in. */
+export interface IdpInitiatedDeps {
+  /** Verified identities waiting for confirmation, by browser-binding hash (same store as the federation index). */
+  pending: FoyerAdapter;
+  assertionIds: SamlAssertionIds;
+  /** The app's sign-in start (launchUrl), checked when the configuration is loaded. */
+  launchUrlOf(appId: string): string | undefined;
 }

@@ -10,15 +10,26 @@ import { Router } from '@koa/router';
 import type { Context } from 'koa';
 import type { AccountSessions } from '../directory/account-sessions.js';
 import { FederationError } from '../federation/federation-error.js';
+import type { SamlAssertionIds } from '../federation/saml-assertion-ids.js';
 import { HttpError } from '../http/http-error.js';
 import type { FoyerAdapter } from '../provider/adapters/index.js';
 import type { JourneyDeps } from './journey-deps.js';
 import { pendingLogoutKey, type PendingSamlLogout } from './saml-sign-out.js';
 
 /** How long a LogoutRequest ID is remembered: past any NotOnOrAfter an IdP sets. */
-const LOGOUT_ID_TTL_SECONDS = 3600;
+const LOGOUT_ID_TTL_MS = 3600_000;
 
-export function samlLogoutRoutes(deps: Pick<JourneyDeps, 'registry' | 'identities' | 'federationIndex' | 'audit' | 'logger' | 'renderer'>, sessions: Pick<AccountSessions, 'revokeAll'>, store: FoyerAdapter): Router {
+/**
+ * `messageIds` keeps the LogoutRequest IDs already used, in the table of used SAML message IDs
+ * (saml-assertion-ids.ts); `now` is the clock its expiry is counted on.
+ */
+export function samlLogoutRoutes(
+  deps: Pick<JourneyDeps, 'registry' | 'identities' | 'audit' | 'logger' | 'renderer'>,
+  sessions: Pick<AccountSessions, 'revokeAll'>,
+  store: FoyerAdapter,
+  messageIds: Pick<SamlAssertionIds, 'useOnce'>,
+  now: () => number,
+): Router {
   const router = new Router({ prefix: '/federation/:idpId' });
 
   router.get('/slo', async (ctx: Context) => {
@@ -27,11 +38,11 @@ export function samlLogoutRoutes(deps: Pick<JourneyDeps, 'registry' | 'identitie
     if (!connector?.logoutRequest) throw new HttpError(404, 'unknownIdentityProvider', 'This logout request is for an identity provider that is not configured here.');
     if (typeof ctx.query.SAMLResponse === 'string') return finishLogout(ctx, idpId, connector);
     const request = await connector.logoutRequest({ query: stringParams(ctx.query), rawQuery: ctx.querystring });
-    const key = `slo:${idpId}:${request.requestId}`;
-    if (await deps.federationIndex.peek(key)) {
+    // One conditional INSERT: of two deliveries of the same request (a replay racing the original,
+    // on one node or two) exactly one is first; there is no window between a check and a write.
+    if (!(await messageIds.useOnce(idpId, request.requestId, now() + LOGOUT_ID_TTL_MS))) {
       throw new FederationError('invalid_response', 'This logout request was already used.', { idpId });
     }
-    await deps.federationIndex.remember(key, 'used', LOGOUT_ID_TTL_SECONDS);
     const linked = await deps.identities.findLinked({ idpId, issuer: request.issuer, subject: request.subject }).catch(() => undefined);
     if (linked) {
       const ended = await sessions.revokeAll(linked.userId);

@@ -102,12 +102,12 @@ export function wireSignIn(shared: SharedServices, deps: SignInDeps): Feature {
     // oidc-provider gives interaction cookies the short life of an untouched interaction; the journey keeps the hour.
     // samlSignOut: the SAML sign-in kept with the session, and the IdP told when the guest signs out here.
     middleware: [keepInteractionCookies(provider), samlSignOut({ store: samlSessions, connector: (id) => registry.byId(id), logger })],
-    // The table is written only by IdP-initiated sign-ins; the purge is cheap either way.
+    // The table holds the IDs of IdP-initiated responses and of the IdPs' logout requests.
     jobs: [{ name: 'saml-assertion-ids-purge', everyMs: 3600_000, acrossNodes: true, run: () => assertionIds.purgeExpired() }],
     routers: [
       interactionRoutes({ journey, login, consent: consentStep({ provider, users, renderer, issuer: config.issuer, tenantName: config.tenant.displayName }), notAssigned: deps.access.notAssigned, access: deps.access.step, promptPages: deps.partners?.promptPages }),
       upstreamCallbackRoutes(journey),
-      samlLogoutRoutes(journey, deps.sessions, samlSessions),
+      samlLogoutRoutes(journey, deps.sessions, samlSessions, assertionIds, shared.now),
     ],
   };
 }

@@ -2,7 +2,8 @@ import type { AuditLog } from '../audit/audit-log.js';
 import type { AppConfig } from '../config/apps-schema.js';
 import type { LifecycleConfig } from '../config/lifecycle-schema.js';
 import type { Database } from '../db/connect.js';
-import type { AccountSessions } from '../directory/account-sessions.js';
+import type { AppAssignmentService } from '../directory/app-assignment-service.js';
+import type { AssignmentsRepository } from '../directory/assignments-repository.js';
 import type { Sponsors } from '../directory/sponsors.js';
 import type { UserLifecycle } from '../directory/user-lifecycle.js';
 import type { Logger } from '../logging/logger.js';
@@ -18,8 +19,9 @@ export interface ExpirySweepDeps {
   audit: AuditLog;
   sponsors: Sponsors;
   links: ExtensionLinks;
-  sessions: AccountSessions;
-  lifecycle: Pick<UserLifecycle, 'revokeSessions'>;
+  assignments: Pick<AssignmentsRepository, 'findById'>;
+  appAssignments: Pick<AppAssignmentService, 'removeIn'>;
+  lifecycle: Pick<UserLifecycle, 'disableIn'>;
   mail: LifecycleMail;
   issuer: string;
   tenantName: string;
@@ -54,7 +56,8 @@ const SYSTEM = { type: 'system' as const };
 /**
  * The expiry sweep, run once across the deployment (a job with a lease): first the notices (each
  * sponsor gets a one-click extend link, the guest a notice), then the ends (the assignment removed
- * and the app's refresh tokens revoked, or the guest disabled and signed out everywhere). Every
+ * and the app's refresh tokens revoked, or the guest disabled and signed out everywhere, through
+ * AppAssignmentService.removeIn and UserLifecycle.disableIn as for an administrator). Every
  * item is its own transaction that re-checks the row (a notice is marked sent, an end applied, only
  * if no other run did it first), so a run killed half-way leaves whole items only.
  */
@@ -113,37 +116,25 @@ export class ExpirySweep {
     return true;
   }
 
+  /**
+   * Ends one item through the directory's services (the same change, audit entry and logout tokens
+   * as an administrator's), inside a transaction that re-checks it has ended and is still there.
+   */
   private async end(item: Ending): Promise<boolean> {
-    const { db, clock, audit } = this.deps;
+    const { db, clock, assignments, appAssignments, lifecycle } = this.deps;
     const now = clock.now().toISOString();
-    const applied = await db.transaction(async (trx) => {
+    const afterCommit = await db.transaction(async (trx) => {
       if (item.kind === 'assignment') {
-        const row = await trx('app_assignments').where({ id: item.id }).where('expires_at', '<=', now).first();
-        if (!row || (await trx('app_assignments').where({ id: item.id }).delete()) !== 1) return false;
-        await audit.record(
-          { category: 'ApplicationManagement', activity: `Remove app role assignment from ${row.principal_type === 'User' ? 'user' : 'group'}`, result: 'success', actor: SYSTEM, target: { type: row.principal_type, id: row.principal_id }, details: { appId: row.app_id, assignmentId: row.id, reason: 'expired', expirationDateTime: row.expires_at } },
-          trx,
-        );
-        return true;
+        const assignment = await assignments.findById(item.id, trx);
+        if (!assignment?.expirationDateTime || assignment.expirationDateTime > now) return undefined;
+        return appAssignments.removeIn(trx, assignment, SYSTEM, { reason: 'expired', expirationDateTime: assignment.expirationDateTime });
       }
-      const disabled = await trx('users').where({ id: item.id, account_enabled: true }).where('access_expires_at', '<=', now).update({ account_enabled: false, updated_at: now });
-      if (disabled !== 1) return false;
-      await audit.record({ category: 'UserManagement', activity: 'Disable account', result: 'success', actor: SYSTEM, target: { type: 'User', id: item.id }, details: { reason: 'accessExpired', accessExpirationDateTime: item.endsAt } }, trx);
-      return true;
+      const due = await trx('users').where({ id: item.id, account_enabled: true }).where('access_expires_at', '<=', now).first('id');
+      return due ? lifecycle.disableIn(trx, item.id, SYSTEM, { reason: 'accessExpired', accessExpirationDateTime: item.endsAt }) : undefined;
     });
-    if (!applied) return false;
-    await this.revoke(item);
+    if (!afterCommit) return false;
+    await afterCommit();
     return true;
-  }
-
-  /** After the commit (the provider's state may live in Redis); the gate and findAccount refuse anyway. */
-  private async revoke(item: Ending): Promise<void> {
-    try {
-      if (item.kind === 'user') await this.deps.lifecycle.revokeSessions(item.userId, SYSTEM);
-      else if (item.userId) await this.deps.sessions.revokeForClient(item.userId, item.appId!);
-    } catch (err) {
-      this.deps.logger.warn({ err: err instanceof Error ? err.message : String(err), userId: item.userId }, 'revoking sessions after an expiry failed; sign-in refuses the user anyway');
-    }
   }
 
   private what(item: Ending): string {

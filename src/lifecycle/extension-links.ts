@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { AuditLog } from '../audit/audit-log.js';
+import { deleteInBatches } from '../db/batched-delete.js';
 import type { Database } from '../db/connect.js';
 import type { Sponsors } from '../directory/sponsors.js';
 import type { User } from '../directory/user-model.js';
@@ -8,6 +9,9 @@ import { hashTicket, looksLikeTicket, newTicket } from '../invitations/redeem-ti
 import { DAY_MS, type Clock } from '../lib/clock.js';
 
 export type ExtensionKind = 'assignment' | 'user';
+
+/** How long a dead link's row stays before the purge job removes it. */
+export const DEAD_LINK_KEPT_DAYS = 7;
 
 interface LinkRow {
   id: string;
@@ -45,6 +49,18 @@ export class ExtensionLinks {
     const { ticket, hash } = newTicket();
     await trx('extension_links').insert({ id: randomUUID(), token_hash: hash, kind, target_id: targetId, sponsor_id: sponsorId, expires_at: endsAt, created_at: this.deps.clock.now().toISOString(), used_at: null });
     return ticket;
+  }
+
+  /**
+   * The purge job's work: removes links dead for more than DEAD_LINK_KEPT_DAYS (used, past the end
+   * they name, or older than linkValidDays), in batches. Kept that long so a late click still
+   * hears "already used" or "expired"; after it, only clutter.
+   */
+  async purgeDead(batch?: number): Promise<number> {
+    const now = this.deps.clock.now().getTime();
+    const deadBefore = new Date(now - DEAD_LINK_KEPT_DAYS * DAY_MS).toISOString();
+    const issuedBefore = new Date(now - (this.deps.linkValidDays + DEAD_LINK_KEPT_DAYS) * DAY_MS).toISOString();
+    return deleteInBatches(this.deps.db, 'extension_links', (q) => q.where('used_at', '<', deadBefore).orWhere('expires_at', '<', deadBefore).orWhere('created_at', '<', issuedBefore), batch);
   }
 
   async offer(token: unknown, sponsor: User): Promise<ExtensionOffer> {

@@ -2,7 +2,7 @@ import type { AuditLog } from '../audit/audit-log.js';
 import type { LifecycleConfig } from '../config/lifecycle-schema.js';
 import type { Database } from '../db/connect.js';
 import type { Sponsors } from '../directory/sponsors.js';
-import type { UserLifecycle } from '../directory/user-lifecycle.js';
+import type { AfterCommit, UserLifecycle } from '../directory/user-lifecycle.js';
 import { DAY_MS, type Clock } from '../lib/clock.js';
 import type { Logger } from '../logging/logger.js';
 import type { LifecycleMail } from './lifecycle-mail.js';
@@ -67,13 +67,14 @@ const SYSTEM = { type: 'system' as const };
 
 /**
  * The inactivity sweep (a deployment-wide job): sponsors told before the disable, then the guest
- * disabled (signed out everywhere), later deleted; invitations never redeemed cleaned up. Each
+ * disabled (signed out everywhere), later deleted, through UserLifecycle as for an administrator;
+ * invitations never redeemed cleaned up. Each
  * guest is one transaction that re-checks the guest's last activity inside it, so a guest who signs
  * in while the sweep runs is left alone, and a run cut short leaves whole changes only.
  */
 export class InactivitySweep {
   constructor(
-    private readonly deps: { db: Database; clock: Clock; settings: Pick<LifecycleConfig, 'inactiveGuests' | 'pendingInvitations'>; audit: AuditLog; sponsors: Sponsors; lifecycle: Pick<UserLifecycle, 'revokeSessions'>; mail: LifecycleMail; tenantName: string; logger: Logger },
+    private readonly deps: { db: Database; clock: Clock; settings: Pick<LifecycleConfig, 'inactiveGuests' | 'pendingInvitations'>; audit: AuditLog; sponsors: Sponsors; lifecycle: Pick<UserLifecycle, 'disableIn' | 'deleteIn'>; mail: LifecycleMail; tenantName: string; logger: Logger },
   ) {}
 
   async run(): Promise<Record<InactivityAction, number>> {
@@ -83,9 +84,9 @@ export class InactivitySweep {
   }
 
   private async apply(item: InactivityItem): Promise<boolean> {
-    const { db, clock, audit, sponsors } = this.deps;
+    const { db, clock, audit, sponsors, lifecycle } = this.deps;
     const now = clock.now().toISOString();
-    const outcome = await db.transaction(async (trx) => {
+    const outcome = await db.transaction(async (trx): Promise<{ row: GuestRow; who: Awaited<ReturnType<Sponsors['list']>>; afterCommit?: AfterCommit } | undefined> => {
       const row = (await trx('users').where({ id: item.userId }).first()) as GuestRow | undefined;
       // Still the same guest, with no activity since the plan was made.
       if (!row || lastActivity(row) !== item.lastActivity) return undefined;
@@ -96,26 +97,19 @@ export class InactivitySweep {
         await audit.record({ category: 'UserManagement', activity: 'Notify of inactivity', result: 'success', actor: SYSTEM, target: { type: 'User', id: item.userId }, details: { ...details, disableOn: item.at, sponsorsNotified: who.map((s) => s.id) } }, trx);
         return { row, who };
       }
-      if (item.action === 'disable') {
-        if ((await trx('users').where({ id: item.userId, account_enabled: true }).update({ account_enabled: false, updated_at: now })) !== 1) return undefined;
-        await audit.record({ category: 'UserManagement', activity: 'Disable account', result: 'success', actor: SYSTEM, target: { type: 'User', id: item.userId }, details }, trx);
-        return { row, who: [] };
-      }
-      await trx('app_assignments').where({ principal_type: 'User', principal_id: item.userId }).delete();
-      await trx('users').where({ id: item.userId }).delete();
-      await audit.record({ category: 'UserManagement', activity: 'Delete user', result: 'success', actor: SYSTEM, target: { type: 'User', id: item.userId }, details: { ...details, mail: row.mail, userType: 'Guest' } }, trx);
-      return { row, who: [] };
+      // Through the directory's services: the same change, audit entry and logout tokens as an administrator's.
+      if (item.action === 'disable') return { row, who: [], afterCommit: await lifecycle.disableIn(trx, item.userId, SYSTEM, details) };
+      return { row, who: [], afterCommit: await lifecycle.deleteIn(trx, item.userId, SYSTEM, details) };
     });
     if (!outcome) return false;
     if (item.action === 'notify') {
       for (const sponsor of outcome.who) {
         await this.deps.mail.send(sponsor.mail, 'sponsorInactive', { tenant: this.deps.tenantName, guest: outcome.row.display_name, guestMail: outcome.row.mail, lastSeen: item.lastActivity, disableOn: item.at });
       }
-    } else if (item.action !== 'deletePending') {
-      await this.deps.lifecycle.revokeSessions(item.userId, SYSTEM).catch((err: unknown) => {
-        this.deps.logger.warn({ err: err instanceof Error ? err.message : String(err), userId: item.userId }, 'revoking sessions after an inactivity change failed; sign-in refuses the user anyway');
-      });
+      return true;
     }
+    if (!outcome.afterCommit) return false;
+    await outcome.afterCommit();
     return true;
   }
 }

@@ -2,6 +2,7 @@ import type { PageRenderer } from '../http/render.js';
 import type { Logger } from '../logging/logger.js';
 import type { Mailer } from '../mail/mailer.js';
 import { lifecycleMessages, type LifecycleMessage } from './lifecycle-messages.js';
+import type { MailContent } from './mail-content.js';
 
 /** The mails there are (the message functions of LifecycleMessage). */
 type MailKind = { [K in keyof LifecycleMessage]: LifecycleMessage[K] extends (d: never) => MailContent ? K : never }[keyof LifecycleMessage];
@@ -28,11 +29,4 @@ export class LifecycleMail {
       return false;
     }
   }
-}
-
-export interface MailContent {
-  subject: string;
-  heading: string;
-  paragraphs: string[];
-  action?: { label: string; url: string; note: string };
 }

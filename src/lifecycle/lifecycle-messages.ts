@@ -1,4 +1,4 @@
-import type { MailContent } from './lifecycle-mail.js';
+import type { MailContent } from './mail-content.js';
 
 /** What each lifecycle mail says; one object per language (add one to translate, same keys). */
 export interface LifecycleMessage {

@@ -33,7 +33,8 @@ export function wireLifecycle(shared: SharedServices, deps: { provider: Provider
     audit,
     sponsors: directory.sponsors,
     links,
-    sessions: directory.sessions,
+    assignments: directory.assignments,
+    appAssignments: directory.appAssignments,
     lifecycle: directory.lifecycle,
     mail,
     issuer: config.issuer,
@@ -50,6 +51,7 @@ export function wireLifecycle(shared: SharedServices, deps: { provider: Provider
         { name: 'lifecycle: expiry', everyMs, acrossNodes: true, run: () => expiry.run() },
         { name: 'lifecycle: inactivity', everyMs, acrossNodes: true, run: () => inactivity.run() },
         { name: 'logs: retention purge', everyMs, acrossNodes: true, run: () => purgeOldLogs(db, clock, settings.retention) },
+        { name: 'lifecycle: purge dead extension links', everyMs, acrossNodes: true, run: () => links.purgeDead() },
       ],
     },
   };

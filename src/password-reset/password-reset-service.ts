@@ -38,6 +38,9 @@ export interface PasswordResetDeps {
 
 export type LinkState = 'valid' | 'used' | 'expired' | 'invalid';
 
+/** How long a used or expired link's row stays before the purge job removes it. */
+export const DEAD_LINK_KEPT_DAYS = 7;
+
 /**
  * Self-service password reset for members with a local password. Read it as its attacker would:
  * - asking for a link answers the same (status, page, and the same work before answering: the
@@ -64,6 +67,14 @@ export class PasswordResetService {
 
   private iso(offsetSeconds = 0): string {
     return new Date(this.now() + offsetSeconds * 1000).toISOString();
+  }
+
+  /**
+   * The purge job's work: removes links used or expired more than DEAD_LINK_KEPT_DAYS ago. Kept
+   * that long so a late click still hears "already used" or "expired"; after it, only clutter.
+   */
+  purgeDeadLinks(): Promise<number> {
+    return this.tickets.purgeDead(this.iso(-DEAD_LINK_KEPT_DAYS * 24 * 3600));
   }
 
   /** Whether a user may reset (and so be mailed a link): a member with a password they may use. */

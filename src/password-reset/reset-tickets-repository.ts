@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { deleteInBatches } from '../db/batched-delete.js';
 import type { Database } from '../db/connect.js';
 
 export interface ResetTicketRow {
@@ -35,5 +36,13 @@ export class ResetTicketsRepository {
   /** Closes every other open link of the user (a reset, or an admin setting the password). */
   async closeAllFor(userId: string, now: string, trx: Database = this.db): Promise<number> {
     return trx('password_reset_tickets').where({ user_id: userId }).whereNull('used_at').update({ used_at: now });
+  }
+
+  /**
+   * Removes the tickets used or expired before `deadBefore` (the purge job keeps dead ones a while,
+   * so a late click still hears "already used" or "expired" rather than "unknown"); in batches.
+   */
+  async purgeDead(deadBefore: string, batch?: number): Promise<number> {
+    return deleteInBatches(this.db, 'password_reset_tickets', (q) => q.where('used_at', '<', deadBefore).orWhere('expires_at', '<', deadBefore), batch);
   }
 }

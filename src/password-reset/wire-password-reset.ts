@@ -14,9 +14,11 @@ import type { PasswordResetService } from './password-reset-service.js';
 export function wirePasswordReset(shared: SharedServices, deps: { lifecycle: UserLifecycle }): { service: PasswordResetService; feature: Feature } {
   const { config } = shared;
   const service = passwordResetServiceFor(config, { ...shared, lifecycle: deps.lifecycle, now: shared.now });
-  if (!config.passwordReset.enabled) return { service, feature: {} };
+  // Also with resets switched off: links mailed before still have rows to purge.
+  const jobs = [{ name: 'password reset: purge dead links', everyMs: 3600_000, acrossNodes: true, run: () => service.purgeDeadLinks() }];
+  if (!config.passwordReset.enabled) return { service, feature: { jobs } };
   return {
     service,
-    feature: { routers: [passwordResetRoutes({ service, renderer: shared.renderer, issuer: config.issuer, ttlMinutes: config.passwordReset.ttlMinutes, secureCookies: shared.secureCookies })] },
+    feature: { jobs, routers: [passwordResetRoutes({ service, renderer: shared.renderer, issuer: config.issuer, ttlMinutes: config.passwordReset.ttlMinutes, secureCookies: shared.secureCookies })] },
   };
 }

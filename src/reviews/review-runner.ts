@@ -2,7 +2,8 @@ import { randomUUID } from 'node:crypto';
 import type { AuditLog } from '../audit/audit-log.js';
 import { parseRecurrence, type AccessReviewConfig } from '../config/access-reviews-schema.js';
 import type { Database } from '../db/connect.js';
-import type { AccountSessions } from '../directory/account-sessions.js';
+import type { AppAssignmentService } from '../directory/app-assignment-service.js';
+import type { AssignmentsRepository } from '../directory/assignments-repository.js';
 import type { UserLifecycle } from '../directory/user-lifecycle.js';
 import { DAY_MS, type Clock } from '../lib/clock.js';
 import type { Logger } from '../logging/logger.js';
@@ -25,8 +26,9 @@ export interface ReviewRunnerDeps {
   reviews: AccessReviewConfig[];
   apps: { id: string; owners: string[] }[];
   audit: AuditLog;
-  lifecycle: UserLifecycle;
-  sessions: AccountSessions;
+  assignments: Pick<AssignmentsRepository, 'listForPrincipal'>;
+  appAssignments: Pick<AppAssignmentService, 'removeIn' | 'afterRemoval'>;
+  lifecycle: Pick<UserLifecycle, 'disableIn' | 'afterDisable'>;
   mail: LifecycleMail;
   issuer: string;
   tenantName: string;
@@ -39,8 +41,9 @@ export interface ReviewRunnerDeps {
  * Runs the configured access reviews (one deployment-wide job): starts an instance when one is due
  * (its decision rows and reviewer rows in one transaction, then the reviewer mails), and applies an
  * ended instance one decision at a time, each in its own transaction that marks the row applied.
- * A node killed mid-apply leaves whole decisions applied and the rest unapplied; the next run
- * finishes them. Rows already applied are never applied twice.
+ * A node killed mid-apply leaves whole decisions applied and the rest unapplied, and sessions
+ * owed by a committed removal recorded as owed; the next run finishes both. Rows already applied
+ * are never applied twice.
  */
 export class ReviewRunner {
   constructor(private readonly deps: ReviewRunnerDeps) {}
@@ -120,42 +123,68 @@ export class ReviewRunner {
     const ended = await db('access_review_instances').where({ status: 'InProgress' }).where('ends_at', '<=', now);
     for (const instance of ended) {
       const review = this.deps.reviews.find((r) => r.id === instance.definition_id);
-      const rows = await db('access_review_decisions').where({ instance_id: instance.id }).whereNull('applied_at');
+      // Not applied yet, or removed by a node that died before it ended the guest's sessions.
+      const rows = await db('access_review_decisions')
+        .where({ instance_id: instance.id })
+        .andWhere((q) => q.whereNull('applied_at').orWhere((owed) => owed.where({ applied_result: 'removed' }).whereNull('sessions_ended_at')))
+        .orderBy('id');
       for (const row of rows) if (await this.applyOne(instance, row, review?.defaultDecision ?? 'keep')) applied++;
       await db('access_review_instances').where({ id: instance.id, status: 'InProgress' }).update({ status: 'Completed' });
     }
     return applied;
   }
 
-  /** One decision, one transaction: the removal, its audit entry and the row marked applied commit together. */
-  private async applyOne(instance: { id: string; definition_id: string }, row: { id: string; principal_id: string; app_id: string | null; decision: string | null; recommendation: string; reviewed_by: string | null }, fallback: AccessReviewConfig['defaultDecision']): Promise<boolean> {
-    const { db, clock, audit } = this.deps;
+  /**
+   * One decision, one transaction: the row marked applied and the removal through the directory's
+   * services (AppAssignmentService.removeIn, UserLifecycle.disableIn: the same change, audit entry
+   * and logout tokens as an administrator's) commit together. The sessions a removal owes end after
+   * the commit, and the row then says so: a node killed in between leaves them owed, and the next
+   * run (on any node) ends them. True when this call applied the decision.
+   */
+  private async applyOne(instance: { id: string; definition_id: string }, row: DecisionRow, fallback: AccessReviewConfig['defaultDecision']): Promise<boolean> {
+    const { db, clock, assignments, appAssignments, lifecycle } = this.deps;
     const now = clock.now().toISOString();
-    const outcome = row.decision ?? (fallback === 'recommendation' ? row.recommendation : fallback === 'remove' ? 'Deny' : 'Approve');
-    const removed = await db.transaction(async (trx) => {
-      const claimed = await trx('access_review_decisions').where({ id: row.id }).whereNull('applied_at').update({ applied_at: now, applied_result: outcome === 'Deny' ? 'removed' : 'kept' });
-      if (claimed !== 1) return false;
-      if (outcome !== 'Deny') return false;
-      const details = { accessReviewId: instance.id, definitionId: instance.definition_id, decision: row.decision ?? `default (${fallback})`, reviewedBy: row.reviewed_by ?? null };
-      if (row.app_id) {
-        const gone = await trx('app_assignments').where({ app_id: row.app_id, principal_type: 'User', principal_id: row.principal_id }).delete();
-        if (gone) await audit.record({ category: 'ApplicationManagement', activity: 'Remove app role assignment from user', result: 'success', actor: SYSTEM, target: { type: 'User', id: row.principal_id }, details: { appId: row.app_id, reason: 'accessReview', ...details } }, trx);
-        return gone > 0;
-      }
-      const disabled = await trx('users').where({ id: row.principal_id, account_enabled: true }).update({ account_enabled: false, updated_at: now });
-      if (disabled) await audit.record({ category: 'UserManagement', activity: 'Disable account', result: 'success', actor: SYSTEM, target: { type: 'User', id: row.principal_id }, details: { reason: 'accessReview', ...details } }, trx);
-      return disabled > 0;
-    });
-    if (removed) {
-      try {
-        if (row.app_id) await this.deps.sessions.revokeForClient(row.principal_id, row.app_id);
-        else await this.deps.lifecycle.revokeSessions(row.principal_id, SYSTEM);
-      } catch (err) {
-        this.deps.logger.warn({ err: err instanceof Error ? err.message : String(err), userId: row.principal_id }, 'revoking sessions after an access review failed; sign-in refuses the user anyway');
-      }
+    let appliedNow = false;
+    if (!row.applied_at) {
+      const outcome = row.decision ?? (fallback === 'recommendation' ? row.recommendation : fallback === 'remove' ? 'Deny' : 'Approve');
+      const sessionsOwed = await db.transaction(async (trx): Promise<boolean | undefined> => {
+        const claimed = await trx('access_review_decisions').where({ id: row.id }).whereNull('applied_at').update({ applied_at: now, applied_result: outcome === 'Deny' ? 'removed' : 'kept' });
+        if (claimed !== 1) return undefined;
+        let removed = false;
+        if (outcome === 'Deny') {
+          const details = { reason: 'accessReview', accessReviewId: instance.id, definitionId: instance.definition_id, decision: row.decision ?? `default (${fallback})`, reviewedBy: row.reviewed_by ?? null };
+          if (row.app_id) {
+            // Every role the guest holds in the app, each removal audited.
+            for (const assignment of await assignments.listForPrincipal('User', row.principal_id, trx)) {
+              if (assignment.appId === row.app_id && (await appAssignments.removeIn(trx, assignment, SYSTEM, details))) removed = true;
+            }
+          } else {
+            removed = Boolean(await lifecycle.disableIn(trx, row.principal_id, SYSTEM, details));
+          }
+        }
+        // Nothing removed (kept, or already gone): no sessions owed.
+        if (!removed) await trx('access_review_decisions').where({ id: row.id }).update({ sessions_ended_at: now });
+        return removed;
+      });
+      if (sessionsOwed === undefined) return false;
+      appliedNow = true;
+      if (!sessionsOwed) return true;
     }
-    return true;
+    const endSessions = row.app_id ? appAssignments.afterRemoval({ principalType: 'User', principalId: row.principal_id, appId: row.app_id }) : lifecycle.afterDisable(row.principal_id, SYSTEM);
+    await endSessions();
+    await db('access_review_decisions').where({ id: row.id }).whereNull('sessions_ended_at').update({ sessions_ended_at: clock.now().toISOString() });
+    return appliedNow;
   }
+}
+
+interface DecisionRow {
+  id: string;
+  principal_id: string;
+  app_id: string | null;
+  decision: string | null;
+  recommendation: string;
+  reviewed_by: string | null;
+  applied_at: string | null;
 }
 
 const appOf = (review: AccessReviewConfig) => (typeof review.scope === 'object' && 'app' in review.scope ? review.scope.app : undefined);

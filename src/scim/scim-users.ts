@@ -2,6 +2,7 @@ import { scimPatch, ScimError as PatchError, type ScimPatchOperation } from 'sci
 import { z } from 'zod';
 import type { AuditLog } from '../audit/audit-log.js';
 import type { Database } from '../db/connect.js';
+import { isUniqueViolation } from '../db/unique-violation.js';
 import type { UserLifecycle } from '../directory/user-lifecycle.js';
 import { normalizeEmail, type User } from '../directory/user-model.js';
 import { DuplicateEmailError, type UsersRepository } from '../directory/users-repository.js';
@@ -133,10 +134,17 @@ export class ScimUsers {
     const now = nowIso();
     const changesMail = normalizeEmail(input.userName) !== normalizeEmail(user.mail);
     await this.deps.db.transaction(async (trx) => {
-      if (changesMail && (await this.deps.users.findByEmail(input.userName, trx))) throw new ScimError(409, `A user with userName ${input.userName} already exists.`, 'uniqueness');
-      await trx('users')
-        .where({ id: user.id })
-        .update({ mail: input.userName, mail_normalized: normalizeEmail(input.userName), display_name: displayNameOf(input) ?? user.displayName, updated_at: now });
+      const taken = () => new ScimError(409, `A user with userName ${input.userName} already exists.`, 'uniqueness');
+      if (changesMail && (await this.deps.users.findByEmail(input.userName, trx))) throw taken();
+      try {
+        await trx('users')
+          .where({ id: user.id })
+          .update({ mail: input.userName, mail_normalized: normalizeEmail(input.userName), display_name: displayNameOf(input) ?? user.displayName, updated_at: now });
+      } catch (err) {
+        // Two renames to one name at once both pass the check above; the unique index decides.
+        if (isUniqueViolation(err)) throw taken();
+        throw err;
+      }
       await this.deps.resources.update('User', user.id, { external_id: input.externalId ?? null, updated_at: now }, trx);
       await this.deps.audit.record({ category: 'UserManagement', activity: 'Update user', result: 'success', actor: actorOf(client), target: { type: 'User', id: user.id }, details: { by: 'SCIM', mailChanged: changesMail } }, trx);
     });
