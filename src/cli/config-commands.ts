@@ -23,7 +23,9 @@ export function configCommands(program: Command): void {
       const loaded = loadConfig(program.opts().config);
       const timeoutMs = Math.max(1, Number(opts.timeout) || 30) * 1000;
       console.log(`configuration is valid: version ${loaded.version}`);
-      const { asked, reports } = loaded.storage.redisUrl ? await requestReload(loaded.storage.redisUrl, loaded.issuer, timeoutMs) : await reloadBySignal(loaded, timeoutMs);
+      const { asked, reports } = await (loaded.storage.redisUrl ? requestReload(loaded.storage.redisUrl, loaded.issuer, timeoutMs) : reloadBySignal(loaded, timeoutMs)).catch((err: unknown) => {
+        throw new CliError(err instanceof Error ? err.message : String(err));
+      });
       if (asked === 0) throw new CliError(`no running node of ${loaded.issuer} listens for reload requests (is Foyer running, with this issuer and this Redis?)`);
       for (const r of reports.sort((a, b) => a.node.localeCompare(b.node))) console.log(describeReport(r));
       const rejected = reports.filter((r) => r.result === 'rejected').length;
