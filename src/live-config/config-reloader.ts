@@ -63,7 +63,7 @@ export function createConfigReloader<C>(deps: { node: NodeServices; generations:
     const { logger, metrics } = node;
     metrics.configReload(r.result);
     if (r.result === 'applied') {
-      metrics.configLoaded(r.version);
+      metrics.configLoaded(generations.current().config);
       logger.info({ trigger, version: r.version, previousVersion: previous }, `config reloaded: now serving version ${r.version} (was ${previous})`);
     } else if (r.result === 'unchanged') {
       logger.info({ trigger, version: r.version }, `config reload: the files are unchanged (version ${r.version})`);

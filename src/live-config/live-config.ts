@@ -55,7 +55,7 @@ export async function startLiveConfig<C extends Composition>(
     }
   };
   const generations = createGenerations(await build(config));
-  node.metrics.configLoaded(config.version);
+  node.metrics.configLoaded(config);
   const reloader = createConfigReloader({ node, generations, readConfig, build });
   let channel: { close(): Promise<void> } | undefined;
   try {

@@ -22,8 +22,8 @@ export interface Metrics {
   keyReload(result: 'changed' | 'unchanged' | 'failed'): void;
   /** Config reloads by result (src/live-config/). */
   configReload(result: 'applied' | 'unchanged' | 'rejected'): void;
-  /** The config version this node serves now (foyer_config_info). */
-  configLoaded(version: string): void;
+  /** The config this node serves now: its version (foyer_config_info) and its IdP ids (the only `idp` labels counted). */
+  configLoaded(config: { version: string; identityProviders: { id: string }[] }): void;
   /** Counts interaction prompts (login, consent, mfa) and protocol outcomes from the provider's events. */
   observeProvider(provider: Provider): void;
 }
@@ -43,7 +43,7 @@ const INVITATION_STATES = ['PendingAcceptance', 'Completed', 'Revoked', 'Superse
 export function createMetrics(deps: { db: Database; idpIds: string[] }): Metrics {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry, prefix: 'foyer_' });
-  const knownIdps = new Set(deps.idpIds);
+  let knownIdps = new Set(deps.idpIds);
 
   const requests = new Counter({
     name: 'foyer_http_requests_total',
@@ -178,9 +178,10 @@ export function createMetrics(deps: { db: Database; idpIds: string[] }): Metrics
     storageError: (store, kind) => storage.inc({ store, kind }),
     keyReload: (result) => keyReloads.inc({ result }),
     configReload: (result) => configReloads.inc({ result }),
-    configLoaded(version) {
+    configLoaded(config) {
+      knownIdps = new Set(config.identityProviders.map((i) => i.id));
       configInfo.reset();
-      configInfo.set({ version }, 1);
+      configInfo.set({ version: config.version }, 1);
     },
     observeProvider(provider) {
       provider.on('interaction.started', (_ctx: unknown, prompt: { name?: string }) => {

@@ -63,6 +63,11 @@ describe('config reload', () => {
     expect(audited).toMatchObject({ result: 'success', actor_type: 'system', actor_id: world.foyer.foyer.nodeId, target_id: report.version });
     expect(JSON.parse(audited.details as string)).toMatchObject({ result: 'applied', version: report.version, previousVersion: before, trigger: 'test' });
 
+    const metrics = await (await fetch(`${world.issuer}/metrics`)).text();
+    expect(metrics).toContain(`foyer_config_info{version="${report.version}"} 1`);
+    expect(metrics).not.toContain(`foyer_config_info{version="${before}"}`);
+    expect(metrics).toMatch(/foyer_config_reloads_total\{result="applied"\} 1/);
+
     // The same files again: nothing to rebuild.
     expect(await world.foyer.foyer.reload()).toMatchObject({ result: 'unchanged', version: report.version });
   });
