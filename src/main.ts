@@ -7,6 +7,9 @@ import { pidFilePath, writePidFile } from './live-config/pid-file.js';
  * cleanly on SIGTERM/SIGINT.
  */
 async function main(): Promise<void> {
+  // SIGHUP would end the process by default; until the node serves there is nothing to reload.
+  const ignoreHangup = () => process.stderr.write('SIGHUP ignored: Foyer is still starting\n');
+  process.on('SIGHUP', ignoreHangup);
   let config;
   try {
     config = loadConfig();
@@ -22,7 +25,10 @@ async function main(): Promise<void> {
   foyer.logger.info({ issuer: config.issuer, port, storage: config.storage.databaseUrl.split(':')[0], redis: Boolean(config.storage.redisUrl), configVersion: config.version }, `Foyer is listening on port ${port} with config version ${config.version}; discovery at ${config.issuer}/.well-known/openid-configuration`);
   const pidFile = pidFilePath(config);
   const removePidFile = pidFile ? writePidFile(pidFile) : () => {};
+  // Also on an exit nobody planned (an uncaught error); only SIGKILL or a power cut leave it behind.
+  process.on('exit', removePidFile);
   // The reloader logs, counts and audits the outcome itself; a bad file leaves the node as it was.
+  process.off('SIGHUP', ignoreHangup);
   process.on('SIGHUP', () => void foyer.reloadOnSignal().catch(() => {}));
 
   let stopping = false;

@@ -39,6 +39,8 @@ export function createConfigReloader<C>(deps: { node: NodeServices; generations:
   async function attempt(): Promise<ReloadReport> {
     const running = generations.current().config;
     const report = (result: ReloadReport['result'], problems: string[], fileVersion?: string): ReloadReport => ({ node: node.nodeId, result, version: generations.current().config.version, fileVersion, problems });
+    // Storage closes under a stopping node: building on it would fail half-way.
+    if (node.isShuttingDown()) return report('rejected', ['the node is shutting down']);
     let next: FoyerConfig;
     try {
       next = deps.readConfig();
