@@ -125,6 +125,25 @@ describe('config reload', () => {
     }
   });
 
+  it('refuses a file that only the directory can find wrong (an access review of a group that does not exist), and applies none of it', async () => {
+    const running = await servedVersion();
+    const good = readFileSync(world.foyer.configFile, 'utf8');
+    try {
+      editConfig((raw) => {
+        raw.accessReviews = [{ id: 'team', displayName: 'Team', scope: { group: '00000000-0000-4000-8000-000000000000' }, reviewers: ['groupOwners'], recurrence: { every: '90d' }, durationInDays: 14 }];
+        (raw.apps as unknown[]).push(daemonApp('late-app', []));
+      });
+      const report = await world.foyer.foyer.reload();
+      expect(report).toMatchObject({ result: 'rejected', version: running, problems: [expect.stringMatching(/accessReviews\[0\]\.scope\.group: unknown group/)] });
+      expect(report.fileVersion).not.toBe(running);
+      expect(await servedVersion()).toBe(running);
+      expect(await tokenStatus('late-app')).toBe(401);
+      expect(await tokenStatus('reports-app')).toBe(200);
+    } finally {
+      writeFileSync(world.foyer.configFile, good);
+    }
+  });
+
   it('lets a request that began before the swap finish on the config it began with', async () => {
     editConfig((raw) => void (raw.apps as unknown[]).push(daemonApp('racing-app', [])));
     // The request's headers reach the node (so it is dispatched) before its body is sent.
