@@ -25,8 +25,8 @@ export interface NodeServices {
   logger: Logger;
   /** Where the one line per request goes (the same logger in tests). */
   requestLog: Logger;
-  /** False when the caller (a test) gave the logger: its level is the caller's, not the config's. */
-  ownsLogger: boolean;
+  /** The one setting of the logger a config reload changes (a logger the caller gave keeps its own level). */
+  setLogLevel(level: string): void;
   db: Database;
   redis?: Redis;
   metrics: Metrics;
@@ -72,7 +72,9 @@ export async function openNodeServices(config: FoyerConfig, opts: NodeServiceOpt
   return {
     logger,
     requestLog,
-    ownsLogger: !opts.logger,
+    setLogLevel(level) {
+      if (!opts.logger) logger.level = requestLog.level = level;
+    },
     db,
     redis,
     metrics,

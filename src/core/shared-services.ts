@@ -77,8 +77,6 @@ export interface SharedServices {
  */
 export function sharedServicesFor(node: NodeServices, config: FoyerConfig): SharedServices & { release(): Promise<void> } {
   const { logger, db, redis, metrics, clock, nodeId } = node;
-  // The level is the one setting of the node's logger a reload may change (tests bring their own logger).
-  if (node.ownsLogger) node.logger.level = node.requestLog.level = config.server.logLevel;
   const mailer = createMailer(config.mail, logger);
   const securityEvents = createSecurityEventStream(config.audit.stream, logger);
   const keys = scopedKeys(node.keys);

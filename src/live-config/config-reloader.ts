@@ -58,6 +58,7 @@ export function createConfigReloader<C>(deps: { node: NodeServices; generations:
       return report('rejected', problemsOf(err), next.version);
     }
     generations.swap(built);
+    node.setLogLevel(next.server.logLevel);
     return report('applied', [], next.version);
   }
 
