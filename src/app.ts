@@ -6,9 +6,14 @@ import { wireClaims } from './claims/wire-claims.js';
 import { wireApi } from './api/wire-api.js';
 import type { AuditLog } from './audit/audit-log.js';
 import type { FoyerConfig } from './config/schema.js';
-import { openSharedServices, type SharedServiceOptions } from './core/shared-services.js';
+import { loadConfig } from './config/load-config.js';
+import { mountFeatures } from './core/mount-features.js';
+import { openNodeServices, type NodeServiceOptions } from './core/node-services.js';
+import { createNodeServer } from './core/node-server.js';
 import type { Scheduler } from './core/scheduler.js';
-import { startNode } from './core/start-node.js';
+import type { SharedServices } from './core/shared-services.js';
+import { startLiveConfig, type Composition, type LiveConfig } from './live-config/live-config.js';
+import type { ReloadReport } from './live-config/config-reloader.js';
 import type { Database } from './db/connect.js';
 import type { IdentitiesRepository } from './directory/identities-repository.js';
 import type { UsersRepository } from './directory/users-repository.js';
@@ -34,6 +39,11 @@ import { wireRoles } from './roles/wire-roles.js';
 import { wireLogout } from './logout/wire-logout.js';
 import type { LogoutDelivery } from './logout/logout-delivery.js';
 
+export interface FoyerOptions extends NodeServiceOptions {
+  /** How a reload reads the config again (default: loadConfig of the same file or directory, with this process's environment). */
+  readConfig?: () => FoyerConfig;
+}
+
 export interface Foyer {
   config: FoyerConfig;
   provider: Provider;
@@ -54,18 +64,72 @@ export interface Foyer {
   logout: Pick<LogoutDelivery, 'deliverDue'>;
   /** Deployment-wide background jobs: run what is due now (tests with a controllable clock). */
   jobs: Pick<Scheduler, 'runDue'>;
+  /** Names this node in job leases, logs and config reload reports. */
+  nodeId: string;
+  /**
+   * Re-reads the config and applies it without a restart, or keeps the running one and says why
+   * (src/live-config/). Config-derived members above (config, provider, invitations, …) then read
+   * the new composition.
+   */
+  reload(): Promise<ReloadReport>;
+  /** The same, reported as the process's SIGHUP (main.ts). */
+  reloadOnSignal(): Promise<ReloadReport>;
   /** Starts listening; resolves with the bound port (useful with port 0 in tests). */
   listen(port?: number, host?: string): Promise<{ server: Server; port: number }>;
   /** Stops accepting requests, lets in-flight ones finish (up to the grace period), closes storage. */
   close(): Promise<void>;
 }
 
+/** What one config's features offer the rest of the process (tests, the CLI-less jobs trigger). */
+interface FoyerComposition extends Composition {
+  provider: Provider;
+  invitations: InvitationService;
+  passwordReset: PasswordResetService;
+  partners: Pick<Partners, 'directory' | 'metadata'>;
+  logout: Pick<LogoutDelivery, 'deliverDue'>;
+}
+
 /**
- * The composition root: the shared services, the features that shape the provider, the provider,
- * then every feature in the order a request meets it. docs/architecture.md says what each owns.
+ * The composition root: the node's services (storage, keys) opened once, then the features built
+ * from the config on top of them (composeFeatures), built again on each config reload
+ * (src/live-config/), and the one HTTP server handing each request to the current composition.
  */
-export async function createFoyer(config: FoyerConfig, opts: SharedServiceOptions = {}): Promise<Foyer> {
-  const shared = await openSharedServices(config, opts);
+export async function createFoyer(config: FoyerConfig, opts: FoyerOptions = {}): Promise<Foyer> {
+  const node = await openNodeServices(config, opts);
+  let live: LiveConfig<FoyerComposition>;
+  try {
+    live = await startLiveConfig(node, config, composeFeatures, opts.readConfig ?? (() => loadConfig(config.source)));
+  } catch (err) {
+    await node.close();
+    throw err;
+  }
+  const server = createNodeServer(live.dispatch);
+  const now = () => live.current();
+  return {
+    get config() { return now().config; },
+    get provider() { return now().composition.provider; },
+    get invitations() { return now().composition.invitations; },
+    get passwordReset() { return now().composition.passwordReset; },
+    get partners() { return now().composition.partners; },
+    get logout() { return now().composition.logout; },
+    get mailer() { return now().shared.mailer; },
+    get audit() { return now().shared.audit; },
+    jobs: { runDue: () => now().shared.scheduler.runDue() },
+    db: node.db, redis: node.redis, logger: node.logger, users: node.users, identities: node.identities, keys: node.keys.store, nodeId: node.nodeId,
+    reload: () => live.reload('test'),
+    reloadOnSignal: () => live.reload('SIGHUP'),
+    listen: (port = config.server.port, host = config.server.host) => server.listen(port, host),
+    async close() {
+      node.beginShutdown();
+      await server.close(now().config.server.shutdownGraceSeconds);
+      await live.close();
+      await node.close();
+    },
+  };
+}
+
+/** The features of one config, in the order a request meets them. docs/architecture.md says what each owns. */
+async function composeFeatures(shared: SharedServices): Promise<FoyerComposition> {
   const directory = wireDirectory(shared);
   const partners = wirePartners(shared, { sessions: directory.sessions });
   const passkeys = wirePasskeys(shared);
@@ -78,7 +142,7 @@ export async function createFoyer(config: FoyerConfig, opts: SharedServiceOption
   const passwordReset = wirePasswordReset(shared, { lifecycle: directory.lifecycle });
   const invitations = wireInvitations(shared, { provider, lifecycle: directory.lifecycle, partners: partners.forInvitations });
 
-  const node = startNode(shared, provider, [
+  const handler = mountFeatures(shared, provider, [
     protocol, //                 expired-state purge, signing-key reload
     wireOperations(shared), //   /healthz, /readyz, /metrics
     accessSteps.feature, //      the sign-in log around /auth
@@ -94,6 +158,5 @@ export async function createFoyer(config: FoyerConfig, opts: SharedServiceOption
     wireLifecycle(shared, { provider, directory }).feature, // /myapps/extend; expiry sweeps
     await wireReviews(shared, { provider, directory, homeTenants: partners.forAccess.homeTenants }), // /myapps/reviews; access reviews
   ]);
-  const { db, redis, logger, users, identities, mailer, audit } = shared;
-  return { config, provider, db, redis, logger, users, identities, invitations: invitations.service, mailer, audit, keys: shared.keys.store, passwordReset: passwordReset.service, partners, logout: logout.delivery, jobs: { runDue: () => shared.scheduler.runDue() }, listen: node.listen, close: node.close };
+  return { handler, settled: () => passwordReset.service.settled(), provider, invitations: invitations.service, passwordReset: passwordReset.service, partners, logout: logout.delivery };
 }

@@ -1,8 +1,15 @@
 import { ConfigError, loadConfig } from './config/load-config.js';
 import { createFoyer } from './app.js';
+import { pidFilePath, writePidFile } from './live-config/pid-file.js';
 
-/** Process entry: load config, build the app, listen, and shut down cleanly on SIGTERM/SIGINT. */
+/**
+ * Process entry: load config, build the app, listen, reload the config on SIGHUP, and shut down
+ * cleanly on SIGTERM/SIGINT.
+ */
 async function main(): Promise<void> {
+  // SIGHUP would end the process by default; until the node serves there is nothing to reload.
+  const ignoreHangup = () => process.stderr.write('SIGHUP ignored: Foyer is still starting\n');
+  process.on('SIGHUP', ignoreHangup);
   let config;
   try {
     config = loadConfig();
@@ -15,13 +22,21 @@ async function main(): Promise<void> {
   }
   const foyer = await createFoyer(config);
   const { port } = await foyer.listen();
-  foyer.logger.info({ issuer: config.issuer, port, storage: config.storage.databaseUrl.split(':')[0], redis: Boolean(config.storage.redisUrl) }, `Foyer is listening on port ${port}; discovery at ${config.issuer}/.well-known/openid-configuration`);
+  foyer.logger.info({ issuer: config.issuer, port, storage: config.storage.databaseUrl.split(':')[0], redis: Boolean(config.storage.redisUrl), configVersion: config.version }, `Foyer is listening on port ${port} with config version ${config.version}; discovery at ${config.issuer}/.well-known/openid-configuration`);
+  const pidFile = pidFilePath(config);
+  const removePidFile = pidFile ? writePidFile(pidFile) : () => {};
+  // Also on an exit nobody planned (an uncaught error); only SIGKILL or a power cut leave it behind.
+  process.on('exit', removePidFile);
+  // The reloader logs, counts and audits the outcome itself; a bad file leaves the node as it was.
+  process.off('SIGHUP', ignoreHangup);
+  process.on('SIGHUP', () => void foyer.reloadOnSignal().catch(() => {}));
 
   let stopping = false;
   const stop = (signal: string) => {
     if (stopping) return;
     stopping = true;
     foyer.logger.info({ signal }, 'shutting down: finishing in-flight requests');
+    removePidFile();
     foyer.close().then(
       () => {
         foyer.logger.info('stopped');

@@ -5,7 +5,7 @@ import { toDirectoryAudit } from './directory-audits.js';
 import type { SecurityEventStream } from './event-stream.js';
 
 export interface AuditEntry {
-  category: 'UserManagement' | 'GroupManagement' | 'ApplicationManagement' | 'Invitation' | 'KeyManagement' | 'Authentication' | 'RoleManagement';
+  category: 'UserManagement' | 'GroupManagement' | 'ApplicationManagement' | 'Invitation' | 'KeyManagement' | 'Authentication' | 'RoleManagement' | 'DirectoryManagement';
   activity: string;
   result: 'success' | 'failure';
   resultReason?: string;

@@ -9,6 +9,8 @@ export type SecurityEventType = 'directoryAudit' | 'signIn';
 /** Where audit and sign-in events go for a SIEM, one JSON line each (config `audit.stream`). */
 export interface SecurityEventStream {
   emit(type: SecurityEventType, event: Record<string, unknown>): void;
+  /** Closes the file, when there is one (a config reload opens the stream anew). */
+  close?(): void;
 }
 
 /**
@@ -22,7 +24,7 @@ export function createSecurityEventStream(settings: { file: string } | { stdout:
   if (!settings) return undefined;
   if ('file' in settings) {
     const dest = pino.destination({ dest: settings.file, sync: true, mkdir: true, append: true });
-    return { emit: (type, event) => dest.write(`${JSON.stringify({ stream: SECURITY_STREAM, type, ...event })}\n`) };
+    return { emit: (type, event) => dest.write(`${JSON.stringify({ stream: SECURITY_STREAM, type, ...event })}\n`), close: () => dest.end() };
   }
   // Its own level, so a quiet log level (warn) still carries every event.
   const out = logger.child({ stream: SECURITY_STREAM }, { level: 'info' });

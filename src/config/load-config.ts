@@ -1,5 +1,6 @@
+import { createHash } from 'node:crypto';
 import { readFileSync, readdirSync, statSync } from 'node:fs';
-import { isAbsolute, join, relative, resolve } from 'node:path';
+import { basename, isAbsolute, join, relative, resolve } from 'node:path';
 import { parseDocument } from 'yaml';
 import { describeIssues, formatPath } from './describe-issues.js';
 import { MissingEnvError, substituteEnv } from './env-substitution.js';
@@ -35,12 +36,15 @@ export function loadConfig(path = defaultConfigPath(), env: NodeJS.ProcessEnv = 
   const merged: Record<string, unknown> = {};
   const owner = new Map<string, string>();
   const problems: string[] = [];
+  const version = createHash('sha256');
 
   for (const file of files) {
     const shown = shownPath(file);
     let data: unknown;
     try {
-      data = parseYaml(readFileSync(file, 'utf8'), shown);
+      const text = readFileSync(file, 'utf8');
+      version.update(`${basename(file)}\0${text}\0`);
+      data = parseYaml(text, shown);
       data = substituteEnv(data ?? {}, env);
     } catch (err) {
       if (err instanceof MissingEnvError) problems.push(`${shown}: ${formatPath(err.path)}: ${err.message}`);
@@ -83,6 +87,8 @@ export function loadConfig(path = defaultConfigPath(), env: NodeJS.ProcessEnv = 
     ...config,
     issuer: config.issuer ?? `http://localhost:${config.server.port}`,
     sourceFiles: files,
+    source: resolve(path),
+    version: version.digest('hex').slice(0, 12),
   };
 }
 

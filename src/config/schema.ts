@@ -107,4 +107,14 @@ function checkMemberDomains(config: { tenant: TenantConfig; identityProviders: {
 
 export type RawConfig = z.infer<typeof configSchema>;
 /** Config after defaults that depend on each other (issuer from port) are filled in. */
-export type FoyerConfig = RawConfig & { issuer: string; sourceFiles: string[] };
+export type FoyerConfig = RawConfig & {
+  issuer: string;
+  sourceFiles: string[];
+  /** The file or directory it was read from: a reload reads it again (new files in a directory included). */
+  source: string;
+  /**
+   * The first 12 hex digits of a SHA-256 over the files' names and contents (not the environment,
+   * which a running process cannot change): the same files give the same version on every node.
+   */
+  version: string;
+};

@@ -23,6 +23,11 @@ export const serverSchema = z
     metrics: z.boolean().default(true),
     /** When set, /metrics requires `Authorization: Bearer <metricsToken>`. */
     metricsToken: z.string().min(16).optional(),
+    /**
+     * Where `npm start` writes its process id, so `foyer config reload` can signal it (SIGHUP)
+     * where no Redis carries the request. Default: foyer.pid beside the SQLite file; none on PostgreSQL.
+     */
+    pidFile: z.string().min(1).optional(),
   })
   .prefault({});
 

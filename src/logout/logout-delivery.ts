@@ -1,5 +1,6 @@
 import type Provider from 'oidc-provider';
 import { Counter, Gauge, type Registry } from 'prom-client';
+import { registeredOnce } from '../ops/metrics.js';
 import type { Logger } from '../logging/logger.js';
 import type { LogoutQueue } from './logout-queue.js';
 
@@ -31,13 +32,14 @@ export interface LogoutDelivery {
  */
 export function createLogoutDelivery(deps: { provider: Provider; queue: LogoutQueue; logger: Logger; registry: Registry }): LogoutDelivery {
   const { provider, queue, logger } = deps;
-  const results = new Counter({
+  const results = registeredOnce(deps.registry, 'foyer_backchannel_logout_deliveries_total', () => new Counter({
     name: 'foyer_backchannel_logout_deliveries_total',
     help: 'Back-channel logout tokens sent to apps, by result: delivered, failed (retried later), given_up (retries ran out), dropped (the app left config).',
     labelNames: ['result'] as const,
     registers: [deps.registry],
-  });
-  new Gauge({
+  }));
+  // The first composition's gauge stays registered; its queue reads the node's one database.
+  registeredOnce(deps.registry, 'foyer_backchannel_logout_queue', () => new Gauge({
     name: 'foyer_backchannel_logout_queue',
     help: 'Back-channel logout deliveries in the queue: pending (waiting or being retried) and given_up.',
     labelNames: ['state'] as const,
@@ -56,7 +58,7 @@ export function createLogoutDelivery(deps: { provider: Provider; queue: LogoutQu
       this.set({ state: 'pending' }, counts.pending);
       this.set({ state: 'given_up' }, counts.givenUp);
     },
-  });
+  }));
 
   async function run(now: Date): Promise<DeliveryRun> {
     const out: DeliveryRun = { delivered: 0, failed: 0, gaveUp: 0, dropped: 0 };

@@ -22,12 +22,16 @@ async function probe(name: string, fn: () => Promise<unknown>): Promise<{ name: 
   }
 }
 
-/** `/healthz`: the process answers. `/readyz`: it can serve, i.e. its database and Redis answer. */
-export function healthRoutes(deps: { db: Database; redis?: Redis; isShuttingDown: () => boolean }): Router {
+/**
+ * `/healthz`: the process answers. `/readyz`: it can serve, i.e. its database and Redis answer; both
+ * name the config version it serves (a hash of the files: `foyer config check` prints the same), so
+ * an operator sees which nodes took a reload.
+ */
+export function healthRoutes(deps: { db: Database; redis?: Redis; isShuttingDown: () => boolean; configVersion: string }): Router {
   const router = new Router();
   router.get('/healthz', (ctx) => {
     ctx.set('Cache-Control', 'no-store');
-    ctx.body = { status: 'ok' };
+    ctx.body = { status: 'ok', configVersion: deps.configVersion };
   });
   router.get('/readyz', async (ctx) => {
     ctx.set('Cache-Control', 'no-store');
@@ -37,7 +41,7 @@ export function healthRoutes(deps: { db: Database; redis?: Redis; isShuttingDown
     ]);
     const ready = !deps.isShuttingDown() && checks.every((c) => c.ok);
     ctx.status = ready ? 200 : 503;
-    ctx.body = { status: ready ? 'ready' : 'not ready', shuttingDown: deps.isShuttingDown(), checks };
+    ctx.body = { status: ready ? 'ready' : 'not ready', shuttingDown: deps.isShuttingDown(), configVersion: deps.configVersion, checks };
   });
   return router;
 }

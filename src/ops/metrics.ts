@@ -20,6 +20,10 @@ export interface Metrics {
   rateLimited(limit: string): void;
   storageError(store: 'database' | 'redis', kind: 'unavailable' | 'error'): void;
   keyReload(result: 'changed' | 'unchanged' | 'failed'): void;
+  /** Config reloads by result (src/live-config/). */
+  configReload(result: 'applied' | 'unchanged' | 'rejected'): void;
+  /** The config this node serves now: its version (foyer_config_info) and its IdP ids (the only `idp` labels counted). */
+  configLoaded(config: { version: string; identityProviders: { id: string }[] }): void;
   /** Counts interaction prompts (login, consent, mfa) and protocol outcomes from the provider's events. */
   observeProvider(provider: Provider): void;
 }
@@ -39,7 +43,7 @@ const INVITATION_STATES = ['PendingAcceptance', 'Completed', 'Revoked', 'Superse
 export function createMetrics(deps: { db: Database; idpIds: string[] }): Metrics {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry, prefix: 'foyer_' });
-  const knownIdps = new Set(deps.idpIds);
+  let knownIdps = new Set(deps.idpIds);
 
   const requests = new Counter({
     name: 'foyer_http_requests_total',
@@ -88,6 +92,18 @@ export function createMetrics(deps: { db: Database; idpIds: string[] }): Metrics
     name: 'foyer_signing_key_reloads_total',
     help: 'Periodic reloads of signing keys from the database, by result (changed, unchanged, failed).',
     labelNames: ['result'] as const,
+    registers: [registry],
+  });
+  const configReloads = new Counter({
+    name: 'foyer_config_reloads_total',
+    help: 'Config reloads (foyer config reload, SIGHUP) by result: applied, unchanged, rejected (the node kept its config).',
+    labelNames: ['result'] as const,
+    registers: [registry],
+  });
+  const configInfo = new Gauge({
+    name: 'foyer_config_info',
+    help: 'Always 1, labelled with the version (hash of the config files) this node serves.',
+    labelNames: ['version'] as const,
     registers: [registry],
   });
   // Read at scrape time; a slow or unreachable database leaves the gauge empty for that scrape.
@@ -161,6 +177,12 @@ export function createMetrics(deps: { db: Database; idpIds: string[] }): Metrics
     rateLimited: (limit) => limited.inc({ limit }),
     storageError: (store, kind) => storage.inc({ store, kind }),
     keyReload: (result) => keyReloads.inc({ result }),
+    configReload: (result) => configReloads.inc({ result }),
+    configLoaded(config) {
+      knownIdps = new Set(config.identityProviders.map((i) => i.id));
+      configInfo.reset();
+      configInfo.set({ version: config.version }, 1);
+    },
     observeProvider(provider) {
       provider.on('interaction.started', (_ctx: unknown, prompt: { name?: string }) => {
         const name = typeof prompt?.name === 'string' && /^[a-z_]{1,32}$/.test(prompt.name) ? prompt.name : 'other';
@@ -171,6 +193,14 @@ export function createMetrics(deps: { db: Database; idpIds: string[] }): Metrics
       for (const event of PROVIDER_EVENTS) on(event, () => protocol.inc({ event }));
     },
   };
+}
+
+/**
+ * A feature's own metric, made once per registry: a config reload builds the features again on
+ * the node's one registry, where a second metric of the same name is refused; the counts go on.
+ */
+export function registeredOnce<T>(registry: Registry, name: string, make: () => T): T {
+  return (registry.getSingleMetric(name) as T | undefined) ?? make();
 }
 
 function bearerMatches(header: string, token: string): boolean {

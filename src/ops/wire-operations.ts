@@ -7,7 +7,7 @@ export function wireOperations(shared: SharedServices): Feature {
   const { config } = shared;
   return {
     routers: [
-      healthRoutes({ db: shared.db, redis: shared.redis, isShuttingDown: shared.isShuttingDown }),
+      healthRoutes({ db: shared.db, redis: shared.redis, isShuttingDown: shared.isShuttingDown, configVersion: config.version }),
       ...(config.server.metrics ? [shared.metrics.routes({ token: config.server.metricsToken })] : []),
     ],
   };

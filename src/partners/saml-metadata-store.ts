@@ -1,4 +1,5 @@
 import { Counter, Gauge, type Registry } from 'prom-client';
+import { registeredOnce } from '../ops/metrics.js';
 import { DEFAULT_METADATA_REFRESH_MINUTES, type SamlIdpConfig } from '../config/identity-providers-schema.js';
 import type { Job } from '../core/scheduler.js';
 import { FederationError } from '../federation/federation-error.js';
@@ -44,18 +45,18 @@ export class SamlMetadataStore {
     private readonly deps: { logger: Logger; registry: Registry; timeoutMs?: number },
   ) {
     for (const idp of idps) if (idp.metadataUrl) this.entries.set(idp.id, { idp: idp as Entry['idp'] });
-    this.refreshes = new Counter({
+    this.refreshes = registeredOnce(deps.registry, 'foyer_saml_metadata_refreshes_total', () => new Counter({
       name: 'foyer_saml_metadata_refreshes_total',
       help: 'Fetches of SAML IdP metadata (metadataUrl) by IdP and result: changed, unchanged, failed (the last good metadata stays in use).',
       labelNames: ['idp', 'result'] as const,
       registers: [deps.registry],
-    });
-    this.lastSuccess = new Gauge({
+    }));
+    this.lastSuccess = registeredOnce(deps.registry, 'foyer_saml_metadata_last_success_timestamp_seconds', () => new Gauge({
       name: 'foyer_saml_metadata_last_success_timestamp_seconds',
       help: 'When the SAML metadata in use for an IdP was last fetched successfully (Unix time).',
       labelNames: ['idp'] as const,
       registers: [deps.registry],
-    });
+    }));
   }
 
   /** The live trust of an IdP configured by metadataUrl; undefined for the others (their config is the trust). */

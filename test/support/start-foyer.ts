@@ -1,4 +1,5 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import type { Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
@@ -16,6 +17,10 @@ export interface RunningFoyer {
   issuer: string;
   port: number;
   dir: string;
+  /** The YAML file it was started from (a test edits it, then calls foyer.reload()). */
+  configFile: string;
+  /** The node's HTTP server (its 'request' event says a request was handed to Foyer). */
+  server: Server;
   stop(): Promise<void>;
   /** Creates a member with a password (the CLI's `users create`, minus the terminal). */
   createMember(email: string, password: string, opts?: { admin?: boolean; name?: string }): Promise<string>;
@@ -74,13 +79,17 @@ export async function startFoyer(
   writeFileSync(file, stringify(raw));
   // The environment `${NAME}` in the config reads: only what the test gives, never the runner's own.
   const config = loadConfig(file, opts.env ?? {});
-  const foyer = await createFoyer(config, { logger: opts.logger ?? createLogger('silent'), connectorOverrides: opts.connectorOverrides, clock: opts.clock });
-  await foyer.listen(port, '127.0.0.1');
+  // A reload (foyer.reload()) reads the same file with the same environment, as the server would.
+  const readConfig = () => loadConfig(file, opts.env ?? {});
+  const foyer = await createFoyer(config, { logger: opts.logger ?? createLogger('silent'), connectorOverrides: opts.connectorOverrides, clock: opts.clock, readConfig });
+  const { server } = await foyer.listen(port, '127.0.0.1');
   return {
     foyer,
     issuer: config.issuer,
     port,
     dir,
+    configFile: file,
+    server,
     async stop() {
       await foyer.close();
       rmSync(dir, { recursive: true, force: true });

@@ -28,11 +28,13 @@ export interface FoyerProcessOptions {
   env?: Record<string, string | undefined>;
   /** How long to wait for /healthz after spawning. */
   startTimeoutMs?: number;
+  /** Node's arguments (default: the TypeScript sources through tsx; ['dist/src/main.js'] is what `npm start` runs). */
+  entry?: string[];
 }
 
 export async function startFoyerProcess(opts: FoyerProcessOptions): Promise<FoyerProcess> {
   const lines: string[] = [];
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
+  const child = spawn(process.execPath, opts.entry ?? ['--import', 'tsx', 'src/main.ts'], {
     cwd: projectRoot,
     env: {
       ...process.env,
