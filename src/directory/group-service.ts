@@ -13,15 +13,16 @@ const LINK_NAMES: Record<GroupLink, { one: string; added: string; removed: strin
 };
 
 /**
- * Changing groups for the admin console: each change and its audit entry in one transaction, with
- * the API's activity names and error codes, so the audit log reads the same whichever door was used.
+ * Changing groups (the API's /groups and the admin console): each change and its audit entry in
+ * one transaction, so the audit log reads the same whichever door was used. Errors carry the API's
+ * codes; `asOwner` marks changes a group's owner made rather than an admin.
  */
 export class GroupService {
   constructor(private readonly deps: { db: Database; groups: GroupsRepository; assignments: AssignmentsRepository; users: UsersRepository; audit: AuditLog }) {}
 
   async require(id: string, trx: Database = this.deps.db): Promise<Group> {
     const group = /^[0-9a-f-]{36}$/i.test(id) ? await this.deps.groups.findById(id.toLowerCase(), trx) : undefined;
-    if (!group) throw new HttpError(404, 'Request_ResourceNotFound', 'There is no such group.');
+    if (!group) throw new HttpError(404, 'Request_ResourceNotFound', `No group has the id ${id}.`);
     return group;
   }
 
@@ -62,10 +63,17 @@ export class GroupService {
 
   /** Adds the user with this email as member or owner; 404 for an unknown address, 400 when they already are one. */
   async addByEmail(link: GroupLink, groupId: string, email: string, actor: Actor, correlationId?: string, asOwner = false): Promise<{ group: Group; user: User }> {
+    const user = await this.deps.users.findByEmail(email);
+    if (!user) throw new HttpError(404, 'userNotFound', `No user has the email address ${email}. Invite them first.`);
+    return this.add(link, groupId, user.id, actor, correlationId, asOwner);
+  }
+
+  /** Adds a user (by id) as member or owner; 404 for an unknown group or user, 400 when they already are one. */
+  async add(link: GroupLink, groupId: string, userId: string, actor: Actor, correlationId?: string, asOwner = false): Promise<{ group: Group; user: User }> {
     return this.deps.db.transaction(async (trx) => {
       const group = await this.require(groupId, trx);
-      const user = await this.deps.users.findByEmail(email, trx);
-      if (!user) throw new HttpError(404, 'userNotFound', `No user has the email address ${email}. Invite them first.`);
+      const user = await this.deps.users.findById(userId, trx);
+      if (!user) throw new HttpError(404, 'Request_ResourceNotFound', `No user has the id ${userId}.`);
       if (!(await this.deps.groups.addLink(link, group.id, user.id, trx))) {
         throw new HttpError(400, link === 'members' ? 'alreadyMember' : 'alreadyOwner', `${user.mail} is already ${LINK_NAMES[link].one} of ${group.displayName}.`);
       }
@@ -74,15 +82,15 @@ export class GroupService {
     });
   }
 
-  async remove(link: GroupLink, groupId: string, userId: string, actor: Actor, correlationId?: string, asOwner = false): Promise<{ group: Group; user: User }> {
+  /** Removes a member or owner (by user id); 404 when they were not one. */
+  async remove(link: GroupLink, groupId: string, userId: string, actor: Actor, correlationId?: string, asOwner = false): Promise<{ group: Group }> {
     return this.deps.db.transaction(async (trx) => {
       const group = await this.require(groupId, trx);
-      const user = /^[0-9a-f-]{36}$/i.test(userId) ? await this.deps.users.findById(userId.toLowerCase(), trx) : undefined;
-      if (!user || !(await this.deps.groups.removeLink(link, group.id, user.id, trx))) {
-        throw new HttpError(404, 'Request_ResourceNotFound', `That user is not ${LINK_NAMES[link].one} of ${group.displayName}.`);
+      if (!(await this.deps.groups.removeLink(link, group.id, userId, trx))) {
+        throw new HttpError(404, 'Request_ResourceNotFound', `The user ${userId} is not ${LINK_NAMES[link].one} of ${group.displayName}.`);
       }
-      await this.deps.audit.record({ category: 'GroupManagement', activity: LINK_NAMES[link].removed, result: 'success', actor, target: { type: 'Group', id: group.id }, details: { userId: user.id, asOwner }, correlationId }, trx);
-      return { group, user };
+      await this.deps.audit.record({ category: 'GroupManagement', activity: LINK_NAMES[link].removed, result: 'success', actor, target: { type: 'Group', id: group.id }, details: { userId, asOwner }, correlationId }, trx);
+      return { group };
     });
   }
 }

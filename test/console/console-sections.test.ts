@@ -220,7 +220,7 @@ describe('apps', () => {
   it('assigns a user in a role and a group, and asks before removing', async () => {
     let res = await postForm(browsers.admin, url('/apps/web-app/assign'), { principalType: 'User', principal: 'alice@partner.example', role: APPROVER });
     expect(res.location).toBe(`/myapps/admin/apps/web-app?notice=assigned&assignment=${guestId}`);
-    let page = await open(browsers.admin, `${world.issuer}${res.location}`);
+    const page = await open(browsers.admin, `${world.issuer}${res.location}`);
     expect(page.body).toContain('alice@partner.example is now assigned to Web App.');
     const [assignment] = await db()('app_assignments').where({ principal_id: guestId });
     expect(assignment).toMatchObject({ app_id: 'web-app', app_role_id: APPROVER });
