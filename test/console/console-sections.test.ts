@@ -138,6 +138,13 @@ describe('groups', () => {
     const second = await open(browsers.admin, url('/groups?q=Paged&page=2'));
     expect(idsIn(second.body, 'group')).toHaveLength(1);
     expect(second.body).toContain('Paged 50');
+    for (const query of ['page=abc', 'page=0', 'q=a&q=b', 'sort=name', `q=${'x'.repeat(201)}`]) {
+      const bad = await open(browsers.admin, url(`/groups?${query}`));
+      expect([query.slice(0, 20), bad.status, bad.code]).toEqual([query.slice(0, 20), 400, 'invalidFilter']);
+    }
+    expect((await open(browsers.admin, url('/apps/web-app?page=two'))).status).toBe(400);
+    expect((await open(browsers.admin, url('/apps/no-such-app'))).status).toBe(404);
+    expect((await open(browsers.admin, url('/groups/not-a-group'))).status).toBe(404);
   });
 
   it('lets a Groups Administrator manage groups', async () => {
