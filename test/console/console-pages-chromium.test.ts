@@ -116,4 +116,5 @@ describeInChromium('the console sections in Chromium', () => {
     const group = await world.foyer.foyer.db('groups').where({ display_name: 'Keyboard crew' }).first();
     expect(await world.foyer.foyer.db('group_members').where({ group_id: group.id })).toEqual([]);
   });
-});
+  // Fourteen pages Tabbed through at each width: generous on a shared machine (a timeout fails with screenshots, it is no wait).
+}, { timeout: 180_000 });
