@@ -1,10 +1,8 @@
 import { Router } from '@koa/router';
 import type { Context } from 'koa';
 import { z } from 'zod';
-import type { AuditLog } from '../audit/audit-log.js';
-import type { Database } from '../db/connect.js';
-import type { AssignmentsRepository } from '../directory/assignments-repository.js';
-import type { Group, GroupLink, GroupsRepository } from '../directory/groups-repository.js';
+import type { GroupService } from '../directory/group-service.js';
+import type { Group, GroupsRepository } from '../directory/groups-repository.js';
 import type { Ownership } from '../directory/ownership.js';
 import type { UsersRepository } from '../directory/users-repository.js';
 import { HttpError } from '../http/http-error.js';
@@ -22,19 +20,12 @@ const newGroup = z.strictObject({
 });
 
 export interface GroupsRouteDeps {
-  db: Database;
   issuer: string;
   groups: GroupsRepository;
-  assignments: AssignmentsRepository;
   users: UsersRepository;
   ownership: Ownership;
-  audit: AuditLog;
+  groupService: GroupService;
 }
-
-const LINK_NAMES: Record<GroupLink, { one: string; added: string; removed: string }> = {
-  members: { one: 'member', added: 'Add member to group', removed: 'Remove member from group' },
-  owners: { one: 'owner', added: 'Add owner to group', removed: 'Remove owner from group' },
-};
 
 /**
  * Graph's groups: create, list, get, delete, and members and owners by `$ref`. Admins (and apps)
@@ -51,23 +42,16 @@ export function groupsRoutes(deps: GroupsRouteDeps): Router {
   };
   const asAdminOrOwner = permitOrOwner('Group.ReadWrite.All', ownsGroup);
 
-  const requireGroup = async (raw: string | undefined, trx?: Database): Promise<Group> => {
+  const requireGroup = async (raw: string | undefined): Promise<Group> => {
     const id = parseInput(idParam, raw, 'invalidId');
-    const group = await groups.findById(id, trx);
+    const group = await groups.findById(id);
     if (!group) throw new HttpError(404, 'Request_ResourceNotFound', `No group has the id ${id}.`);
     return group;
   };
 
   router.post('/groups', requireJson, permit('Group.ReadWrite.All'), async (ctx) => {
     const input = parseInput(newGroup, ctx.request.body);
-    const group = await deps.db.transaction(async (trx) => {
-      const created = await groups.create(input, trx);
-      await deps.audit.record(
-        { category: 'GroupManagement', activity: 'Add group', result: 'success', actor: actorOf(principalOf(ctx)), target: { type: 'Group', id: created.id }, details: { displayName: created.displayName }, correlationId: ctx.state.requestId },
-        trx,
-      );
-      return created;
-    });
+    const group = await deps.groupService.create(input, actorOf(principalOf(ctx)), ctx.state.requestId);
     ctx.status = 201;
     ctx.set('Location', `${deps.issuer}/v1.0/groups/${group.id}`);
     ctx.body = toGraphGroup(group);
@@ -85,20 +69,11 @@ export function groupsRoutes(deps: GroupsRouteDeps): Router {
   });
 
   router.delete('/groups/:id', permit('Group.ReadWrite.All'), async (ctx) => {
-    await deps.db.transaction(async (trx) => {
-      const group = await requireGroup(ctx.params.id, trx);
-      const unassigned = await deps.assignments.removeForPrincipal('Group', group.id, trx);
-      await groups.delete(group.id, trx);
-      await deps.audit.record(
-        { category: 'GroupManagement', activity: 'Delete group', result: 'success', actor: actorOf(principalOf(ctx)), target: { type: 'Group', id: group.id }, details: { displayName: group.displayName, appAssignmentsRemoved: unassigned }, correlationId: ctx.state.requestId },
-        trx,
-      );
-    });
+    await deps.groupService.delete(parseInput(idParam, ctx.params.id, 'invalidId'), actorOf(principalOf(ctx)), ctx.state.requestId);
     ctx.status = 204;
   });
 
   for (const link of ['members', 'owners'] as const) {
-    const names = LINK_NAMES[link];
     // Owners manage members; only admins change who owns a group.
     const mayChange = link === 'members' ? asAdminOrOwner : permit('Group.ReadWrite.All');
 
@@ -112,33 +87,13 @@ export function groupsRoutes(deps: GroupsRouteDeps): Router {
 
     router.post(`/groups/:id/${link}/$ref`, requireJson, mayChange, async (ctx) => {
       const userId = referencedId(ctx.request.body, deps.issuer);
-      await deps.db.transaction(async (trx) => {
-        const group = await requireGroup(ctx.params.id, trx);
-        const user = await deps.users.findById(userId, trx);
-        if (!user) throw new HttpError(404, 'Request_ResourceNotFound', `No user has the id ${userId}.`);
-        if (!(await groups.addLink(link, group.id, user.id, trx))) {
-          throw new HttpError(400, link === 'members' ? 'alreadyMember' : 'alreadyOwner', `${user.mail} is already ${link === 'members' ? 'a member' : 'an owner'} of ${group.displayName}.`);
-        }
-        await deps.audit.record(
-          { category: 'GroupManagement', activity: names.added, result: 'success', actor: actorOf(principalOf(ctx)), target: { type: 'Group', id: group.id }, details: { userId: user.id, asOwner: Boolean(ctx.state.asOwner) }, correlationId: ctx.state.requestId },
-          trx,
-        );
-      });
+      await deps.groupService.add(link, parseInput(idParam, ctx.params.id, 'invalidId'), userId, actorOf(principalOf(ctx)), ctx.state.requestId, Boolean(ctx.state.asOwner));
       ctx.status = 204;
     });
 
     router.delete(`/groups/:id/${link}/:userId/$ref`, mayChange, async (ctx) => {
       const userId = parseInput(idParam, ctx.params.userId, 'invalidId');
-      await deps.db.transaction(async (trx) => {
-        const group = await requireGroup(ctx.params.id, trx);
-        if (!(await groups.removeLink(link, group.id, userId, trx))) {
-          throw new HttpError(404, 'Request_ResourceNotFound', `The user ${userId} is not ${link === 'members' ? 'a member' : 'an owner'} of ${group.displayName}.`);
-        }
-        await deps.audit.record(
-          { category: 'GroupManagement', activity: names.removed, result: 'success', actor: actorOf(principalOf(ctx)), target: { type: 'Group', id: group.id }, details: { userId, asOwner: Boolean(ctx.state.asOwner) }, correlationId: ctx.state.requestId },
-          trx,
-        );
-      });
+      await deps.groupService.remove(link, parseInput(idParam, ctx.params.id, 'invalidId'), userId, actorOf(principalOf(ctx)), ctx.state.requestId, Boolean(ctx.state.asOwner));
       ctx.status = 204;
     });
   }

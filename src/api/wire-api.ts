@@ -30,7 +30,7 @@ export async function wireApi(
   shared: SharedServices,
   deps: { provider: Provider; directory: DirectoryServices; invitations: InvitationService; signIns: SignInLog; partners: PartnerDirectory; roles: RoleAssignments },
 ): Promise<Feature> {
-  const { config, db, users, audit } = shared;
+  const { config, db, users } = shared;
   const { directory: dir } = deps;
   const issuer = config.issuer;
   // A user token of a grant oidc-provider revoked (code replay, refresh-token reuse) stops at once.
@@ -60,7 +60,7 @@ export async function wireApi(
     // Before usersRoutes: /users/{id}/sponsors is more specific than /users/{id}.
     sponsorsRoutes({ db, issuer, users, sponsors: dir.sponsors, ownership: dir.ownership, assignments: dir.assignments, groups: dir.groups }),
     usersRoutes({ issuer, users, identities: shared.identities, directory: dir.directory, groups: dir.groups, lifecycle: dir.lifecycle }),
-    groupsRoutes({ db, issuer, groups: dir.groups, assignments: dir.assignments, users, ownership: dir.ownership, audit }),
+    groupsRoutes({ issuer, groups: dir.groups, groupService: dir.groupService, users, ownership: dir.ownership }),
     appRoleAssignmentsRoutes({ issuer, apps: config.apps, service: dir.appAssignments, assignments: dir.assignments, users, groups: dir.groups, ownership: dir.ownership }),
     crossTenantAccessRoutes({ directory: deps.partners, issuer, passcodeEnabled: config.emailPasscode.enabled }),
     directoryRolesRoutes({ issuer, roles: deps.roles }),

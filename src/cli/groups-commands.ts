@@ -1,12 +1,10 @@
 import type { Command } from 'commander';
 import type { GroupLink } from '../directory/groups-repository.js';
+import { HttpError } from '../http/http-error.js';
 import { CliError } from './cli-context.js';
 import { CLI_ACTOR, withDirectory } from './directory-cli.js';
 
-const LINKS: Record<GroupLink, { one: string; added: string; removed: string }> = {
-  members: { one: 'member', added: 'Add member to group', removed: 'Remove member from group' },
-  owners: { one: 'owner', added: 'Add owner to group', removed: 'Remove owner from group' },
-};
+const LINKS: Record<GroupLink, { one: string }> = { members: { one: 'member' }, owners: { one: 'owner' } };
 
 /** `foyer groups …`: security groups, their members and owners (the API's /groups, from the terminal). */
 export function groupsCommands(program: Command): void {
@@ -23,11 +21,7 @@ export function groupsCommands(program: Command): void {
         const name = opts.name.trim();
         if (!name || name.length > 256) throw new CliError('--name must be 1 to 256 characters');
         if (opts.description && opts.description.length > 1024) throw new CliError('--description must be at most 1024 characters');
-        const group = await cli.db.transaction(async (trx) => {
-          const created = await cli.groups.create({ displayName: name, description: opts.description }, trx);
-          await cli.audit.record({ category: 'GroupManagement', activity: 'Add group', result: 'success', actor: CLI_ACTOR, target: { type: 'Group', id: created.id }, details: { displayName: created.displayName } }, trx);
-          return created;
-        });
+        const group = await cli.groupService.create({ displayName: name, description: opts.description }, CLI_ACTOR);
         console.log(`created group ${group.displayName} (id ${group.id})`);
       }),
     );
@@ -57,11 +51,14 @@ export function groupsCommands(program: Command): void {
           withDirectory(config(), async (cli) => {
             const group = await cli.group(groupRef);
             const user = await cli.user(userRef);
-            await cli.db.transaction(async (trx) => {
-              const changed = op === 'add' ? await cli.groups.addLink(link, group.id, user.id, trx) : await cli.groups.removeLink(link, group.id, user.id, trx);
-              if (!changed) throw new CliError(`${user.mail} is ${op === 'add' ? 'already' : 'not'} ${one === 'owner' ? 'an owner' : 'a member'} of ${group.displayName}`);
-              await cli.audit.record({ category: 'GroupManagement', activity: op === 'add' ? LINKS[link].added : LINKS[link].removed, result: 'success', actor: CLI_ACTOR, target: { type: 'Group', id: group.id }, details: { userId: user.id } }, trx);
-            });
+            try {
+              if (op === 'add') await cli.groupService.add(link, group.id, user.id, CLI_ACTOR);
+              else await cli.groupService.remove(link, group.id, user.id, CLI_ACTOR);
+            } catch (err) {
+              // Already one (add) or not one (remove): said the CLI's way, without the API's code.
+              if (err instanceof HttpError && err.status < 500) throw new CliError(`${user.mail} is ${op === 'add' ? 'already' : 'not'} ${one === 'owner' ? 'an owner' : 'a member'} of ${group.displayName}`);
+              throw err;
+            }
             console.log(`${op === 'add' ? 'added' : 'removed'} ${user.mail} ${op === 'add' ? 'to' : 'from'} ${group.displayName} (${link})`);
           }),
         );
@@ -76,11 +73,7 @@ export function groupsCommands(program: Command): void {
       withDirectory(config(), async (cli) => {
         const group = await cli.group(ref);
         if (!opts.yes) throw new CliError(`this deletes the group ${group.displayName}; add --yes to confirm`);
-        await cli.db.transaction(async (trx) => {
-          const unassigned = await cli.assignments.removeForPrincipal('Group', group.id, trx);
-          await cli.groups.delete(group.id, trx);
-          await cli.audit.record({ category: 'GroupManagement', activity: 'Delete group', result: 'success', actor: CLI_ACTOR, target: { type: 'Group', id: group.id }, details: { displayName: group.displayName, appAssignmentsRemoved: unassigned } }, trx);
-        });
+        await cli.groupService.delete(group.id, CLI_ACTOR);
         console.log(`deleted group ${group.displayName}`);
       }),
     );

@@ -1,26 +1,16 @@
 import type { Command } from 'commander';
-import { AccessEngine } from '../access/access-engine.js';
-import type { AccessDecision, PolicyTrace } from '../access/evaluate.js';
+import type { PolicyTrace } from '../access/evaluate.js';
 import { parseIp } from '../access/ip-ranges.js';
-import { SIGN_IN_FACTS_MODEL, SignInFactsStore } from '../access/sign-in-facts.js';
-import { IdentitiesRepository } from '../directory/identities-repository.js';
-import type { AdmissionDecision, PartnerVerdicts } from '../partners/admission.js';
-import { AssertionsRepository } from '../partners/assertions-repository.js';
-import { MfaTrust, type EffectiveTrust } from '../partners/mfa-trust.js';
-import { isExternal, PartnerAccess } from '../partners/partner-access.js';
-import { PartnerDirectory } from '../partners/partner-directory.js';
-import { refusalNames } from '../partners/refusals.js';
-import { TermsRepository } from '../access/terms-repository.js';
-import type { FoyerConfig } from '../config/schema.js';
-import { LOCAL_IDP_ID } from '../config/policies-schema.js';
-import type { Database } from '../db/connect.js';
-import { GroupsRepository } from '../directory/groups-repository.js';
+import { describeDecision, WhatIf } from '../access/what-if.js';
 import type { User } from '../directory/user-model.js';
 import { UsersRepository } from '../directory/users-repository.js';
+import { LOCAL_IDP_ID } from '../config/policies-schema.js';
 import { PASSCODE_IDP } from '../interaction/home-realm-discovery.js';
-import { PORTAL_CLIENT_ID } from '../portal/portal-client.js';
-import { createAdapterFactory } from '../provider/adapters/index.js';
-import { CliError, withDatabase } from './cli-context.js';
+import type { AdmissionDecision, PartnerVerdicts } from '../partners/admission.js';
+import type { EffectiveTrust } from '../partners/mfa-trust.js';
+import { CliError, run, withDatabase } from './cli-context.js';
+
+export { describeDecision };
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
@@ -61,17 +51,15 @@ export function policyCommands(program: Command): void {
     .option('--json', 'print JSON')
     .action((opts: { user: string; app: string; ip?: string; idp?: string; mfa: boolean; json?: boolean }) =>
       withDatabase(program.opts().config, async ({ config, db }) => {
-        const apps = new Map<string, string>([...config.apps.map((a) => [a.id, a.displayName] as [string, string]), [PORTAL_CLIENT_ID, 'My Apps']]);
+        const users = new UsersRepository(db);
+        const whatIf = new WhatIf(config, db, users);
+        const apps = whatIf.apps;
         if (!apps.has(opts.app)) throw new CliError(`no app has the id "${opts.app}" (apps: ${[...apps.keys()].join(', ')})`);
         if (opts.ip !== undefined && !parseIp(opts.ip)) throw new CliError(`--ip "${opts.ip}" is not an IPv4 or IPv6 address`);
-        const idps = [...config.identityProviders.map((i) => i.id), PASSCODE_IDP, LOCAL_IDP_ID];
+        const idps = whatIf.identityProviders;
         if (opts.idp !== undefined && !idps.includes(opts.idp)) throw new CliError(`--idp "${opts.idp}" is not an identity provider here (known: ${idps.join(', ')})`);
-        const users = new UsersRepository(db);
         const user = await findUser(users, opts.user.trim());
-        const partners = partnerAccess(config, db);
-        const { decision } = await engine(config, db, users, partners).evaluateFor({ user, appId: opts.app, identityProvider: opts.idp, ipAddress: opts.ip, mfa: opts.mfa });
-        const partner = isExternal(user) ? await partners.decideAccount({ user, appId: opts.app, sessionIdp: opts.idp }) : undefined;
-        const trust = opts.idp && opts.idp !== LOCAL_IDP_ID && opts.idp !== PASSCODE_IDP ? new MfaTrust(partners.directory, config.identityProviders).forIdp(opts.idp) : undefined;
+        const { decision, partner, trust } = await run(() => whatIf.evaluate({ appId: opts.app, ipAddress: opts.ip, identityProvider: opts.idp, user, mfa: opts.mfa }));
         if (opts.json) {
           const partnerJson = partner && { allowed: partner.allowed, refusal: partner.refusal && { code: partner.refusal.code, partner: partner.refusal.partner.id, why: partner.refusal.why }, applied: partner.applied.map(appliedJson), mfaTrust: trust ?? null };
           console.log(JSON.stringify({ user: { id: user.id, mail: user.mail, userType: user.userType, accountEnabled: user.accountEnabled }, appId: opts.app, ipAddress: opts.ip ?? null, identityProvider: opts.idp ?? null, mfa: opts.mfa, partner: partnerJson ?? null, decision }, null, 2));
@@ -89,21 +77,6 @@ export function policyCommands(program: Command): void {
         else console.log(`Decision: ${describeDecision(decision)}`);
       }),
     );
-}
-
-function engine(config: FoyerConfig, db: Database, users: UsersRepository, partners: PartnerAccess): AccessEngine {
-  return new AccessEngine({
-    settings: { policies: config.conditionalAccess, namedLocations: config.namedLocations, termsOfUse: config.termsOfUse },
-    users,
-    groups: new GroupsRepository(db),
-    terms: new TermsRepository(db),
-    facts: new SignInFactsStore(createAdapterFactory({ db })(SIGN_IN_FACTS_MODEL)),
-    homeTenants: (user) => partners.homeTenants(user),
-  });
-}
-
-function partnerAccess(config: FoyerConfig, db: Database): PartnerAccess {
-  return new PartnerAccess({ directory: new PartnerDirectory(config), identities: new IdentitiesRepository(db), assertions: new AssertionsRepository(db), names: refusalNames(config) });
 }
 
 /** Which organisations' settings applied, how the person came to be theirs, and each verdict. */
@@ -131,12 +104,4 @@ function describeTrace(t: PolicyTrace): string {
   const label = t.state === 'disabled' ? 'OFF' : !t.applied ? 'NOT APPLIED' : t.reportOnly ? 'REPORT-ONLY' : 'APPLIES';
   const outcome = t.applied ? `\n${' '.repeat(15)}→ ${t.result}${t.unmet.length ? `: needs ${t.unmet.join(', ')}` : ''}` : '';
   return `  ${label.padEnd(12)} ${t.displayName} (${t.id}) [${stateLabel(t.state)}]\n${' '.repeat(15)}${t.reason}${outcome}\n`;
-}
-
-export function describeDecision(d: AccessDecision): string {
-  const frequency = d.signInFrequencySeconds ? `; sign in again after ${d.signInFrequencySeconds % 86_400 === 0 ? `${d.signInFrequencySeconds / 86_400} day(s)` : `${d.signInFrequencySeconds / 3600} hour(s)`}` : '';
-  if (d.result === 'block') return `BLOCK (by ${d.trace.filter((t) => t.applied && !t.reportOnly && t.unmet.includes('block')).map((t) => t.id).join(', ')})${frequency}`;
-  if (d.result === 'allow') return `ALLOW${frequency}`;
-  const needs = [...(d.required.mfa ? ['MFA'] : []), ...d.required.termsOfUse.map((t) => `terms of use "${t}"`)];
-  return `REQUIRE ${needs.join(' and ')}${frequency}`;
 }

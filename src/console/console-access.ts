@@ -21,6 +21,12 @@ export interface ConsoleSection {
 
 export const CONSOLE_SECTIONS: readonly ConsoleSection[] = [
   { id: 'guests', label: 'Guests', path: '/myapps/admin/guests', permission: 'User.Read.All' },
+  { id: 'groups', label: 'Groups', path: '/myapps/admin/groups', permission: 'Group.ReadWrite.All' },
+  { id: 'apps', label: 'Apps', path: '/myapps/admin/apps', permission: 'User.Read.All' },
+  { id: 'sign-ins', label: 'Sign-in log', path: '/myapps/admin/sign-ins', permission: 'AuditLog.Read.All' },
+  { id: 'audit', label: 'Audit log', path: '/myapps/admin/audit', permission: 'AuditLog.Read.All' },
+  { id: 'what-if', label: 'What if', path: '/myapps/admin/what-if', permission: 'Policy.Read.All' },
+  { id: 'config', label: 'Configuration', path: '/myapps/admin/config', permission: 'Policy.Read.All' },
 ];
 
 export function consolePermissions(user: User): Set<Permission> {

@@ -12,6 +12,7 @@ import { createAccountSessions, type AccountSessions } from './account-sessions.
 import { AppAssignmentService } from './app-assignment-service.js';
 import { AssignmentsRepository } from './assignments-repository.js';
 import { DirectoryUsers } from './directory-users.js';
+import { GroupService } from './group-service.js';
 import { GroupsRepository } from './groups-repository.js';
 import { Ownership } from './ownership.js';
 import { Sponsors } from './sponsors.js';
@@ -20,6 +21,8 @@ import type { UsersRepository } from './users-repository.js';
 
 export interface DirectoryServices {
   groups: GroupsRepository;
+  /** Group changes with their audit entries (the admin console). */
+  groupService: GroupService;
   assignments: AssignmentsRepository;
   directory: DirectoryUsers;
   sessions: AccountSessions;
@@ -50,6 +53,7 @@ export function createDirectoryServices(deps: {
   const sessions = createAccountSessions({ db, redis: deps.redis, adapters: deps.adapters, onEnding: notifyAppsOfEndingSessions(config.apps, new LogoutQueue(db)) });
   return {
     groups,
+    groupService: new GroupService({ db, groups, assignments, users, audit }),
     assignments,
     directory,
     sessions,

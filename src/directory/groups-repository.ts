@@ -46,9 +46,21 @@ export class GroupsRepository {
     return rows.map(toGroup);
   }
 
-  async list(page: { top: number; skip: number }, trx: Database = this.db): Promise<Group[]> {
-    const rows = await trx<GroupRow>('groups').orderBy([{ column: 'display_name' }, { column: 'id' }]).limit(page.top).offset(page.skip);
+  /** By name; `search` keeps the groups whose name contains it (case-insensitive, wildcards literal). */
+  async list(page: { top: number; skip: number; search?: string }, trx: Database = this.db): Promise<Group[]> {
+    const q = trx<GroupRow>('groups').orderBy([{ column: 'display_name' }, { column: 'id' }]);
+    if (page.search) {
+      const pattern = `%${page.search.toLowerCase().replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+      q.whereRaw("LOWER(display_name) LIKE ? ESCAPE '\\'", [pattern]);
+    }
+    const rows = await q.limit(page.top).offset(page.skip);
     return rows.map(toGroup);
+  }
+
+  /** Changes the name and description; false when there is no such group. */
+  async update(id: string, changes: { displayName: string; description?: string | null }, trx: Database = this.db): Promise<boolean> {
+    const patch: Partial<GroupRow> = { display_name: changes.displayName.trim(), ...(changes.description !== undefined ? { description: changes.description } : {}) };
+    return (await trx('groups').where({ id }).update(patch)) === 1;
   }
 
   /** Deletes the group; memberships and ownerships go with it (foreign keys cascade). */

@@ -1,0 +1,159 @@
+import type { Router } from '@koa/router';
+import type { Context } from 'koa';
+import { z } from 'zod';
+import type { Permission } from '../../api/api-resource.js';
+import { DEFAULT_APP_ROLE_ID } from '../../config/app-claims-schema.js';
+import type { AppConfig } from '../../config/apps-schema.js';
+import type { ConditionalAccessPolicy } from '../../config/policies-schema.js';
+import type { AppAssignmentService } from '../../directory/app-assignment-service.js';
+import type { AssignmentsRepository, PrincipalType } from '../../directory/assignments-repository.js';
+import type { GroupsRepository } from '../../directory/groups-repository.js';
+import type { UsersRepository } from '../../directory/users-repository.js';
+import { HttpError } from '../../http/http-error.js';
+import type { PageRenderer } from '../../http/render.js';
+import { portalUser } from '../../portal/portal-auth.js';
+import { assertConsolePermission, consolePermissions, requireConsolePermission } from '../console-access.js';
+import { CONSOLE_PAGE_SIZE, confirmedOrAsk, consoleActor, formFields, pageLinks, pageNumber, parseConsoleQuery } from '../console-forms.js';
+import { consolePageBase } from '../console-page.js';
+import { appView, policiesTargeting } from './app-view.js';
+
+const BASE = '/myapps/admin/apps';
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** As the API: user assignments need User.ReadWrite.All, group assignments Group.ReadWrite.All. */
+const PERMISSION_FOR: Record<PrincipalType, Permission> = { User: 'User.ReadWrite.All', Group: 'Group.ReadWrite.All' };
+
+const detailQuery = z.strictObject({ page: pageNumber, notice: z.enum(['assigned', 'removed']).optional(), assignment: z.string().max(64).optional() });
+const assignForm = z.object({
+  principalType: z.enum(['User', 'Group'], { error: 'Choose whether to assign a user or a group.' }),
+  principal: z.string().trim().min(1, 'Enter the user’s email address, or the group’s name or id.').max(320, 'That is too long for an email address or a group name.'),
+  role: z.string().trim().max(64).optional(),
+});
+
+export interface AppsConsoleDeps {
+  apps: AppConfig[];
+  policies: ConditionalAccessPolicy[];
+  appAssignments: AppAssignmentService;
+  assignments: AssignmentsRepository;
+  users: UsersRepository;
+  groups: GroupsRepository;
+  renderer: PageRenderer;
+}
+
+/**
+ * Apps in the console: each app's registration as loaded (read-only: apps live in config), who is
+ * assigned in which role, and assigning or removing users and groups through the same service and
+ * permissions as the API's appRoleAssignedTo.
+ */
+export function appsConsoleRoutes(router: Router, deps: AppsConsoleDeps): Router {
+  const { renderer, appAssignments } = deps;
+  const readers = requireConsolePermission('User.Read.All');
+  const requireApp = (ctx: Context) => {
+    const id = ctx.params.appId ?? '';
+    const app = /^[A-Za-z0-9._-]{3,64}$/.test(id) ? appAssignments.app(id) : undefined;
+    if (!app) throw new HttpError(404, 'Request_ResourceNotFound', 'There is no such app.');
+    return app;
+  };
+
+  router.get('/', readers, async (ctx) => {
+    parseConsoleQuery(z.strictObject({}), ctx);
+    await renderer.page(ctx, 'console-apps', { ...consolePageBase(ctx, 'apps'), apps: deps.apps.map(appView) });
+  });
+
+  async function showApp(ctx: Context, extra: { error?: string; errorCode?: string; form?: Record<string, string>; status?: number } = {}) {
+    const app = requireApp(ctx);
+    const query = extra.status ? { page: 1, notice: undefined, assignment: undefined } : parseConsoleQuery(detailQuery, ctx);
+    const rows = await deps.assignments.listForApp(app.id, { top: CONSOLE_PAGE_SIZE + 1, skip: (query.page - 1) * CONSOLE_PAGE_SIZE });
+    const described = await Promise.all(rows.slice(0, CONSOLE_PAGE_SIZE).map((a) => appAssignments.describe(a)));
+    const held = consolePermissions(portalUser(ctx));
+    const notice = query.notice && query.assignment ? await noticeOf(query.notice, query.assignment, app) : undefined;
+    await renderer.page(
+      ctx,
+      'console-app',
+      {
+        ...consolePageBase(ctx, 'apps'),
+        app: appView(app),
+        policies: policiesTargeting(deps.policies, app.id),
+        assignments: described.map((a) => ({ ...a, roleLabel: a.appRoleId === DEFAULT_APP_ROLE_ID ? 'Default access' : (a.appRoleValue ?? `Unknown role ${a.appRoleId}`), mayRemove: held.has(PERMISSION_FOR[a.principalType]) })),
+        may: { users: held.has('User.ReadWrite.All'), groups: held.has('Group.ReadWrite.All') },
+        ...pageLinks(`${BASE}/${app.id}`, {}, query.page, rows.length > CONSOLE_PAGE_SIZE),
+        notice,
+        error: extra.error,
+        errorCode: extra.errorCode,
+        form: extra.form ?? {},
+      },
+      extra.status ?? 200,
+    );
+  }
+
+  /** Who and what changed: the principal is read back from its id in the query, never echoed from it. */
+  async function noticeOf(kind: 'assigned' | 'removed', principalId: string, app: AppConfig): Promise<string | undefined> {
+    if (!UUID.test(principalId)) return undefined;
+    const user = await deps.users.findById(principalId.toLowerCase());
+    const name = user?.mail ?? (await deps.groups.findById(principalId.toLowerCase()))?.displayName;
+    if (!name) return undefined;
+    return kind === 'assigned' ? `${name} is now assigned to ${app.displayName}.` : `An assignment of ${name} to ${app.displayName} was removed.`;
+  }
+
+  router.get('/:appId', readers, (ctx) => showApp(ctx));
+
+  router.post('/:appId/assign', async (ctx) => {
+    const form = formFields(ctx);
+    const parsed = assignForm.safeParse({ principalType: form.principalType, principal: form.principal ?? '', role: form.role || undefined });
+    if (!parsed.success) {
+      // Nothing is revealed before the permission check: the weakest permission of the two is needed to see the form at all.
+      assertConsolePermission(portalUser(ctx), 'User.Read.All');
+      return showApp(ctx, { error: parsed.error.issues.map((i) => i.message).join(' '), errorCode: 'invalidRequest', form, status: 400 });
+    }
+    // Authorise before telling the admin anything about the principal.
+    assertConsolePermission(portalUser(ctx), PERMISSION_FOR[parsed.data.principalType]);
+    const app = requireApp(ctx);
+    try {
+      const principalId = parsed.data.principalType === 'User' ? await userIdOf(parsed.data.principal) : await groupIdOf(parsed.data.principal);
+      await appAssignments.assign(app.id, { type: parsed.data.principalType, id: principalId }, consoleActor(ctx), ctx.state.requestId, undefined, { appRoleId: parsed.data.role });
+      ctx.status = 303;
+      ctx.redirect(`${BASE}/${app.id}?notice=assigned&assignment=${principalId}`);
+    } catch (err) {
+      if (err instanceof HttpError && err.status < 500) return showApp(ctx, { error: err.message, errorCode: err.code, form, status: err.status });
+      throw err;
+    }
+  });
+
+  async function userIdOf(email: string): Promise<string> {
+    const user = await deps.users.findByEmail(email);
+    if (!user) throw new HttpError(404, 'userNotFound', `No user has the email address ${email}. Invite them first.`);
+    return user.id;
+  }
+
+  async function groupIdOf(ref: string): Promise<string> {
+    const byId = UUID.test(ref) ? await deps.groups.findById(ref.toLowerCase()) : undefined;
+    if (byId) return byId.id;
+    const named = await deps.groups.findByDisplayName(ref);
+    if (named.length > 1) throw new HttpError(400, 'ambiguousGroup', `${named.length} groups are called ${ref}: give the group’s id instead.`);
+    if (!named[0]) throw new HttpError(404, 'groupNotFound', `No group is called ${ref}.`);
+    return named[0].id;
+  }
+
+  router.post('/:appId/assignments/:assignmentId/remove', async (ctx) => {
+    const raw = ctx.params.assignmentId ?? '';
+    const existing = UUID.test(raw) ? await deps.assignments.findById(raw.toLowerCase()) : undefined;
+    // As the API: the principal's kind decides the permission, and it is checked before a 404 says anything.
+    assertConsolePermission(portalUser(ctx), PERMISSION_FOR[existing?.principalType ?? 'User']);
+    const app = requireApp(ctx);
+    if (!existing || existing.appId !== app.id) throw new HttpError(404, 'Request_ResourceNotFound', `No such assignment to ${app.displayName}.`);
+    const described = await appAssignments.describe(existing);
+    const role = described.appRoleId === DEFAULT_APP_ROLE_ID ? 'default access' : `the role ${described.appRoleValue ?? described.appRoleId}`;
+    const ask = {
+      title: `Remove ${described.principalDisplayName} from ${app.displayName}?`,
+      message: `${described.principalType === 'User' ? 'The user' : 'The group'} ${described.principalDisplayName} loses ${role} in ${app.displayName}.${app.assignmentRequired && described.principalType === 'User' ? ' The app requires assignment: their sessions and tokens for it end now.' : ''}`,
+      confirmLabel: 'Remove assignment',
+      cancelUrl: `${BASE}/${app.id}`,
+    };
+    if (!(await confirmedOrAsk(ctx, renderer, 'apps', ask))) return;
+    await appAssignments.unassign(existing.id, { appId: app.id }, consoleActor(ctx), ctx.state.requestId);
+    ctx.status = 303;
+    ctx.redirect(`${BASE}/${app.id}?notice=removed&assignment=${existing.principalId}`);
+  });
+
+  return router;
+}

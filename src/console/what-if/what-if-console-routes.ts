@@ -1,0 +1,102 @@
+import type { Router } from '@koa/router';
+import type { Context } from 'koa';
+import { z } from 'zod';
+import type { PolicyTrace } from '../../access/evaluate.js';
+import { describeDecision, type WhatIf, type WhatIfAnswer } from '../../access/what-if.js';
+import type { UsersRepository } from '../../directory/users-repository.js';
+import { HttpError } from '../../http/http-error.js';
+import type { PageRenderer } from '../../http/render.js';
+import { requireConsolePermission } from '../console-access.js';
+import { optionalText, parseConsoleQuery } from '../console-forms.js';
+import { consolePageBase } from '../console-page.js';
+
+const whatIfQuery = z.strictObject({
+  user: optionalText(320),
+  app: optionalText(64),
+  ip: optionalText(64),
+  idp: optionalText(64),
+  mfa: z.enum(['', 'yes'], { error: 'must be yes or absent' }).optional(),
+});
+
+const STATE_LABELS: Record<string, string> = { enabled: 'On', disabled: 'Off', enabledForReportingButNotEnforced: 'Report-only' };
+
+export interface WhatIfConsoleDeps {
+  whatIf: WhatIf;
+  users: UsersRepository;
+  renderer: PageRenderer;
+  idpNames: Map<string, string>;
+}
+
+/**
+ * What-if in the console (Policy.Read.All): the same evaluation as `npx foyer policy what-if`
+ * (access/what-if.ts), for a user, app, address and identity provider. A GET form: it reads only.
+ */
+export function whatIfConsoleRoutes(router: Router, deps: WhatIfConsoleDeps): Router {
+  router.use(requireConsolePermission('Policy.Read.All'));
+
+  router.get('/', async (ctx: Context) => {
+    const q = parseConsoleQuery(whatIfQuery, ctx);
+    const form = { user: q.user ?? '', app: q.app ?? '', ip: q.ip ?? '', idp: q.idp ?? '', mfa: q.mfa === 'yes' };
+    const page = (extra: Record<string, unknown>, status = 200) =>
+      deps.renderer.page(
+        ctx,
+        'console-what-if',
+        {
+          ...consolePageBase(ctx, 'what-if'),
+          form,
+          apps: [...deps.whatIf.apps].map(([id, name]) => ({ id, name })),
+          idps: deps.whatIf.identityProviders.map((id) => ({ id, name: deps.idpNames.get(id) ?? id })),
+          ...extra,
+        },
+        status,
+      );
+    if (!q.user && !q.app) return page({});
+    try {
+      if (!q.user || !q.app) throw new HttpError(400, 'invalidRequest', 'Give both the user’s email address and the app.');
+      deps.whatIf.check({ appId: q.app, ipAddress: q.ip, identityProvider: q.idp });
+      const user = await deps.users.findByEmail(q.user);
+      if (!user) throw new HttpError(400, 'userNotFound', `No user has the email address ${q.user}.`);
+      const answer = await deps.whatIf.evaluate({ user, appId: q.app, ipAddress: q.ip, identityProvider: q.idp, mfa: form.mfa });
+      return page({ result: resultView(answer, { mail: user.mail, userType: user.userType, enabled: user.accountEnabled, app: deps.whatIf.apps.get(q.app)! }) });
+    } catch (err) {
+      if (err instanceof HttpError && err.status < 500) return page({ error: err.message, errorCode: err.code }, 400);
+      throw err;
+    }
+  });
+
+  return router;
+}
+
+function resultView(answer: WhatIfAnswer, who: { mail: string; userType: string; enabled: boolean; app: string }) {
+  const { partner, trust, decision } = answer;
+  return {
+    who,
+    partner: partner && {
+      refusal: partner.refusal && { code: partner.refusal.code, partner: partner.refusal.partner.displayName ?? partner.refusal.partner.id ?? 'partnerDefaults', why: partner.refusal.why },
+      applied: partner.applied.map((a) => ({
+        name: a.partner.id ? `${a.partner.displayName} (${a.partner.id})` : 'Partner defaults',
+        matchedBy: a.matchedBy.join('; '),
+        verdicts: ([['Who', a.users], ['Identity provider', a.identityProvider], ['App', a.applications]] as const)
+          .filter((v) => v[1])
+          .map(([what, v]) => ({ what, why: v!.why, outcome: v!.allowed ? (v!.pending ? 'decided by the IdP’s claims at sign-in' : 'allowed') : `refused (${v!.code})` })),
+      })),
+    },
+    trust: trust && { accepted: trust.accepted, amr: trust.amrValues.join(', '), source: trust.source },
+    policies: decision.trace.map(traceView),
+    decision: partner?.refusal ? `REFUSED by the partner settings (${partner.refusal.code}), before conditional access` : describeDecision(decision),
+  };
+}
+
+function traceView(t: PolicyTrace) {
+  return {
+    id: t.id,
+    displayName: t.displayName,
+    state: STATE_LABELS[t.state] ?? t.state,
+    label: t.state === 'disabled' ? 'Off' : !t.applied ? 'Does not apply' : t.reportOnly ? 'Applies (report-only)' : 'Applies',
+    applied: t.applied,
+    reason: t.reason,
+    result: t.result,
+    grants: t.enforcedGrantControls,
+    unmet: t.unmet,
+  };
+}
