@@ -33,6 +33,7 @@ import type { PasswordResetService } from './password-reset/password-reset-servi
 import { wirePartners, type Partners } from './partners/wire-partners.js';
 import { wirePasskeys } from './passkeys/wire-passkeys.js';
 import { portalProviderParts, wirePortal } from './portal/wire-portal.js';
+import { wireGuestsConsole } from './console/guests/wire-guests-console.js';
 import type { KeyStore } from './provider/keys/key-store.js';
 import { wireProvider } from './provider/wire-provider.js';
 import { wireRoles } from './roles/wire-roles.js';
@@ -151,6 +152,7 @@ async function composeFeatures(shared: SharedServices): Promise<FoyerComposition
     invitations.feature, //      /redeem
     passwordReset.feature, //    /password/forgot, /password/reset
     wirePortal(shared, { provider, directory, invitations: invitations.service, mfa: access.mfa, passkeys: passkeys.service, appAllowed: partners.appAllowed }), // /myapps
+    wireGuestsConsole(shared, { provider, directory, invitations: invitations.service }), // /myapps/admin/guests
     await wireApi(shared, { provider, directory, invitations: invitations.service, signIns: access.signIns, partners: partners.directory, roles: roles.assignments }), // /v1.0 (with /directoryRoles)
     wireScim(shared, { directory }), // /scim/v2
     partners.feature, //         SAML metadata refreshes
