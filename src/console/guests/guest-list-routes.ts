@@ -32,7 +32,8 @@ export async function resolveFilter(deps: GuestsConsoleDeps, p: GuestListParams)
   if (p.state !== 'all') f.state = p.state;
   const partner = p.partner ? deps.partners.byId(p.partner) : undefined;
   if (partner) f.partner = { domains: partner.domains, idps: partner.dedicatedIdps };
-  if (p.idp && deps.idpNames.has(p.idp)) f.idp = p.idp;
+  // Any id, not only configured ones: guests of an IdP since removed from config can still be found.
+  if (p.idp) f.idp = p.idp;
   if (p.signIn === 'never') f.lastSignIn = { never: true };
   else if (p.signIn !== 'any' && p.signInDate) f.lastSignIn = { [p.signIn]: `${p.signInDate}T00:00:00.000Z` };
   if (p.sponsor) f.sponsorId = (await deps.users.findByEmail(p.sponsor))?.id ?? NO_ONE;
