@@ -27,10 +27,10 @@ export async function up(knex: Knex): Promise<void> {
     await knex.raw(`CREATE INDEX users_domain_prefix ON users ((${domain}) text_pattern_ops)`);
   }
   await knex.schema.alterTable('users', (t) => t.index(['user_type', 'external_user_state', 'account_enabled'], 'users_guest_state'));
-  await knex.schema.alterTable('identities', (t) => t.index(['idp_id', 'user_id'], 'identities_idp_user'));
+  await knex.schema.alterTable('identities', (t) => t.index(['user_id', 'idp_id'], 'identities_user_idp'));
   await knex.schema.alterTable('user_sponsors', (t) => t.index(['sponsor_id', 'user_id'], 'user_sponsors_sponsor_user'));
   await knex.schema.alterTable('invitations', (t) => {
-    t.index(['invited_by_id', 'user_id'], 'invitations_inviter_user');
+    t.index(['user_id', 'invited_by_id'], 'invitations_user_inviter');
     t.index(['user_id', 'status', 'expires_at'], 'invitations_user_open');
   });
   await knex.schema.alterTable('audit_log', (t) => {
@@ -47,11 +47,11 @@ export async function down(knex: Knex): Promise<void> {
     t.dropIndex(['correlation_id'], 'audit_log_correlation');
   });
   await knex.schema.alterTable('invitations', (t) => {
-    t.dropIndex(['invited_by_id', 'user_id'], 'invitations_inviter_user');
+    t.dropIndex(['user_id', 'invited_by_id'], 'invitations_user_inviter');
     t.dropIndex(['user_id', 'status', 'expires_at'], 'invitations_user_open');
   });
   await knex.schema.alterTable('user_sponsors', (t) => t.dropIndex(['sponsor_id', 'user_id'], 'user_sponsors_sponsor_user'));
-  await knex.schema.alterTable('identities', (t) => t.dropIndex(['idp_id', 'user_id'], 'identities_idp_user'));
+  await knex.schema.alterTable('identities', (t) => t.dropIndex(['user_id', 'idp_id'], 'identities_user_idp'));
   await knex.schema.alterTable('users', (t) => t.dropIndex(['user_type', 'external_user_state', 'account_enabled'], 'users_guest_state'));
   for (const name of [...SORT_INDEXES.map(([n]) => n), 'users_guest_domain', 'users_name_prefix', 'users_mail_prefix', 'users_domain_prefix']) await knex.raw(`DROP INDEX IF EXISTS ${name}`);
 }

@@ -7,7 +7,7 @@ import { consolePermissions } from '../console-access.js';
 import { consolePageBase } from '../console-page.js';
 import { actionNotice } from './action-notice.js';
 import { CSV_COLUMNS, csvLine, csvRow } from './guest-csv.js';
-import type { GuestListFilter } from './guest-list-query.js';
+import { COUNT_CAP, type GuestListFilter } from './guest-list-query.js';
 import { filterQuery, guestListParams, type GuestListParams } from './guest-list-params.js';
 import { guestRows, shortTime } from './guest-rows.js';
 import type { GuestsConsoleDeps } from './guests-console-deps.js';
@@ -27,7 +27,7 @@ const STATE_OPTIONS = [
 ] as const;
 
 /** The query's filter, with names (partner, sponsor, inviter) resolved to what the rows store. */
-export async function resolveFilter(deps: GuestsConsoleDeps, p: GuestListParams): Promise<GuestListFilter> {
+export async function resolveFilter(deps: Pick<GuestsConsoleDeps, 'users' | 'partners'>, p: GuestListParams): Promise<GuestListFilter> {
   const f: GuestListFilter = {};
   if (p.state !== 'all') f.state = p.state;
   const partner = p.partner ? deps.partners.byId(p.partner) : undefined;
@@ -43,6 +43,19 @@ export async function resolveFilter(deps: GuestsConsoleDeps, p: GuestListParams)
   return f;
 }
 
+/** One page of the table as the route shows it: the query read, the rows, the count (the bench times this). */
+export async function loadGuestTable(deps: Pick<GuestsConsoleDeps, 'db' | 'users' | 'partners' | 'idpNames' | 'query' | 'cursors'>, query: Record<string, unknown>) {
+  const p = guestListParams.parse(query);
+  const sortId = `${p.sort}:${p.dir}`;
+  const after = p.after ? deps.cursors.decode(p.after, sortId) : undefined;
+  const before = !after && p.before ? deps.cursors.decode(p.before, sortId) : undefined;
+  const filter = await resolveFilter(deps, p);
+  const now = nowIso();
+  const [page, total] = await Promise.all([deps.query.page({ filter, sort: p.sort, dir: p.dir, size: PAGE_SIZE, after, before, now }), deps.query.count(filter, now)]);
+  const rows = await guestRows(deps.db, page.users, { idps: deps.idpNames, partners: deps.partners });
+  return { p, sortId, after, before, page, total, rows };
+}
+
 /**
  * The guest table (Entra's "All users" filtered to guests): filters, sort, keyset pages with a
  * signed cursor, the count, and the same set as CSV. Readable by every role with User.Read.All.
@@ -51,14 +64,7 @@ export function guestListRoutes(router: Router, deps: GuestsConsoleDeps): ShowGu
   const landings = inviteLandings(deps);
 
   async function show(ctx: Context, extra: { error?: string; errorCode?: string; form?: Record<string, string>; status?: number } = {}) {
-    const p = guestListParams.parse(ctx.query);
-    const sortId = `${p.sort}:${p.dir}`;
-    const after = p.after ? deps.cursors.decode(p.after, sortId) : undefined;
-    const before = !after && p.before ? deps.cursors.decode(p.before, sortId) : undefined;
-    const filter = await resolveFilter(deps, p);
-    const now = nowIso();
-    const [page, total] = await Promise.all([deps.query.page({ filter, sort: p.sort, dir: p.dir, size: PAGE_SIZE, after, before, now }), deps.query.count(filter, now)]);
-    const rows = await guestRows(deps.db, page.users, { idps: deps.idpNames, partners: deps.partners });
+    const { p, sortId, after, before, page, total, rows } = await loadGuestTable(deps, ctx.query);
     const cursorAt = (i: number) => deps.cursors.encode({ sort: sortId, value: page.keys[i]!, id: page.users[i]!.id });
     const held = consolePermissions(portalUser(ctx));
     const base = '/myapps/admin/guests';
@@ -70,6 +76,7 @@ export function guestListRoutes(router: Router, deps: GuestsConsoleDeps): ShowGu
         may: { invite: held.has('User.Invite.All'), write: held.has('User.ReadWrite.All') },
         query: p,
         total,
+        countCap: COUNT_CAP,
         guests: rows.map((g) => ({ ...g, lastSignInText: shortTime(g.lastSignIn), invitedText: shortTime(g.invitedAt, '') })),
         columns: (Object.keys(SORT_LABELS) as (keyof typeof SORT_LABELS)[]).map((key) => {
           const current = p.sort === key;
