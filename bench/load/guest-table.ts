@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { connectDatabase } from '../../src/db/connect.js';
 import { migrateLatest } from '../../src/db/migrate.js';
 import { UsersRepository } from '../../src/directory/users-repository.js';
-import { GuestCursorCodec } from '../../src/console/guests/guest-list-cursor.js';
+import { GuestCursorCodec, type GuestCursor } from '../../src/console/guests/guest-list-cursor.js';
 import { GuestListQuery } from '../../src/console/guests/guest-list-query.js';
 import { loadGuestTable } from '../../src/console/guests/guest-list-routes.js';
 import { PartnerDirectory } from '../../src/partners/partner-directory.js';
@@ -96,7 +96,7 @@ export async function guestTableBench(opts: { dir: string; guests: number; itera
 }
 
 async function deepCursor(deps: Parameters<typeof loadGuestTable>[0], row: number): Promise<string> {
-  let after: import('../../src/console/guests/guest-list-cursor.js').GuestCursor | undefined;
+  let after: GuestCursor | undefined;
   let seen = 0;
   while (seen < row) {
     const page = await deps.query.page({ filter: {}, sort: 'invited', dir: 'desc', size: Math.min(5000, row - seen), after, now: new Date().toISOString() });
