@@ -33,12 +33,7 @@ import type { PasswordResetService } from './password-reset/password-reset-servi
 import { wirePartners, type Partners } from './partners/wire-partners.js';
 import { wirePasskeys } from './passkeys/wire-passkeys.js';
 import { portalProviderParts, wirePortal } from './portal/wire-portal.js';
-import { wireAppsConsole } from './console/apps/wire-apps-console.js';
-import { wireAuditConsole } from './console/audit/wire-audit-console.js';
-import { wireConfigConsole } from './console/config/wire-config-console.js';
-import { wireGroupsConsole } from './console/groups/wire-groups-console.js';
-import { wireSignInsConsole } from './console/sign-ins/wire-sign-ins-console.js';
-import { wireWhatIfConsole } from './console/what-if/wire-what-if-console.js';
+import { wireConsole } from './console/wire-console.js';
 import type { KeyStore } from './provider/keys/key-store.js';
 import { wireProvider } from './provider/wire-provider.js';
 import { wireRoles } from './roles/wire-roles.js';
@@ -157,12 +152,7 @@ async function composeFeatures(shared: SharedServices): Promise<FoyerComposition
     invitations.feature, //      /redeem
     passwordReset.feature, //    /password/forgot, /password/reset
     wirePortal(shared, { provider, directory, invitations: invitations.service, mfa: access.mfa, passkeys: passkeys.service, appAllowed: partners.appAllowed }), // /myapps
-    wireGroupsConsole(shared, { provider, directory }), // /myapps/admin/groups
-    wireAppsConsole(shared, { provider, directory }), // /myapps/admin/apps
-    wireSignInsConsole(shared, { provider, signIns: access.signIns }), // /myapps/admin/sign-ins
-    wireAuditConsole(shared, { provider, directory }), // /myapps/admin/audit
-    wireWhatIfConsole(shared, { provider }), // /myapps/admin/what-if
-    wireConfigConsole(shared, { provider, directory }), // /myapps/admin/config
+    wireConsole(shared, { provider, directory, invitations: invitations.service, signIns: access.signIns }), // /myapps/admin: the admin console
     await wireApi(shared, { provider, directory, invitations: invitations.service, signIns: access.signIns, partners: partners.directory, roles: roles.assignments }), // /v1.0 (with /directoryRoles)
     wireScim(shared, { directory }), // /scim/v2
     partners.feature, //         SAML metadata refreshes

@@ -22,10 +22,26 @@ import type { AdapterFactory } from '../provider/adapters/index.js';
 export interface AccountSessions {
   /** `reason` is what the apps told about it (back-channel logout) hear. */
   revokeAll(accountId: string, reason?: LogoutReason): Promise<{ sessions: number; grants: number }>;
+  /** The account's sessions, newest sign-in first (the console's guest page lists them). */
+  list(accountId: string): Promise<SessionSummary[]>;
+  /**
+   * Ends one session of the account and revokes the grants signed in through it (their refresh
+   * tokens go with them); the apps it signed in to are told as by revokeAll. A session id that is
+   * not this account's ends nothing.
+   */
+  revokeOne(accountId: string, sessionId: string, reason?: LogoutReason): Promise<{ sessions: number; grants: number }>;
   /** Revokes the account's grants for one app only (its sessions stay): used when an assignment is removed. */
   revokeForClient(accountId: string, clientId: string): Promise<{ grants: number }>;
   /** Feeds the Redis index from the provider's events; a no-op on SQL. */
   track(provider: Provider, logger?: Logger): void;
+}
+
+/** One session as an admin sees it: when it began, until when it lasts, which apps it signed in to. */
+export interface SessionSummary {
+  id: string;
+  signedInAt: string | null;
+  expiresAt: string | null;
+  apps: string[];
 }
 
 export const ACCOUNT_INDEX_PREFIX = 'foyer:account:';
@@ -40,6 +56,8 @@ return 1`;
 
 interface StoredPayload {
   accountId?: string;
+  loginTs?: number;
+  exp?: number;
   clientId?: string;
   authorizations?: Record<string, { grantId?: string; sid?: string }>;
 }
@@ -50,6 +68,8 @@ interface Found {
   grants: Map<string, string | undefined>;
   /** Each app signed in through one of the sessions, with the session id it knows (`sid`). */
   appSessions: { clientId: string; sid?: string }[];
+  /** Each session's payload, by session id. */
+  payloads: Map<string, StoredPayload | undefined>;
 }
 
 export function createAccountSessions(opts: { db: Database; redis?: Redis; adapters: AdapterFactory; onEnding?: SessionsEnding }): AccountSessions {
@@ -65,7 +85,7 @@ export function createAccountSessions(opts: { db: Database; redis?: Redis; adapt
       .whereIn('model', ['Session', 'Grant'])
       .andWhereRaw("payload LIKE ? ESCAPE '\\'", [`%${needle}%`])
       .select('model', 'id', 'payload');
-    const found: Found = { sessions: [], grants: new Map(), appSessions: [] };
+    const found: Found = { sessions: [], grants: new Map(), appSessions: [], payloads: new Map() };
     for (const row of rows) {
       const payload = JSON.parse(row.payload) as StoredPayload;
       // The LIKE is a prefilter; only the parsed payload decides.
@@ -78,7 +98,7 @@ export function createAccountSessions(opts: { db: Database; redis?: Redis; adapt
 
   async function findRedis(client: Redis, accountId: string): Promise<Found> {
     const members = await client.smembers(indexKey(accountId));
-    const found: Found = { sessions: [], grants: new Map(), appSessions: [] };
+    const found: Found = { sessions: [], grants: new Map(), appSessions: [], payloads: new Map() };
     for (const member of members) {
       const [model, id] = splitMember(member);
       if (model === 'Grant') found.grants.set(id, ((await grantsAdapter.find(id)) as StoredPayload | undefined)?.clientId);
@@ -103,6 +123,29 @@ export function createAccountSessions(opts: { db: Database; redis?: Redis; adapt
       for (const id of found.sessions) await sessionsAdapter.destroy(id);
       if (redis) await redis.del(indexKey(accountId));
       return { sessions: found.sessions.length, grants: found.grants.size };
+    },
+
+    async list(accountId) {
+      const found = await find(accountId);
+      const when = (seconds: number | undefined) => (seconds ? new Date(seconds * 1000).toISOString() : null);
+      return found.sessions
+        .map((id) => {
+          const payload = found.payloads.get(id);
+          return { id, signedInAt: when(payload?.loginTs), expiresAt: when(payload?.exp), apps: Object.keys(payload?.authorizations ?? {}).sort() };
+        })
+        .sort((a, b) => (b.signedInAt ?? '').localeCompare(a.signedInAt ?? ''));
+    },
+
+    async revokeOne(accountId, sessionId, reason = 'sessionsRevoked') {
+      const found = await find(accountId);
+      if (!found.sessions.includes(sessionId)) return { sessions: 0, grants: 0 };
+      const authorizations = Object.entries(found.payloads.get(sessionId)?.authorizations ?? {});
+      if (opts.onEnding) await opts.onEnding(authorizations.map(([clientId, a]) => ({ clientId, sid: a.sid, accountId })), reason);
+      const grantIds = [...new Set(authorizations.map(([, a]) => a.grantId).filter((g): g is string => Boolean(g)))];
+      for (const grantId of grantIds) await revokeGrant(grantId);
+      await sessionsAdapter.destroy(sessionId);
+      if (redis) await redis.srem(indexKey(accountId), `Session:${sessionId}`);
+      return { sessions: 1, grants: grantIds.length };
     },
 
     async revokeForClient(accountId, clientId) {
@@ -135,6 +178,7 @@ export function createAccountSessions(opts: { db: Database; redis?: Redis; adapt
 /** A session and the grants it refers to (keyed by app in `authorizations`). */
 function addSession(found: Found, id: string, payload: StoredPayload | undefined): void {
   found.sessions.push(id);
+  found.payloads.set(id, payload);
   for (const [clientId, a] of Object.entries(payload?.authorizations ?? {})) {
     found.appSessions.push({ clientId, sid: a.sid });
     if (a.grantId && !found.grants.has(a.grantId)) found.grants.set(a.grantId, clientId);

@@ -131,6 +131,14 @@ export class UserLifecycle {
     }
   }
 
+  /** Ends one session of the user (the admin console's "Sign out this session"), audited like revokeSessions. */
+  async revokeSession(id: string, sessionId: string, actor: Actor, correlationId?: string): Promise<{ sessions: number; grants: number }> {
+    const result = await this.deps.sessions.revokeOne(id, sessionId);
+    if (result.sessions === 0) throw new HttpError(404, 'sessionNotFound', 'This sign-in session has already ended.');
+    await this.deps.audit.record({ category: 'UserManagement', activity: 'Revoke sign-in session', result: 'success', actor, target: { type: 'User', id }, details: result, correlationId });
+    return result;
+  }
+
   private async require(id: string, trx: Database): Promise<User> {
     const user = await this.deps.users.findById(id, trx);
     if (!user) throw new HttpError(404, 'Request_ResourceNotFound', `No user has the id ${id}.`);

@@ -4,12 +4,11 @@ import type Provider from 'oidc-provider';
 import type { UsersRepository } from '../directory/users-repository.js';
 import { parseBodies } from '../http/body-parser.js';
 import { csrfProtection } from '../http/csrf.js';
-import { adminRoutes, type AdminDeps } from './admin-routes.js';
 import { manageRoutes } from './manage-routes.js';
 import { myAppsRoutes, type MyAppsDeps } from './my-apps-routes.js';
 import { requirePortalUser } from './portal-auth.js';
 
-export interface PortalDeps extends MyAppsDeps, Omit<AdminDeps, 'renderer' | 'lifecycle' | 'idpNames'> {
+export interface PortalDeps extends MyAppsDeps {
   provider: Provider;
   users: UsersRepository;
   issuer: string;
@@ -25,13 +24,14 @@ export function portalPageGuards(deps: { provider: Provider; users: UsersReposit
 }
 
 /**
- * Every My Apps page (the sign-in callback lives in portal-sign-in-routes.ts): bodies parsed with
+ * Every My Apps page (the sign-in callback lives in portal-sign-in-routes.ts; the admin console
+ * in src/console/): bodies parsed with
  * small limits, CSRF on every form, a signed-in enabled user, then the page. One line per concern.
  */
 export function portalRoutes(deps: PortalDeps): Router {
   const router = new Router();
   router.use(...portalPageGuards(deps));
-  for (const child of [myAppsRoutes(deps), manageRoutes({ delegated: deps.delegated, renderer: deps.renderer }), adminRoutes(deps)]) {
+  for (const child of [myAppsRoutes(deps), manageRoutes({ delegated: deps.delegated, renderer: deps.renderer })]) {
     router.use(child.routes(), child.allowedMethods());
   }
   return router;

@@ -1,6 +1,6 @@
 /**
  * My Apps (src/portal/), Entra's Access Panel: everyone's apps, security info, leaving the
- * organisation, owners inviting and managing their guests, and the admins' guest list. It signs in
+ * organisation, owners inviting and managing their guests (the admins' guest list is src/console/guests/). It signs in
  * as a first-party client of the provider (which it contributes before the provider is built).
  */
 import type Provider from 'oidc-provider';
@@ -40,11 +40,6 @@ export function wirePortal(
         users,
         issuer,
         secureCookies,
-        db,
-        apps: config.apps,
-        myAppsUrl: myAppsUrl(issuer),
-        directory: directory.directory,
-        invitations,
         gate: directory.gate,
         sponsors: directory.sponsors,
         delegated,
@@ -52,8 +47,6 @@ export function wirePortal(
         lifecycle: directory.lifecycle,
         renderer,
         idpNames: new Map(config.identityProviders.map((i) => [i.id, i.displayName ?? i.id])),
-        appAssignments: directory.appAssignments,
-        assignments: directory.assignments,
         security,
         appAllowed: deps.appAllowed,
       }),

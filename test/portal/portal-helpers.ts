@@ -58,3 +58,23 @@ export function guestRows(html: string): { id: string; state: string; text: stri
 export function partnerUser(local: string): PartnerUser {
   return { sub: `${local}-sub`, email: `${local}@partner.example`, emailVerified: true, name: local, amr: ['pwd'] };
 }
+
+/** The guests in the admin console's table, with their state and each cell by its column class. */
+export function guestTableRows(html: string): { id: string; state: string; text: string; cells: Record<string, string> }[] {
+  return [...html.matchAll(/<tr class="guest" data-guest-id="([^"]+)" data-state="([^"]+)">([\s\S]*?)<\/tr>/g)].map((m) => ({
+    id: m[1]!,
+    state: m[2]!,
+    text: m[3]!,
+    cells: Object.fromEntries([...m[3]!.matchAll(/<td data-label="[^"]*"(?: class="([^"]+)")?>([\s\S]*?)<\/td>/g)].map((c) => [c[1] ?? 'name', c[2]!.replace(/<[^>]+>/g, '').trim()])),
+  }));
+}
+
+/** The state a guest's console page shows. */
+export function guestPageState(html: string): string | undefined {
+  return /id="guest-state" data-state="([^"]+)"/.exec(html)?.[1];
+}
+
+/** The lines of the notice after an action (who did what to whom). */
+export function noticeOf(html: string): string {
+  return (/<div role="status" id="notice"[^>]*>([\s\S]*?)<\/div>/.exec(html)?.[1] ?? '').replace(/<[^>]+>/g, ' ').replace(/\s+/g, ' ').trim();
+}

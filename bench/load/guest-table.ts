@@ -1,0 +1,120 @@
+/**
+ * The `guests` scenario: the admin console's guest table at 100,000 guests on SQLite. A fresh
+ * database file is migrated (so the indexes of 20261207_17_guest_list_indexes are there) and
+ * seeded with batched INSERTs (bench/lib/seed-guests.ts), then each page kind is loaded the way
+ * the route loads it (loadGuestTable: filter resolved, page and count queries, the rows' names),
+ * one request at a time, and timed. HTTP, session and template are left out: they cost the same
+ * at 10 guests as at 100,000, and the other scenarios measure them.
+ */
+import { randomUUID } from 'node:crypto';
+import { join } from 'node:path';
+import { connectDatabase } from '../../src/db/connect.js';
+import { migrateLatest } from '../../src/db/migrate.js';
+import { UsersRepository } from '../../src/directory/users-repository.js';
+import { GuestCursorCodec, type GuestCursor } from '../../src/console/guests/guest-list-cursor.js';
+import { GuestListQuery } from '../../src/console/guests/guest-list-query.js';
+import { loadGuestTable } from '../../src/console/guests/guest-list-routes.js';
+import { PartnerDirectory } from '../../src/partners/partner-directory.js';
+import { summarize } from '../lib/stats.js';
+import { seedGuests } from '../lib/seed-guests.js';
+
+export interface GuestTableCase {
+  id: string;
+  what: string;
+  p50: number;
+  p99: number;
+  ops: number;
+  rows: number;
+  total: number;
+}
+
+export async function guestTableBench(opts: { dir: string; guests: number; iterations: number; log: (m: string) => void }): Promise<{ seedMs: number; cases: GuestTableCase[] }> {
+  const db = connectDatabase(`sqlite:${join(opts.dir, 'guests.sqlite')}`);
+  try {
+    await migrateLatest(db);
+    const sponsorId = randomUUID();
+    const now = new Date().toISOString();
+    await db('users').insert({ id: sponsorId, user_type: 'Member', mail: 'sponsor@contoso.example', mail_normalized: 'sponsor@contoso.example', display_name: 'Sponsor', account_enabled: true, roles: '[]', created_at: now, updated_at: now });
+    const t0 = performance.now();
+    await seedGuests(db, { count: opts.guests, idps: ['partner', 'google', 'email-otp'], sponsorIds: [sponsorId], inviterIds: [sponsorId, 'portal-app', 'cli'], domains: 50 });
+    const seedMs = performance.now() - t0;
+    opts.log(`guests: seeded ${opts.guests.toLocaleString('en')} guests in ${(seedMs / 1000).toFixed(1)} s`);
+    await db.raw('ANALYZE');
+    const deps = {
+      db,
+      users: new UsersRepository(db),
+      partners: new PartnerDirectory({ partners: [{ id: 'p7', displayName: 'Partner Seven', domains: ['partner7.example'], identityProviders: [] }], partnerDefaults: defaults(), identityProviders: [] } as never),
+      idpNames: new Map([['partner', 'Partner'], ['google', 'Google'], ['email-otp', 'Email one-time passcode']]),
+      query: new GuestListQuery(db),
+      cursors: new GuestCursorCodec('bench-cursor-key'),
+    };
+    // A cursor deep in the table: walk to about the middle once, by keyset pages of 5,000.
+    const deep = await deepCursor(deps, Math.floor(opts.guests / 2));
+    const cases: [string, string, Record<string, string>][] = [
+      ['guests-first', 'first page (invited, newest first)', {}],
+      ['guests-deep', `page at row ${Math.floor(opts.guests / 2).toLocaleString('en')} (keyset cursor)`, { after: deep }],
+      ['guests-sort-name', 'first page sorted by name', { sort: 'name', dir: 'asc' }],
+      ['guests-sort-email', 'first page sorted by email, descending', { sort: 'email', dir: 'desc' }],
+      ['guests-sort-state', 'first page sorted by state', { sort: 'state', dir: 'asc' }],
+      ['guests-sort-last', 'first page sorted by last sign-in', { sort: 'lastSignIn', dir: 'desc' }],
+      ['guests-state-pending', 'state: invitation pending', { state: 'pending' }],
+      ['guests-state-expired', 'state: invitation expired', { state: 'expired' }],
+      ['guests-state-accepted', 'state: accepted', { state: 'accepted' }],
+      ['guests-state-withdrawn', 'state: no open invitation', { state: 'withdrawn' }],
+      ['guests-state-disabled', 'state: disabled', { state: 'disabled' }],
+      ['guests-partner', 'partner (one of 50 domains)', { partner: 'p7' }],
+      ['guests-idp', 'identity provider', { idp: 'google' }],
+      ['guests-signin-never', 'last sign-in: never', { signIn: 'never' }],
+      ['guests-signin-after', 'last sign-in on or after a date', { signIn: 'after', signInDate: '2026-06-01' }],
+      ['guests-signin-before', 'last sign-in before a date', { signIn: 'before', signInDate: '2026-03-01' }],
+      ['guests-sponsor', 'sponsor', { sponsor: 'sponsor@contoso.example' }],
+      ['guests-invited-by', 'invited by (an app)', { invitedBy: 'portal-app' }],
+      ['guests-search', 'search (name, email or domain starts with)', { q: 'guest0123' }],
+      ['guests-combined', 'accepted + IdP + last sign-in after, by name', { state: 'accepted', idp: 'google', signIn: 'after', signInDate: '2026-06-01', sort: 'name', dir: 'asc' }],
+    ];
+    const out: GuestTableCase[] = [];
+    for (const [id, what, query] of cases) {
+      for (let i = 0; i < 3; i++) await loadGuestTable(deps, query); // warm-up
+      const times: number[] = [];
+      let rows = 0;
+      let total = 0;
+      for (let i = 0; i < opts.iterations; i++) {
+        const start = performance.now();
+        const r = await loadGuestTable(deps, query);
+        times.push(performance.now() - start);
+        rows = r.rows.length;
+        total = r.total;
+      }
+      const s = summarize(times);
+      out.push({ id, what, p50: s.p50, p99: s.p99, ops: times.length, rows, total });
+      opts.log(`${id}: p50 ${s.p50} ms, p99 ${s.p99} ms (${rows} rows of ${total.toLocaleString('en')})`);
+    }
+    return { seedMs, cases: out };
+  } finally {
+    await db.destroy();
+  }
+}
+
+async function deepCursor(deps: Parameters<typeof loadGuestTable>[0], row: number): Promise<string> {
+  let after: GuestCursor | undefined;
+  let seen = 0;
+  while (seen < row) {
+    const page = await deps.query.page({ filter: {}, sort: 'invited', dir: 'desc', size: Math.min(5000, row - seen), after, now: new Date().toISOString() });
+    if (!page.users.length) break;
+    seen += page.users.length;
+    const last = page.users.length - 1;
+    after = { sort: 'invited:desc', value: page.keys[last]!, id: page.users[last]!.id };
+  }
+  return deps.cursors.encode(after!);
+}
+
+function defaults() {
+  return {
+    b2bCollaborationInbound: {
+      usersAndGroups: { accessType: 'allowed', targets: [{ target: 'AllUsers', targetType: 'user' }] },
+      applications: { accessType: 'allowed', targets: [{ target: 'AllApplications', targetType: 'application' }] },
+    },
+    inboundTrust: { isMfaAccepted: false },
+    automaticUserConsentSettings: { inboundAllowed: false },
+  };
+}

@@ -1,0 +1,184 @@
+import type { Knex } from 'knex';
+import { isPostgres, type Database } from '../../db/connect.js';
+import { toUser, type User, type UserRow } from '../../directory/user-model.js';
+import type { GuestCursor } from './guest-list-cursor.js';
+
+export const GUEST_SORTS = ['name', 'email', 'state', 'lastSignIn', 'invited'] as const;
+export type GuestSort = (typeof GUEST_SORTS)[number];
+export const GUEST_STATES = ['pending', 'expired', 'accepted', 'withdrawn', 'disabled'] as const;
+export type GuestStateFilter = (typeof GUEST_STATES)[number];
+
+/** What the table can be narrowed by; every field optional, all given must match. */
+export interface GuestListFilter {
+  state?: GuestStateFilter;
+  /** A partner's domains and dedicated IdPs (resolved from config by the caller). */
+  partner?: { domains: string[]; idps: string[] };
+  idp?: string;
+  lastSignIn?: { never: true } | { after?: string; before?: string };
+  sponsorId?: string;
+  invitedById?: string;
+  /** Starts the display name, the email address or the email's domain (case-insensitive). */
+  search?: string;
+}
+
+/**
+ * The sort columns as SQL expressions. Each has an index (users.user_type, expression, id) in
+ * migration 20261207_17_guest_list_indexes, written with exactly this text so that SQLite matches
+ * it; none is nullable, so keyset paging compares plain (value, id) pairs: a guest who never
+ * signed in sorts as '' (before everyone who did).
+ */
+export const SORT_EXPRESSIONS: Record<GuestSort, string> = {
+  name: 'lower(display_name)',
+  email: 'mail_normalized',
+  state: "(CASE WHEN NOT account_enabled THEN '3' WHEN external_user_state = 'Accepted' THEN '1' ELSE '2' END)",
+  lastSignIn: "COALESCE(last_sign_in_at, '')",
+  invited: 'created_at',
+};
+
+/** The email's domain, as the migration indexes it on each database. */
+export function domainExpression(db: Database, table = ''): string {
+  const mail = `${table}mail_normalized`;
+  return isPostgres(db) ? `split_part(${mail}, '@', 2)` : `substr(${mail}, instr(${mail}, '@') + 1)`;
+}
+
+/** Counts stop here: the table says "more than 1,000" (see count()). */
+export const COUNT_CAP = 1000;
+
+export interface GuestPageRequest {
+  filter: GuestListFilter;
+  sort: GuestSort;
+  dir: 'asc' | 'desc';
+  size: number;
+  /** Rows after this one (next page) or before it (previous page). */
+  after?: GuestCursor;
+  before?: GuestCursor;
+  now: string;
+}
+
+export interface GuestPage {
+  users: User[];
+  /** The sort value of each row, in order (for the cursors). */
+  keys: string[];
+  hasMoreAfter: boolean;
+  hasMoreBefore: boolean;
+}
+
+/**
+ * The admin console's guest table: filtered, sorted, keyset-paged. Reads only; every write goes
+ * through the directory and invitation services.
+ */
+export class GuestListQuery {
+  constructor(private readonly db: Database) {}
+
+  async page(req: GuestPageRequest): Promise<GuestPage> {
+    const expr = SORT_EXPRESSIONS[req.sort];
+    const backwards = Boolean(req.before);
+    // Walking backwards reads the reverse order, then flips the rows.
+    const order = (req.dir === 'asc') !== backwards ? 'asc' : 'desc';
+    const q = this.filtered(req.filter, req.now).select('users.*', this.db.raw(`${expr} AS sort_key`));
+    const cursor = req.after ?? req.before;
+    if (cursor) q.whereRaw(`(${expr}, users.id) ${order === 'asc' ? '>' : '<'} (?, ?)`, [cursor.value ?? '', cursor.id]);
+    q.orderByRaw(`${expr} ${order}, users.id ${order}`).limit(req.size + 1);
+    const rows = (await q) as (UserRow & { sort_key: string })[];
+    const more = rows.length > req.size;
+    const kept = rows.slice(0, req.size);
+    if (backwards) kept.reverse();
+    return {
+      users: kept.map(toUser),
+      keys: kept.map((r) => String(r.sort_key)),
+      hasMoreAfter: backwards ? true : more,
+      hasMoreBefore: backwards ? more : Boolean(req.after),
+    };
+  }
+
+  /**
+   * How many guests match, counted up to `cap` (COUNT_CAP + 1 means "more than COUNT_CAP"):
+   * an exact count reads every match, which at 100,000 guests costs more than the page itself.
+   * The CSV export has the whole set.
+   */
+  async count(filter: GuestListFilter, now: string, cap = COUNT_CAP): Promise<number> {
+    const matches = this.filtered(filter, now).select(this.db.raw('1')).limit(cap + 1);
+    const row = (await this.db.from(matches.as('m')).count({ n: '*' }).first()) as { n: number | string } | undefined;
+    return Number(row?.n ?? 0);
+  }
+
+  /** Every row the filter selects, in sort order, a batch at a time (the CSV export streams these). */
+  async *all(filter: GuestListFilter, sort: GuestSort, dir: 'asc' | 'desc', now: string, batch = 500): AsyncGenerator<User[]> {
+    let after: GuestCursor | undefined;
+    for (;;) {
+      const page = await this.page({ filter, sort, dir, size: batch, after, now });
+      if (page.users.length) yield page.users;
+      if (!page.hasMoreAfter) return;
+      const last = page.users.length - 1;
+      after = { sort: `${sort}:${dir}`, value: page.keys[last]!, id: page.users[last]!.id };
+    }
+  }
+
+  private filtered(f: GuestListFilter, now: string): Knex.QueryBuilder {
+    const db = this.db;
+    const q = db('users').where('users.user_type', 'Guest');
+    const openInvitation = (expired: boolean) =>
+      db('invitations').select(db.raw('1')).whereRaw('invitations.user_id = users.id').andWhere('invitations.status', 'PendingAcceptance').andWhere('invitations.expires_at', expired ? '<=' : '>', now).limit(1);
+    switch (f.state) {
+      case 'accepted':
+        q.where('users.account_enabled', true).andWhere('users.external_user_state', 'Accepted');
+        break;
+      case 'disabled':
+        q.where('users.account_enabled', false);
+        break;
+      case 'pending':
+      case 'expired':
+        q.where('users.account_enabled', true).andWhereRaw("COALESCE(users.external_user_state, '') <> 'Accepted'").whereExists(openInvitation(f.state === 'expired'));
+        break;
+      case 'withdrawn':
+        q.where('users.account_enabled', true)
+          .andWhereRaw("COALESCE(users.external_user_state, '') <> 'Accepted'")
+          .whereNotExists(db('invitations').select(db.raw('1')).whereRaw('invitations.user_id = users.id').andWhere('invitations.status', 'PendingAcceptance'));
+        break;
+    }
+    // Filters that match many guests are correlated EXISTS probes, so that a page walks the sort
+    // index and stops after one page of matches instead of reading every match and sorting them.
+    // (LIMIT 1 keeps SQLite from turning the probe into a join with a Bloom filter, which reads
+    // the whole probed table first.)
+    const identityAt = (idps: string[]) => db('identities').select(db.raw('1')).whereRaw('identities.user_id = users.id').whereIn('identities.idp_id', idps).limit(1);
+    if (f.partner) {
+      const { domains, idps } = f.partner;
+      const list = domains.length ? domains : [''];
+      q.where((w) => {
+        w.whereRaw(`${domainExpression(db, 'users.')} IN (${list.map(() => '?').join(', ')})`, list);
+        if (idps.length) w.orWhereExists(identityAt(idps));
+      });
+    }
+    if (f.idp) q.whereExists(identityAt([f.idp]));
+    if (f.invitedById) q.whereExists(db('invitations').select(db.raw('1')).whereRaw('invitations.user_id = users.id').where('invitations.invited_by_id', f.invitedById).limit(1));
+    // The inviter is the default sponsor: one sponsor can have thousands of guests.
+    if (f.sponsorId) q.whereExists(db('user_sponsors').select(db.raw('1')).whereRaw('user_sponsors.user_id = users.id').where('user_sponsors.sponsor_id', f.sponsorId).limit(1));
+    if (f.lastSignIn) {
+      const expr = SORT_EXPRESSIONS.lastSignIn;
+      if ('never' in f.lastSignIn) q.whereRaw(`${expr} = ''`);
+      else {
+        if (f.lastSignIn.after) q.whereRaw(`${expr} >= ?`, [f.lastSignIn.after]);
+        if (f.lastSignIn.before) q.whereRaw(`${expr} > '' AND ${expr} < ?`, [f.lastSignIn.before]);
+      }
+    }
+    if (f.search) q.whereIn('users.id', this.startingWith(f.search.toLowerCase()));
+    return q;
+  }
+
+  /**
+   * Guests whose name, address or address domain starts with the text: three index range scans
+   * (a "contains" search would read every row, see docs/benchmarks.md). PostgreSQL uses LIKE on
+   * text_pattern_ops indexes; SQLite a BINARY range on the same expressions as the sort indexes.
+   */
+  private startingWith(text: string): Knex.QueryBuilder {
+    const db = this.db;
+    const columns = [SORT_EXPRESSIONS.name, SORT_EXPRESSIONS.email, domainExpression(db)];
+    const one = (expr: string) => {
+      const sub = db('users').select('id').where('user_type', 'Guest');
+      if (isPostgres(db)) return sub.whereRaw(`${expr} LIKE ? ESCAPE '\\'`, [`${text.replace(/[\\%_]/g, (c) => `\\${c}`)}%`]);
+      return sub.whereRaw(`${expr} >= ? AND ${expr} < ?`, [text, `${text}\u{10FFFF}`]);
+    };
+    const [first, ...rest] = columns.map(one);
+    return first!.unionAll(rest);
+  }
+}
