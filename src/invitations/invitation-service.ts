@@ -13,7 +13,7 @@ import type { PageRenderer } from '../http/render.js';
 import { isoIn, nowIso } from '../lib/clock.js';
 import { MailDeliveryError, type Mailer } from '../mail/mailer.js';
 import { recoverAccount, requireRecoveryRight } from './account-recovery.js';
-import { isDomainAllowed } from './domain-policy.js';
+import { emailDomain, isDomainAllowed } from './domain-policy.js';
 import type { CreateInvitationInput } from './invitation-input.js';
 import { sendInvitationMail } from './invitation-mail.js';
 import { toGraphInvitation, type GraphInvitation, type InvitationRow } from './invitation-model.js';
@@ -26,6 +26,8 @@ export interface InvitationServiceDeps {
   db: Database;
   issuer: string;
   tenantName: string;
+  /** tenant.memberDomains: people at these domains are members here, never invited as guests. */
+  memberDomains: readonly string[];
   settings: InvitationsConfig;
   apps: AppConfig[];
   users: UsersRepository;
@@ -81,6 +83,9 @@ export class InvitationService {
     const email = input.invitedUserEmailAddress;
     if (!isDomainAllowed(email, settings)) {
       throw new HttpError(403, 'domainNotAllowed', `Invitations to ${email.split('@')[1]} are not allowed by the external collaboration settings.`);
+    }
+    if (input.invitedUserType === 'Guest' && this.deps.memberDomains.includes(emailDomain(email))) {
+      throw new HttpError(400, 'memberDomainAddress', `${emailDomain(email)} is this organisation's own domain (tenant.memberDomains): its people sign in as members and need no guest invitation.`);
     }
     const requested = input.inviteRedirectUrl ?? this.deps.portalApp?.launchUrl;
     if (!requested) throw new HttpError(400, 'invalidRequest', 'The request is not valid: inviteRedirectUrl is required.');
@@ -230,6 +235,13 @@ export class InvitationService {
     const existing = await users.findByEmail(input.invitedUserEmailAddress, trx);
     if (existing && !existing.externalUserState) {
       throw new HttpError(400, 'userAlreadyMember', 'That address belongs to a member of this organisation; members need no invitation.');
+    }
+    if (existing?.externalUserState === 'Accepted' && !input.sendAgain) {
+      throw new HttpError(
+        409,
+        'guestAlreadyAccepted',
+        `${existing.mail} has already accepted an invitation and can sign in. To mail them a link to the app anyway, invite again with sendAgain (console: "Send again"; CLI: --send-again); if they lost access to their account, reset their redemption instead.`,
+      );
     }
     if (existing) return existing;
     return users.create(
