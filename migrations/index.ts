@@ -18,6 +18,7 @@ import * as scimGuestIdp from './20261207_022_scim_guest_idp.js';
 import * as accessReviews from './20261207_016_access_reviews.js';
 import * as unsolicitedSamlAssertionIds from './20261207_019_unsolicited_saml_assertion_ids.js';
 import * as reviewSessionsEnded from './20261207_016_review_sessions_ended.js';
+import * as bulkInvitations from './20261207_017_bulk_invitations.js';
 
 type Migration = Pick<Knex.Migration, 'up' | 'down'>;
 
@@ -42,4 +43,5 @@ export const migrations: Record<string, Migration> = {
   '20261207_016_access_reviews': accessReviews,
   '20261207_019_unsolicited_saml_assertion_ids': unsolicitedSamlAssertionIds,
   '20261207_016_review_sessions_ended': reviewSessionsEnded,
+  '20261207_017_bulk_invitations': bulkInvitations,
 };

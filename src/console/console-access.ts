@@ -21,6 +21,7 @@ export interface ConsoleSection {
 
 export const CONSOLE_SECTIONS: readonly ConsoleSection[] = [
   { id: 'guests', label: 'Guests', path: '/myapps/admin/guests', permission: 'User.Read.All' },
+  { id: 'invite', label: 'Bulk invite', path: '/myapps/admin/invite', permission: 'User.Invite.All' },
 ];
 
 export function consolePermissions(user: User): Set<Permission> {
