@@ -54,7 +54,7 @@ describe.sequential('foyer users, groups and apps (directory CLI)', { timeout: 1
     const json = JSON.parse((await cli('users', 'show', ids.guest, '--json')).stdout) as { mail: string; memberOf: unknown[] };
     expect(json).toMatchObject({ mail: 'gus@partner.example', memberOf: [] });
     const missing = await cli('users', 'show', 'nobody@partner.example');
-    expect([missing.code, missing.stderr.trim()]).toEqual([2, 'error: no user "nobody@partner.example" (give an email address or a user id)']);
+    expect([missing.code, missing.stderr.trim()]).toEqual([2, 'error: no user has the email address "nobody@partner.example" (see npx foyer users list)']);
   });
 
   it('groups create, add-member, add-owner, remove-member, list; a duplicate exits 2', async () => {

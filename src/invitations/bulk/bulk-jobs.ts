@@ -34,7 +34,8 @@ export interface BulkProgress {
 export interface BulkResultRow {
   line: number;
   email: string;
-  status: BulkRowStatus;
+  /** A row's status, or `valid` in the CLI's dry run. */
+  status: BulkRowStatus | 'valid';
   invitationId: string | null;
   errorCode: string | null;
   errorMessage: string | null;
