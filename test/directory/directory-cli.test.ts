@@ -38,7 +38,9 @@ describe.sequential('foyer users, groups and apps (directory CLI)', { timeout: 1
     const guests = await cli('users', 'list', '--filter', "userType eq 'Guest'");
     expect(guests.code).toBe(0);
     // Both guests can share a created_at millisecond, and then their order is by random id: compare as a set.
-    expect(guests.stdout.trim().split('\n').map((l) => l.split(/\s+/)[3]).sort()).toEqual(['gus@partner.example', 'pen@partner.example']);
+    const [header, ...lines] = guests.stdout.trim().split('\n');
+    expect(header).toMatch(/^ID\s+TYPE\s+STATE\s+EMAIL\s+NAME$/);
+    expect(lines.map((l) => l.split(/\s+/)[3]).sort()).toEqual(['gus@partner.example', 'pen@partner.example']);
     const pending = await cli('users', 'list', '--json', '--filter', "userType eq 'Guest' and externalUserState eq 'PendingAcceptance'");
     expect((JSON.parse(pending.stdout) as { id: string }[]).map((u) => u.id)).toEqual([ids.pending]);
     const bad = await cli('users', 'list', '--filter', "userType ne 'Guest'");
@@ -84,8 +86,8 @@ describe.sequential('foyer users, groups and apps (directory CLI)', { timeout: 1
     expect((await cli('apps', 'assign', 'nope-app', '--user', 'mia@contoso.example')).stderr).toMatch(/No app has the id nope-app/);
     const listed = await cli('apps', 'assignments', 'web-app');
     expect(listed.stdout).toMatch(/Group Partners/);
-    expect(listed.stdout).toMatch(/User {2}Mia Member/);
-    expect((await cli('apps', 'list')).stdout).toMatch(/web-app {2}Web App {2}assignment required {2}2 assignment\(s\)/);
+    expect(listed.stdout).toMatch(/User {2,}Mia Member/);
+    expect((await cli('apps', 'list')).stdout).toMatch(/web-app {2,}Web App {2,}assignment required {2,}2$/m);
     expect((await cli('apps', 'unassign', 'web-app', '--user', 'mia@contoso.example')).stdout.trim()).toBe('unassigned mia@contoso.example from Web App');
     expect((await cli('apps', 'unassign', 'web-app', '--user', 'mia@contoso.example')).code).toBe(2);
     expect(await db('app_assignments').pluck('principal_type')).toEqual(['Group']);
