@@ -19,6 +19,7 @@ import * as accessReviews from './20261207_016_access_reviews.js';
 import * as unsolicitedSamlAssertionIds from './20261207_019_unsolicited_saml_assertion_ids.js';
 import * as reviewSessionsEnded from './20261207_016_review_sessions_ended.js';
 import * as guestListIndexes from './20261207_17_guest_list_indexes.js';
+import * as bulkInvitations from './20261207_017_bulk_invitations.js';
 
 type Migration = Pick<Knex.Migration, 'up' | 'down'>;
 
@@ -44,4 +45,5 @@ export const migrations: Record<string, Migration> = {
   '20261207_019_unsolicited_saml_assertion_ids': unsolicitedSamlAssertionIds,
   '20261207_016_review_sessions_ended': reviewSessionsEnded,
   '20261207_17_guest_list_indexes': guestListIndexes,
+  '20261207_017_bulk_invitations': bulkInvitations,
 };

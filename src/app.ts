@@ -34,6 +34,8 @@ import { wirePartners, type Partners } from './partners/wire-partners.js';
 import { wirePasskeys } from './passkeys/wire-passkeys.js';
 import { portalProviderParts, wirePortal } from './portal/wire-portal.js';
 import { wireConsole } from './console/wire-console.js';
+import { wireConsoleInvite } from './console/invite/wire-invite.js';
+import type { BulkRunner } from './invitations/bulk/bulk-runner.js';
 import type { KeyStore } from './provider/keys/key-store.js';
 import { wireProvider } from './provider/wire-provider.js';
 import { wireRoles } from './roles/wire-roles.js';
@@ -75,6 +77,8 @@ export interface Foyer {
   reload(): Promise<ReloadReport>;
   /** The same, reported as the process's SIGHUP (main.ts). */
   reloadOnSignal(): Promise<ReloadReport>;
+  /** Sends the confirmed bulk-invitation rows this node can claim, joining a run in progress (tests wait on it). */
+  bulkInvitations: { drain(): Promise<void> };
   /** Starts listening; resolves with the bound port (useful with port 0 in tests). */
   listen(port?: number, host?: string): Promise<{ server: Server; port: number }>;
   /** Stops accepting requests, lets in-flight ones finish (up to the grace period), closes storage. */
@@ -88,6 +92,7 @@ interface FoyerComposition extends Composition {
   passwordReset: PasswordResetService;
   partners: Pick<Partners, 'directory' | 'metadata'>;
   logout: Pick<LogoutDelivery, 'deliverDue'>;
+  bulkInvitations: Pick<BulkRunner, 'drain'>;
 }
 
 /**
@@ -116,6 +121,7 @@ export async function createFoyer(config: FoyerConfig, opts: FoyerOptions = {}):
     get mailer() { return now().shared.mailer; },
     get audit() { return now().shared.audit; },
     jobs: { runDue: () => now().shared.scheduler.runDue() },
+    bulkInvitations: { drain: () => now().composition.bulkInvitations.drain() },
     db: node.db, redis: node.redis, logger: node.logger, users: node.users, identities: node.identities, keys: node.keys.store, nodeId: node.nodeId,
     reload: () => live.reload('test'),
     reloadOnSignal: () => live.reload('SIGHUP'),
@@ -142,6 +148,7 @@ async function composeFeatures(shared: SharedServices): Promise<FoyerComposition
   const logout = wireLogout(shared, { provider });
   const passwordReset = wirePasswordReset(shared, { lifecycle: directory.lifecycle });
   const invitations = wireInvitations(shared, { provider, lifecycle: directory.lifecycle, partners: partners.forInvitations });
+  const bulkInvite = wireConsoleInvite(shared, { provider, invitations: invitations.service });
 
   const handler = mountFeatures(shared, provider, [
     protocol, //                 expired-state purge, signing-key reload
@@ -151,6 +158,7 @@ async function composeFeatures(shared: SharedServices): Promise<FoyerComposition
     wireSignIn(shared, { provider, sessions: directory.sessions, invitations, access: accessSteps, partners: claims.forSignIn(partners.forSignIn(provider, accessSteps.recorder)), passkeys: passkeys.service }), // /interaction, /federation
     invitations.feature, //      /redeem
     passwordReset.feature, //    /password/forgot, /password/reset
+    bulkInvite.feature, //       /myapps/admin/invite (bulk invitations, sent on any node)
     wirePortal(shared, { provider, directory, invitations: invitations.service, mfa: access.mfa, passkeys: passkeys.service, appAllowed: partners.appAllowed }), // /myapps
     wireConsole(shared, { provider, directory, invitations: invitations.service, signIns: access.signIns }), // /myapps/admin: the admin console
     await wireApi(shared, { provider, directory, invitations: invitations.service, signIns: access.signIns, partners: partners.directory, roles: roles.assignments }), // /v1.0 (with /directoryRoles)
@@ -160,5 +168,5 @@ async function composeFeatures(shared: SharedServices): Promise<FoyerComposition
     wireLifecycle(shared, { provider, directory }).feature, // /myapps/extend; expiry sweeps
     await wireReviews(shared, { provider, directory, homeTenants: partners.forAccess.homeTenants }), // /myapps/reviews; access reviews
   ]);
-  return { handler, settled: () => passwordReset.service.settled(), provider, invitations: invitations.service, passwordReset: passwordReset.service, partners, logout: logout.delivery };
+  return { handler, settled: () => passwordReset.service.settled(), provider, invitations: invitations.service, passwordReset: passwordReset.service, partners, logout: logout.delivery, bulkInvitations: bulkInvite.runner };
 }

@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import type { PrincipalType } from '../directory/assignments-repository.js';
 import { CliError } from './cli-context.js';
 import { CLI_ACTOR, withDirectory, type DirectoryCli } from './directory-cli.js';
+import { printTable } from './table.js';
 
 interface PrincipalOptions {
   user?: string;
@@ -25,7 +26,7 @@ export function appsCommands(program: Command): void {
           cli.config.apps.map(async (a) => ({ id: a.id, displayName: a.displayName, assignmentRequired: a.assignmentRequired, launchUrl: a.launchUrl ?? null, owners: a.owners, assignments: (await cli.assignments.listForApp(a.id)).length })),
         );
         if (opts.json) return console.log(JSON.stringify(rows, null, 2));
-        for (const a of rows) console.log(`${a.id}  ${a.displayName}  ${a.assignmentRequired ? 'assignment required' : 'open to all'}  ${a.assignments} assignment(s)`);
+        printTable(['ID', 'NAME', 'ACCESS', 'ASSIGNMENTS'], rows.map((a) => [a.id, a.displayName, a.assignmentRequired ? 'assignment required' : 'open to all', a.assignments]), 'no apps are configured');
       }),
     );
 
@@ -38,7 +39,7 @@ export function appsCommands(program: Command): void {
         const app = cli.appAssignments.requireApp(appId);
         const list = await Promise.all((await cli.assignments.listForApp(app.id)).map((a) => cli.appAssignments.describe(a)));
         if (opts.json) return console.log(JSON.stringify(list, null, 2));
-        for (const a of list) console.log(`${a.id}  ${a.principalType.padEnd(5)} ${a.principalDisplayName} (${a.principalId})${a.appRoleValue ? `  role ${a.appRoleValue}` : ''}`);
+        printTable(['ID', 'TYPE', 'NAME', 'PRINCIPAL ID', 'ROLE'], list.map((a) => [a.id, a.principalType, a.principalDisplayName, a.principalId, a.appRoleValue]), 'no assignments');
       }),
     );
 

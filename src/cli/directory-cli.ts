@@ -8,6 +8,7 @@ import type { User } from '../directory/user-model.js';
 import { UsersRepository } from '../directory/users-repository.js';
 import { createAdapterFactory } from '../provider/adapters/index.js';
 import { CliError, run, withDatabase } from './cli-context.js';
+import { resolveUser } from './user-ref.js';
 
 export interface DirectoryCli extends DirectoryServices {
   config: FoyerConfig;
@@ -38,11 +39,7 @@ export function withDirectory<T>(configPath: string | undefined, fn: (cli: Direc
         db,
         users,
         audit,
-        async user(ref) {
-          const found = /^[0-9a-f-]{36}$/i.test(ref) ? await users.findById(ref.toLowerCase()) : await users.findByEmail(ref);
-          if (!found) throw new CliError(`no user "${ref}" (give an email address or a user id)`);
-          return found;
-        },
+        user: (ref) => resolveUser(users, ref),
         async group(ref) {
           if (/^[0-9a-f-]{36}$/i.test(ref)) {
             const found = await services.groups.findById(ref.toLowerCase());

@@ -3,6 +3,7 @@ import type { GroupLink } from '../directory/groups-repository.js';
 import { HttpError } from '../http/http-error.js';
 import { CliError } from './cli-context.js';
 import { CLI_ACTOR, withDirectory } from './directory-cli.js';
+import { printTable } from './table.js';
 
 const LINKS: Record<GroupLink, { one: string }> = { members: { one: 'member' }, owners: { one: 'owner' } };
 
@@ -37,7 +38,7 @@ export function groupsCommands(program: Command): void {
           list.map(async (g) => ({ ...g, members: (await cli.groups.listLinked('members', g.id)).map((u) => u.mail), owners: (await cli.groups.listLinked('owners', g.id)).map((u) => u.mail) })),
         );
         if (opts.json) return console.log(JSON.stringify(rows, null, 2));
-        for (const g of rows) console.log(`${g.id}  ${g.displayName}  (${g.members.length} member(s), owners: ${g.owners.join(', ') || 'none'})`);
+        printTable(['ID', 'NAME', 'MEMBERS', 'OWNERS'], rows.map((g) => [g.id, g.displayName, g.members.length, g.owners.join(', ')]), 'no groups');
       }),
     );
 

@@ -4,7 +4,10 @@
  * it needs from the same factories as the server (directory-services.ts,
  * invitation-service-factory.ts) on the configured database. The server's features never use it.
  */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { Command, CommanderError } from 'commander';
+import { projectRoot } from '../lib/project-root.js';
 import { ConfigError } from '../config/load-config.js';
 import { CliError } from './cli-context.js';
 import { configCommands } from './config-commands.js';
@@ -23,9 +26,14 @@ import { lifecycleCommands } from './lifecycle-commands.js';
 import { auditCommands } from './audit-commands.js';
 import { scimCommands } from './scim-commands.js';
 
+function packageVersion(): string {
+  return (JSON.parse(readFileSync(join(projectRoot, 'package.json'), 'utf8')) as { version: string }).version;
+}
+
 export function buildCli(): Command {
   const program = new Command('foyer')
     .description('Foyer: an OpenID Connect identity provider for guest access (B2B collaboration)')
+    .version(packageVersion(), '-V, --version', 'print the version of Foyer')
     .option('-c, --config <path>', 'config file or directory (default: $FOYER_CONFIG or ./config)')
     .exitOverride()
     .showHelpAfterError();

@@ -10,6 +10,9 @@ import { createLogger } from '../logging/logger.js';
 import { createMailer } from '../mail/mailer.js';
 import { CliError, run } from './cli-context.js';
 import { withDirectory, type DirectoryCli } from './directory-cli.js';
+import { bulkInvite } from './bulk-invite-command.js';
+import { printTable } from './table.js';
+import type { GraphInvitation } from '../invitations/invitation-model.js';
 
 const CLI_INVITER: Inviter = { type: 'cli', displayName: 'An administrator' };
 
@@ -31,23 +34,46 @@ function service(cli: DirectoryCli) {
   return { svc, close: () => mailer.close() };
 }
 
+/** Graph's status, except a pending invitation past its expiry, which shows as Expired (its link no longer works). */
+export function displayStatus(i: Pick<GraphInvitation, 'status' | 'expirationDateTime'>, now = new Date()): string {
+  return i.status === 'PendingAcceptance' && new Date(i.expirationDateTime) <= now ? 'Expired' : i.status;
+}
+
 export function invitationCommands(program: Command): void {
   program
-    .command('invite <email>')
-    .description('invite a guest by email and print the redeem URL')
+    .command('invite [email]')
+    .description('invite a guest by email and print the redeem URL; or, with --csv, every guest of a CSV file')
     .option('--redirect <url>', 'where the guest lands after redemption: a registered app URL (default: My Apps)')
     .option('--name <displayName>', "the guest's display name")
     .option('--message <text>', 'a personal message for the invitation mail')
     .option('--send', 'send the invitation mail', false)
+    .option('--send-again', 'invite a guest who has already accepted (their link opens the app)', false)
     .option('--member', 'invite as a Member instead of a Guest', false)
-    .action((email: string, opts: { redirect?: string; name?: string; message?: string; send: boolean; member: boolean }) =>
+    .option('--csv <file>', 'invite every row of a CSV file (columns email, displayName, redirectUrl, sendMail, message; or Entra\'s template)')
+    .option('--dry-run', 'with --csv: check every row and print the result, send nothing', false)
+    .option('--skip-invalid', 'with --csv: send the valid rows even if some rows are not valid', false)
+    .option('--out <file>', 'with --csv: write the per-row result (CSV) to this file instead of stdout')
+    .action((email: string | undefined, opts: { redirect?: string; name?: string; message?: string; send: boolean; sendAgain: boolean; member: boolean; csv?: string; dryRun: boolean; skipInvalid: boolean; out?: string }) =>
       withDirectory(program.opts().config, async (cli) => {
+        if (opts.csv) {
+          if (email) throw new CliError('give either an email address or --csv FILE, not both');
+          const { svc, close } = service(cli);
+          try {
+            process.exitCode = await bulkInvite(svc, CLI_INVITER, { csv: opts.csv, dryRun: opts.dryRun, skipInvalid: opts.skipInvalid, out: opts.out });
+          } finally {
+            close();
+          }
+          return;
+        }
+        if (!email) throw new CliError('give the email address to invite, or --csv FILE');
+        if (opts.dryRun || opts.out || opts.skipInvalid) throw new CliError('--dry-run, --skip-invalid and --out go with --csv');
         const input = run(async () =>
           parseInput(createInvitationInput, {
             invitedUserEmailAddress: email,
             ...(opts.redirect ? { inviteRedirectUrl: opts.redirect } : {}),
             ...(opts.name ? { invitedUserDisplayName: opts.name } : {}),
             sendInvitationMessage: opts.send,
+            ...(opts.sendAgain ? { sendAgain: true } : {}),
             ...(opts.message ? { invitedUserMessageInfo: { customizedMessageBody: opts.message } } : {}),
             invitedUserType: opts.member ? 'Member' : 'Guest',
           }),
@@ -79,7 +105,8 @@ export function invitationCommands(program: Command): void {
         try {
           const list = await svc.list({ status, top: 1000, skip: 0 }, CLI_INVITER);
           if (opts.json) console.log(JSON.stringify(list, null, 2));
-          else for (const i of list) console.log(`${i.id}  ${i.status.padEnd(17)} ${i.invitedUserEmailAddress}  expires ${i.expirationDateTime.slice(0, 10)}  by ${i.invitedBy.displayName ?? i.invitedBy.type}`);
+          // A pending invitation whose link no longer works is not pending to the person reading this.
+          else printTable(['ID', 'STATUS', 'EMAIL', 'EXPIRES', 'INVITED BY'], list.map((i) => [i.id, displayStatus(i), i.invitedUserEmailAddress, i.expirationDateTime.slice(0, 10), i.invitedBy.displayName ?? i.invitedBy.type]), 'no invitations');
         } finally {
           close();
         }

@@ -2,20 +2,21 @@ import type { Command } from 'commander';
 import { AuditLog } from '../audit/audit-log.js';
 import { KeyStore } from '../provider/keys/key-store.js';
 import { withDatabase } from './cli-context.js';
+import { printTable } from './table.js';
 
 export function keysCommands(program: Command): void {
   const keys = program.command('keys').description('token signing keys');
   keys
     .command('list')
     .description('list signing keys (never prints private material)')
-    .action(() =>
+    .option('--json', 'print JSON')
+    .action((opts: { json?: boolean }) =>
       withDatabase(program.opts().config, async ({ db }) => {
         const store = new KeyStore(db);
         await store.ensureKeys();
-        for (const k of await store.list()) {
-          const state = k.retired_at ? `retired ${k.retired_at}, published until ${k.expires_at}` : 'active';
-          console.log(`${k.kid}  ${k.purpose.padEnd(6)} ${k.alg.padEnd(6)} created ${k.created_at}  ${state}`);
-        }
+        const keys = (await store.list()).map((k) => ({ kid: k.kid, purpose: k.purpose, alg: k.alg, createdAt: k.created_at, retiredAt: k.retired_at ?? null, publishedUntil: k.retired_at ? k.expires_at : null }));
+        if (opts.json) return console.log(JSON.stringify(keys, null, 2));
+        printTable(['KID', 'PURPOSE', 'ALG', 'CREATED', 'STATE'], keys.map((k) => [k.kid, k.purpose, k.alg, k.createdAt, k.retiredAt ? `retired ${k.retiredAt}, published until ${k.publishedUntil}` : 'active']));
       }),
     );
   keys

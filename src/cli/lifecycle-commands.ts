@@ -3,6 +3,7 @@ import { manualClock } from '../lib/clock.js';
 import { expiryDue } from '../lifecycle/expiry-sweep.js';
 import { inactivityDue } from '../lifecycle/inactivity-sweep.js';
 import { CliError, withDatabase } from './cli-context.js';
+import { printTable } from './table.js';
 
 /** One line of the plan: what would happen to whom, and why. */
 export interface PlannedStep {
@@ -39,8 +40,7 @@ export function lifecycleCommands(program: Command): void {
         ];
         if (opts.json) return console.log(JSON.stringify({ at: new Date(at).toISOString(), steps }, null, 2));
         console.log(`lifecycle plan at ${new Date(at).toISOString()} (nothing is changed)`);
-        if (!steps.length) return console.log('nothing to do');
-        for (const s of steps) console.log(`${s.action.padEnd(17)} ${s.mail}  ${s.reason}`);
+        printTable(['ACTION', 'EMAIL', 'REASON'], steps.map((s) => [s.action, s.mail, s.reason]), 'nothing to do');
       }),
     );
 }

@@ -2,24 +2,19 @@ import type { Command } from 'commander';
 import type { PolicyTrace } from '../access/evaluate.js';
 import { parseIp } from '../access/ip-ranges.js';
 import { describeDecision, WhatIf } from '../access/what-if.js';
-import type { User } from '../directory/user-model.js';
 import { UsersRepository } from '../directory/users-repository.js';
 import { LOCAL_IDP_ID } from '../config/policies-schema.js';
 import { PASSCODE_IDP } from '../interaction/home-realm-discovery.js';
 import type { AdmissionDecision, PartnerVerdicts } from '../partners/admission.js';
 import type { EffectiveTrust } from '../partners/mfa-trust.js';
 import { CliError, run, withDatabase } from './cli-context.js';
+import { printTable } from './table.js';
+import { resolveUser } from './user-ref.js';
 
 export { describeDecision };
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-
-/** A user by id or email, or a CliError that says which. */
-export async function findUser(users: UsersRepository, ref: string): Promise<User> {
-  const user = UUID.test(ref) ? await users.findById(ref.toLowerCase()) : await users.findByEmail(ref);
-  if (!user) throw new CliError(`no user has the ${UUID.test(ref) ? 'id' : 'email address'} "${ref}" (see npx foyer users list)`);
-  return user;
-}
+/** A user by id or email, or a CliError that says which (the one resolver, user-ref.ts). */
+export const findUser = resolveUser;
 
 export function policyCommands(program: Command): void {
   const policy = program.command('policy').description('conditional access policies (config: conditionalAccess)');
@@ -31,12 +26,12 @@ export function policyCommands(program: Command): void {
     .action((opts: { json?: boolean }) =>
       withDatabase(program.opts().config, async ({ config }) => {
         if (opts.json) return console.log(JSON.stringify(config.conditionalAccess, null, 2));
-        if (!config.conditionalAccess.length) return console.log('no conditional access policies are configured');
-        for (const p of config.conditionalAccess) {
+        const rows = config.conditionalAccess.map((p) => {
           const grants = p.grantControls ? [...p.grantControls.builtInControls, ...p.grantControls.termsOfUse.map((t) => `termsOfUse:${t}`)].join(` ${p.grantControls.operator} `) : '';
           const session = p.sessionControls?.signInFrequency ? `signInFrequency ${p.sessionControls.signInFrequency.value} ${p.sessionControls.signInFrequency.type}` : '';
-          console.log(`${p.id.padEnd(28)} ${stateLabel(p.state).padEnd(12)} ${p.displayName}  [${[grants, session].filter(Boolean).join('; ') || 'no controls'}]`);
-        }
+          return [p.id, stateLabel(p.state), p.displayName, [grants, session].filter(Boolean).join('; ') || 'no controls'];
+        });
+        printTable(['ID', 'STATE', 'NAME', 'CONTROLS'], rows, 'no conditional access policies are configured');
       }),
     );
 

@@ -3,6 +3,7 @@ import { SignInLog, type SignInFilter, type SignInResult } from '../audit/sign-i
 import { UsersRepository } from '../directory/users-repository.js';
 import { CliError, withDatabase } from './cli-context.js';
 import { findUser } from './policy-commands.js';
+import { printTable } from './table.js';
 
 const RESULTS: SignInResult[] = ['success', 'failure', 'interrupted'];
 
@@ -25,25 +26,13 @@ export function signInsCommands(program: Command): void {
         if (opts.user) filter.userId = (await findUser(new UsersRepository(db), opts.user.trim())).id;
         const rows = await new SignInLog(db).list({ top, skip: 0, filter });
         if (opts.json) return console.log(JSON.stringify(rows, null, 2));
-        if (!rows.length) return console.log('no sign-ins match');
-        for (const r of rows) {
+        const table = rows.map((r) => {
           const policies = r.appliedConditionalAccessPolicies.filter((p) => p.result !== 'notApplied' && p.result !== 'notEnabled' && p.result !== 'reportOnlyNotApplied');
-          const parts = [
-            r.createdDateTime,
-            r.result.padEnd(11),
-            r.userPrincipalName ?? '-',
-            r.appId ?? '-',
-            `idp=${r.identityProvider ?? '-'}`,
-            `ip=${r.ipAddress ?? '-'}`,
-            `ca=${r.conditionalAccessStatus}`,
-            ...(r.mfaDetail ? [`mfa=${r.mfaDetail.authMethod}`] : []),
-            ...(r.status.errorCode ? [`error=${r.status.errorCode}`] : []),
-            ...(policies.length ? [`policies: ${policies.map((p) => `${p.id}=${p.result}`).join(', ')}`] : []),
-          ];
-          console.log(parts.join('  '));
-          // The underlying reason of a failure (an upstream library's error), on its own line.
-          if (r.result === 'failure' && r.status.additionalDetails) console.log(`    detail: ${r.status.additionalDetails}`);
-        }
+          // The underlying reason of a failure (an upstream library's error) goes last: it may be long.
+          const detail = [policies.map((p) => `${p.id}=${p.result}`).join(', '), r.result === 'failure' ? r.status.additionalDetails : undefined].filter(Boolean).join('; ');
+          return [r.createdDateTime, r.result, r.userPrincipalName, r.appId, r.identityProvider, r.ipAddress, r.conditionalAccessStatus, r.mfaDetail?.authMethod, r.status.errorCode, detail];
+        });
+        printTable(['TIME', 'RESULT', 'USER', 'APP', 'IDP', 'IP', 'CA', 'MFA', 'ERROR', 'POLICIES; DETAIL'], table, 'no sign-ins match');
       }),
     );
 }

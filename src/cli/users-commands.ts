@@ -10,6 +10,7 @@ import { CLI_ACTOR, withDirectory } from './directory-cli.js';
 import { CliError, withDatabase } from './cli-context.js';
 import { readPassword } from './read-password.js';
 import { resetPasswordCommand } from './reset-password-command.js';
+import { printTable } from './table.js';
 
 const MIN_PASSWORD = 12;
 
@@ -58,7 +59,7 @@ export function usersCommands(program: Command): void {
       withDirectory(program.opts().config, async ({ directory }) => {
         const list = await directory.list(opts.filter === undefined ? {} : parseUserFilter(opts.filter), { top: 100_000, skip: 0 });
         if (opts.json) console.log(JSON.stringify(list, null, 2));
-        else for (const u of list) console.log(`${u.id}  ${u.userType.padEnd(6)} ${u.accountEnabled ? 'enabled ' : 'disabled'} ${u.mail}  ${u.displayName}`);
+        else printTable(['ID', 'TYPE', 'STATE', 'EMAIL', 'NAME'], list.map((u) => [u.id, u.userType, u.accountEnabled ? 'enabled' : 'disabled', u.mail, u.displayName]), 'no users');
       }),
     );
 

@@ -27,6 +27,7 @@ export const CONSOLE_SECTIONS: readonly ConsoleSection[] = [
   { id: 'audit', label: 'Audit log', path: '/myapps/admin/audit', permission: 'AuditLog.Read.All' },
   { id: 'what-if', label: 'What if', path: '/myapps/admin/what-if', permission: 'Policy.Read.All' },
   { id: 'config', label: 'Configuration', path: '/myapps/admin/config', permission: 'Policy.Read.All' },
+  { id: 'invite', label: 'Bulk invite', path: '/myapps/admin/invite', permission: 'User.Invite.All' },
 ];
 
 export function consolePermissions(user: User): Set<Permission> {

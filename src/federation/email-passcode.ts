@@ -22,8 +22,13 @@ export interface PendingPasscode {
 }
 
 export interface EmailPasscode {
-  /** Mails a fresh code to `email`; throws `invalid_email`, `rate_limited` or `delivery_failed`. */
-  send(params: { email: string; ip: string }): Promise<PendingPasscode>;
+  /**
+   * Mails a fresh code to `email`; throws `invalid_email`, `rate_limited` or `delivery_failed`.
+   * With `deliver: false` (an address with no way in) everything but the mail happens: the same
+   * limits are counted and a pending record comes back for a code nobody was told, so the page that
+   * follows is the same as for any address.
+   */
+  send(params: { email: string; ip: string; deliver?: boolean }): Promise<PendingPasscode>;
   /** Checks a code the guest typed; throws `invalid_code`, `code_expired`, `too_many_attempts` or `rate_limited`. */
   verify(params: { pending: PendingPasscode; code: string; ip: string }): Promise<UpstreamIdentity>;
 }
@@ -74,7 +79,7 @@ export function createEmailPasscode(deps: EmailPasscodeDeps): EmailPasscode {
   }
 
   return {
-    async send({ email: raw, ip }) {
+    async send({ email: raw, ip, deliver = true }) {
       const email = normaliseEmail(raw);
       await refuseIfBlocked(wrongPerAddress, email, guessedTooOften);
       await refuseIfBlocked(perAddress, email, 'Too many codes were sent to this address. Wait a while, then ask for a new one.');
@@ -85,6 +90,10 @@ export function createEmailPasscode(deps: EmailPasscodeDeps): EmailPasscode {
       const code = randomInt(0, 10 ** config.codeLength).toString().padStart(config.codeLength, '0');
       const codeId = randomBytes(16).toString('base64url');
       const minutes = Math.round(ttl / 60);
+      if (!deliver) {
+        logger.info({ codeId }, 'email passcode withheld: the address has no invitation and no account to sign in to');
+        return { kind: 'email-otp', codeId, email, hash: hash(codeId, email, randomBytes(16).toString('base64url')), expiresAt: now() + ttl * 1000 };
+      }
       try {
         const data = { code, minutes, email };
         const [html, text] = await Promise.all([deps.renderer.text('mail/passcode', data), deps.renderer.text('mail/passcode-text', data)]);

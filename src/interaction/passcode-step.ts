@@ -10,6 +10,7 @@ import { journeyOf, saveJourney, type PasscodePurpose } from './journey-state.js
 import type { completeSignIn } from './complete-sign-in.js';
 import { PASSCODE_IDP } from './home-realm-discovery.js';
 import { refuseIfScreenedOut } from './upstream-sign-in.js';
+import { passcodeLeadsSomewhere } from './passcode-recipient.js';
 
 const codeInput = z.string().trim().regex(/^[0-9]{6,8}$/);
 
@@ -22,7 +23,9 @@ const REASONS: Record<PasscodePurpose, string> = {
  * Email one-time passcode: as a way to sign in for guests without an IdP, and as proof that a guest
  * owns the invited address when their IdP is not authoritative for it. A code is mailed only from a
  * POST the person made (a cross-site GET, e.g. `/auth?login_hint=anyone@…`, gets a page with a
- * button instead), and the code only works in the browser that asked for it.
+ * button instead), and the code only works in the browser that asked for it. No code is mailed to an
+ * address that has no invitation and no account to sign in to (passcode-recipient.ts); the page
+ * does not say so, so it cannot be used to learn who is a guest here.
  */
 export function passcodeStep(deps: JourneyDeps, completion: () => ReturnType<typeof completeSignIn>) {
   function service() {
@@ -65,7 +68,9 @@ export function passcodeStep(deps: JourneyDeps, completion: () => ReturnType<typ
   async function send(ctx: Context, details: InteractionDetails, email: string, purpose: PasscodePurpose): Promise<void> {
     if (purpose === 'signIn') await refuseIfScreenedOut(ctx, deps, email, PASSCODE_IDP);
     if (ctx.method !== 'POST') return offer(ctx, details, email, purpose);
-    const pending = await service().send({ email, ip: ctx.ip });
+    // Proving an invited address always has an invitation behind it; signing in may not.
+    const deliver = purpose !== 'signIn' || (await passcodeLeadsSomewhere(deps, email));
+    const pending = await service().send({ email, ip: ctx.ip, deliver });
     const browser = bindToBrowser(ctx, deps.secureCookies);
     await saveJourney(details, { ...journeyOf(details), passcodeOffer: undefined, passcode: { ...pending, purpose, browser } });
     await show(ctx, details, pending.email, purpose);

@@ -22,6 +22,12 @@ export const createInvitationInput = z
       .optional(),
     invitedUserType: z.enum(['Guest', 'Member']).default('Guest'),
     resetRedemption: z.boolean().default(false),
+    /**
+     * Foyer addition: re-invite a guest who has already accepted (a new mail with a link that simply
+     * opens the app; no ticket). Without it such a re-invitation is refused (guestAlreadyAccepted),
+     * so an accepted guest is never mailed by accident.
+     */
+    sendAgain: z.boolean().optional(),
     invitedUser: z.strictObject({ id: z.uuid('must be a user id') }).optional(),
     /**
      * Foyer addition: the guest's access ends then (the account is disabled by the lifecycle sweep;

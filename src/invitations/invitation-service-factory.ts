@@ -12,6 +12,7 @@ export function invitationServiceFor(
     ...parts,
     issuer: config.issuer,
     tenantName: config.tenant.displayName,
+    memberDomains: config.tenant.memberDomains,
     settings: config.invitations,
     apps: config.apps,
     portalApp: portalAppConfig(config.issuer),

@@ -13,7 +13,7 @@ import type { PageRenderer } from '../http/render.js';
 import { isoIn, nowIso } from '../lib/clock.js';
 import { MailDeliveryError, type Mailer } from '../mail/mailer.js';
 import { recoverAccount, requireRecoveryRight } from './account-recovery.js';
-import { isDomainAllowed } from './domain-policy.js';
+import { emailDomain, isDomainAllowed } from './domain-policy.js';
 import type { CreateInvitationInput } from './invitation-input.js';
 import { sendInvitationMail } from './invitation-mail.js';
 import { toGraphInvitation, type GraphInvitation, type InvitationRow } from './invitation-model.js';
@@ -26,6 +26,8 @@ export interface InvitationServiceDeps {
   db: Database;
   issuer: string;
   tenantName: string;
+  /** tenant.memberDomains: people at these domains are members here, never invited as guests. */
+  memberDomains: readonly string[];
   settings: InvitationsConfig;
   apps: AppConfig[];
   users: UsersRepository;
@@ -70,23 +72,8 @@ export class InvitationService {
    * A reset's sessions and refresh tokens are revoked after the commit, as UserLifecycle does.
    */
   async create(input: CreateInvitationInput, inviter: Inviter, correlationId?: string, within?: InvitationAddOn): Promise<GraphInvitation> {
-    const { settings, invitations, audit } = this.deps;
-    if (!mayInvite(inviter, settings.allowInvitesFrom)) {
-      throw new HttpError(403, 'invitationsNotAllowed', 'Your organisation does not allow you to invite guests (external collaboration settings: allowInvitesFrom).');
-    }
-    const right = input.resetRedemption ? requireRecoveryRight(inviter) : undefined;
-    if (input.invitedUserType === 'Member' && !mayInviteMembers(inviter)) {
-      throw new HttpError(403, 'memberInvitationNotAllowed', 'Only administrators can invite someone as a Member.');
-    }
-    const email = input.invitedUserEmailAddress;
-    if (!isDomainAllowed(email, settings)) {
-      throw new HttpError(403, 'domainNotAllowed', `Invitations to ${email.split('@')[1]} are not allowed by the external collaboration settings.`);
-    }
-    const requested = input.inviteRedirectUrl ?? this.deps.portalApp?.launchUrl;
-    if (!requested) throw new HttpError(400, 'invalidRequest', 'The request is not valid: inviteRedirectUrl is required.');
-    const app = this.requireRegisteredRedirect(requested);
-    this.deps.admission?.check(email, app.id);
-    const partner = this.deps.admission?.defaults(email) ?? {};
+    const { invitations, audit } = this.deps;
+    const { right, email, app, partner, requested } = this.admit(input, inviter);
     // Kept as the URL parser reads it (`http:/\\app/x` becomes `http://app/x`), so what is stored and
     // later sent to the browser is what was checked, with no parser left to disagree.
     const redirectUrl = new URL(requested).href;
@@ -146,6 +133,45 @@ export class InvitationService {
     });
     if (right) await this.deps.lifecycle.revokeSessions(result.user.id, actor, correlationId);
     return toGraphInvitation(result.row, result.user.displayName, { redeemUrl: result.redeemUrl, resetRedemption: input.resetRedemption });
+  }
+
+  /**
+   * Everything that refuses an invitation before anything is written: used by create() and, for a
+   * whole file before any row is sent, by check() (bulk invitations).
+   */
+  private admit(input: CreateInvitationInput, inviter: Inviter) {
+    const { settings } = this.deps;
+    if (!mayInvite(inviter, settings.allowInvitesFrom)) {
+      throw new HttpError(403, 'invitationsNotAllowed', 'Your organisation does not allow you to invite guests (external collaboration settings: allowInvitesFrom).');
+    }
+    const right = input.resetRedemption ? requireRecoveryRight(inviter) : undefined;
+    if (input.invitedUserType === 'Member' && !mayInviteMembers(inviter)) {
+      throw new HttpError(403, 'memberInvitationNotAllowed', 'Only administrators can invite someone as a Member.');
+    }
+    const email = input.invitedUserEmailAddress;
+    if (!isDomainAllowed(email, settings)) {
+      throw new HttpError(403, 'domainNotAllowed', `Invitations to ${email.split('@')[1]} are not allowed by the external collaboration settings.`);
+    }
+    if (input.invitedUserType === 'Guest' && this.deps.memberDomains.includes(emailDomain(email))) {
+      throw new HttpError(400, 'memberDomainAddress', `${emailDomain(email)} is this organisation's own domain (tenant.memberDomains): its people sign in as members and need no guest invitation.`);
+    }
+    const requested = input.inviteRedirectUrl ?? this.deps.portalApp?.launchUrl;
+    if (!requested) throw new HttpError(400, 'invalidRequest', 'The request is not valid: inviteRedirectUrl is required.');
+    const app = this.requireRegisteredRedirect(requested);
+    this.deps.admission?.check(email, app.id);
+    const partner = this.deps.admission?.defaults(email) ?? {};
+    return { right, email, app, partner, requested };
+  }
+
+  /**
+   * Would this invitation be refused? The same checks as create() (who may invite, domains, the
+   * redirect, partner settings, the address's existing user) with nothing written or sent; throws
+   * the HttpError create() would throw. A row that passes may still fail later if the directory
+   * changes in between: create() checks everything again.
+   */
+  async check(input: CreateInvitationInput, inviter: Inviter): Promise<void> {
+    this.admit(input, inviter);
+    if (!input.resetRedemption) this.refuseExisting(input, await this.deps.users.findByEmail(input.invitedUserEmailAddress));
   }
 
   /** Issues a fresh ticket for a pending invitation (the old link stops working) and mails it. */
@@ -228,9 +254,7 @@ export class InvitationService {
   private async resolveInvitedUser(input: CreateInvitationInput, inviter: Inviter, trx: Database): Promise<User> {
     const { users } = this.deps;
     const existing = await users.findByEmail(input.invitedUserEmailAddress, trx);
-    if (existing && !existing.externalUserState) {
-      throw new HttpError(400, 'userAlreadyMember', 'That address belongs to a member of this organisation; members need no invitation.');
-    }
+    this.refuseExisting(input, existing);
     if (existing) return existing;
     return users.create(
       {
@@ -242,6 +266,20 @@ export class InvitationService {
       },
       trx,
     );
+  }
+
+  /** A member needs no invitation; an accepted guest gets one only when asked for explicitly (sendAgain). */
+  private refuseExisting(input: CreateInvitationInput, existing: User | undefined): void {
+    if (existing && !existing.externalUserState) {
+      throw new HttpError(400, 'userAlreadyMember', 'That address belongs to a member of this organisation; members need no invitation.');
+    }
+    if (existing?.externalUserState === 'Accepted' && !input.sendAgain) {
+      throw new HttpError(
+        409,
+        'guestAlreadyAccepted',
+        `${existing.mail} has already accepted an invitation and can sign in. To mail them a link to the app anyway, invite again with sendAgain (CLI: --send-again); if they lost access to their account, reset their redemption instead.`,
+      );
+    }
   }
 
   private requireReach(inviter: Inviter): InvitationReach {

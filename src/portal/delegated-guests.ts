@@ -91,6 +91,7 @@ export class DelegatedGuests {
         invitedUserMessageInfo: input.message ? { customizedMessageBody: input.message } : undefined,
         invitedUserType: 'Guest',
         resetRedemption: false,
+        sendAgain: false,
       },
       inviterOf(owner),
       correlationId,

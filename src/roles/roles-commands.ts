@@ -3,6 +3,7 @@ import { CliError } from '../cli/cli-context.js';
 import { CLI_ACTOR, withDirectory } from '../cli/directory-cli.js';
 import { DIRECTORY_ROLES, roleByName, type DirectoryRole } from './directory-roles.js';
 import { RoleAssignments } from './role-assignments.js';
+import { printTable } from '../cli/table.js';
 
 const ROLE_NAMES = DIRECTORY_ROLES.map((r) => r.slug).join(', ');
 
@@ -22,9 +23,12 @@ export function rolesCommands(program: Command): void {
   roles
     .command('list')
     .description('the directory roles, with how many hold each')
-    .action(() =>
+    .option('--json', 'print JSON')
+    .action((opts: { json?: boolean }) =>
       withRoles(async (_cli, assignments) => {
-        for (const r of DIRECTORY_ROLES) console.log(`${r.id}  ${r.slug.padEnd(21)} ${String((await assignments.members(r)).length).padStart(3)} member(s)  ${r.displayName}`);
+        const rows = await Promise.all(DIRECTORY_ROLES.map(async (r) => ({ id: r.id, slug: r.slug, displayName: r.displayName, members: (await assignments.members(r)).length })));
+        if (opts.json) return console.log(JSON.stringify(rows, null, 2));
+        printTable(['ID', 'ROLE', 'MEMBERS', 'NAME'], rows.map((r) => [r.id, r.slug, r.members, r.displayName]));
       }),
     );
 
@@ -36,7 +40,7 @@ export function rolesCommands(program: Command): void {
       withRoles(async (_cli, assignments) => {
         const members = await assignments.members(role(name));
         if (opts.json) return console.log(JSON.stringify(members.map((u) => ({ id: u.id, mail: u.mail, userType: u.userType, accountEnabled: u.accountEnabled })), null, 2));
-        for (const u of members) console.log(`${u.id}  ${u.userType.padEnd(6)} ${u.mail}`);
+        printTable(['ID', 'TYPE', 'EMAIL'], members.map((u) => [u.id, u.userType, u.mail]), 'nobody holds this role');
       }),
     );
 

@@ -88,6 +88,30 @@ describe('POST /v1.0/invitations', () => {
   });
 });
 
+describe('addresses that need no guest invitation', () => {
+  const counts = async () => ({
+    users: await foyer.foyer.db('users').count({ n: '*' }).first(),
+    invitations: await foyer.foyer.db('invitations').count({ n: '*' }).first(),
+  });
+
+  it('refuses an address at a member domain (tenant.memberDomains) with 400 memberDomainAddress, writing nothing', async () => {
+    const before = await counts();
+    const res = await invite({ invitedUserEmailAddress: 'Newcomer@Contoso.example', inviteRedirectUrl: APP_URL, sendInvitationMessage: true });
+    expect(res.status).toBe(400);
+    expect((res.body.error as { code: string }).code).toBe('memberDomainAddress');
+    expect(await counts()).toEqual(before);
+  });
+
+  it("refuses an existing member's address (at any domain) with 400 userAlreadyMember, writing nothing", async () => {
+    await foyer.createMember('consultant@outside.example', 'correct horse battery staple');
+    const before = await counts();
+    const res = await invite({ invitedUserEmailAddress: 'consultant@outside.example', inviteRedirectUrl: APP_URL });
+    expect(res.status).toBe(400);
+    expect((res.body.error as { code: string }).code).toBe('userAlreadyMember');
+    expect(await counts()).toEqual(before);
+  });
+});
+
 describe('invitation lifecycle routes', () => {
   it('lists, gets, resends (new ticket, old one dead) and revokes', async () => {
     const created = await invite({ invitedUserEmailAddress: 'carol@partner.example', inviteRedirectUrl: APP_URL });

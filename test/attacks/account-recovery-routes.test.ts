@@ -28,13 +28,23 @@ async function post(browser: Browser, path: string, fields: Record<string, strin
 }
 
 describe('re-inviting a guest who has accepted', () => {
-  it('to another landing page with a cc to the attacker: no ticket is issued, the link only opens the app', async () => {
+  it('is refused unless sendAgain is asked for: 409 guestAlreadyAccepted, no invitation written', async () => {
+    const before = await w.db('invitations').where({ user_id: vic.userId }).select();
+    const res = await w.call(w.apps.inviteOnly, 'POST', '/invitations', { invitedUserEmailAddress: vic.email, inviteRedirectUrl: `${w.issuer}/myapps`, sendInvitationMessage: true });
+    expect(res.status).toBe(409);
+    expect(res.body.error).toMatchObject({ code: 'guestAlreadyAccepted' });
+    expect(String((res.body.error as { message: string }).message)).toContain('sendAgain');
+    expect(await w.db('invitations').where({ user_id: vic.userId }).select()).toEqual(before);
+  });
+
+  it('with sendAgain, to another landing page with a cc to the attacker: no ticket is issued, the link only opens the app', async () => {
     const before = await accountState(w, vic.userId);
     const myApps = `${w.issuer}/myapps`;
     const res = await w.call(w.apps.inviteOnly, 'POST', '/invitations', {
       invitedUserEmailAddress: vic.email.toUpperCase(),
       inviteRedirectUrl: myApps,
       sendInvitationMessage: true,
+      sendAgain: true,
       invitedUserMessageInfo: { ccRecipients: [{ emailAddress: { address: 'mallory@partner.example' } }] },
     });
     expect(res.status).toBe(201);
@@ -89,10 +99,10 @@ describe('My Apps', () => {
     expect(await accountState(w, vic.userId)).toEqual(before);
   });
 
-  it.each([['a guest inviter', MEMBERS.inviter], ['an owner', MEMBERS.owner]])('%s may not reset on the admin page: 403 adminRoleRequired, nothing changed', async (_who, email) => {
+  it.each([['a guest inviter', MEMBERS.inviter], ['an owner', MEMBERS.owner]])('%s may not reset on the admin page: 403 consolePermissionRequired, nothing changed', async (_who, email) => {
     const { browser } = await memberOnMyApps(w.world.foyer, email);
     const before = await accountState(w, vic.userId);
-    expect(await post(browser, `/myapps/admin/guests/${vic.userId}/reset`)).toMatchObject({ status: 403, code: 'adminRoleRequired' });
+    expect(await post(browser, `/myapps/admin/guests/${vic.userId}/reset`)).toMatchObject({ status: 403, code: 'consolePermissionRequired' });
     expect(await accountState(w, vic.userId)).toEqual(before);
   });
 

@@ -13,11 +13,11 @@ interface KeyLine {
   retired: boolean;
 }
 
-/** `keys list` prints `kid  purpose alg created … active|retired …`, one key a line. */
+/** `keys list` prints a header, then `kid  purpose  alg  created  active|retired …`, one key a line. */
 function parseKeyList(stdout: string): KeyLine[] {
-  return stdout
-    .trim()
-    .split('\n')
+  const [header, ...lines] = stdout.trim().split('\n');
+  expect(header).toMatch(/^KID\s+PURPOSE\s+ALG\s+CREATED\s+STATE$/);
+  return lines
     .map((line) => {
       const [kid, purpose, alg] = line.split(/\s+/);
       return { kid: kid!, purpose: purpose!, alg: alg!, retired: /\bretired\b.*published until/.test(line) };

@@ -99,7 +99,7 @@ describe.sequential('foyer users', () => {
       ['b@contoso.example', 'Bea Member', []],
     ]);
     const text = await runCli(['users', 'list'], { config: cfg.file });
-    expect(text.stdout.trim().split('\n')).toHaveLength(2);
-    expect(text.stdout).toMatch(/Member enabled {2}b@contoso\.example {2}Bea Member/);
+    expect(text.stdout.trim().split('\n')).toHaveLength(3);
+    expect(text.stdout).toMatch(/Member {2}enabled {2}b@contoso\.example {2}Bea Member/);
   });
 });

@@ -38,7 +38,9 @@ describe.sequential('foyer users, groups and apps (directory CLI)', { timeout: 1
     const guests = await cli('users', 'list', '--filter', "userType eq 'Guest'");
     expect(guests.code).toBe(0);
     // Both guests can share a created_at millisecond, and then their order is by random id: compare as a set.
-    expect(guests.stdout.trim().split('\n').map((l) => l.split(/\s+/)[3]).sort()).toEqual(['gus@partner.example', 'pen@partner.example']);
+    const [header, ...lines] = guests.stdout.trim().split('\n');
+    expect(header).toMatch(/^ID\s+TYPE\s+STATE\s+EMAIL\s+NAME$/);
+    expect(lines.map((l) => l.split(/\s+/)[3]).sort()).toEqual(['gus@partner.example', 'pen@partner.example']);
     const pending = await cli('users', 'list', '--json', '--filter', "userType eq 'Guest' and externalUserState eq 'PendingAcceptance'");
     expect((JSON.parse(pending.stdout) as { id: string }[]).map((u) => u.id)).toEqual([ids.pending]);
     const bad = await cli('users', 'list', '--filter', "userType ne 'Guest'");
@@ -54,7 +56,7 @@ describe.sequential('foyer users, groups and apps (directory CLI)', { timeout: 1
     const json = JSON.parse((await cli('users', 'show', ids.guest, '--json')).stdout) as { mail: string; memberOf: unknown[] };
     expect(json).toMatchObject({ mail: 'gus@partner.example', memberOf: [] });
     const missing = await cli('users', 'show', 'nobody@partner.example');
-    expect([missing.code, missing.stderr.trim()]).toEqual([2, 'error: no user "nobody@partner.example" (give an email address or a user id)']);
+    expect([missing.code, missing.stderr.trim()]).toEqual([2, 'error: no user has the email address "nobody@partner.example" (see npx foyer users list)']);
   });
 
   it('groups create, add-member, add-owner, remove-member, list; a duplicate exits 2', async () => {
@@ -83,9 +85,9 @@ describe.sequential('foyer users, groups and apps (directory CLI)', { timeout: 1
     expect((await cli('apps', 'assign', 'web-app')).stderr).toMatch(/exactly one of --user or --group/);
     expect((await cli('apps', 'assign', 'nope-app', '--user', 'mia@contoso.example')).stderr).toMatch(/No app has the id nope-app/);
     const listed = await cli('apps', 'assignments', 'web-app');
-    expect(listed.stdout).toMatch(/Group Partners/);
-    expect(listed.stdout).toMatch(/User {2}Mia Member/);
-    expect((await cli('apps', 'list')).stdout).toMatch(/web-app {2}Web App {2}assignment required {2}2 assignment\(s\)/);
+    expect(listed.stdout).toMatch(/Group {2,}Partners/);
+    expect(listed.stdout).toMatch(/User {2,}Mia Member/);
+    expect((await cli('apps', 'list')).stdout).toMatch(/web-app {2,}Web App {2,}assignment required {2,}2$/m);
     expect((await cli('apps', 'unassign', 'web-app', '--user', 'mia@contoso.example')).stdout.trim()).toBe('unassigned mia@contoso.example from Web App');
     expect((await cli('apps', 'unassign', 'web-app', '--user', 'mia@contoso.example')).code).toBe(2);
     expect(await db('app_assignments').pluck('principal_type')).toEqual(['Group']);
@@ -93,7 +95,7 @@ describe.sequential('foyer users, groups and apps (directory CLI)', { timeout: 1
 
   it('apps assign --role gives an app role (by value or id), listed with it; an unknown role exits 2 and writes nothing', async () => {
     expect((await cli('apps', 'assign', 'web-app', '--user', 'mia@contoso.example', '--role', 'approver')).stdout.trim()).toBe('assigned mia@contoso.example to Web App as approver');
-    expect((await cli('apps', 'assignments', 'web-app')).stdout).toMatch(/User {2}Mia Member \([0-9a-f-]+\) {2}role approver/);
+    expect((await cli('apps', 'assignments', 'web-app')).stdout).toMatch(/User {2,}Mia Member {2,}[0-9a-f-]{36} {2}approver$/m);
     const unknown = await cli('apps', 'assign', 'web-app', '--user', 'mia@contoso.example', '--role', 'admin');
     expect([unknown.code, unknown.stderr]).toEqual([2, expect.stringMatching(/Web App has no app role admin\. Its roles: approver \(6b1f2d4e-.*\(invalidAppRoleId\)/)]);
     expect(await db('app_assignments').where({ principal_type: 'User' }).pluck('app_role_id')).toEqual([APPROVER]);
