@@ -23,7 +23,7 @@ export interface PendingPasscode {
 
 export interface EmailPasscode {
   /** Mails a fresh code to `email`; throws `invalid_email`, `rate_limited` or `delivery_failed`. */
-  send(params: { email: string; ip: string }): Promise<PendingPasscode>;
+  send(params: { email: string; ip: string; /** The language of the mail (the sign-in's); the default when absent. */ lang?: string }): Promise<PendingPasscode>;
   /** Checks a code the guest typed; throws `invalid_code`, `code_expired`, `too_many_attempts` or `rate_limited`. */
   verify(params: { pending: PendingPasscode; code: string; ip: string }): Promise<UpstreamIdentity>;
 }
@@ -31,7 +31,7 @@ export interface EmailPasscode {
 export interface EmailPasscodeDeps {
   config: EmailPasscodeConfig;
   mailer: Mailer;
-  renderer: Pick<PageRenderer, 'text'>;
+  renderer: Pick<PageRenderer, 'text' | 'translatorFor'>;
   /**
    * Server secret for the code hash. Codes have only 20-27 bits, so a bare hash of one would be
    * reversed instantly by anyone reading the Interaction store; keyed and bound to the address
@@ -74,7 +74,7 @@ export function createEmailPasscode(deps: EmailPasscodeDeps): EmailPasscode {
   }
 
   return {
-    async send({ email: raw, ip }) {
+    async send({ email: raw, ip, lang }) {
       const email = normaliseEmail(raw);
       await refuseIfBlocked(wrongPerAddress, email, guessedTooOften);
       await refuseIfBlocked(perAddress, email, 'Too many codes were sent to this address. Wait a while, then ask for a new one.');
@@ -87,8 +87,8 @@ export function createEmailPasscode(deps: EmailPasscodeDeps): EmailPasscode {
       const minutes = Math.round(ttl / 60);
       try {
         const data = { code, minutes, email };
-        const [html, text] = await Promise.all([deps.renderer.text('mail/passcode', data), deps.renderer.text('mail/passcode-text', data)]);
-        await deps.mailer.send({ to: email, subject: 'Your sign-in code', html, text });
+        const [html, text] = await Promise.all([deps.renderer.text('mail/passcode', data, lang), deps.renderer.text('mail/passcode-text', data, lang)]);
+        await deps.mailer.send({ to: email, subject: deps.renderer.translatorFor(lang).t('mail.passcode.subject'), html, text });
       } catch (err) {
         logger.warn({ err: (err as Error).message }, 'passcode mail could not be sent');
         throw new FederationError('delivery_failed', 'Foyer could not send the code to this address. Check the address, or try again later.', { idpId: EMAIL_OTP_IDP_ID }, { cause: err });
