@@ -63,6 +63,11 @@ describe('the completeness check', () => {
     expect(catalogProblems(new Map([['en', en], ['fr', fr]]))).toEqual(['fr: "a.hello" has app, which en.json does not give it']);
   });
 
+  it('reports a name used both as a tag and as an argument (they share one set of values)', () => {
+    const clash: Catalog = new Map([['a.code', 'Error code: <code>{code}</code>']]);
+    expect(catalogProblems(new Map([['en', clash]]))).toEqual(['en: "a.code" uses "code" as an argument and as a tag']);
+  });
+
   it('reads placeholders inside plurals and tags', () => {
     expect([...placeholdersOf('<who>{user}</who> has {n, plural, one {# code from {app}} other {# codes}}', 'en')].sort()).toEqual(['<who>', 'app', 'n', 'user']);
   });
