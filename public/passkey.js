@@ -33,7 +33,7 @@
   for (const form of document.querySelectorAll('form[data-passkey]')) {
     const error = form.querySelector('[data-passkey-error]');
     if (!window.PublicKeyCredential) {
-      if (error) { error.hidden = false; error.textContent = 'This browser cannot use passkeys.'; }
+      if (error) { error.hidden = false; error.textContent = form.dataset.msgUnsupported || 'This browser cannot use passkeys.'; }
       continue;
     }
     form.addEventListener('submit', async (event) => {
@@ -46,7 +46,7 @@
         form.dataset.answered = '1';
         form.submit();
       } catch (err) {
-        if (error) { error.hidden = false; error.textContent = 'No passkey was used (' + (err && err.name ? err.name : 'cancelled') + '). Try again, or use another way.'; }
+        if (error) { error.hidden = false; error.textContent = (form.dataset.msgNotUsed || 'No passkey was used ({reason}). Try again, or use another way.').replace('{reason}', err && err.name ? err.name : 'cancelled'); }
       }
     });
   }

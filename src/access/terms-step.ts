@@ -52,11 +52,11 @@ export function termsStep(deps: { provider: Provider; terms: TermsOfUse[]; accep
     const terms = parsed.success ? pending.find((t) => t.id === parsed.data.termsId) : undefined;
     if (!parsed.success || !terms) {
       if (!pending[0]) throw new HttpError(400, 'termsNotRequested', 'These terms of use are not part of this sign-in. Go back to the app and sign in again.');
-      return render(ctx, details, pending[0], 'Accept the terms shown on this page to continue.', 400);
+      return render(ctx, details, pending[0], deps.renderer.translator(ctx).t('terms.acceptShown'), 400);
     }
     if (parsed.data.version !== terms.version) {
       // The terms changed while the page was open: the person must see the version they accept.
-      return render(ctx, details, terms, 'These terms have just been updated. Read this version, then accept it to continue.', 409);
+      return render(ctx, details, terms, deps.renderer.translator(ctx).t('terms.updated'), 409);
     }
     await deps.acceptances.accept(details.session!.accountId, terms.id, terms.version);
     return show(ctx, details);

@@ -26,9 +26,9 @@ export interface EmailPasscode {
    * Mails a fresh code to `email`; throws `invalid_email`, `rate_limited` or `delivery_failed`.
    * With `deliver: false` (an address with no way in) everything but the mail happens: the same
    * limits are counted and a pending record comes back for a code nobody was told, so the page that
-   * follows is the same as for any address.
+   * follows is the same as for any address. `lang` is the mail's language (the sign-in's).
    */
-  send(params: { email: string; ip: string; deliver?: boolean }): Promise<PendingPasscode>;
+  send(params: { email: string; ip: string; deliver?: boolean; lang?: string }): Promise<PendingPasscode>;
   /** Checks a code the guest typed; throws `invalid_code`, `code_expired`, `too_many_attempts` or `rate_limited`. */
   verify(params: { pending: PendingPasscode; code: string; ip: string }): Promise<UpstreamIdentity>;
 }
@@ -36,7 +36,7 @@ export interface EmailPasscode {
 export interface EmailPasscodeDeps {
   config: EmailPasscodeConfig;
   mailer: Mailer;
-  renderer: Pick<PageRenderer, 'text'>;
+  renderer: Pick<PageRenderer, 'text' | 'translatorFor'>;
   /**
    * Server secret for the code hash. Codes have only 20-27 bits, so a bare hash of one would be
    * reversed instantly by anyone reading the Interaction store; keyed and bound to the address
@@ -79,7 +79,7 @@ export function createEmailPasscode(deps: EmailPasscodeDeps): EmailPasscode {
   }
 
   return {
-    async send({ email: raw, ip, deliver = true }) {
+    async send({ email: raw, ip, deliver = true, lang }) {
       const email = normaliseEmail(raw);
       await refuseIfBlocked(wrongPerAddress, email, guessedTooOften);
       await refuseIfBlocked(perAddress, email, 'Too many codes were sent to this address. Wait a while, then ask for a new one.');
@@ -96,8 +96,8 @@ export function createEmailPasscode(deps: EmailPasscodeDeps): EmailPasscode {
       }
       try {
         const data = { code, minutes, email };
-        const [html, text] = await Promise.all([deps.renderer.text('mail/passcode', data), deps.renderer.text('mail/passcode-text', data)]);
-        await deps.mailer.send({ to: email, subject: 'Your sign-in code', html, text });
+        const [html, text] = await Promise.all([deps.renderer.text('mail/passcode', data, lang), deps.renderer.text('mail/passcode-text', data, lang)]);
+        await deps.mailer.send({ to: email, subject: deps.renderer.translatorFor(lang).t('mail.passcode.subject'), html, text });
       } catch (err) {
         logger.warn({ err: (err as Error).message }, 'passcode mail could not be sent');
         throw new FederationError('delivery_failed', 'Foyer could not send the code to this address. Check the address, or try again later.', { idpId: EMAIL_OTP_IDP_ID }, { cause: err });

@@ -3,6 +3,7 @@ import type { Context } from 'koa';
 import type { Logger } from '../logging/logger.js';
 import { HttpError } from './http-error.js';
 import type { PageRenderer } from './render.js';
+import { pageMessage } from '../i18n/page-message.js';
 import { StorageUnavailableError, storageFailureReason } from '../provider/adapters/storage-unavailable.js';
 
 /**
@@ -21,7 +22,8 @@ export function errorResponder(logger: Logger, renderer: PageRenderer): (ctx: Co
     if (err.status === 503) ctx.set('Retry-After', '5');
     const wantsHtml = ctx.accepts('json', 'html') === 'html' && !ctx.path.startsWith('/v1.0');
     if (wantsHtml) {
-      await renderer.page(ctx, 'error', { heading: headingFor(err.status), message: err.message, code: err.code }, err.status);
+      const tr = renderer.translator(ctx);
+      await renderer.page(ctx, 'error', { heading: tr.t(headingFor(err.status)), message: pageMessage(tr, err, stringDetails(err)), code: err.code }, err.status);
     } else {
       ctx.body = {
         error: {
@@ -54,10 +56,18 @@ function classify(raw: unknown): HttpError {
   return new HttpError(500, 'internalError', 'Something went wrong on our side. Quote the reference below if you contact support.');
 }
 
+/** The error page's heading (a message key) for a status. */
 function headingFor(status: number): string {
-  if (status === 403) return 'Access denied';
-  if (status === 404) return 'Not found';
-  if (status === 429) return 'Too many attempts';
-  if (status >= 500) return 'Something went wrong';
-  return 'We could not complete that request';
+  if (status === 403) return 'error.headingForbidden';
+  if (status === 404) return 'error.headingNotFound';
+  if (status === 429) return 'error.headingTooMany';
+  if (status >= 500) return 'error.headingServer';
+  return 'error.headingRequest';
+}
+
+/** The details a translated message may quote (strings and numbers only: never objects from the error). */
+function stringDetails(err: HttpError): Record<string, string | number> {
+  const out: Record<string, string | number> = {};
+  for (const [name, value] of Object.entries(err.details ?? {})) if (typeof value === 'string' || typeof value === 'number') out[name] = value;
+  return out;
 }

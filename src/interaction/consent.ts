@@ -3,25 +3,27 @@ import type Provider from 'oidc-provider';
 import { apiResource, type Permission } from '../api/api-resource.js';
 import type { UsersRepository } from '../directory/users-repository.js';
 import type { PageRenderer } from '../http/render.js';
+import type { Translator } from '../i18n/translator.js';
 import { clientName, finishInteraction, loadInteraction, requirePrompt, type InteractionDetails } from './interaction-context.js';
 
+/** What each OpenID scope lets the app do (message keys, locales/*.json). */
 const SCOPE_TEXT: Record<string, string> = {
-  openid: 'Sign you in',
-  profile: 'See your name',
-  email: 'See your email address',
-  offline_access: 'Keep access while you are away',
+  openid: 'consent.scope.openid',
+  profile: 'consent.scope.profile',
+  email: 'consent.scope.email',
+  offline_access: 'consent.scope.offlineAccess',
 };
 
 /** Foyer's own API: what each delegated permission lets the app do as this person (their role still limits it). */
 const API_SCOPE_TEXT: Record<Permission, string> = {
-  'User.Read.All': "Read every user's profile in the directory",
-  'User.ReadWrite.All': "Read and change every user: disable or delete them, and reset a guest's invitation so that it can be redeemed again, at another address",
-  'User.Invite.All': 'Invite guests in your name',
-  'Group.ReadWrite.All': 'Read and change every group and its members',
-  'AuditLog.Read.All': 'Read the sign-in and audit logs',
-  'Policy.Read.All': "Read the organisation's partner settings and access policies",
-  'RoleManagement.Read.Directory': 'See who holds which directory role (administrators, guest inviters)',
-  'RoleManagement.ReadWrite.Directory': 'Grant and remove directory roles, administrators included',
+  'User.Read.All': 'consent.api.userReadAll',
+  'User.ReadWrite.All': 'consent.api.userReadWriteAll',
+  'User.Invite.All': 'consent.api.userInviteAll',
+  'Group.ReadWrite.All': 'consent.api.groupReadWriteAll',
+  'AuditLog.Read.All': 'consent.api.auditLogReadAll',
+  'Policy.Read.All': 'consent.api.policyReadAll',
+  'RoleManagement.Read.Directory': 'consent.api.roleManagementRead',
+  'RoleManagement.ReadWrite.Directory': 'consent.api.roleManagementReadWrite',
 };
 
 interface ConsentDetails {
@@ -47,17 +49,21 @@ export function consentStep(deps: { provider: Provider; users: UsersRepository; 
   const { provider, users, renderer } = deps;
   const foyerApi = apiResource(deps.issuer);
 
-  function permissionsOf(details: InteractionDetails): PermissionGroup[] {
+  function permissionsOf(details: InteractionDetails, tr: Translator): PermissionGroup[] {
     const missing = details.prompt.details as ConsentDetails;
+    const scopeText = (s: string) => (Object.hasOwn(SCOPE_TEXT, s) ? tr.t(SCOPE_TEXT[s]!) : undefined);
     const own: PermissionGroup = {
       items: [
-        ...(missing.missingOIDCScope ?? []).map((s) => ({ text: SCOPE_TEXT[s] ?? s, ...(SCOPE_TEXT[s] ? {} : { scope: s }) })),
-        ...(missing.missingOIDCClaims ?? []).map((c) => ({ text: 'See your profile detail', scope: c })),
+        ...(missing.missingOIDCScope ?? []).map((s) => ({ text: scopeText(s) ?? s, ...(scopeText(s) ? {} : { scope: s }) })),
+        ...(missing.missingOIDCClaims ?? []).map((c) => ({ text: tr.t('consent.scope.claim'), scope: c })),
       ],
     };
     const apis = Object.entries(missing.missingResourceScopes ?? {}).map(([indicator, scopes]) => ({
-      api: indicator === foyerApi ? `${deps.tenantName}'s directory (${indicator})` : indicator,
-      items: scopes.map((scope) => ({ text: (indicator === foyerApi ? API_SCOPE_TEXT[scope as Permission] : undefined) ?? 'Use this API with the permission', scope })),
+      api: indicator === foyerApi ? tr.t('consent.foyerApi', { tenant: deps.tenantName, api: indicator }) : indicator,
+      items: scopes.map((scope) => {
+        const key = indicator === foyerApi && Object.hasOwn(API_SCOPE_TEXT, scope) ? API_SCOPE_TEXT[scope as Permission] : 'consent.api.other';
+        return { text: tr.t(key), scope };
+      }),
     }));
     return [own, ...apis].filter((g) => g.items.length > 0);
   }
@@ -67,7 +73,7 @@ export function consentStep(deps: { provider: Provider; users: UsersRepository; 
     await renderer.page(ctx, 'consent', {
       appName: await clientName(provider, details),
       userEmail: user?.mail ?? '',
-      permissions: permissionsOf(details),
+      permissions: permissionsOf(details, renderer.translator(ctx)),
       action: `/interaction/${details.uid}/consent`,
       abortUrl: `/interaction/${details.uid}/abort`,
     });

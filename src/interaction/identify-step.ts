@@ -50,7 +50,7 @@ export function identifyStep(deps: JourneyDeps, actions: { startUpstream: StartU
 
   async function submit(ctx: Context, details: InteractionDetails): Promise<void> {
     const parsed = emailInput.safeParse((ctx.request.body as Record<string, unknown> | undefined)?.email?.toString().trim());
-    if (!parsed.success) return showIdentify(ctx, details, { error: 'Enter your email address, like name@example.com.', status: 400 });
+    if (!parsed.success) return showIdentify(ctx, details, { error: deps.renderer.translator(ctx).t('signIn.invalidEmail'), status: 400 });
     const journey = journeyOf(details);
     if (journey.redemption) return route(ctx, details, journey);
     return route(ctx, details, { ...journey, email: parsed.data });

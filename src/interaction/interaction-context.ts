@@ -3,6 +3,7 @@ import type Provider from 'oidc-provider';
 import { errors } from 'oidc-provider';
 import { HttpError } from '../http/http-error.js';
 import { keepForJourney } from './interaction-lifetime.js';
+import { askForLanguage } from '../i18n/request-language.js';
 
 export type InteractionDetails = Awaited<ReturnType<Provider['interactionDetails']>>;
 
@@ -14,6 +15,8 @@ export async function loadInteraction(provider: Provider, ctx: Context): Promise
   try {
     const details = await provider.interactionDetails(ctx.req, ctx.res);
     if (details.uid !== ctx.params.uid) throw new errors.SessionNotFound('interaction uid mismatch');
+    // The app's ui_locales is kept in the interaction's parameters: every page of this sign-in speaks it.
+    askForLanguage(ctx, details.params.ui_locales);
     return details;
   } catch (err) {
     if (err instanceof errors.SessionNotFound) {

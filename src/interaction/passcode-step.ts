@@ -2,6 +2,7 @@ import type { Context } from 'koa';
 import { z } from 'zod';
 import type { PendingPasscode } from '../federation/email-passcode.js';
 import { HttpError } from '../http/http-error.js';
+import { pageMessage } from '../i18n/page-message.js';
 import { FederationError } from '../federation/federation-error.js';
 import { bindToBrowser, isSameBrowser } from './browser-binding.js';
 import { clientName, type InteractionDetails } from './interaction-context.js';
@@ -14,9 +15,10 @@ import { passcodeLeadsSomewhere } from './passcode-recipient.js';
 
 const codeInput = z.string().trim().regex(/^[0-9]{6,8}$/);
 
+/** Why the page asks for a code (message keys, locales/*.json). */
 const REASONS: Record<PasscodePurpose, string> = {
-  signIn: 'To sign in, confirm that this email address is yours.',
-  proveInvitedAddress: 'The account you signed in with did not confirm the invited address, so we need to check that it is yours.',
+  signIn: 'passcode.reasonSignIn',
+  proveInvitedAddress: 'passcode.reasonProveInvited',
 };
 
 /**
@@ -39,7 +41,7 @@ export function passcodeStep(deps: JourneyDeps, completion: () => ReturnType<typ
       'passcode',
       {
         email,
-        reason: REASONS[purpose],
+        reason: deps.renderer.translator(ctx).t(REASONS[purpose]),
         codeLength: deps.passcodeSettings.codeLength,
         minutes: Math.round(deps.passcodeSettings.ttlSeconds / 60),
         action: `/interaction/${details.uid}/passcode`,
@@ -56,7 +58,7 @@ export function passcodeStep(deps: JourneyDeps, completion: () => ReturnType<typ
     await saveJourney(details, { ...journeyOf(details), passcodeOffer: { email, purpose } });
     await deps.renderer.page(ctx, 'passcode-offer', {
       email,
-      reason: REASONS[purpose],
+      reason: deps.renderer.translator(ctx).t(REASONS[purpose]),
       codeLength: deps.passcodeSettings.codeLength,
       appName: await clientName(deps.provider, details),
       action: `/interaction/${details.uid}/passcode/send`,
@@ -70,7 +72,7 @@ export function passcodeStep(deps: JourneyDeps, completion: () => ReturnType<typ
     if (ctx.method !== 'POST') return offer(ctx, details, email, purpose);
     // Proving an invited address always has an invitation behind it; signing in may not.
     const deliver = purpose !== 'signIn' || (await passcodeLeadsSomewhere(deps, email));
-    const pending = await service().send({ email, ip: ctx.ip, deliver });
+    const pending = await service().send({ email, ip: ctx.ip, deliver, lang: deps.renderer.translator(ctx).lang });
     const browser = bindToBrowser(ctx, deps.secureCookies);
     await saveJourney(details, { ...journeyOf(details), passcodeOffer: undefined, passcode: { ...pending, purpose, browser } });
     await show(ctx, details, pending.email, purpose);
@@ -96,13 +98,13 @@ export function passcodeStep(deps: JourneyDeps, completion: () => ReturnType<typ
       throw new FederationError('browser_mismatch', 'This code was asked for in a different browser. Enter it in the browser where you asked for it.', { idpId: 'email-otp' });
     }
     const code = codeInput.safeParse((ctx.request.body as Record<string, unknown> | undefined)?.code);
-    if (!code.success) return show(ctx, details, pending.email, pending.purpose, 'Enter the code from the email: digits only.', 400);
+    if (!code.success) return show(ctx, details, pending.email, pending.purpose, deps.renderer.translator(ctx).t('passcode.digitsOnly'), 400);
     let otpIdentity;
     try {
       otpIdentity = await service().verify({ pending: pending as unknown as PendingPasscode, code: code.data, ip: ctx.ip });
     } catch (err) {
       if (err instanceof FederationError && (err.code === 'invalid_code' || err.code === 'code_expired')) {
-        return show(ctx, details, pending.email, pending.purpose, err.message, 400);
+        return show(ctx, details, pending.email, pending.purpose, pageMessage(deps.renderer.translator(ctx), err), 400);
       }
       throw err;
     }

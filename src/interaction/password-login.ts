@@ -69,17 +69,17 @@ export function passwordLogin(deps: PasswordLoginDeps) {
     const parsed = loginForm.safeParse(ctx.request.body);
     const email = parsed.success ? parsed.data.email : '';
     if (!parsed.success || !email || !parsed.data.password) {
-      return showForm(ctx, uid, { email, error: 'Enter your email address and your password.', status: 400 });
+      return showForm(ctx, uid, { email, error: deps.renderer.translator(ctx).t('password.missing'), status: 400 });
     }
     const address = email.toLowerCase();
     const accountKey = `${address}|${ctx.ip}`;
     const wait = Math.max(await deps.perAccount.check(accountKey), await deps.perIp.check(ctx.ip));
-    if (wait > 0) return refuseLocked(ctx, uid, email, wait, `Too many failed attempts. Wait ${minutesText(wait)} and try again.`);
+    if (wait > 0) return refuseLocked(ctx, uid, email, wait, 'password.lockedNetwork');
     // Checked before the password, for every typed address, known or not: the same answer for an
     // unknown address, and a lucky guess after the budget is spent signs nobody in.
     const accountWait = await deps.perAccountAnywhere.check(address);
     if (accountWait > 0) {
-      return refuseLocked(ctx, uid, email, accountWait, `Too many failed attempts were made for this email address. Wait ${minutesText(accountWait)} and try again, or ask your administrator.`);
+      return refuseLocked(ctx, uid, email, accountWait, 'password.lockedAccount');
     }
 
     const found = await users.findByEmail(email);
@@ -91,11 +91,11 @@ export function passwordLogin(deps: PasswordLoginDeps) {
       await Promise.all([deps.perAccount.fail(accountKey), deps.perAccountAnywhere.fail(address), deps.perIp.fail(ctx.ip)]);
       deps.logger.info({ requestId: ctx.state.requestId, reason: 'bad_credentials' }, 'password sign-in failed');
       await deps.signIns?.failure(ctx, { userId: user?.id, userPrincipalName: email, identityProvider: LOCAL_IDP_ID, errorCode: 'invalidCredentials', failureReason: 'Invalid email address or password' });
-      return showForm(ctx, uid, { email, status: 401, error: 'That email address and password do not match an account here. Guests sign in with their own organisation instead.' });
+      return showForm(ctx, uid, { email, status: 401, error: deps.renderer.translator(ctx).t('password.wrong') });
     }
     if (!user.accountEnabled) {
       await deps.signIns?.failure(ctx, { userId: user.id, identityProvider: LOCAL_IDP_ID, errorCode: 'accountDisabled', failureReason: 'The account is disabled' });
-      return showForm(ctx, uid, { email, status: 403, error: 'Your account is disabled. Ask your administrator to enable it.' });
+      return showForm(ctx, uid, { email, status: 403, error: deps.renderer.translator(ctx).t('password.disabled') });
     }
     await deps.perAccount.reset(accountKey);
     // A hash from an older scheme or cost is replaced while the password is in hand (the only time it is).
@@ -107,16 +107,11 @@ export function passwordLogin(deps: PasswordLoginDeps) {
     });
   }
 
-  async function refuseLocked(ctx: Context, uid: string, email: string, wait: number, error: string): Promise<void> {
+  async function refuseLocked(ctx: Context, uid: string, email: string, wait: number, errorKey: string): Promise<void> {
     ctx.set('Retry-After', String(wait));
     await deps.signIns?.failure(ctx, { userPrincipalName: email, identityProvider: LOCAL_IDP_ID, errorCode: 'accountLocked', failureReason: 'Too many failed password attempts' });
-    return showForm(ctx, uid, { email, status: 429, error });
+    return showForm(ctx, uid, { email, status: 429, error: deps.renderer.translator(ctx).t(errorKey, { minutes: Math.ceil(wait / 60) }) });
   }
 
   return { showForm, submit };
-}
-
-function minutesText(seconds: number): string {
-  const minutes = Math.ceil(seconds / 60);
-  return `${minutes} minute${minutes === 1 ? '' : 's'}`;
 }

@@ -319,6 +319,7 @@ export class InvitationService {
           customMessage: row.message_body,
           expiresAt: row.expires_at,
           sponsor: this.deps.admission?.defaults(row.invited_email).sponsor,
+          language: row.message_language,
         },
         this.deps.tenantName,
       );

@@ -22,6 +22,12 @@ export class InvitationsRepository {
     return this.db<InvitationRow>('invitations').where({ user_id: userId, status: 'PendingAcceptance' }).orderBy('created_at', 'desc').first();
   }
 
+  /** The language the guest was last invited in (invitedUserMessageInfo.messageLanguage): their mails speak it. */
+  async messageLanguageOf(userId: string): Promise<string | null> {
+    const row = await this.db<InvitationRow>('invitations').where({ user_id: userId }).whereNotNull('message_language').orderBy('created_at', 'desc').first('message_language');
+    return row?.message_language ?? null;
+  }
+
   async list(filter: { status?: InvitationStatus; userId?: string; invitedById?: string; top: number; skip: number }): Promise<InvitationRow[]> {
     const q = this.db<InvitationRow>('invitations').orderBy([{ column: 'created_at', order: 'desc' }, { column: 'id' }]);
     if (filter.status) q.where({ status: filter.status });

@@ -8,6 +8,7 @@ import type { UsersRepository } from '../directory/users-repository.js';
 import { parseBodies } from '../http/body-parser.js';
 import { csrfProtection } from '../http/csrf.js';
 import type { PageRenderer } from '../http/render.js';
+import { askForLanguage } from '../i18n/request-language.js';
 import { myAppsUrl } from '../portal/portal-client.js';
 import { beginPortalSignIn } from '../portal/portal-sign-in-routes.js';
 import { signedInAccountId } from '../provider/browser-session.js';
@@ -39,6 +40,8 @@ export function redemptionRoutes(deps: RedemptionRouteDeps): Router {
   router.get('/redeem', async (ctx) => {
     ctx.set('Cache-Control', 'no-store');
     const { ticket, lookup } = await lookupFrom(ctx, ctx.query.t);
+    // The language the inviter chose for this guest (messageLanguage) wins over the browser's.
+    askForLanguage(ctx, lookup.invitation?.message_language);
     if (lookup.state !== 'valid' && lookup.state !== 'redeemed') throw redemptionRefused(lookup);
     const other = await otherSignedInUser(ctx, lookup);
     if (lookup.state === 'redeemed') {
@@ -52,7 +55,7 @@ export function redemptionRoutes(deps: RedemptionRouteDeps): Router {
     // page, straight to sign-in. Never in a browser signed in as someone else: that still asks.
     if (!other && deps.partners?.autoRedeem(inv.invited_email)) return beginRedemption(ctx, lookup, ticket, false);
     await deps.renderer.page(ctx, 'redeem', {
-      inviterName: inv.invited_by_name ?? 'An administrator',
+      inviterName: inv.invited_by_name ?? deps.renderer.translator(ctx).t('redeem.anAdministrator'),
       appName: lookup.app?.displayName,
       customMessage: inv.message_body,
       email: inv.invited_email,
@@ -65,6 +68,7 @@ export function redemptionRoutes(deps: RedemptionRouteDeps): Router {
   router.post('/redeem', async (ctx) => {
     const body = (ctx.request.body as Record<string, unknown> | undefined) ?? {};
     const { ticket, lookup } = await lookupFrom(ctx, body.t);
+    askForLanguage(ctx, lookup.invitation?.message_language);
     const switching = body.switchAccount === '1';
     const other = lookup.state === 'valid' || (lookup.state === 'redeemed' && switching) ? await otherSignedInUser(ctx, lookup) : undefined;
     if (lookup.state === 'redeemed' && switching) {
@@ -106,6 +110,7 @@ export function redemptionRoutes(deps: RedemptionRouteDeps): Router {
       issuer: deps.issuer,
       returnTo: lookup.invitation!.invite_redirect_url,
       loginHint: lookup.invitation!.invited_email,
+      uiLocales: lookup.invitation!.message_language,
       secureCookies: deps.secureCookies,
       ...(opts.nonce ? { nonce: opts.nonce } : {}),
       ...(opts.switching ? { reauthenticate: {} } : {}),

@@ -1,6 +1,7 @@
 import type { AuditLog } from '../audit/audit-log.js';
 import type { AppConfig } from '../config/apps-schema.js';
 import type { LifecycleConfig } from '../config/lifecycle-schema.js';
+import { InvitationsRepository } from '../invitations/invitations-repository.js';
 import type { Database } from '../db/connect.js';
 import type { AppAssignmentService } from '../directory/app-assignment-service.js';
 import type { AssignmentsRepository } from '../directory/assignments-repository.js';
@@ -112,7 +113,8 @@ export class ExpirySweep {
         linkDays: this.deps.settings.linkValidDays,
       });
     }
-    await this.deps.mail.send(sent.guest.mail, 'guestExpiry', { tenant: this.deps.tenantName, what, endsOn: item.endsAt, sponsors: sent.sponsorNames });
+    const guestLanguage = await new InvitationsRepository(this.deps.db).messageLanguageOf(sent.guest.id);
+    await this.deps.mail.send(sent.guest.mail, 'guestExpiry', { tenant: this.deps.tenantName, what, endsOn: item.endsAt, sponsors: sent.sponsorNames }, guestLanguage);
     return true;
   }
 
@@ -137,8 +139,9 @@ export class ExpirySweep {
     return true;
   }
 
-  private what(item: Ending): string {
-    if (item.kind === 'user') return `every app of ${this.deps.tenantName}`;
+  /** The app that ends, or null for the whole guest account (the mail says "every app of …" in its language). */
+  private what(item: Ending): string | null {
+    if (item.kind === 'user') return null;
     return this.deps.apps.find((a) => a.id === item.appId)?.displayName ?? item.appId!;
   }
 }

@@ -1,4 +1,5 @@
 import { Router } from '@koa/router';
+import type { Context } from 'koa';
 import type Provider from 'oidc-provider';
 import type { AppConfig } from '../config/apps-schema.js';
 import type { UsersRepository } from '../directory/users-repository.js';
@@ -27,23 +28,23 @@ export interface ExtendRouteDeps {
 export function extendRoutes(deps: ExtendRouteDeps): Router {
   const router = new Router();
   router.use(parseBodies(), csrfProtection({ secure: deps.secureCookies }), requirePortalUser(deps));
-  const view = (offer: ExtensionOffer) => ({
+  const view = (ctx: Context, offer: ExtensionOffer) => ({
     guestName: offer.guest.displayName,
     guestMail: offer.guest.mail,
-    what: offer.appId ? (deps.apps.find((a) => a.id === offer.appId)?.displayName ?? offer.appId) : 'all apps (the guest account)',
-    endsOn: offer.endsAt.slice(0, 10),
-    newEnd: offer.newEnd.slice(0, 10),
+    what: offer.appId ? (deps.apps.find((a) => a.id === offer.appId)?.displayName ?? offer.appId) : deps.renderer.translator(ctx).t('extendAccess.allApps'),
+    endsOn: offer.endsAt,
+    newEnd: offer.newEnd,
   });
 
   router.get('/myapps/extend', async (ctx) => {
     const offer = await deps.links.offer(ctx.query.t, portalUser(ctx));
-    await deps.renderer.page(ctx, 'extend-access', { ...navOf(ctx, 'apps'), ...view(offer), token: ctx.query.t, csrfToken: ctx.state.csrfToken, done: false });
+    await deps.renderer.page(ctx, 'extend-access', { ...navOf(ctx, 'apps'), ...view(ctx, offer), token: ctx.query.t, csrfToken: ctx.state.csrfToken, done: false });
   });
 
   router.post('/myapps/extend', async (ctx) => {
     const token = (ctx.request.body as Record<string, unknown> | undefined)?.t;
     const offer = await deps.links.apply(token, portalUser(ctx), ctx.state.requestId);
-    await deps.renderer.page(ctx, 'extend-access', { ...navOf(ctx, 'apps'), ...view(offer), done: true });
+    await deps.renderer.page(ctx, 'extend-access', { ...navOf(ctx, 'apps'), ...view(ctx, offer), done: true });
   });
   return router;
 }

@@ -1,61 +1,66 @@
+import type { Translator } from '../i18n/translator.js';
 import type { MailContent } from './mail-content.js';
 
-/** What each lifecycle mail says; one object per language (add one to translate, same keys). */
-export interface LifecycleMessage {
-  lang: string;
-  privacyLabel: string;
-  sponsorExpiry(d: { tenant: string; guest: string; guestMail: string; what: string; endsOn: string; extendUrl: string; extendDays: number; linkDays: number }): MailContent;
-  guestExpiry(d: { tenant: string; what: string; endsOn: string; sponsors: string }): MailContent;
-  sponsorInactive(d: { tenant: string; guest: string; guestMail: string; lastSeen: string; disableOn: string }): MailContent;
-  reviewerAsked(d: { tenant: string; review: string; guests: number; endsOn: string; reviewUrl: string; defaultDecision: string }): MailContent;
+/** What each lifecycle mail is about; its wording is in the catalogs (locales/*.json, `mail.<kind>.*`). */
+export interface LifecycleMailData {
+  sponsorExpiry: { tenant: string; guest: string; guestMail: string; /** The app, or null for every app (the guest account). */ what: string | null; endsOn: string; extendUrl: string; extendDays: number; linkDays: number };
+  guestExpiry: { tenant: string; what: string | null; endsOn: string; sponsors: string };
+  sponsorInactive: { tenant: string; guest: string; guestMail: string; lastSeen: string; disableOn: string };
+  reviewerAsked: { tenant: string; review: string; guests: number; endsOn: string; reviewUrl: string; defaultDecision: 'keep' | 'remove' | 'recommendation' };
 }
 
-const day = (iso: string) => iso.slice(0, 10);
+export type LifecycleMailKind = keyof LifecycleMailData;
 
-const en: LifecycleMessage = {
-  lang: 'en',
-  privacyLabel: 'Privacy statement',
-  sponsorExpiry: (d) => ({
-    subject: `${d.guest}'s access to ${d.what} ends on ${day(d.endsOn)}`,
-    heading: `${d.guest}'s access ends soon`,
-    paragraphs: [
-      `You sponsor ${d.guest} (${d.guestMail}), a guest of ${d.tenant}. Their access to ${d.what} ends on ${day(d.endsOn)}.`,
-      `If they still need it, extend it by ${d.extendDays} days. If not, do nothing: access ends by itself.`,
-    ],
-    action: { label: 'Review and extend', url: d.extendUrl, note: `The link asks you to sign in and confirm. It works once, for you only, for ${d.linkDays} days at most and never past the end date.` },
-  }),
-  guestExpiry: (d) => ({
-    subject: `Your access to ${d.what} at ${d.tenant} ends on ${day(d.endsOn)}`,
-    heading: 'Your access ends soon',
-    paragraphs: [
-      `Your access to ${d.what} at ${d.tenant} ends on ${day(d.endsOn)}.`,
-      d.sponsors ? `If you still need it, ask your sponsor: ${d.sponsors}.` : `If you still need it, ask your contact at ${d.tenant}.`,
-    ],
-  }),
-  sponsorInactive: (d) => ({
-    subject: `${d.guest} will be disabled on ${day(d.disableOn)} for inactivity`,
-    heading: `${d.guest} has not signed in for a while`,
-    paragraphs: [
-      `You sponsor ${d.guest} (${d.guestMail}), a guest of ${d.tenant}. They last signed in on ${day(d.lastSeen)}.`,
-      `Unless they sign in before ${day(d.disableOn)}, their account will be disabled. If they still need access, ask them to sign in; if not, do nothing.`,
-    ],
-  }),
-  reviewerAsked: (d) => ({
-  subject: `Access review: ${d.review} (${d.guests} guest${d.guests === 1 ? '' : 's'}, until ${day(d.endsOn)})`,
-  heading: `Please review ${d.guests === 1 ? 'a guest' : `${d.guests} guests`} of ${d.tenant}`,
-  paragraphs: [
-    `You are asked to review who still needs access in "${d.review}". For each guest, approve (keep) or deny (remove). The page shows when each last signed in.`,
-    `Decisions are applied on ${day(d.endsOn)}. Guests nobody decided on are then handled by the default: ${d.defaultDecision}.`,
-  ],
-  action: { label: 'Open the review', url: d.reviewUrl, note: 'The page asks you to sign in; only the reviewers of this review can see it.' },
-  }),
+/** The subject, heading, paragraphs and button of one lifecycle mail in the translator's language. */
+export function lifecycleContent<K extends LifecycleMailKind>(tr: Translator, kind: K, data: LifecycleMailData[K]): MailContent {
+  const d = data as LifecycleMailData[LifecycleMailKind] & Record<string, unknown>;
+  switch (kind) {
+    case 'sponsorExpiry': {
+      const s = d as LifecycleMailData['sponsorExpiry'];
+      const p = { ...s, what: whatOf(tr, s), endsOn: tr.date(s.endsOn) };
+      return {
+        subject: tr.t('mail.sponsorExpiry.subject', p),
+        heading: tr.t('mail.sponsorExpiry.heading', p),
+        paragraphs: [tr.t('mail.sponsorExpiry.situation', p), tr.t('mail.sponsorExpiry.choice', p)],
+        action: { label: tr.t('mail.sponsorExpiry.action'), url: s.extendUrl, note: tr.t('mail.sponsorExpiry.note', p) },
+      };
+    }
+    case 'guestExpiry': {
+      const g = d as LifecycleMailData['guestExpiry'];
+      const p = { ...g, what: whatOf(tr, g), endsOn: tr.date(g.endsOn) };
+      return {
+        subject: tr.t('mail.guestExpiry.subject', p),
+        heading: tr.t('mail.guestExpiry.heading'),
+        paragraphs: [tr.t('mail.guestExpiry.situation', p), g.sponsors ? tr.t('mail.guestExpiry.askSponsor', p) : tr.t('mail.guestExpiry.askContact', p)],
+      };
+    }
+    case 'sponsorInactive': {
+      const i = d as LifecycleMailData['sponsorInactive'];
+      const p = { ...i, lastSeen: tr.date(i.lastSeen), disableOn: tr.date(i.disableOn) };
+      return {
+        subject: tr.t('mail.sponsorInactive.subject', p),
+        heading: tr.t('mail.sponsorInactive.heading', p),
+        paragraphs: [tr.t('mail.sponsorInactive.situation', p), tr.t('mail.sponsorInactive.choice', p)],
+      };
+    }
+    default: {
+      const r = d as LifecycleMailData['reviewerAsked'];
+      const p = { ...r, endsOn: tr.date(r.endsOn), defaultDecision: tr.t(DEFAULT_DECISION[r.defaultDecision]) };
+      return {
+        subject: tr.t('mail.reviewerAsked.subject', p),
+        heading: tr.t('mail.reviewerAsked.heading', p),
+        paragraphs: [tr.t('mail.reviewerAsked.situation', p), tr.t('mail.reviewerAsked.when', p)],
+        action: { label: tr.t('mail.reviewerAsked.action'), url: r.reviewUrl, note: tr.t('mail.reviewerAsked.note') },
+      };
+    }
+  }
+}
+
+/** How the no-answer default is named in the reviewer's mail (message keys). */
+const DEFAULT_DECISION: Record<LifecycleMailData['reviewerAsked']['defaultDecision'], string> = {
+  keep: 'mail.reviewerAsked.default.keep',
+  remove: 'mail.reviewerAsked.default.remove',
+  recommendation: 'mail.reviewerAsked.default.recommendation',
 };
 
-const LANGUAGES: Record<string, LifecycleMessage> = { en };
-
-/** The messages for a language tag (en-US → en), English when there is no translation. */
-export function lifecycleMessages(tag: string): LifecycleMessage {
-  return LANGUAGES[tag] ?? LANGUAGES[tag.split('-')[0]!.toLowerCase()] ?? en;
-}
-
-export { day as dayOf };
+const whatOf = (tr: Translator, d: { what: string | null; tenant: string }) => d.what ?? tr.t('mail.everyAppOf', { tenant: d.tenant });

@@ -11,6 +11,7 @@ import type { MfaMethod } from '../audit/sign-in-log.js';
 import type { User } from '../directory/user-model.js';
 import type { UsersRepository } from '../directory/users-repository.js';
 import { HttpError } from '../http/http-error.js';
+import { pageMessage } from '../i18n/page-message.js';
 import type { PageRenderer } from '../http/render.js';
 import { ACR_MFA } from '../interaction/complete-sign-in.js';
 import { clientName, type InteractionDetails } from '../interaction/interaction-context.js';
@@ -69,11 +70,11 @@ export function mfaStep(deps: {
     const totp = (await mfa.status(user.id)) === 'active';
     const passkeys = deps.passkeys ? await deps.passkeys.repository.countFor(user.id) : 0;
     if (totp || passkeys > 0) {
-      const passkey = passkeys > 0 ? { mode: 'authenticate', action: `/interaction/${details.uid}/mfa/passkey`, options: await deps.passkeys!.authenticationOptions(scopeOf(details), user.id), button: 'Use your passkey', secondary: totp } : undefined;
+      const passkey = passkeys > 0 ? { mode: 'authenticate', action: `/interaction/${details.uid}/mfa/passkey`, options: await deps.passkeys!.authenticationOptions(scopeOf(details), user.id), button: 'passkey.useYours', secondary: totp } : undefined;
       return renderer.page(ctx, 'mfa-verify', { ...common, totp, passkey, action: `/interaction/${details.uid}/mfa/verify`, recoveryAction: `/interaction/${details.uid}/mfa/recovery` }, extra.status ?? 200);
     }
     const passkey = deps.passkeys
-      ? { mode: 'register', action: `/interaction/${details.uid}/mfa/passkey/register`, options: await deps.passkeys.registrationOptions(scopeOf(details), user), button: 'Create a passkey', askName: true, secondary: true }
+      ? { mode: 'register', action: `/interaction/${details.uid}/mfa/passkey/register`, options: await deps.passkeys.registrationOptions(scopeOf(details), user), button: 'passkey.create', askName: true, secondary: true }
       : undefined;
     // The same key on every showing of this sign-in's page (a scanned QR code keeps working), a new one for a new sign-in.
     const sealed = enrolmentOf(details);
@@ -90,7 +91,7 @@ export function mfaStep(deps: {
       throw new HttpError(400, 'noEnrolmentPending', 'There is no authenticator set-up waiting to be confirmed. Go back to the app and sign in again.');
     }
     const code = totpCode.safeParse(field(ctx, 'code'));
-    if (!code.success) return show(ctx, details, { error: 'Enter the 6-digit code your authenticator app shows.', status: 400 });
+    if (!code.success) return show(ctx, details, { error: renderer.translator(ctx).t('mfaVerify.enterCode'), status: 400 });
     if ((deps.passkeys ? await deps.passkeys.repository.countFor(user.id) : 0) > 0) {
       throw new HttpError(400, 'noEnrolmentPending', 'There is no authenticator set-up waiting to be confirmed. Go back to the app and sign in again.');
     }
@@ -130,20 +131,20 @@ export function mfaStep(deps: {
     if (!outcome.ok) return passkeyRefused(ctx, details, user, outcome.reason);
     const codes = await mfa.issueRecoveryCodes(user.id);
     await remember(details, VERIFIED_KEY, { verified: 'passkey', amr: passkeyAmr(outcome.value) });
-    await renderer.page(ctx, 'mfa-recovery-codes', { codes, what: 'Your passkey', action: `/interaction/${details.uid}/mfa/continue` });
+    await renderer.page(ctx, 'mfa-recovery-codes', { codes, passkeyFactor: true, action: `/interaction/${details.uid}/mfa/continue` });
   }
 
   async function passkeyRefused(ctx: Context, details: InteractionDetails, user: User, reason: keyof typeof PASSKEY_REFUSALS): Promise<void> {
     const facts = await deps.engine.factsForSession(details.session?.uid, user.id);
     const { code, message } = PASSKEY_REFUSALS[reason];
     await deps.signIns.failure(ctx, { userId: user.id, identityProvider: facts.identityProvider, errorCode: code, failureReason: message, mfaMethod: 'passkey' });
-    return show(ctx, details, { error: message, status: 400 });
+    return show(ctx, details, { error: pageMessage(renderer.translator(ctx), { code, message }), status: 400 });
   }
 
   async function verify(ctx: Context, details: InteractionDetails): Promise<void> {
     const user = await userOf(details);
     const code = totpCode.safeParse(field(ctx, 'code'));
-    if (!code.success) return show(ctx, details, { error: 'Enter the 6-digit code your authenticator app shows.', status: 400 });
+    if (!code.success) return show(ctx, details, { error: renderer.translator(ctx).t('mfaVerify.enterCode'), status: 400 });
     const outcome = await mfa.verifyTotp(user.id, code.data);
     if (!outcome.ok) return refused(ctx, details, user, outcome, 'totp');
     return complete(ctx, details, 'totp', ['otp']);
@@ -152,7 +153,7 @@ export function mfaStep(deps: {
   async function recovery(ctx: Context, details: InteractionDetails): Promise<void> {
     const user = await userOf(details);
     const input = recoveryInput.safeParse(field(ctx, 'recoveryCode'));
-    if (!input.success) return show(ctx, details, { recoveryError: 'Enter one of your recovery codes, like ABCDE-FGH23.', status: 400 });
+    if (!input.success) return show(ctx, details, { recoveryError: renderer.translator(ctx).t('mfaVerify.enterRecoveryCode'), status: 400 });
     const outcome = await mfa.useRecoveryCode(user.id, input.data);
     if (!outcome.ok) return refused(ctx, details, user, outcome, 'recoveryCode');
     return complete(ctx, details, 'recoveryCode', []);
@@ -163,7 +164,8 @@ export function mfaStep(deps: {
     const { code, message, status } = describe(outcome, method);
     await deps.signIns.failure(ctx, { userId: user.id, identityProvider: facts.identityProvider, errorCode: code, failureReason: message, mfaMethod: method });
     if (outcome.retryAfterSeconds) ctx.set('Retry-After', String(outcome.retryAfterSeconds));
-    return show(ctx, details, method === 'recoveryCode' && outcome.reason !== 'locked' ? { recoveryError: message, status } : { error: message, status });
+    const shown = pageMessage(renderer.translator(ctx), { code, message }, { minutes: lockMinutes(outcome) });
+    return show(ctx, details, method === 'recoveryCode' && outcome.reason !== 'locked' ? { recoveryError: shown, status } : { error: shown, status });
   }
 
   async function complete(ctx: Context, details: InteractionDetails, method: MfaMethod, methodAmr: string[]): Promise<void> {
@@ -208,7 +210,7 @@ function field(ctx: Context, name: string): unknown {
 
 function describe(outcome: Exclude<CodeCheck, { ok: true }>, method: MfaMethod): { code: string; message: string; status: number } {
   if (outcome.reason === 'locked') {
-    const minutes = Math.max(1, Math.ceil((outcome.retryAfterSeconds ?? 60) / 60));
+    const minutes = lockMinutes(outcome);
     return { code: 'mfaLockedOut', status: 429, message: `Too many wrong codes. For your security, wait ${minutes} minute${minutes === 1 ? '' : 's'} before trying again.` };
   }
   if (outcome.reason === 'reused') {
@@ -216,4 +218,8 @@ function describe(outcome: Exclude<CodeCheck, { ok: true }>, method: MfaMethod):
   }
   if (method === 'recoveryCode') return { code: 'recoveryCodeInvalid', status: 400, message: 'That recovery code is not valid, or it was already used.' };
   return { code: 'mfaCodeInvalid', status: 400, message: 'That code is not right. Enter the code your authenticator app shows now (check that your phone’s clock is correct).' };
+}
+
+function lockMinutes(outcome: Exclude<CodeCheck, { ok: true }>): number {
+  return Math.max(1, Math.ceil((outcome.retryAfterSeconds ?? 60) / 60));
 }

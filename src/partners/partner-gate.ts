@@ -4,6 +4,7 @@ import type Provider from 'oidc-provider';
 import { FACTS_RESULT_KEY, type SignInFacts, type SignInFactsStore } from '../access/sign-in-facts.js';
 import type { SignInRecorder } from '../access/sign-in-recorder.js';
 import type { UsersRepository } from '../directory/users-repository.js';
+import { pageMessage } from '../i18n/page-message.js';
 import type { PageRenderer } from '../http/render.js';
 import { clientName, type InteractionDetails } from '../interaction/interaction-context.js';
 import type { AdmissionDecision, RefusalCode } from './admission.js';
@@ -86,7 +87,7 @@ export function partnerGatePage(deps: { provider: Provider; users: UsersReposito
       {
         appName: await clientName(deps.provider, details),
         userEmail: user?.mail ?? '',
-        message: d.message ?? 'The settings for your organisation do not let you use this app.',
+        message: d.message ? pageMessage(deps.renderer.translator(ctx), { code, message: d.message }) : deps.renderer.translator(ctx).t('partnerRefused.default'),
         abortUrl: `/interaction/${details.uid}/abort`,
         code,
       },

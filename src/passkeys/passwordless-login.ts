@@ -29,7 +29,7 @@ export function passwordlessLogin(deps: {
 
   /** The form the password page shows (public/passkey.js answers it). */
   async function option(details: InteractionDetails): Promise<Record<string, unknown>> {
-    return { mode: 'authenticate', action: `/interaction/${details.uid}/login/passkey`, options: await deps.passkeys.authenticationOptions(scopeOf(details)), button: 'Use a passkey instead', secondary: true };
+    return { mode: 'authenticate', action: `/interaction/${details.uid}/login/passkey`, options: await deps.passkeys.authenticationOptions(scopeOf(details)), button: 'passkey.useInstead', secondary: true };
   }
 
   async function submit(ctx: Context, details: InteractionDetails): Promise<void> {

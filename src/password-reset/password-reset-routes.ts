@@ -5,7 +5,8 @@ import { csrfProtection } from '../http/csrf.js';
 import { HttpError } from '../http/http-error.js';
 import type { PageRenderer } from '../http/render.js';
 import { myAppsUrl } from '../portal/portal-client.js';
-import { linkRefused, MIN_PASSWORD_LENGTH, type PasswordResetService } from './password-reset-service.js';
+import { linkRefused, MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH, type PasswordResetService } from './password-reset-service.js';
+import { pageMessage } from '../i18n/page-message.js';
 
 const forgotForm = z.object({ email: z.email().max(320) });
 const resetForm = z.object({ t: z.string().max(64), password: z.string().max(1024), confirm: z.string().max(1024) });
@@ -31,10 +32,11 @@ export function passwordResetRoutes(deps: { service: PasswordResetService; rende
   router.post('/forgot', async (ctx) => {
     const raw = (ctx.request.body as Record<string, unknown> | undefined)?.email;
     const parsed = forgotForm.safeParse({ email: typeof raw === 'string' ? raw.trim() : raw });
-    if (!parsed.success) return renderer.page(ctx, 'password-forgot', { email: typeof raw === 'string' ? raw.slice(0, 320) : '', error: 'Enter your email address, like name@example.com.' }, 400);
-    const outcome = await service.request(parsed.data.email, ctx.ip, ctx.state.requestId as string | undefined);
+    const tr = renderer.translator(ctx);
+    if (!parsed.success) return renderer.page(ctx, 'password-forgot', { email: typeof raw === 'string' ? raw.slice(0, 320) : '', error: tr.t('passwordForgot.invalidEmail') }, 400);
+    const outcome = await service.request(parsed.data.email, ctx.ip, ctx.state.requestId as string | undefined, tr.lang);
     if (outcome === 'limited') {
-      return renderer.page(ctx, 'password-forgot', { email: parsed.data.email, error: 'Too many reset requests from your network. Wait an hour and try again.' }, 429);
+      return renderer.page(ctx, 'password-forgot', { email: parsed.data.email, error: tr.t('passwordForgot.tooMany') }, 429);
     }
     await renderer.page(ctx, 'password-forgot-sent', { email: parsed.data.email, ttlMinutes: deps.ttlMinutes });
   });
@@ -51,11 +53,12 @@ export function passwordResetRoutes(deps: { service: PasswordResetService; rende
     if (!parsed.success) throw new HttpError(400, 'resetLinkInvalid', 'This password reset form is incomplete. Open the link from the mail again.');
     const { t, password, confirm } = parsed.data;
     const again = (error: string) => renderer.page(ctx, 'password-reset', { ticket: t, minLength: MIN_PASSWORD_LENGTH, error }, 400);
-    if (password !== confirm) return again('The two passwords are not the same. Type the new password twice.');
+    const tr = renderer.translator(ctx);
+    if (password !== confirm) return again(tr.t('passwordReset.mismatch'));
     try {
       await service.complete(t, password, ctx.ip, ctx.state.requestId as string | undefined);
     } catch (err) {
-      if (err instanceof HttpError && (err.code === 'passwordTooShort' || err.code === 'passwordTooLong')) return again(err.message);
+      if (err instanceof HttpError && (err.code === 'passwordTooShort' || err.code === 'passwordTooLong')) return again(pageMessage(tr, err, { min: MIN_PASSWORD_LENGTH, max: MAX_PASSWORD_LENGTH }));
       throw err;
     }
     await renderer.page(ctx, 'password-reset-done', { signInUrl: myAppsUrl(deps.issuer) });

@@ -86,7 +86,7 @@ export class PasswordResetService {
    * Someone asks for a link for `email`. Returns 'limited' only when the client address is over
    * its budget (which says nothing about the address asked for); otherwise 'accepted', always.
    */
-  async request(email: string, ip: string, correlationId?: string): Promise<'accepted' | 'limited'> {
+  async request(email: string, ip: string, correlationId?: string, lang?: string): Promise<'accepted' | 'limited'> {
     if ((await this.deps.perIp.check(ip)) > 0) return 'limited';
     await this.deps.perIp.fail(ip);
     // Per address, by a hash of the normalised address, so the counter key holds no address.
@@ -98,14 +98,14 @@ export class PasswordResetService {
     // Everything that depends on whether the address has an account (writes, mail) happens after
     // the answer, so the answer and the work before it are the same for every address.
     this.track(
-      this.deliver(user, overBudget, { ticket, hash }, correlationId).catch((err: unknown) =>
+      this.deliver(user, overBudget, { ticket, hash }, correlationId, lang).catch((err: unknown) =>
         this.deps.logger.error({ err: err instanceof Error ? err.message : String(err), requestId: correlationId }, 'password reset request not completed'),
       ),
     );
     return 'accepted';
   }
 
-  private async deliver(user: User | undefined, overBudget: boolean, link: { ticket: string; hash: string }, correlationId?: string): Promise<void> {
+  private async deliver(user: User | undefined, overBudget: boolean, link: { ticket: string; hash: string }, correlationId?: string, lang?: string): Promise<void> {
     if (!user) return;
     if (!this.eligible(user)) return this.audit(user, user.userType === 'Guest' ? 'guestHasNoPassword' : !user.accountEnabled ? 'accountDisabled' : 'noLocalPassword', correlationId);
     if (overBudget) return this.audit(user, 'tooManyRequests', correlationId);
@@ -113,7 +113,7 @@ export class PasswordResetService {
       await this.tickets.insert({ user_id: user.id, token_hash: link.hash, created_at: this.iso(), expires_at: this.iso(this.deps.settings.ttlMinutes * 60), requested_by: 'self' }, trx);
       await this.deps.audit.record({ category: 'UserManagement', activity: 'Request password reset', result: 'success', actor: { type: 'user', id: user.id }, target: { type: 'User', id: user.id }, correlationId }, trx);
     });
-    await this.sendMail(user, link.ticket);
+    await this.sendMail(user, link.ticket, lang);
   }
 
   /** An administrator mails a member a link (the CLI): same link, same rules, returned for printing. */
@@ -203,10 +203,12 @@ export class PasswordResetService {
     return `${this.deps.issuer}/password/reset?t=${ticket}`;
   }
 
-  private async sendMail(user: User, ticket: string): Promise<void> {
+  /** In the language of the page the member asked from (the default for links an administrator mails). */
+  private async sendMail(user: User, ticket: string, lang?: string): Promise<void> {
     const data = { name: user.displayName, resetUrl: this.linkFor(ticket), ttlMinutes: this.deps.settings.ttlMinutes };
-    const [html, text] = await Promise.all([this.deps.renderer.text('mail/password-reset', data), this.deps.renderer.text('mail/password-reset-text', data)]);
-    await this.deps.mailer.send({ to: user.mail, subject: `Reset your ${this.deps.tenantName} password`, html, text, primaryLink: data.resetUrl });
+    const [html, text] = await Promise.all([this.deps.renderer.text('mail/password-reset', data, lang), this.deps.renderer.text('mail/password-reset-text', data, lang)]);
+    const subject = this.deps.renderer.translatorFor(lang).t('mail.passwordReset.subject', { tenant: this.deps.tenantName });
+    await this.deps.mailer.send({ to: user.mail, subject, html, text, primaryLink: data.resetUrl });
   }
 
   private track(p: Promise<void>): void {

@@ -10,6 +10,7 @@ import type { PageRenderer } from '../http/render.js';
 import type { DelegatedGuests } from './delegated-guests.js';
 import { portalUser } from './portal-auth.js';
 import { navOf } from './portal-nav.js';
+import { PASSCODE_IDP } from '../interaction/home-realm-discovery.js';
 import { clearPortalSession } from './portal-session.js';
 import type { SecurityInfo } from './security-routes.js';
 
@@ -57,7 +58,7 @@ export function myAppsRoutes(deps: MyAppsDeps): Router {
     const user = portalUser(ctx);
     await deps.renderer.page(ctx, 'myapps-account', {
       ...navOf(ctx, 'account'),
-      profile: await profileOf(user),
+      profile: await profileOf(ctx, user),
       security: await deps.security?.view(ctx, user),
       securityNotice: deps.security?.notice(ctx),
       recoveryCodes: extra.recoveryCodes,
@@ -87,14 +88,17 @@ export function myAppsRoutes(deps: MyAppsDeps): Router {
     await deps.renderer.page(ctx, 'myapps-left', { mail: user.mail });
   });
 
-  async function profileOf(user: User) {
+  async function profileOf(ctx: Context, user: User) {
     const identities = await deps.identities.listForUser(user.id);
+    const tr = deps.renderer.translator(ctx);
+    // The email passcode's name is Foyer's own wording; configured IdPs keep the name the admin gave them.
+    const idpName = (id: string) => (id === PASSCODE_IDP ? tr.t('account.emailPasscode') : (deps.idpNames.get(id) ?? id));
     return {
       displayName: user.displayName,
       mail: user.mail,
       userType: user.userType,
       isGuest: user.userType === 'Guest',
-      signInMethods: user.hasPassword ? ['Password'] : [...new Set(identities.map((i) => deps.idpNames.get(i.idpId) ?? i.idpId))],
+      signInMethods: user.hasPassword ? [tr.t('account.password')] : [...new Set(identities.map((i) => idpName(i.idpId)))],
       lastSignIn: user.lastSignInDateTime,
       memberSince: user.createdDateTime,
     };

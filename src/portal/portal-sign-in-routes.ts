@@ -62,6 +62,8 @@ export function beginPortalSignIn(
     reauthenticate?: { acrValues?: string };
     /** The caller's own nonce, to recognise this one authorization request later (the redemption cookie). */
     nonce?: string;
+    /** ui_locales: the language the sign-in pages speak (an invitation's messageLanguage). */
+    uiLocales?: string | null;
   },
 ): string {
   const pending: PendingLogin = {
@@ -89,6 +91,7 @@ export function beginPortalSignIn(
     code_challenge: createHash('sha256').update(pending.verifier).digest('base64url'),
     code_challenge_method: 'S256',
     ...(opts.loginHint ? { login_hint: opts.loginHint } : {}),
+    ...(opts.uiLocales ? { ui_locales: opts.uiLocales } : {}),
     ...(opts.reauthenticate ? { prompt: 'login', ...(opts.reauthenticate.acrValues ? { acr_values: opts.reauthenticate.acrValues } : {}) } : {}),
   }).toString();
   return url.toString();

@@ -17,10 +17,11 @@ import type { RegistrationResponseJSON } from '@simplewebauthn/server';
 /** The acr that makes Foyer's mfa prompt ask for the second factor (the conditional access module's value). */
 const ACR_MFA = 'urn:foyer:acr:mfa';
 
+/** The notices after a post-redirect-get: the query names one, the page shows its message (locales/*.json). */
 const NOTICES: Record<string, string> = {
-  mfaReset: 'Your authenticator app was removed. You will set one up again the next time an app asks for it.',
-  passkeyAdded: 'Your passkey was added. You can use it the next time an app asks for a second step.',
-  passkeyRemoved: 'The passkey was removed. It no longer signs you in here.',
+  mfaReset: 'account.noticeMfaReset',
+  passkeyAdded: 'account.noticePasskeyAdded',
+  passkeyRemoved: 'account.noticePasskeyRemoved',
 };
 
 const passkeyId = z.uuid();
@@ -62,8 +63,8 @@ export function securityInfo(deps: SecurityDeps) {
       fresh,
       canRegenerate: typeof mfa.regenerateRecoveryCodes === 'function',
       passkeysEnabled: Boolean(passkeys),
-      passkeys: list.map((p) => ({ id: p.id, name: p.name, createdAt: p.createdAt.slice(0, 10), lastUsedAt: p.lastUsedAt?.slice(0, 16).replace('T', ' '), synced: p.deviceType === 'multiDevice' })),
-      addPasskey: passkeys && fresh ? { mode: 'register', action: '/myapps/account/security/passkeys', options: await passkeys.registrationOptions(await scopeOf(ctx, user), user), button: 'Add a passkey', askName: true } : undefined,
+      passkeys: list.map((p) => ({ id: p.id, name: p.name, createdAt: p.createdAt, lastUsedAt: p.lastUsedAt, synced: p.deviceType === 'multiDevice' })),
+      addPasskey: passkeys && fresh ? { mode: 'register', action: '/myapps/account/security/passkeys', options: await passkeys.registrationOptions(await scopeOf(ctx, user), user), button: 'passkey.add', askName: true } : undefined,
     };
   }
 
@@ -126,7 +127,7 @@ export function securityInfo(deps: SecurityDeps) {
     ctx.redirect('/myapps/account?notice=passkeyRemoved');
   }
 
-  return { view, verify, reset, regenerate, addPasskey, removePasskey, notice: (ctx: Context) => (typeof ctx.query.notice === 'string' ? NOTICES[ctx.query.notice] : undefined) };
+  return { view, verify, reset, regenerate, addPasskey, removePasskey, notice: (ctx: Context) => (typeof ctx.query.notice === 'string' && Object.hasOwn(NOTICES, ctx.query.notice) ? NOTICES[ctx.query.notice] : undefined) };
 }
 
 export type SecurityInfo = ReturnType<typeof securityInfo>;

@@ -92,6 +92,8 @@ export function buildProvider(deps: ProviderDeps): Provider {
     extraParams: { domain_hint: createFirstPartyOfflineAccess(firstParty) },
     // Apps read name and email from the ID token, as they do with Entra.
     conformIdTokenClaims: false,
+    // The languages of the sign-in pages (locales/*.json): an app's ui_locales picks one (docs/languages.md).
+    discovery: { ui_locales_supported: [...deps.renderer.languages] },
     acrValues: ['urn:foyer:acr:password', 'urn:foyer:acr:federated', 'urn:foyer:acr:mfa'],
     interactions: {
       policy: buildInteractionPolicy(deps.extraPrompts, deps.gatePrompts, deps.extendPolicy),
