@@ -15,6 +15,7 @@ import { providerPages } from './provider-pages.js';
 import { resourceIndicators } from './resource-servers.js';
 import { apiResource } from '../api/api-resource.js';
 import { SCOPE_CLAIMS, type TokenClaimsHook } from './scope-claims.js';
+import { StrengthCatalog } from '../strengths/strength-catalog.js';
 
 export interface ProviderDeps {
   config: FoyerConfig;
@@ -92,7 +93,8 @@ export function buildProvider(deps: ProviderDeps): Provider {
     extraParams: { domain_hint: createFirstPartyOfflineAccess(firstParty) },
     // Apps read name and email from the ID token, as they do with Entra.
     conformIdTokenClaims: false,
-    acrValues: ['urn:foyer:acr:password', 'urn:foyer:acr:federated', 'urn:foyer:acr:mfa'],
+    // Apps may ask for an authentication strength with acr_values (src/strengths/, README "Authentication strengths").
+    acrValues: [...new Set(['urn:foyer:acr:password', 'urn:foyer:acr:federated', ...new StrengthCatalog(deps.config.authenticationStrengths).acrValues()])],
     interactions: {
       policy: buildInteractionPolicy(deps.extraPrompts, deps.gatePrompts, deps.extendPolicy),
       url: (_ctx, interaction) => `/interaction/${interaction.uid}`,
