@@ -23,6 +23,7 @@ import { passkeyAmr } from '../passkeys/passkey-service.js';
 import { PASSKEY_REFUSALS } from '../passkeys/passkey-errors.js';
 import { passkeyAnswer, passkeyName } from '../passkeys/passkey-input.js';
 import type { CodeCheck, MfaService } from './mfa-service.js';
+import { strengthPages } from './strength-pages.js';
 import { formatManualKey } from './totp.js';
 
 const totpCode = z
@@ -67,6 +68,7 @@ export function mfaStep(deps: {
   strengths: StrengthCatalog;
 }) {
   const { provider, mfa, renderer } = deps;
+  const pages = strengthPages({ renderer, strengths: deps.strengths, passkeys: deps.passkeys, scopeOf });
 
   async function userOf(details: InteractionDetails): Promise<User> {
     const accountId = details.session?.accountId;
@@ -80,16 +82,16 @@ export function mfaStep(deps: {
     const user = await userOf(details);
     const common = { appName: await clientName(provider, details), userEmail: user.mail, abortUrl: `/interaction/${details.uid}/abort`, ...extra };
     const { plan, held, required } = await planOf(details, user);
-    if (plan.kind === 'unavailable') return strengthUnavailable(ctx, details, common, required);
-    if (plan.kind === 'proveThenRegister' && proofOf(details)) return showRegisterPasskey(ctx, details, user, common, required);
+    if (plan.kind === 'unavailable') return pages.unavailable(ctx, common, required);
+    if (plan.kind === 'proveThenRegister' && proofOf(details)) return pages.registerPasskey(ctx, details, user, common, required, Boolean(proofOf(details)));
     const offered = (f: SecondFactor) => plan.kind === 'any' || (plan.kind === 'verify' && plan.offer.includes(f)) || (plan.kind === 'proveThenRegister' && plan.prove.includes(f));
     if (plan.kind !== 'enrol' && (held.totp || held.passkeys > 0)) {
       const totp = held.totp && offered('totp');
       const passkey = held.passkeys > 0 && offered('passkey') ? { mode: 'authenticate', action: `/interaction/${details.uid}/mfa/passkey`, options: await deps.passkeys!.authenticationOptions(scopeOf(details), user.id), button: 'Use your passkey', secondary: totp } : undefined;
-      const strengthNote = plan.kind === 'any' ? undefined : plan.kind === 'proveThenRegister' ? `${strengthNames(required)} needs a passkey. First prove it is you with your authenticator app; then you create a passkey on this device.` : `${strengthNames(required)} is required: use one of the ways below.`;
+      const strengthNote = plan.kind === 'any' ? undefined : plan.kind === 'proveThenRegister' ? `${pages.names(required)} needs a passkey. First prove it is you with your authenticator app; then you create a passkey on this device.` : `${pages.names(required)} is required: use one of the ways below.`;
       return renderer.page(ctx, 'mfa-verify', { ...common, totp, passkey, strengthNote, recovery: offered('recoveryCode'), action: `/interaction/${details.uid}/mfa/verify`, recoveryAction: `/interaction/${details.uid}/mfa/recovery` }, extra.status ?? 200);
     }
-    if (plan.kind === 'enrol' && !plan.offer.includes('totp')) return showRegisterPasskey(ctx, details, user, common, required);
+    if (plan.kind === 'enrol' && !plan.offer.includes('totp')) return pages.registerPasskey(ctx, details, user, common, required, Boolean(proofOf(details)));
     const passkey = deps.passkeys
       ? { mode: 'register', action: `/interaction/${details.uid}/mfa/passkey/register`, options: await deps.passkeys.registrationOptions(scopeOf(details), user), button: 'Create a passkey', askName: true, secondary: true }
       : undefined;
@@ -228,7 +230,7 @@ export function mfaStep(deps: {
     const { plan, required, methods } = await planOf(details, user);
     if (plan.kind === 'any' || factorMeets(deps.strengths, required, methods, factor)) return true;
     if (plan.kind === 'proveThenRegister' && plan.prove.includes(factor) && !proofOf(details)) return false;
-    throw new HttpError(400, 'authenticationStrengthNotMet', `${strengthNames(required)} is required here, and ${factor === 'totp' ? 'an authenticator app code' : factor === 'recoveryCode' ? 'a recovery code' : 'this method'} does not meet it. Use a passkey.`);
+    throw new HttpError(400, 'authenticationStrengthNotMet', `${pages.names(required)} is required here, and ${factor === 'totp' ? 'an authenticator app code' : factor === 'recoveryCode' ? 'a recovery code' : 'this method'} does not meet it. Use a passkey.`);
   }
 
   /** A held factor proved that falls short alone: remembered for this sign-in, which goes on to register a passkey. */
@@ -236,21 +238,6 @@ export function mfaStep(deps: {
     await remember(details, PROOF_KEY, { factor });
     ctx.status = 303;
     ctx.redirect(`/interaction/${details.uid}`);
-  }
-
-  async function showRegisterPasskey(ctx: Context, details: InteractionDetails, user: User, common: Record<string, unknown>, required: string[]): Promise<void> {
-    const passkey = { mode: 'register', action: `/interaction/${details.uid}/mfa/passkey/register`, options: await deps.passkeys!.registrationOptions(scopeOf(details), user), button: 'Create a passkey', askName: true };
-    await renderer.page(ctx, 'mfa-passkey-register', { ...common, passkey, strengthName: strengthNames(required), proved: Boolean(proofOf(details)) }, (common.status as number | undefined) ?? 200);
-  }
-
-  /** No second factor Foyer offers meets the strength (it depends on the first sign-in): say what to do; the only way on is back to the app. */
-  async function strengthUnavailable(ctx: Context, details: InteractionDetails, common: Record<string, unknown>, required: string[]): Promise<void> {
-    const ways = required.flatMap((id) => deps.strengths.get(id)?.allowedCombinations.map((c) => c.join(' + ')) ?? []);
-    await renderer.page(ctx, 'strength-unavailable', { ...common, strengthName: strengthNames(required), ways: [...new Set(ways)], code: 'authenticationStrengthUnavailable' }, 403);
-  }
-
-  function strengthNames(required: readonly string[]): string {
-    return required.map((id) => deps.strengths.get(id)?.displayName ?? id).join(' and ');
   }
 
   function proofOf(details: InteractionDetails): SecondFactor | undefined {

@@ -50,7 +50,8 @@ export class MfaTrust {
     const own = !partner && idp && 'trustMfa' in idp && idp.trustMfa;
     const ownRules = !partner && idp && 'authenticationMethods' in idp ? idp.authenticationMethods : undefined;
     const base = {
-      methodRules: (partner || settings.isMfaAccepted ? settings.authenticationMethods : ownRules) ?? DEFAULT_UPSTREAM_METHOD_RULES,
+      // An IdP of no partner: its own rules first (set beside trustMfa), then partnerDefaults'.
+      methodRules: (partner ? settings.authenticationMethods : (ownRules ?? settings.authenticationMethods)) ?? DEFAULT_UPSTREAM_METHOD_RULES,
       amrValues: settings.mfaAmrValues ?? ['mfa'],
       acrValues: [...(settings.mfaAcrValues ?? []), ...(!partner && idp && 'mfaAcrValues' in idp ? idp.mfaAcrValues : [])],
       ...(settings.mfaMaxAgeMinutes ? { maxAgeSeconds: settings.mfaMaxAgeMinutes * 60 } : {}),

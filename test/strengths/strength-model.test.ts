@@ -11,6 +11,8 @@ import { stringify } from 'yaml';
 import { evaluate, type SignInContext } from '../../src/access/evaluate.js';
 import { ConfigError, loadConfig } from '../../src/config/load-config.js';
 import type { ConditionalAccessPolicy } from '../../src/config/policies-schema.js';
+import { MfaTrust } from '../../src/partners/mfa-trust.js';
+import { PartnerDirectory } from '../../src/partners/partner-directory.js';
 import { planSecondFactor } from '../../src/strengths/second-factor-plan.js';
 import { StrengthCatalog, strongestAcr } from '../../src/strengths/strength-catalog.js';
 import { DEFAULT_UPSTREAM_METHOD_RULES, upstreamMethods } from '../../src/strengths/upstream-methods.js';
@@ -131,6 +133,18 @@ describe('config', () => {
     expect(problems).toEqual([]);
     expect(config!.authenticationStrengths[0]!.allowedCombinations).toEqual([['federated', 'upstreamPasskey'], ['passkey']]);
     expect(config!.conditionalAccess.map((p) => p.grantControls?.authenticationStrength)).toEqual(['partnerPasskey', 'phishingResistantMfa']);
+  });
+
+  it('an IdP of no partner maps its own assertions (trustMfa + authenticationMethods), SAML class refs through acr', () => {
+    const { config, problems } = load({ identityProviders: [{ ...base.identityProviders[0], trustMfa: true, authenticationMethods: [{ method: 'upstreamPasskey', acr: ['urn:oasis:names:tc:SAML:2.0:ac:classes:X509'], maxAgeMinutes: 5 }] }] });
+    expect(problems).toEqual([]);
+    const trust = new MfaTrust(new PartnerDirectory(config!), config!.identityProviders);
+    const now = Date.now();
+    const asserted = (minutesAgo: number) => ({ idpId: 'fabrikam', amr: ['sc'], acr: 'urn:oasis:names:tc:SAML:2.0:ac:classes:X509', authTime: Math.floor(now / 1000) - minutesAgo * 60 });
+    expect(trust.methods(asserted(1), now).methods).toEqual(['upstreamMfa', 'upstreamPasskey']);
+    expect(trust.methods(asserted(20), now).methods).toEqual([]);
+    // The default rule (hwk+mfa) does not apply where the IdP has rules of its own.
+    expect(trust.methods({ idpId: 'fabrikam', amr: ['hwk', 'mfa'], authTime: Math.floor(now / 1000) }, now).methods).toEqual(['upstreamMfa']);
   });
 
   it.each([
