@@ -147,10 +147,11 @@ describe('npx foyer policy what-if with strengths', () => {
     const passkey = await whatIf('--methods', 'federated,passkey', '--json');
     const json = JSON.parse(passkey.stdout) as { decision: { result: string; trace: { satisfiedBy?: string }[] } };
     expect([json.decision.result, json.decision.trace[0]!.satisfiedBy]).toEqual(['allow', 'passkey']);
-  });
+    // Each command is a fresh Node process: allow for a busy machine.
+  }, 120_000);
 
   it('refuses a method it does not know, and upstream assertions without an IdP', async () => {
     expect(await whatIf('--methods', 'password,fido2')).toMatchObject({ code: 2, stderr: expect.stringContaining('"fido2" is not a method') });
     expect(await whatIf('--upstream-amr', 'hwk')).toMatchObject({ code: 2, stderr: expect.stringContaining('name it with --idp') });
-  });
+  }, 60_000);
 });
