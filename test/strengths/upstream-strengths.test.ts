@@ -77,6 +77,8 @@ describe('a passkey at the partner counts', () => {
     expect(parseForms(landed.body).map((f) => f.action.replace(/^.*\/interaction\/[^/]+/, ''))).toEqual(['/mfa/passkey/register']);
     expect(await signInRows(world.foyer, { user_id: userId, result: 'success' })).toEqual([]);
     expect((await signInRows(world.foyer, { user_id: userId, app_id: STRICT.id })).map((r) => [r.result, r.error_code])).toEqual([['interrupted', 'mfaRequired']]);
+    expect(await world.foyer.foyer.db('passkeys').where({ user_id: userId })).toEqual([]);
+    expect(await world.foyer.foyer.db('mfa_totp').where({ user_id: userId })).toEqual([]);
   });
 
   it('MFA at the partner without a key (pwd+mfa) is MFA, not phishing-resistant: asked for a passkey too', async () => {
