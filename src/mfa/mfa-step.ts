@@ -133,6 +133,7 @@ export function mfaStep(deps: {
   async function passkey(ctx: Context, details: InteractionDetails): Promise<void> {
     const user = await userOf(details);
     if (!deps.passkeys) throw new HttpError(404, 'passkeysUnavailable', 'Passkeys are not available here.');
+    await requireMeets(details, user, 'passkey');
     const answer = passkeyAnswer<AuthenticationResponseJSON>(ctx);
     const outcome = answer ? await deps.passkeys.authenticate(scopeOf(details), answer, user.id) : ({ ok: false, reason: 'responseInvalid' } as const);
     if (!outcome.ok) return passkeyRefused(ctx, details, user, outcome.reason);
@@ -147,6 +148,7 @@ export function mfaStep(deps: {
     // and only because a required strength needs a passkey (everyone else adds them in My Apps).
     const { plan } = await planOf(details, user);
     const proof = plan.kind === 'proveThenRegister' ? proofOf(details) : undefined;
+    if (!proof) await requireMeets(details, user, 'passkey');
     if (!proof && ((await mfa.status(user.id)) === 'active' || (await deps.passkeys.repository.countFor(user.id)) > 0)) {
       throw new HttpError(400, 'noEnrolmentPending', 'A second factor is already set up: use it. Add more passkeys from My Apps, Account and security.');
     }
