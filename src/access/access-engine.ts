@@ -3,6 +3,8 @@ import type { ConditionalAccessPolicy, NamedLocation, TermsOfUse } from '../conf
 import type { GroupsRepository } from '../directory/groups-repository.js';
 import type { User } from '../directory/user-model.js';
 import type { UsersRepository } from '../directory/users-repository.js';
+import { firstFactorOf, type AuthMethod } from '../strengths/authentication-methods.js';
+import type { StrengthCatalog } from '../strengths/strength-catalog.js';
 import { ACR_MFA } from './acr.js';
 import { evaluate, type AccessDecision, type SignInContext } from './evaluate.js';
 import { FACTS_RESULT_KEY, type SignInFacts, type SignInFactsStore } from './sign-in-facts.js';
@@ -23,6 +25,10 @@ export interface AccessEvaluation {
   appRequestsMfa: boolean;
   /** …and the session's acr is not one the app accepts, so MFA must happen now. */
   mfaRequestedByApp: boolean;
+  /** The strength the app asked for in acr_values (urn:foyer:strength:<id>) when the session meets none it asked for. */
+  strengthRequestedByApp?: string;
+  /** What the session did (src/strengths/), for the MFA step and the sign-in log. */
+  methods: AuthMethod[];
 }
 
 /**
@@ -35,6 +41,8 @@ export class AccessEngine {
   private readonly usesGroups: boolean;
   private readonly usesTerms: boolean;
   private readonly usesTenants: boolean;
+  /** The strengths live policies require: only these are checked per sign-in. */
+  private readonly policyStrengths: string[];
 
   constructor(
     private readonly deps: {
@@ -45,11 +53,14 @@ export class AccessEngine {
       facts: SignInFactsStore;
       /** The partner organisations a user belongs to (src/partners/), for policies naming externalTenants. */
       homeTenants?: (user: User) => Promise<string[]>;
+      /** Authentication strengths (src/strengths/): built-ins and config's authenticationStrengths. */
+      strengths: StrengthCatalog;
     },
   ) {
     const live = deps.settings.policies.filter((p) => p.state !== 'disabled');
     this.usesTenants = live.some((p) => [p.conditions.users.includeGuestsOrExternalUsers, p.conditions.users.excludeGuestsOrExternalUsers].some((g) => g?.externalTenants.membershipKind === 'enumerated'));
     this.usesGroups = live.some((p) => p.conditions.users.includeGroups.length > 0 || p.conditions.users.excludeGroups.length > 0);
+    this.policyStrengths = [...new Set(live.flatMap((p) => (p.grantControls?.authenticationStrength ? [p.grantControls.authenticationStrength] : [])))];
     this.usesTerms = live.some((p) => p.grantControls && (p.grantControls.termsOfUse.length > 0 || p.grantControls.builtInControls.includes('termsOfUse')));
   }
 
@@ -58,7 +69,7 @@ export class AccessEngine {
   }
 
   /** The decision for `user` signing in to `appId`: shared by the protocol and `foyer policy what-if`. */
-  async evaluateFor(input: { user: User; appId: string; identityProvider?: string; ipAddress?: string; mfa: boolean }): Promise<{ context: SignInContext; decision: AccessDecision }> {
+  async evaluateFor(input: { user: User; appId: string; identityProvider?: string; ipAddress?: string; mfa: boolean; methods?: readonly AuthMethod[] }): Promise<{ context: SignInContext; decision: AccessDecision }> {
     const { user } = input;
     const groupIds = this.usesGroups ? (await this.deps.groups.groupsOf('members', user.id)).map((g) => g.id) : [];
     const accepted = this.usesTerms ? await this.deps.terms.acceptedBy(user.id) : [];
@@ -69,7 +80,8 @@ export class AccessEngine {
       appId: input.appId,
       identityProvider: input.identityProvider,
       ipAddress: input.ipAddress,
-      satisfied: { mfa: input.mfa, termsOfUse },
+      // Strengths cost no lookup: the session's methods came with its sign-in facts.
+      satisfied: { mfa: input.mfa, termsOfUse, strengths: this.deps.strengths.met(this.policyStrengths, input.methods ?? []), methods: input.methods ?? [] },
     };
     const decision = evaluate(this.deps.settings.policies, context, {
       namedLocations: this.deps.settings.namedLocations,
@@ -103,11 +115,24 @@ export class AccessEngine {
     if (!user || !user.accountEnabled) return undefined;
     const facts = await this.sessionFacts(ctx, accountId);
     const amr = session.amr ?? [];
-    const { context, decision } = await this.evaluateFor({ user, appId: client.clientId, identityProvider: facts.identityProvider, ipAddress: ctx.ip, mfa: amr.includes('mfa') });
+    const methods = facts.methods ?? firstFactorOf(facts.identityProvider, amr);
+    const { context, decision } = await this.evaluateFor({ user, appId: client.clientId, identityProvider: facts.identityProvider, ipAddress: ctx.ip, mfa: amr.includes('mfa'), methods });
     const acceptable = requestedAcrs(ctx);
+    const acceptedAcr = acceptable.includes(session.acr ?? '');
     const appRequestsMfa = acceptable.includes(ACR_MFA);
-    const mfaRequestedByApp = appRequestsMfa && !acceptable.includes(session.acr ?? '') && !amr.includes('mfa');
-    return { user, context, decision, facts, appRequestsMfa, mfaRequestedByApp };
+    const mfaRequestedByApp = appRequestsMfa && !acceptedAcr && !amr.includes('mfa');
+    return { user, context, decision, facts, appRequestsMfa, mfaRequestedByApp, strengthRequestedByApp: this.requestedStrength(acceptable, acceptedAcr || (appRequestsMfa && amr.includes('mfa')), methods), methods };
+  }
+
+  /**
+   * acr_values naming strengths (urn:foyer:strength:<id>), in order of preference: met when the
+   * session meets any of them (or an acr the app also accepts); otherwise the first one is required,
+   * so an app asking for a strength never gets a session that met a weaker one.
+   */
+  private requestedStrength(acceptable: readonly string[], acceptedOtherwise: boolean, methods: readonly AuthMethod[]): string | undefined {
+    const asked = acceptable.filter((a) => a !== ACR_MFA).flatMap((a) => this.deps.strengths.fromAcr(a) ?? []);
+    if (asked.length === 0 || acceptedOtherwise) return undefined;
+    return asked.some((id) => this.deps.strengths.metBy(id, methods)) ? undefined : asked[0];
   }
 
   /**
@@ -124,6 +149,7 @@ export class AccessEngine {
       accountId,
       ...(carried?.identityProvider ? { identityProvider: carried.identityProvider } : {}),
       ...(mfa ? { mfaMethod: carried?.mfaMethod ?? 'trustedUpstream' } : {}),
+      ...(Array.isArray(carried?.methods) ? { methods: carried.methods } : {}),
     };
     await this.deps.facts.save(session.uid, facts);
     return facts;

@@ -1,5 +1,5 @@
 import { interactionPolicy, type KoaContextWithOIDC } from 'oidc-provider';
-import type { AccessEngine } from './access-engine.js';
+import type { AccessEngine, AccessEvaluation } from './access-engine.js';
 
 const { Check, Prompt } = interactionPolicy;
 
@@ -16,6 +16,8 @@ export type SignInFrequencyDetails = { signInFrequencySeconds?: number };
 /** Saved in the Interaction as the prompt's details. */
 export type AccessPromptDetails = {
   mfa: boolean;
+  /** Strengths the sign-in must meet (policies, then one the app asked for with acr_values); the MFA step offers only what meets them. */
+  authenticationStrengths: string[];
   termsOfUse: string[];
   blocked: boolean;
   /** The request that decided (it is also the sign-in log row's correlationId, shown on the block page). */
@@ -27,8 +29,9 @@ export type AccessPromptDetails = {
  *
  * - the `mfa` prompt, evaluated on every authorization request (so single sign-on into a stricter
  *   app stops for MFA inside an existing session) with the checks `policy_block` (error
- *   access_denied, so prompt=none answers it directly), `mfa_required` (a policy, or the app's
- *   acr_values asking for urn:foyer:acr:mfa) and `terms_required`;
+ *   access_denied, so prompt=none answers it directly), `mfa_required` (a policy's MFA or
+ *   authentication strength, or the app's acr_values asking for urn:foyer:acr:mfa or
+ *   urn:foyer:strength:<id>) and `terms_required`;
  * - a `sign_in_frequency` check on `login`: past a policy's signInFrequency the user signs in again.
  *
  * Apps ask for MFA with acr_values (oidc-provider's `claims` parameter is off in Foyer, so an
@@ -59,6 +62,12 @@ export function accessInteractionPolicy(engine: AccessEngine) {
   };
 }
 
+/** The strengths this sign-in must still meet: the policies', and the one the app asked for. */
+export function requiredStrengths(evaluation: AccessEvaluation): string[] {
+  const { required } = evaluation.decision;
+  return [...new Set([...required.authenticationStrengths, ...(evaluation.strengthRequestedByApp ? [evaluation.strengthRequestedByApp] : [])])];
+}
+
 function mfaPrompt(engine: AccessEngine): interactionPolicy.Prompt {
   const decided = (ctx: KoaContextWithOIDC) => engine.forRequest(ctx);
   return new Prompt(
@@ -68,6 +77,7 @@ function mfaPrompt(engine: AccessEngine): interactionPolicy.Prompt {
       const details: AccessPromptDetails = {
         blocked: evaluation?.decision.result === 'block',
         mfa: Boolean(evaluation && (evaluation.decision.required.mfa || evaluation.mfaRequestedByApp)),
+        authenticationStrengths: evaluation ? requiredStrengths(evaluation) : [],
         termsOfUse: evaluation?.decision.required.termsOfUse ?? [],
         correlationId: ctx.state.requestId as string | undefined,
       };
@@ -76,7 +86,7 @@ function mfaPrompt(engine: AccessEngine): interactionPolicy.Prompt {
     new Check(ACCESS_REASONS.block, 'access to this app is blocked by a conditional access policy', 'access_denied', async (ctx) => (await decided(ctx))?.decision.result === 'block'),
     new Check(ACCESS_REASONS.mfa, 'multi-factor authentication is required', 'interaction_required', async (ctx) => {
       const evaluation = await decided(ctx);
-      return Boolean(evaluation && evaluation.decision.result !== 'block' && (evaluation.decision.required.mfa || evaluation.mfaRequestedByApp));
+      return Boolean(evaluation && evaluation.decision.result !== 'block' && (evaluation.decision.required.mfa || evaluation.mfaRequestedByApp || requiredStrengths(evaluation).length > 0));
     }),
     new Check(ACCESS_REASONS.terms, 'the terms of use must be accepted', 'interaction_required', async (ctx) => {
       const evaluation = await decided(ctx);

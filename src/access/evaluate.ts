@@ -27,8 +27,12 @@ export interface SignInContext {
   /** The upstream IdP (config id, "email-otp", or "local" for passwords); undefined when unknown. */
   identityProvider?: string;
   ipAddress?: string;
-  /** What this sign-in has already done: MFA in the session, terms of use accepted (ids, current version). */
-  satisfied?: { mfa?: boolean; termsOfUse?: readonly string[] };
+  /**
+   * What this sign-in has already done: MFA in the session, terms of use accepted (ids, current
+   * version), the authentication strengths it met (id → the combination that met it, see
+   * src/strengths/) and its methods ("password,totp"), which say what satisfied an MFA control.
+   */
+  satisfied?: { mfa?: boolean; termsOfUse?: readonly string[]; strengths?: Readonly<Record<string, string>>; methods?: readonly string[] };
 }
 
 /** Graph's appliedConditionalAccessPolicy.result values. */
@@ -52,17 +56,21 @@ export interface PolicyTrace {
   /** Why it applied, or the first condition that did not match. */
   reason: string;
   result: PolicyResult;
-  /** The policy's grant controls: "block", "mfa", "termsOfUse:<id>". */
+  /** The policy's grant controls: "block", "mfa", "authenticationStrength:<id>", "termsOfUse:<id>". */
   enforcedGrantControls: string[];
   enforcedSessionControls: string[];
   /** Grant controls this sign-in has not satisfied yet. */
   unmet: string[];
+  /** Graph's authenticationStrength of an applied policy that requires one (Foyer adds satisfiedBy). */
+  authenticationStrength?: { authenticationStrengthId: string; authenticationStrengthResult: 'satisfied' | 'singleChallengeRequired'; satisfiedBy?: string };
+  /** The methods that met the policy's MFA or strength control, e.g. "federated,upstreamPasskey". */
+  satisfiedBy?: string;
 }
 
 export interface AccessDecision {
   result: 'allow' | 'block' | 'challenge';
-  /** What the sign-in must still do (empty unless `challenge`): MFA first, then terms in order. */
-  required: { mfa: boolean; termsOfUse: string[] };
+  /** What the sign-in must still do (empty unless `challenge`): MFA or strengths first, then terms in order. */
+  required: { mfa: boolean; authenticationStrengths: string[]; termsOfUse: string[] };
   /** The strictest signInFrequency of the enforced policies that apply. */
   signInFrequencySeconds?: number;
   conditionalAccessStatus: 'success' | 'failure' | 'notApplied';
@@ -75,7 +83,8 @@ export interface EvaluationEnvironment {
   termsOfUseIds?: readonly string[];
 }
 
-type Control = 'mfa' | `termsOfUse:${string}`;
+type Control = 'mfa' | `authenticationStrength:${string}` | `termsOfUse:${string}`;
+const STRENGTH = 'authenticationStrength:';
 interface Verdict {
   applies: boolean;
   why: string;
@@ -117,7 +126,7 @@ export function evaluate(policies: readonly ConditionalAccessPolicy[], context: 
     const unmet = controls.filter((c) => !isSatisfied(c, context));
     const satisfied = block ? false : operator === 'AND' ? unmet.length === 0 : controls.length === 0 || unmet.length < controls.length;
     const result: PolicyResult = block ? (reportOnly ? 'reportOnlyFailure' : 'failure') : satisfied ? (reportOnly ? 'reportOnlySuccess' : 'success') : reportOnly ? 'reportOnlyInterrupted' : 'failure';
-    trace.push({ ...base, applied: true, reason, result, unmet: block ? ['block'] : satisfied ? [] : unmet });
+    trace.push({ ...base, applied: true, reason, result, unmet: block ? ['block'] : satisfied ? [] : unmet, ...strengthTrace(controls, unmet, context) });
     if (reportOnly) continue;
 
     enforcedApplied = true;
@@ -137,12 +146,13 @@ export function evaluate(policies: readonly ConditionalAccessPolicy[], context: 
   }
 
   const status = blockers.length || unsatisfied ? 'failure' : enforcedApplied ? 'success' : 'notApplied';
-  if (blockers.length) return { result: 'block', required: { mfa: false, termsOfUse: [] }, signInFrequencySeconds: frequency, conditionalAccessStatus: status, trace };
-  const terms = [...required].filter((c) => c !== 'mfa').map((c) => c.slice('termsOfUse:'.length));
+  if (blockers.length) return { result: 'block', required: { mfa: false, authenticationStrengths: [], termsOfUse: [] }, signInFrequencySeconds: frequency, conditionalAccessStatus: status, trace };
+  const terms = [...required].filter((c) => c.startsWith('termsOfUse:')).map((c) => c.slice('termsOfUse:'.length));
+  const strengths = [...required].filter((c) => c.startsWith(STRENGTH)).map((c) => c.slice(STRENGTH.length));
   const mfa = required.has('mfa');
   return {
-    result: mfa || terms.length ? 'challenge' : 'allow',
-    required: { mfa, termsOfUse: terms },
+    result: mfa || strengths.length || terms.length ? 'challenge' : 'allow',
+    required: { mfa, authenticationStrengths: strengths, termsOfUse: terms },
     signInFrequencySeconds: frequency,
     conditionalAccessStatus: status,
     trace,
@@ -156,14 +166,31 @@ function controlsOf(policy: ConditionalAccessPolicy, allTerms: readonly string[]
   const termIds = grant.termsOfUse.length ? grant.termsOfUse : builtIn.includes('termsOfUse') ? allTerms : [];
   return {
     block: builtIn.includes('block'),
-    controls: [...(builtIn.includes('mfa') ? (['mfa'] as const) : []), ...termIds.map((id) => `termsOfUse:${id}` as const)],
+    controls: [
+      ...(builtIn.includes('mfa') ? (['mfa'] as const) : []),
+      ...(grant.authenticationStrength ? [`${STRENGTH}${grant.authenticationStrength}` as const] : []),
+      ...termIds.map((id) => `termsOfUse:${id}` as const),
+    ],
     operator: grant.operator,
   };
 }
 
 function isSatisfied(control: Control, context: SignInContext): boolean {
   if (control === 'mfa') return Boolean(context.satisfied?.mfa);
+  if (control.startsWith(STRENGTH)) return context.satisfied?.strengths?.[control.slice(STRENGTH.length)] !== undefined;
   return (context.satisfied?.termsOfUse ?? []).includes(control.slice('termsOfUse:'.length));
+}
+
+/** What met the policy's MFA or strength control (for what-if and the sign-in log); nothing for other policies. */
+function strengthTrace(controls: readonly Control[], unmet: readonly Control[], context: SignInContext): Pick<PolicyTrace, 'authenticationStrength' | 'satisfiedBy'> {
+  const strength = controls.find((c) => c.startsWith(STRENGTH))?.slice(STRENGTH.length);
+  if (strength) {
+    const by = context.satisfied?.strengths?.[strength];
+    const met = by !== undefined && !unmet.includes(`${STRENGTH}${strength}`);
+    return { authenticationStrength: { authenticationStrengthId: strength, authenticationStrengthResult: met ? 'satisfied' : 'singleChallengeRequired', ...(met ? { satisfiedBy: by } : {}) }, ...(met ? { satisfiedBy: by } : {}) };
+  }
+  const methods = context.satisfied?.methods;
+  return controls.includes('mfa') && !unmet.includes('mfa') && methods?.length ? { satisfiedBy: methods.join(',') } : {};
 }
 
 function users(policy: ConditionalAccessPolicy, { user }: SignInContext): Verdict {

@@ -16,5 +16,5 @@ export async function finishAccessStep(provider: Provider, ctx: Context, result:
 
 export function promptDetails(details: InteractionDetails): AccessPromptDetails {
   const d = details.prompt.details as Partial<AccessPromptDetails>;
-  return { mfa: Boolean(d.mfa), blocked: Boolean(d.blocked), termsOfUse: Array.isArray(d.termsOfUse) ? d.termsOfUse.map(String) : [], correlationId: typeof d.correlationId === 'string' ? d.correlationId : undefined };
+  return { mfa: Boolean(d.mfa), authenticationStrengths: Array.isArray(d.authenticationStrengths) ? d.authenticationStrengths.map(String) : [], blocked: Boolean(d.blocked), termsOfUse: Array.isArray(d.termsOfUse) ? d.termsOfUse.map(String) : [], correlationId: typeof d.correlationId === 'string' ? d.correlationId : undefined };
 }

@@ -1,5 +1,6 @@
 import type { Adapter } from 'oidc-provider';
 import type { MfaMethod } from '../audit/sign-in-log.js';
+import type { AuthMethod } from '../strengths/authentication-methods.js';
 
 /**
  * What Foyer knows about how a browser session signed in, beyond oidc-provider's amr/acr: the
@@ -11,6 +12,8 @@ export interface SignInFacts {
   accountId: string;
   identityProvider?: string;
   mfaMethod?: MfaMethod;
+  /** Every method the session used (src/strengths/), for authentication strengths; absent for sessions from before they were recorded. */
+  methods?: AuthMethod[];
 }
 
 /** The key login results carry these facts under (see signInFacts). */
@@ -20,8 +23,8 @@ export const FACTS_RESULT_KEY = 'foyerSignIn';
  * Added to an interaction's login result by the step that signs the user in, e.g.
  * `{ login: {…}, ...signInFacts('partner') }`; saved for the session when the login is resumed.
  */
-export function signInFacts(identityProvider: string | undefined, mfaMethod?: MfaMethod): Record<typeof FACTS_RESULT_KEY, Omit<SignInFacts, 'accountId'>> {
-  return { [FACTS_RESULT_KEY]: { ...(identityProvider ? { identityProvider } : {}), ...(mfaMethod ? { mfaMethod } : {}) } };
+export function signInFacts(identityProvider: string | undefined, mfaMethod: MfaMethod | undefined, methods: AuthMethod[]): Record<typeof FACTS_RESULT_KEY, Omit<SignInFacts, 'accountId'>> {
+  return { [FACTS_RESULT_KEY]: { ...(identityProvider ? { identityProvider } : {}), ...(mfaMethod ? { mfaMethod } : {}), methods } };
 }
 
 const SESSION_TTL_SECONDS = 14 * 24 * 3600;

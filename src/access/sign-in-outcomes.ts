@@ -65,7 +65,7 @@ function entryFor(ctx: KoaContextWithOIDC, evaluation: AccessEvaluation, outcome
   const { user, decision, facts } = evaluation;
   const client = ctx.oidc.client;
   const amr = ctx.oidc.session?.amr ?? [];
-  const mfaEnforced = decision.trace.some((t) => !t.reportOnly && t.applied && t.enforcedGrantControls.includes('mfa'));
+  const mfaEnforced = decision.trace.some((t) => !t.reportOnly && t.applied && t.enforcedGrantControls.some((c) => c === 'mfa' || c.startsWith('authenticationStrength:')));
   return {
     userId: user.id,
     userPrincipalName: user.mail,
@@ -80,7 +80,7 @@ function entryFor(ctx: KoaContextWithOIDC, evaluation: AccessEvaluation, outcome
     ...outcome,
     conditionalAccessStatus: decision.conditionalAccessStatus,
     appliedConditionalAccessPolicies: decision.trace.map(toApplied),
-    authenticationRequirement: mfaEnforced || evaluation.appRequestsMfa ? 'multiFactorAuthentication' : 'singleFactorAuthentication',
+    authenticationRequirement: mfaEnforced || evaluation.appRequestsMfa || evaluation.strengthRequestedByApp ? 'multiFactorAuthentication' : 'singleFactorAuthentication',
     mfaMethod: amr.includes('mfa') ? facts.mfaMethod : undefined,
     amr,
   };
@@ -94,5 +94,7 @@ export function toApplied(trace: PolicyTrace): AppliedPolicy {
     enforcedSessionControls: trace.enforcedSessionControls,
     result: trace.result,
     reason: trace.reason,
+    ...(trace.authenticationStrength ? { authenticationStrength: trace.authenticationStrength } : {}),
+    ...(trace.satisfiedBy ? { satisfiedBy: trace.satisfiedBy } : {}),
   };
 }

@@ -16,6 +16,8 @@ import { refusalNames } from '../partners/refusals.js';
 import { PORTAL_CLIENT_ID } from '../portal/portal-client.js';
 import { createAdapterFactory } from '../provider/adapters/index.js';
 import { AccessEngine } from './access-engine.js';
+import type { AuthMethod } from '../strengths/authentication-methods.js';
+import { StrengthCatalog } from '../strengths/strength-catalog.js';
 import type { AccessDecision } from './evaluate.js';
 import { parseIp } from './ip-ranges.js';
 import { SIGN_IN_FACTS_MODEL, SignInFactsStore } from './sign-in-facts.js';
@@ -28,6 +30,8 @@ export interface WhatIfInput {
   identityProvider?: string;
   /** As if the session had already done MFA. */
   mfa: boolean;
+  /** The methods the imagined session used (src/strengths/), for authentication strengths. */
+  methods?: readonly AuthMethod[];
 }
 
 export interface WhatIfAnswer {
@@ -58,6 +62,7 @@ export class WhatIf {
   ) {
     this.partners = new PartnerAccess({ directory: new PartnerDirectory(config), identities: new IdentitiesRepository(db), assertions: new AssertionsRepository(db), names: refusalNames(config) });
     this.engine = new AccessEngine({
+      strengths: new StrengthCatalog(config.authenticationStrengths),
       settings: { policies: config.conditionalAccess, namedLocations: config.namedLocations, termsOfUse: config.termsOfUse },
       users,
       groups: new GroupsRepository(db),
@@ -68,6 +73,11 @@ export class WhatIf {
     });
     this.apps = new Map<string, string>([...config.apps.map((a) => [a.id, a.displayName] as [string, string]), [PORTAL_CLIENT_ID, 'My Apps']]);
     this.identityProviders = [...config.identityProviders.map((i) => i.id), PASSCODE_IDP, LOCAL_IDP_ID];
+  }
+
+  /** The partner settings (what-if turns a home IdP's assertion into methods with them). */
+  get partnerDirectory(): PartnerDirectory {
+    return this.partners.directory;
   }
 
   /** Checks the app, IP and IdP (a 400 that names what is known) before anything is evaluated. */
@@ -81,7 +91,7 @@ export class WhatIf {
 
   async evaluate(input: WhatIfInput): Promise<WhatIfAnswer> {
     this.check(input);
-    const { decision } = await this.engine.evaluateFor({ user: input.user, appId: input.appId, identityProvider: input.identityProvider, ipAddress: input.ipAddress, mfa: input.mfa });
+    const { decision } = await this.engine.evaluateFor({ user: input.user, appId: input.appId, identityProvider: input.identityProvider, ipAddress: input.ipAddress, mfa: input.mfa, methods: input.methods });
     const partner = isExternal(input.user) ? await this.partners.decideAccount({ user: input.user, appId: input.appId, sessionIdp: input.identityProvider }) : undefined;
     const idp = input.identityProvider;
     const trust = idp && idp !== LOCAL_IDP_ID && idp !== PASSCODE_IDP ? new MfaTrust(this.partners.directory, this.config.identityProviders).forIdp(idp) : undefined;
@@ -94,6 +104,6 @@ export function describeDecision(d: AccessDecision): string {
   const frequency = d.signInFrequencySeconds ? `; sign in again after ${d.signInFrequencySeconds % 86_400 === 0 ? `${d.signInFrequencySeconds / 86_400} day(s)` : `${d.signInFrequencySeconds / 3600} hour(s)`}` : '';
   if (d.result === 'block') return `BLOCK (by ${d.trace.filter((t) => t.applied && !t.reportOnly && t.unmet.includes('block')).map((t) => t.id).join(', ')})${frequency}`;
   if (d.result === 'allow') return `ALLOW${frequency}`;
-  const needs = [...(d.required.mfa ? ['MFA'] : []), ...d.required.termsOfUse.map((t) => `terms of use "${t}"`)];
+  const needs = [...(d.required.mfa ? ['MFA'] : []), ...d.required.authenticationStrengths.map((s) => `authentication strength "${s}"`), ...d.required.termsOfUse.map((t) => `terms of use "${t}"`)];
   return `REQUIRE ${needs.join(' and ')}${frequency}`;
 }

@@ -28,6 +28,7 @@ import { signInOutcomes } from './sign-in-outcomes.js';
 import { SignInRecorder } from './sign-in-recorder.js';
 import { termsStep } from './terms-step.js';
 import { TermsRepository } from './terms-repository.js';
+import { StrengthCatalog } from '../strengths/strength-catalog.js';
 
 export function wireConditionalAccess(
   shared: SharedServices,
@@ -47,7 +48,9 @@ export function wireConditionalAccess(
 
   const signIns = new SignInLog(db, deps.partners?.homeTenantOf, shared.securityEvents);
   const terms = new TermsRepository(db);
+  const strengths = new StrengthCatalog(config.authenticationStrengths);
   const engine = new AccessEngine({
+    strengths,
     settings: { policies: config.conditionalAccess, namedLocations: config.namedLocations, termsOfUse: config.termsOfUse },
     users,
     groups: new GroupsRepository(db),
@@ -81,7 +84,7 @@ export function wireConditionalAccess(
         step: accessStep({
           provider,
           blocked: blockedPage({ provider, users, renderer }),
-          mfa: mfaStep({ provider, mfa, users, engine, renderer, signIns: recorder, passkeys: deps.passkeys }),
+          mfa: mfaStep({ provider, mfa, users, engine, renderer, signIns: recorder, passkeys: deps.passkeys, strengths }),
           terms: termsStep({ provider, terms: config.termsOfUse, acceptances: terms, renderer }),
         }),
       };

@@ -11,6 +11,10 @@ export interface AppliedPolicy {
   enforcedSessionControls: string[];
   result: string;
   reason: string;
+  /** Graph's authenticationStrength of a policy requiring one; Foyer adds satisfiedBy (the methods that met it). */
+  authenticationStrength?: { authenticationStrengthId: string; displayName?: string; authenticationStrengthResult: string; satisfiedBy?: string };
+  /** Foyer addition: the methods that met the policy's MFA or strength control, e.g. "federated,upstreamPasskey". */
+  satisfiedBy?: string;
 }
 
 export type SignInResult = 'success' | 'failure' | 'interrupted';

@@ -2,6 +2,9 @@ import type { Command } from 'commander';
 import type { PolicyTrace } from '../access/evaluate.js';
 import { parseIp } from '../access/ip-ranges.js';
 import { describeDecision, WhatIf } from '../access/what-if.js';
+import { MfaTrust } from '../partners/mfa-trust.js';
+import { AUTH_METHODS, isAuthMethod, withMethods, type AuthMethod } from '../strengths/authentication-methods.js';
+import type { User } from '../directory/user-model.js';
 import { UsersRepository } from '../directory/users-repository.js';
 import { LOCAL_IDP_ID } from '../config/policies-schema.js';
 import { PASSCODE_IDP } from '../interaction/home-realm-discovery.js';
@@ -43,8 +46,12 @@ export function policyCommands(program: Command): void {
     .option('--ip <address>', 'the client IP address (IPv4 or IPv6), for named locations')
     .option('--idp <id>', `the identity provider used (an identityProviders id, ${PASSCODE_IDP}, or ${LOCAL_IDP_ID} for passwords)`)
     .option('--mfa', 'as if the session already did MFA', false)
+    .option('--methods <list>', `the methods the session used, comma-separated (${AUTH_METHODS.join(', ')}), for authentication strengths`)
+    .option('--upstream-amr <list>', 'what the home IdP (--idp) asserted in amr, comma-separated (e.g. hwk,mfa): its trust settings turn it into methods')
+    .option('--upstream-acr <value>', 'what the home IdP (--idp) asserted as acr (SAML: AuthnContextClassRef)')
+    .option('--upstream-age <minutes>', 'how long ago the home IdP authenticated the person (auth_time / AuthnInstant)', '0')
     .option('--json', 'print JSON')
-    .action((opts: { user: string; app: string; ip?: string; idp?: string; mfa: boolean; json?: boolean }) =>
+    .action((opts: WhatIfOptions) =>
       withDatabase(program.opts().config, async ({ config, db }) => {
         const users = new UsersRepository(db);
         const whatIf = new WhatIf(config, db, users);
@@ -54,16 +61,19 @@ export function policyCommands(program: Command): void {
         const idps = whatIf.identityProviders;
         if (opts.idp !== undefined && !idps.includes(opts.idp)) throw new CliError(`--idp "${opts.idp}" is not an identity provider here (known: ${idps.join(', ')})`);
         const user = await findUser(users, opts.user.trim());
-        const { decision, partner, trust } = await run(() => whatIf.evaluate({ appId: opts.app, ipAddress: opts.ip, identityProvider: opts.idp, user, mfa: opts.mfa }));
+        const session = sessionMethods(opts, new MfaTrust(whatIf.partnerDirectory, config.identityProviders));
+        const mfa = opts.mfa || session.methods.some((m) => !['password', 'emailOtp', 'federated'].includes(m));
+        const { decision, partner, trust } = await run(() => whatIf.evaluate({ appId: opts.app, ipAddress: opts.ip, identityProvider: opts.idp, user, mfa, methods: session.methods }));
         if (opts.json) {
           const partnerJson = partner && { allowed: partner.allowed, refusal: partner.refusal && { code: partner.refusal.code, partner: partner.refusal.partner.id, why: partner.refusal.why }, applied: partner.applied.map(appliedJson), mfaTrust: trust ?? null };
-          console.log(JSON.stringify({ user: { id: user.id, mail: user.mail, userType: user.userType, accountEnabled: user.accountEnabled }, appId: opts.app, ipAddress: opts.ip ?? null, identityProvider: opts.idp ?? null, mfa: opts.mfa, partner: partnerJson ?? null, decision }, null, 2));
+          console.log(JSON.stringify({ user: { id: user.id, mail: user.mail, userType: user.userType, accountEnabled: user.accountEnabled }, appId: opts.app, ipAddress: opts.ip ?? null, identityProvider: opts.idp ?? null, mfa, methods: session.methods, upstream: session.why, partner: partnerJson ?? null, decision }, null, 2));
           return;
         }
-        const how = [opts.ip ? `from ${opts.ip}` : 'from any address', opts.idp ? `with ${opts.idp}` : 'with any identity provider', opts.mfa ? 'after MFA' : 'without MFA so far'];
+        const how = [opts.ip ? `from ${opts.ip}` : 'from any address', opts.idp ? `with ${opts.idp}` : 'with any identity provider', session.methods.length ? `having used ${session.methods.join(', ')}` : mfa ? 'after MFA' : 'without MFA so far'];
         console.log(`What if ${user.mail} (${user.userType}, id ${user.id}) signs in to ${apps.get(opts.app)} (${opts.app}) ${how.join(', ')}:\n`);
         if (!user.accountEnabled) console.log('  note: this account is disabled, so its sign-ins are refused before any policy\n');
         if (partner) console.log(describePartners(partner, trust));
+        if (session.why.length) console.log(`What the home IdP asserted counts as:\n${session.why.map((w) => `  ${w}`).join('\n')}\n`);
         else console.log('Partner settings: none apply (a member of this organisation)\n');
         console.log('Conditional access:\n');
         if (!decision.trace.length) console.log('  no conditional access policies are configured\n');
@@ -72,6 +82,35 @@ export function policyCommands(program: Command): void {
         else console.log(`Decision: ${describeDecision(decision)}`);
       }),
     );
+}
+
+interface WhatIfOptions {
+  user: string;
+  app: string;
+  ip?: string;
+  idp?: string;
+  mfa: boolean;
+  methods?: string;
+  upstreamAmr?: string;
+  upstreamAcr?: string;
+  upstreamAge: string;
+  json?: boolean;
+}
+
+/** The methods of the imagined session: --methods as given, plus what the home IdP's assertion earns under its trust settings. */
+function sessionMethods(opts: WhatIfOptions, trust: MfaTrust): { methods: AuthMethod[]; why: string[] } {
+  const listed = (opts.methods ?? '').split(',').map((m) => m.trim()).filter(Boolean);
+  const unknown = listed.filter((m) => !isAuthMethod(m));
+  if (unknown.length) throw new CliError(`--methods: ${unknown.map((m) => `"${m}"`).join(', ')} ${unknown.length === 1 ? 'is not a method' : 'are not methods'} (known: ${AUTH_METHODS.join(', ')})`);
+  const methods = listed as AuthMethod[];
+  if (opts.upstreamAmr === undefined && opts.upstreamAcr === undefined) return { methods: withMethods(methods), why: [] };
+  if (!opts.idp || opts.idp === LOCAL_IDP_ID || opts.idp === PASSCODE_IDP) throw new CliError('--upstream-amr and --upstream-acr describe a home IdP: name it with --idp');
+  const age = Number(opts.upstreamAge);
+  if (!Number.isFinite(age) || age < 0) throw new CliError(`--upstream-age "${opts.upstreamAge}" is not a number of minutes`);
+  const now = Date.now();
+  const amr = (opts.upstreamAmr ?? '').split(',').map((m) => m.trim()).filter(Boolean);
+  const verdict = trust.methods({ idpId: opts.idp, amr, acr: opts.upstreamAcr, authTime: Math.floor(now / 1000 - age * 60) }, now);
+  return { methods: withMethods(methods, 'federated', ...verdict.methods), why: verdict.why };
 }
 
 /** Which organisations' settings applied, how the person came to be theirs, and each verdict. */
@@ -97,6 +136,7 @@ function stateLabel(state: string): string {
 
 function describeTrace(t: PolicyTrace): string {
   const label = t.state === 'disabled' ? 'OFF' : !t.applied ? 'NOT APPLIED' : t.reportOnly ? 'REPORT-ONLY' : 'APPLIES';
-  const outcome = t.applied ? `\n${' '.repeat(15)}→ ${t.result}${t.unmet.length ? `: needs ${t.unmet.join(', ')}` : ''}` : '';
+  const by = t.satisfiedBy ? ` (met by ${t.satisfiedBy})` : '';
+  const outcome = t.applied ? `\n${' '.repeat(15)}→ ${t.result}${by}${t.unmet.length ? `: needs ${t.unmet.join(', ')}` : ''}` : '';
   return `  ${label.padEnd(12)} ${t.displayName} (${t.id}) [${stateLabel(t.state)}]\n${' '.repeat(15)}${t.reason}${outcome}\n`;
 }

@@ -1,6 +1,7 @@
 import { X509Certificate, createPrivateKey } from 'node:crypto';
 import { createRequire } from 'node:module';
 import { z } from 'zod';
+import { upstreamMethodRulesSchema } from './strengths-schema.js';
 
 const requireHere = createRequire(import.meta.url);
 
@@ -46,6 +47,8 @@ const trustFields = {
   trustMfa: z.boolean().default(false),
   /** `acr` values (SAML: AuthnContextClassRef) that count as MFA besides an `amr` containing "mfa". */
   mfaAcrValues: z.array(z.string().min(1)).default([]),
+  /** Which of the IdP's assertions count as which methods for authentication strengths (needs trustMfa). */
+  authenticationMethods: upstreamMethodRulesSchema.optional(),
 };
 
 const jwkObject = z.looseObject(

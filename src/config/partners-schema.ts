@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { PASSCODE_IDP } from '../interaction/home-realm-discovery.js';
 import { PORTAL_CLIENT_ID } from '../portal/portal-client.js';
+import { upstreamMethodRulesSchema } from './strengths-schema.js';
 
 /**
  * Partner organisations (Entra's cross-tenant access settings, Graph `crossTenantAccessPolicy`):
@@ -92,10 +93,12 @@ const inboundTrust = z
     mfaAmrValues: z.array(z.string().trim().min(1).max(256)).min(1).optional(),
     /** Foyer addition: upstream `acr` values (SAML AuthnContextClassRef) that count as MFA. */
     mfaAcrValues: z.array(z.string().trim().min(1).max(256)).optional(),
+    /** Foyer addition: which upstream assertions count as which methods for authentication strengths (src/strengths/upstream-methods.ts). */
+    authenticationMethods: upstreamMethodRulesSchema.optional(),
   })
   .superRefine((t, ctx) => {
     if (t.isMfaAccepted) return;
-    for (const key of ['mfaMaxAgeMinutes', 'mfaAmrValues', 'mfaAcrValues'] as const) {
+    for (const key of ['mfaMaxAgeMinutes', 'mfaAmrValues', 'mfaAcrValues', 'authenticationMethods'] as const) {
       if (t[key] !== undefined) ctx.addIssue({ code: 'custom', path: [key], message: 'has no effect while isMfaAccepted is false' });
     }
   });
@@ -159,7 +162,7 @@ export function isDedicatedIdp(idp: { type: string; tenant?: string }): boolean 
 interface PartnersConfigView {
   tenant: { memberDomains: string[] };
   apps: { id: string }[];
-  identityProviders: { id: string; type: string; tenant?: string; domains: string[]; trustMfa?: boolean; mfaAcrValues?: string[] }[];
+  identityProviders: { id: string; type: string; tenant?: string; domains: string[]; trustMfa?: boolean; mfaAcrValues?: string[]; authenticationMethods?: unknown[] }[];
   partners: PartnerConfig[];
   partnerDefaults: PartnerDefaultsConfig;
   conditionalAccess: { conditions: { users: { includeGuestsOrExternalUsers?: ExternalUsersView; excludeGuestsOrExternalUsers?: ExternalUsersView } } }[];
@@ -179,6 +182,10 @@ export function checkPartnerReferences(config: PartnersConfigView, ctx: z.Refine
   const ids = new Map<string, number>();
   const domainOwner = new Map<string, number>();
   const idpOwner = new Map<string, number>();
+
+  config.identityProviders.forEach((idp, i) => {
+    if (idp.authenticationMethods && !idp.trustMfa) issue(['identityProviders', i, 'authenticationMethods'], 'has no effect while trustMfa is false: Foyer counts what an IdP says about how the person signed in only where it trusts that IdP');
+  });
 
   config.partners.forEach((p, i) => {
     const at = (...rest: PropertyKey[]) => ['partners', i, ...rest];
@@ -201,10 +208,10 @@ export function checkPartnerReferences(config: PartnersConfigView, ctx: z.Refine
       const owner = idpOwner.get(id);
       if (owner !== undefined) issue(at('identityProviders', j), `"${id}" already belongs to partners[${owner}] (${config.partners[owner]!.id}); an organisation's own IdP belongs to one partner`);
       else idpOwner.set(id, i);
-      if (idp.trustMfa || (idp.mfaAcrValues?.length ?? 0) > 0) {
+      if (idp.trustMfa || (idp.mfaAcrValues?.length ?? 0) > 0 || idp.authenticationMethods) {
         issue(
-          ['identityProviders', idp.index, idp.trustMfa ? 'trustMfa' : 'mfaAcrValues'],
-          `"${id}" belongs to partner ${p.id}: set MFA trust there, in partners[${i}].inboundTrust (isMfaAccepted, mfaAcrValues), and remove it here`,
+          ['identityProviders', idp.index, idp.trustMfa ? 'trustMfa' : idp.authenticationMethods ? 'authenticationMethods' : 'mfaAcrValues'],
+          `"${id}" belongs to partner ${p.id}: set MFA trust there, in partners[${i}].inboundTrust (isMfaAccepted, mfaAcrValues, authenticationMethods), and remove it here`,
         );
       }
     });

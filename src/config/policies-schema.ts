@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { parseCidr } from '../access/ip-ranges.js';
 import { PASSCODE_IDP } from '../interaction/home-realm-discovery.js';
 import { PORTAL_CLIENT_ID } from '../portal/portal-client.js';
+import { BUILT_IN_ORDER } from '../strengths/built-in-strengths.js';
 
 /**
  * Conditional access in config (DESIGN.md step 7), in Microsoft Graph's conditionalAccessPolicy
@@ -155,6 +156,10 @@ const policyObject = z
         builtInControls: z.array(z.enum(['block', 'mfa', 'termsOfUse'])).default([]),
         /** Ids of `termsOfUse` entries (Graph's agreement ids); `termsOfUse` in builtInControls alone means all of them. */
         termsOfUse: z.array(slug).default([]),
+        /** An authentication strength id (built-in or authenticationStrengths); Graph writes `{id: …}`, which is accepted too. */
+        authenticationStrength: z
+          .preprocess((v) => (v && typeof v === 'object' && 'id' in v ? (v as { id: unknown }).id : v), z.string().trim().min(1).max(64))
+          .optional(),
       })
       .optional(),
     sessionControls: z.strictObject({ signInFrequency: signInFrequencySchema.optional() }).optional(),
@@ -171,9 +176,16 @@ const policyObject = z
     if (new Set(controls).size !== controls.length) {
       ctx.addIssue({ code: 'custom', path: ['grantControls', 'builtInControls'], message: 'lists a control twice' });
     }
-    const grants = controls.length + (p.grantControls?.termsOfUse.length ?? 0);
+    const strength = p.grantControls?.authenticationStrength;
+    if (strength && controls.includes('mfa')) {
+      ctx.addIssue({ code: 'custom', path: ['grantControls', 'authenticationStrength'], message: 'mfa and authenticationStrength cannot be combined (as in Entra): the strength already says which MFA counts; use authenticationStrength: mfa for any MFA' });
+    }
+    if (strength && controls.includes('block')) {
+      ctx.addIssue({ code: 'custom', path: ['grantControls', 'authenticationStrength'], message: 'block cannot be combined with other controls (it denies access whatever else is satisfied)' });
+    }
+    const grants = controls.length + (p.grantControls?.termsOfUse.length ?? 0) + (strength ? 1 : 0);
     if (grants === 0 && !p.sessionControls?.signInFrequency) {
-      ctx.addIssue({ code: 'custom', path: ['grantControls'], message: 'the policy has no grantControls (block, mfa, termsOfUse) and no sessionControls, so it would do nothing' });
+      ctx.addIssue({ code: 'custom', path: ['grantControls'], message: 'the policy has no grantControls (block, mfa, authenticationStrength, termsOfUse) and no sessionControls, so it would do nothing' });
     }
   });
 
@@ -203,6 +215,7 @@ interface AccessConfigView {
   namedLocations: NamedLocation[];
   termsOfUse: TermsOfUse[];
   conditionalAccess: ConditionalAccessPolicy[];
+  authenticationStrengths: { id: string }[];
 }
 
 /**
@@ -214,6 +227,7 @@ export function checkAccessReferences(config: AccessConfigView, ctx: z.Refinemen
   const idps = new Set([...config.identityProviders.map((i) => i.id), PASSCODE_IDP, LOCAL_IDP_ID]);
   const locations = new Set(config.namedLocations.map((l) => l.id));
   const terms = new Set(config.termsOfUse.map((t) => t.id));
+  const strengths = new Set([...BUILT_IN_ORDER, ...config.authenticationStrengths.map((s) => s.id)]);
   config.identityProviders.forEach((idp, i) => {
     if (idp.id === LOCAL_IDP_ID) ctx.addIssue({ code: 'custom', path: ['identityProviders', i, 'id'], message: `"${LOCAL_IDP_ID}" is reserved: policies use it for members' password sign-in` });
   });
@@ -239,6 +253,10 @@ export function checkAccessReferences(config: AccessConfigView, ctx: z.Refinemen
     }
     if (p.grantControls) {
       check([...base, 'grantControls', 'termsOfUse'], p.grantControls.termsOfUse, terms, [], 'termsOfUse id');
+      const strength = p.grantControls.authenticationStrength;
+      if (strength && !strengths.has(strength)) {
+        ctx.addIssue({ code: 'custom', path: [...base, 'grantControls', 'authenticationStrength'], message: `unknown authentication strength "${strength}" (known: ${[...strengths].join(', ')}; add custom ones under authenticationStrengths)` });
+      }
       if (p.grantControls.builtInControls.includes('termsOfUse') && terms.size === 0) {
         ctx.addIssue({ code: 'custom', path: [...base, 'grantControls', 'builtInControls'], message: 'termsOfUse is required but no termsOfUse entries are configured (top-level termsOfUse)' });
       }

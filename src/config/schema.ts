@@ -18,6 +18,7 @@ import { checkMfaKey, mfaSchema } from './mfa-schema.js';
 import { passwordResetSchema } from './password-reset-schema.js';
 import { checkScimClients, scimSchema } from './scim-schema.js';
 import { checkPartnerReferences, partnerDefaultsSchema, partnersSchema } from './partners-schema.js';
+import { authenticationStrengthsSchema } from './strengths-schema.js';
 
 export const configSchema = z
   .strictObject({
@@ -39,6 +40,8 @@ export const configSchema = z
     conditionalAccess: conditionalAccessSchema.default([]),
     namedLocations: namedLocationsSchema.default([]),
     termsOfUse: termsOfUseListSchema.default([]),
+    /** Custom authentication strengths (Graph authenticationStrengthPolicy) beside the built-ins. */
+    authenticationStrengths: authenticationStrengthsSchema.default([]),
     mfa: mfaSchema,
     passwordReset: passwordResetSchema,
     scim: scimSchema,

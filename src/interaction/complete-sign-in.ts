@@ -17,6 +17,9 @@ import { clientName } from './interaction-context.js';
 import { accountDisabled } from '../invitations/redemption-service.js';
 import { signInFacts } from '../access/sign-in-facts.js';
 import { samlSessionResult } from './saml-sign-out.js';
+import { withMethods, type AuthMethod } from '../strengths/authentication-methods.js';
+import { strongestAcr } from '../strengths/strength-catalog.js';
+import type { UpstreamMethod } from '../strengths/upstream-methods.js';
 
 export const ACR_FEDERATED = 'urn:foyer:acr:federated';
 export const ACR_MFA = 'urn:foyer:acr:mfa';
@@ -148,12 +151,17 @@ export function completeSignIn(deps: JourneyDeps, actions: { sendPasscode: SendP
     // The home organisation's MFA counts only where the admin said to trust it (cross-tenant trust:
     // the partner's inboundTrust, with its maximum age). When the app asked for a fresh sign-in, the
     // callback already refused an older upstream authentication (upstream-freshness.ts).
-    const trustedMfa = identity.idpId !== EMAIL_OTP_IDP_ID && (deps.partners ? deps.partners.trustsMfa(identity) : connector ? upstreamMfaSatisfied(connector, identity) : false);
-    const amr = identity.idpId === EMAIL_OTP_IDP_ID ? ['otp'] : ['fed', ...(trustedMfa ? ['mfa'] : [])];
-    deps.logger.info({ requestId: ctx.state.requestId, userId: user.id, idpId: identity.idpId, amr }, 'federated sign-in');
+    // Which of it counts as which method (upstreamMfa, upstreamPasskey) for authentication strengths
+    // is decided in the same place (src/strengths/upstream-methods.ts), with its own maximum age.
+    const passcode = identity.idpId === EMAIL_OTP_IDP_ID;
+    const upstream: UpstreamMethod[] = passcode ? [] : deps.partners ? deps.partners.upstreamMethods(identity) : connector && upstreamMfaSatisfied(connector, identity) ? ['upstreamMfa'] : [];
+    const trustedMfa = upstream.length > 0;
+    const methods: AuthMethod[] = passcode ? ['emailOtp'] : withMethods(['federated'], ...upstream);
+    const amr = passcode ? ['otp'] : ['fed', ...(trustedMfa ? ['mfa'] : [])];
+    deps.logger.info({ requestId: ctx.state.requestId, userId: user.id, idpId: identity.idpId, amr, methods }, 'federated sign-in');
     await finishInteraction(details, ctx, {
-      login: { accountId: user.id, amr, acr: trustedMfa ? ACR_MFA : ACR_FEDERATED, remember: true, ...authenticatedAt(identity) },
-      ...signInFacts(identity.idpId),
+      login: { accountId: user.id, amr, acr: strongestAcr(methods) ?? ACR_FEDERATED, remember: true, ...authenticatedAt(identity) },
+      ...signInFacts(identity.idpId, undefined, methods),
       ...samlSessionResult(identity, connector),
     });
   }

@@ -10,6 +10,7 @@ import type { Logger } from '../logging/logger.js';
 import type { AuditLog } from '../audit/audit-log.js';
 import type { FederationIndex } from './federation-index.js';
 import type { SignInRecorder } from '../access/sign-in-recorder.js';
+import type { UpstreamMethod } from '../strengths/upstream-methods.js';
 import type { UpstreamIdentity } from '../federation/upstream-identity.js';
 import type { HttpError } from '../http/http-error.js';
 import type { PasswordlessLogin } from '../passkeys/passwordless-login.js';
@@ -57,8 +58,8 @@ export interface JourneyPartners {
   screen(email: string, idpId: string): HttpError | undefined;
   /** Before anything is linked, redeemed or signed in: the refusal to show, or undefined to go on. */
   admit(input: { identity: UpstreamIdentity; userId: string; email: string }): Promise<HttpError | undefined>;
-  /** Whether the MFA the home IdP says it did counts here (inbound trust, its age). */
-  trustsMfa(identity: UpstreamIdentity): boolean;
+  /** Which methods the home IdP's assertion earns here (inbound trust, its age): upstreamMfa, upstreamPasskey. */
+  upstreamMethods(identity: UpstreamIdentity): UpstreamMethod[];
   /** Keeps what the partner's IdP asserted that its rules read later (single sign-on, token refresh). */
   remember(userId: string, identity: UpstreamIdentity): Promise<void>;
   /** The partner that owns this IdP as its own (a dedicated IdP), which may link the guests its SCIM client provisioned. */

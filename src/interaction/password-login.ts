@@ -103,7 +103,7 @@ export function passwordLogin(deps: PasswordLoginDeps) {
     await users.recordSignIn(user.id);
     await finishInteraction(details, ctx, {
       login: { accountId: user.id, amr: AMR_PASSWORD, acr: ACR_PASSWORD, remember: true },
-      ...signInFacts(LOCAL_IDP_ID),
+      ...signInFacts(LOCAL_IDP_ID, undefined, ['password']),
     });
   }
 

@@ -13,13 +13,18 @@ import type { UsersRepository } from '../directory/users-repository.js';
 import { HttpError } from '../http/http-error.js';
 import { pageMessage } from '../i18n/page-message.js';
 import type { PageRenderer } from '../http/render.js';
-import { ACR_MFA } from '../interaction/complete-sign-in.js';
+import { ACR_MFA } from '../access/acr.js';
+import { promptDetails } from '../access/finish-access-step.js';
+import { firstFactorOf, withMethods, type AuthMethod, type SecondFactor } from '../strengths/authentication-methods.js';
+import { planSecondFactor, factorMeets, type SecondFactorPlan } from '../strengths/second-factor-plan.js';
+import { strongestAcr, type StrengthCatalog } from '../strengths/strength-catalog.js';
 import { clientName, type InteractionDetails } from '../interaction/interaction-context.js';
 import type { PasskeyService } from '../passkeys/passkey-service.js';
 import { passkeyAmr } from '../passkeys/passkey-service.js';
 import { PASSKEY_REFUSALS } from '../passkeys/passkey-errors.js';
 import { passkeyAnswer, passkeyName } from '../passkeys/passkey-input.js';
 import type { CodeCheck, MfaService } from './mfa-service.js';
+import { strengthPages } from './strength-pages.js';
 import { formatManualKey } from './totp.js';
 
 const totpCode = z
@@ -32,6 +37,8 @@ const recoveryInput = z.string().trim().min(1).max(32);
 const VERIFIED_KEY = 'foyerMfa';
 /** Kept in the Interaction: the sealed key this sign-in's enrolment page shows, the only one it can confirm. */
 const ENROLMENT_KEY = 'foyerMfaEnrolment';
+/** Kept in the Interaction: a held factor this sign-in proved that falls short of the required strength (it opens registering a passkey). */
+const PROOF_KEY = 'foyerMfaProof';
 
 interface PageExtra {
   error?: string;
@@ -42,7 +49,12 @@ interface PageExtra {
 /**
  * The MFA step of the mfa prompt: enrol TOTP on first use (QR code, manual key, confirm with a
  * code, then the recovery codes once), or verify a TOTP or recovery code. Success resubmits the
- * login with amr + otp/mfa and acr urn:foyer:acr:mfa, so the session and the ID token say so.
+ * login with amr + otp/mfa, the session's methods and the acr of the strongest strength they meet.
+ *
+ * When authentication strengths are required (src/strengths/second-factor-plan.ts), only factors
+ * that meet them are offered and accepted; a user whose factors all fall short (TOTP, when a
+ * phishing-resistant strength is required) proves one and then registers a passkey, and a user
+ * with no way to meet them gets a page that says what to do instead.
  */
 export function mfaStep(deps: {
   provider: Provider;
@@ -53,8 +65,11 @@ export function mfaStep(deps: {
   signIns: SignInRecorder;
   /** Passkeys as a second factor (src/passkeys/); without them TOTP is the only one. */
   passkeys?: PasskeyService;
+  /** Authentication strengths (src/strengths/). */
+  strengths: StrengthCatalog;
 }) {
   const { provider, mfa, renderer } = deps;
+  const pages = strengthPages({ renderer, strengths: deps.strengths, passkeys: deps.passkeys, scopeOf });
 
   async function userOf(details: InteractionDetails): Promise<User> {
     const accountId = details.session?.accountId;
@@ -67,12 +82,17 @@ export function mfaStep(deps: {
   async function show(ctx: Context, details: InteractionDetails, extra: PageExtra = {}): Promise<void> {
     const user = await userOf(details);
     const common = { appName: await clientName(provider, details), userEmail: user.mail, abortUrl: `/interaction/${details.uid}/abort`, ...extra };
-    const totp = (await mfa.status(user.id)) === 'active';
-    const passkeys = deps.passkeys ? await deps.passkeys.repository.countFor(user.id) : 0;
-    if (totp || passkeys > 0) {
-      const passkey = passkeys > 0 ? { mode: 'authenticate', action: `/interaction/${details.uid}/mfa/passkey`, options: await deps.passkeys!.authenticationOptions(scopeOf(details), user.id), button: 'passkey.useYours', secondary: totp } : undefined;
-      return renderer.page(ctx, 'mfa-verify', { ...common, totp, passkey, action: `/interaction/${details.uid}/mfa/verify`, recoveryAction: `/interaction/${details.uid}/mfa/recovery` }, extra.status ?? 200);
+    const { plan, held, required } = await planOf(details, user);
+    if (plan.kind === 'unavailable') return pages.unavailable(ctx, common, required);
+    if (plan.kind === 'proveThenRegister' && proofOf(details)) return pages.registerPasskey(ctx, details, user, common, required, Boolean(proofOf(details)));
+    const offered = (f: SecondFactor) => plan.kind === 'any' || (plan.kind === 'verify' && plan.offer.includes(f)) || (plan.kind === 'proveThenRegister' && plan.prove.includes(f));
+    if (plan.kind !== 'enrol' && (held.totp || held.passkeys > 0)) {
+      const totp = held.totp && offered('totp');
+      const passkey = held.passkeys > 0 && offered('passkey') ? { mode: 'authenticate', action: `/interaction/${details.uid}/mfa/passkey`, options: await deps.passkeys!.authenticationOptions(scopeOf(details), user.id), button: 'passkey.useYours', secondary: totp } : undefined;
+      const strengthNote = plan.kind === 'any' ? undefined : plan.kind === 'proveThenRegister' ? `${pages.names(required)} needs a passkey. First prove it is you with your authenticator app; then you create a passkey on this device.` : `${pages.names(required)} is required: use one of the ways below.`;
+      return renderer.page(ctx, 'mfa-verify', { ...common, totp, passkey, strengthNote, recovery: offered('recoveryCode'), action: `/interaction/${details.uid}/mfa/verify`, recoveryAction: `/interaction/${details.uid}/mfa/recovery` }, extra.status ?? 200);
     }
+    if (plan.kind === 'enrol' && !plan.offer.includes('totp')) return pages.registerPasskey(ctx, details, user, common, required, Boolean(proofOf(details)));
     const passkey = deps.passkeys
       ? { mode: 'register', action: `/interaction/${details.uid}/mfa/passkey/register`, options: await deps.passkeys.registrationOptions(scopeOf(details), user), button: 'passkey.create', askName: true, secondary: true }
       : undefined;
@@ -90,6 +110,7 @@ export function mfaStep(deps: {
     if (!sealed || (await mfa.status(user.id)) === 'active') {
       throw new HttpError(400, 'noEnrolmentPending', 'There is no authenticator set-up waiting to be confirmed. Go back to the app and sign in again.');
     }
+    await requireMeets(details, user, 'totp');
     const code = totpCode.safeParse(field(ctx, 'code'));
     if (!code.success) return show(ctx, details, { error: renderer.translator(ctx).t('mfaVerify.enterCode'), status: 400 });
     if ((deps.passkeys ? await deps.passkeys.repository.countFor(user.id) : 0) > 0) {
@@ -104,8 +125,8 @@ export function mfaStep(deps: {
 
   async function continueAfterEnrolment(ctx: Context, details: InteractionDetails): Promise<void> {
     const state = (details.result as Record<string, { verified?: MfaMethod; amr?: string[] }> | undefined)?.[VERIFIED_KEY];
-    if (state?.verified === 'totp') return complete(ctx, details, 'totp', ['otp']);
-    if (state?.verified === 'passkey' && Array.isArray(state.amr)) return complete(ctx, details, 'passkey', state.amr.map(String));
+    if (state?.verified === 'totp') return complete(ctx, details, 'totp', ['otp'], ['totp']);
+    if (state?.verified === 'passkey' && Array.isArray(state.amr)) return complete(ctx, details, 'passkey', state.amr.map(String), ['passkey']);
     throw new HttpError(400, 'mfaNotCompleted', 'Set up your authenticator app and enter a code first.');
   }
 
@@ -113,22 +134,30 @@ export function mfaStep(deps: {
   async function passkey(ctx: Context, details: InteractionDetails): Promise<void> {
     const user = await userOf(details);
     if (!deps.passkeys) throw new HttpError(404, 'passkeysUnavailable', 'Passkeys are not available here.');
+    await requireMeets(details, user, 'passkey');
     const answer = passkeyAnswer<AuthenticationResponseJSON>(ctx);
     const outcome = answer ? await deps.passkeys.authenticate(scopeOf(details), answer, user.id) : ({ ok: false, reason: 'responseInvalid' } as const);
     if (!outcome.ok) return passkeyRefused(ctx, details, user, outcome.reason);
-    return complete(ctx, details, 'passkey', passkeyAmr(outcome.value));
+    return complete(ctx, details, 'passkey', passkeyAmr(outcome.value), ['passkey']);
   }
 
   /** A passkey as the first second factor (only while the user has none): then recovery codes, as for TOTP. */
   async function passkeyRegister(ctx: Context, details: InteractionDetails): Promise<void> {
     const user = await userOf(details);
     if (!deps.passkeys) throw new HttpError(404, 'passkeysUnavailable', 'Passkeys are not available here.');
-    if ((await mfa.status(user.id)) === 'active' || (await deps.passkeys.repository.countFor(user.id)) > 0) {
+    // A user who holds a factor registers a passkey here only after proving it in this very sign-in,
+    // and only because a required strength needs a passkey (everyone else adds them in My Apps).
+    const { plan } = await planOf(details, user);
+    const proof = plan.kind === 'proveThenRegister' ? proofOf(details) : undefined;
+    if (!proof) await requireMeets(details, user, 'passkey');
+    if (!proof && ((await mfa.status(user.id)) === 'active' || (await deps.passkeys.repository.countFor(user.id)) > 0)) {
       throw new HttpError(400, 'noEnrolmentPending', 'A second factor is already set up: use it. Add more passkeys from My Apps, Account and security.');
     }
     const answer = passkeyAnswer<RegistrationResponseJSON>(ctx);
     const outcome = answer ? await deps.passkeys.register(scopeOf(details), user.id, answer, passkeyName(ctx)) : ({ ok: false, reason: 'responseInvalid' } as const);
     if (!outcome.ok) return passkeyRefused(ctx, details, user, outcome.reason);
+    // Recovery codes were issued with the factor already held.
+    if (proof) return complete(ctx, details, 'passkey', passkeyAmr(outcome.value), [proof, 'passkey']);
     const codes = await mfa.issueRecoveryCodes(user.id);
     await remember(details, VERIFIED_KEY, { verified: 'passkey', amr: passkeyAmr(outcome.value) });
     await renderer.page(ctx, 'mfa-recovery-codes', { codes, passkeyFactor: true, action: `/interaction/${details.uid}/mfa/continue` });
@@ -143,20 +172,24 @@ export function mfaStep(deps: {
 
   async function verify(ctx: Context, details: InteractionDetails): Promise<void> {
     const user = await userOf(details);
+    const meets = await requireMeets(details, user, 'totp');
     const code = totpCode.safeParse(field(ctx, 'code'));
     if (!code.success) return show(ctx, details, { error: renderer.translator(ctx).t('mfaVerify.enterCode'), status: 400 });
     const outcome = await mfa.verifyTotp(user.id, code.data);
     if (!outcome.ok) return refused(ctx, details, user, outcome, 'totp');
-    return complete(ctx, details, 'totp', ['otp']);
+    if (!meets) return proved(ctx, details, 'totp');
+    return complete(ctx, details, 'totp', ['otp'], ['totp']);
   }
 
   async function recovery(ctx: Context, details: InteractionDetails): Promise<void> {
     const user = await userOf(details);
+    const meets = await requireMeets(details, user, 'recoveryCode');
     const input = recoveryInput.safeParse(field(ctx, 'recoveryCode'));
     if (!input.success) return show(ctx, details, { recoveryError: renderer.translator(ctx).t('mfaVerify.enterRecoveryCode'), status: 400 });
     const outcome = await mfa.useRecoveryCode(user.id, input.data);
     if (!outcome.ok) return refused(ctx, details, user, outcome, 'recoveryCode');
-    return complete(ctx, details, 'recoveryCode', []);
+    if (!meets) return proved(ctx, details, 'recoveryCode');
+    return complete(ctx, details, 'recoveryCode', [], ['recoveryCode']);
   }
 
   async function refused(ctx: Context, details: InteractionDetails, user: User, outcome: Exclude<CodeCheck, { ok: true }>, method: MfaMethod): Promise<void> {
@@ -168,14 +201,52 @@ export function mfaStep(deps: {
     return show(ctx, details, method === 'recoveryCode' && outcome.reason !== 'locked' ? { recoveryError: shown, status } : { error: shown, status });
   }
 
-  async function complete(ctx: Context, details: InteractionDetails, method: MfaMethod, methodAmr: string[]): Promise<void> {
+  async function complete(ctx: Context, details: InteractionDetails, method: MfaMethod, methodAmr: string[], added: SecondFactor[]): Promise<void> {
     const session = details.session!;
     const facts = await deps.engine.factsForSession(session.uid, session.accountId);
     const amr = [...new Set([...(session.amr ?? []), ...methodAmr, 'mfa'])];
+    const methods = withMethods(sessionMethods(details, facts), ...added);
     await finishAccessStep(provider, ctx, {
-      login: { accountId: session.accountId, amr, acr: ACR_MFA, remember: true },
-      ...signInFacts(facts.identityProvider, method),
+      login: { accountId: session.accountId, amr, acr: strongestAcr(methods) ?? ACR_MFA, remember: true },
+      ...signInFacts(facts.identityProvider, method, methods),
     });
+  }
+
+  /** What the session did before this step: its recorded methods, or for an older session its first factor. */
+  function sessionMethods(details: InteractionDetails, facts: { identityProvider?: string; methods?: AuthMethod[] }): AuthMethod[] {
+    return facts.methods ?? firstFactorOf(facts.identityProvider, details.session?.amr ?? []);
+  }
+
+  async function planOf(details: InteractionDetails, user: User): Promise<{ plan: SecondFactorPlan; held: { totp: boolean; passkeys: number; passkeysAvailable: boolean }; required: string[]; methods: AuthMethod[] }> {
+    const required = promptDetails(details).authenticationStrengths;
+    const facts = await deps.engine.factsForSession(details.session?.uid, user.id);
+    const methods = sessionMethods(details, facts);
+    const held = { totp: (await mfa.status(user.id)) === 'active', passkeys: deps.passkeys ? await deps.passkeys.repository.countFor(user.id) : 0, passkeysAvailable: Boolean(deps.passkeys) };
+    return { plan: planSecondFactor(deps.strengths, required, methods, held), held, required, methods };
+  }
+
+  /**
+   * Before a code is even checked: a factor that cannot meet the required strengths, and does not
+   * lead to registering a passkey either, is refused (400) and its code left unused. Returns whether
+   * the factor meets them alone.
+   */
+  async function requireMeets(details: InteractionDetails, user: User, factor: SecondFactor): Promise<boolean> {
+    const { plan, required, methods } = await planOf(details, user);
+    if (plan.kind === 'any' || factorMeets(deps.strengths, required, methods, factor)) return true;
+    if (plan.kind === 'proveThenRegister' && plan.prove.includes(factor) && !proofOf(details)) return false;
+    throw new HttpError(400, 'authenticationStrengthNotMet', `${pages.names(required)} is required here, and ${factor === 'totp' ? 'an authenticator app code' : factor === 'recoveryCode' ? 'a recovery code' : 'this method'} does not meet it. Use a passkey.`);
+  }
+
+  /** A held factor proved that falls short alone: remembered for this sign-in, which goes on to register a passkey. */
+  async function proved(ctx: Context, details: InteractionDetails, factor: SecondFactor): Promise<void> {
+    await remember(details, PROOF_KEY, { factor });
+    ctx.status = 303;
+    ctx.redirect(`/interaction/${details.uid}`);
+  }
+
+  function proofOf(details: InteractionDetails): SecondFactor | undefined {
+    const factor = (details.result as Record<string, { factor?: unknown }> | undefined)?.[PROOF_KEY]?.factor;
+    return factor === 'totp' || factor === 'recoveryCode' ? factor : undefined;
   }
 
   async function startEnrolment(details: InteractionDetails, user: User): Promise<{ secret: string; uri: string }> {

@@ -1,5 +1,7 @@
 import type { IdentityProviderConfig } from '../config/identity-providers-schema.js';
 import type { UpstreamIdentity } from '../federation/upstream-identity.js';
+import type { UpstreamMethodRule } from '../config/strengths-schema.js';
+import { DEFAULT_UPSTREAM_METHOD_RULES, upstreamMethods, type UpstreamMethodsVerdict } from '../strengths/upstream-methods.js';
 import type { PartnerDirectory } from './partner-directory.js';
 
 /** Upstream clocks may run this much ahead of Foyer's (as for reauthentication). */
@@ -10,9 +12,14 @@ export interface EffectiveTrust {
   amrValues: string[];
   acrValues: string[];
   maxAgeSeconds?: number;
+  /** Which assertions count as which methods for authentication strengths (configured, or the defaults). */
+  methodRules: readonly UpstreamMethodRule[];
   /** Where the setting comes from, for what-if and the logs. */
   source: string;
 }
+
+/** What an upstream said about the authentication: all trust decisions read. */
+export type AssertedAuthentication = Pick<UpstreamIdentity, 'idpId' | 'amr' | 'acr' | 'authTime'>;
 
 export interface TrustVerdict {
   trusted: boolean;
@@ -41,7 +48,10 @@ export class MfaTrust {
     const idp = this.idps.get(idpId);
     const settings = partner?.inboundTrust ?? this.directory.defaults.inboundTrust;
     const own = !partner && idp && 'trustMfa' in idp && idp.trustMfa;
+    const ownRules = !partner && idp && 'authenticationMethods' in idp ? idp.authenticationMethods : undefined;
     const base = {
+      // An IdP of no partner: its own rules first (set beside trustMfa), then partnerDefaults'.
+      methodRules: (partner ? settings.authenticationMethods : (ownRules ?? settings.authenticationMethods)) ?? DEFAULT_UPSTREAM_METHOD_RULES,
       amrValues: settings.mfaAmrValues ?? ['mfa'],
       acrValues: [...(settings.mfaAcrValues ?? []), ...(!partner && idp && 'mfaAcrValues' in idp ? idp.mfaAcrValues : [])],
       ...(settings.mfaMaxAgeMinutes ? { maxAgeSeconds: settings.mfaMaxAgeMinutes * 60 } : {}),
@@ -55,8 +65,21 @@ export class MfaTrust {
     return { accepted: false, ...base, source: 'partnerDefaults' };
   }
 
+  /**
+   * The Foyer methods one upstream sign-in earns (src/strengths/): upstreamMfa when its MFA counts
+   * (check below), upstreamPasskey when a method rule matches within its maximum age.
+   */
+  methods(identity: AssertedAuthentication, now = Date.now()): UpstreamMethodsVerdict & { mfa: TrustVerdict } {
+    const mfa = this.check(identity, now);
+    const trust = this.forIdp(identity.idpId);
+    if (!trust.accepted) return { methods: [], why: [mfa.why], mfa };
+    const verdict = upstreamMethods(identity, trust.methodRules, trust.maxAgeSeconds, now);
+    const methods = new Set([...(mfa.trusted ? (['upstreamMfa'] as const) : []), ...verdict.methods]);
+    return { methods: (['upstreamMfa', 'upstreamPasskey'] as const).filter((m) => methods.has(m)), why: [mfa.why, ...verdict.why], mfa };
+  }
+
   /** The verdict for one upstream sign-in, at `now` (epoch ms). */
-  check(identity: UpstreamIdentity, now = Date.now()): TrustVerdict {
+  check(identity: AssertedAuthentication, now = Date.now()): TrustVerdict {
     const trust = this.forIdp(identity.idpId);
     if (!trust.accepted) return { trusted: false, why: `MFA from ${identity.idpId} is not accepted (${trust.source})` };
     const by = identity.amr.find((m) => trust.amrValues.includes(m)) ?? (identity.acr !== undefined && trust.acrValues.includes(identity.acr) ? `acr ${identity.acr}` : undefined);

@@ -85,10 +85,10 @@ export function wirePartners(shared: SharedServices, deps: { sessions: AccountSe
     screen: (email, idpId) => refusalError(admit(directory, { email, idpId }), names),
     // With nothing limited anywhere, a sign-in pays for no lookup.
     admit: async (input) => (directory.restrictsAnything ? refusalError(await access.forSignIn(input), names) : undefined),
-    trustsMfa(identity) {
-      const verdict = trust.check(identity);
-      logger.debug({ idpId: identity.idpId, trusted: verdict.trusted, why: verdict.why }, 'upstream MFA');
-      return verdict.trusted;
+    upstreamMethods(identity) {
+      const verdict = trust.methods(identity);
+      logger.debug({ idpId: identity.idpId, methods: verdict.methods, why: verdict.why }, 'upstream methods');
+      return verdict.methods;
     },
     remember: (userId, identity) => access.remember(userId, identity),
     partnerOfIdp: (idpId) => directory.byIdp(idpId)?.id ?? undefined,

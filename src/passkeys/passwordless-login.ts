@@ -3,6 +3,7 @@ import type { Context } from 'koa';
 import { signInFacts } from '../access/sign-in-facts.js';
 import type { SignInRecorder } from '../access/sign-in-recorder.js';
 import { ACR_MFA } from '../access/acr.js';
+import { strongestAcr } from '../strengths/strength-catalog.js';
 import { LOCAL_IDP_ID } from '../config/policies-schema.js';
 import type { User } from '../directory/user-model.js';
 import type { UsersRepository } from '../directory/users-repository.js';
@@ -43,8 +44,8 @@ export function passwordlessLogin(deps: {
     }
     await deps.users.recordSignIn(user.id);
     await finishInteraction(details, ctx, {
-      login: { accountId: user.id, amr: passkeyAmr(outcome.value), acr: ACR_MFA, remember: true },
-      ...signInFacts(LOCAL_IDP_ID, 'passkey'),
+      login: { accountId: user.id, amr: passkeyAmr(outcome.value), acr: strongestAcr(['passkey']) ?? ACR_MFA, remember: true },
+      ...signInFacts(LOCAL_IDP_ID, 'passkey', ['passkey']),
     });
   }
 

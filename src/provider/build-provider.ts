@@ -15,6 +15,7 @@ import { providerPages } from './provider-pages.js';
 import { resourceIndicators } from './resource-servers.js';
 import { apiResource } from '../api/api-resource.js';
 import { SCOPE_CLAIMS, type TokenClaimsHook } from './scope-claims.js';
+import { StrengthCatalog } from '../strengths/strength-catalog.js';
 
 export interface ProviderDeps {
   config: FoyerConfig;
@@ -94,7 +95,8 @@ export function buildProvider(deps: ProviderDeps): Provider {
     conformIdTokenClaims: false,
     // The languages of the sign-in pages (locales/*.json): an app's ui_locales picks one (docs/languages.md).
     discovery: { ui_locales_supported: [...deps.renderer.languages] },
-    acrValues: ['urn:foyer:acr:password', 'urn:foyer:acr:federated', 'urn:foyer:acr:mfa'],
+    // Apps may ask for an authentication strength with acr_values (src/strengths/, README "Authentication strengths").
+    acrValues: [...new Set(['urn:foyer:acr:password', 'urn:foyer:acr:federated', ...new StrengthCatalog(deps.config.authenticationStrengths).acrValues()])],
     interactions: {
       policy: buildInteractionPolicy(deps.extraPrompts, deps.gatePrompts, deps.extendPolicy),
       url: (_ctx, interaction) => `/interaction/${interaction.uid}`,

@@ -40,7 +40,7 @@ const LOCATIONS = [
 
 describe('evaluate: no policies and the decision shape', () => {
   it('allows with no policies, status notApplied and an empty trace', () => {
-    expect(evaluate([], guest)).toEqual({ result: 'allow', required: { mfa: false, termsOfUse: [] }, conditionalAccessStatus: 'notApplied', trace: [], signInFrequencySeconds: undefined });
+    expect(evaluate([], guest)).toEqual({ result: 'allow', required: { mfa: false, authenticationStrengths: [], termsOfUse: [] }, conditionalAccessStatus: 'notApplied', trace: [], signInFrequencySeconds: undefined });
   });
 
   it('challenges for MFA when an enforced MFA policy applies, and allows once MFA is in the session', () => {
@@ -171,12 +171,12 @@ describe('evaluate: grant controls', () => {
 
   it('AND needs every control; OR needs one', () => {
     const and = policy({ grantControls: { operator: 'AND', builtInControls: ['mfa'], termsOfUse: ['t1'] } });
-    expect(evaluate([and], guest).required).toEqual({ mfa: true, termsOfUse: ['t1'] });
+    expect(evaluate([and], guest).required).toEqual({ mfa: true, authenticationStrengths: [], termsOfUse: ['t1'] });
     expect(evaluate([and], { ...guest, satisfied: { mfa: true } })).toMatchObject({ result: 'challenge', required: { mfa: false, termsOfUse: ['t1'] } });
     expect(evaluate([and], { ...guest, satisfied: { mfa: true, termsOfUse: ['t1'] } }).result).toBe('allow');
 
     const or = policy({ grantControls: { operator: 'OR', builtInControls: ['mfa'], termsOfUse: ['t1'] } });
-    expect(evaluate([or], guest).required).toEqual({ mfa: true, termsOfUse: [] });
+    expect(evaluate([or], guest).required).toEqual({ mfa: true, authenticationStrengths: [], termsOfUse: [] });
     expect(evaluate([or], { ...guest, satisfied: { termsOfUse: ['t1'] } }).result).toBe('allow');
     expect(evaluate([or], { ...guest, satisfied: { mfa: true } }).result).toBe('allow');
   });
@@ -184,8 +184,8 @@ describe('evaluate: grant controls', () => {
   it('an OR policy is covered by what another policy already requires', () => {
     const termsFirst = policy({ id: 'or', grantControls: { operator: 'OR', builtInControls: ['termsOfUse', 'mfa'], termsOfUse: [] } });
     const mfaOnly = policy({ id: 'mfa' });
-    expect(evaluate([termsFirst], guest, { termsOfUseIds: ['t1'] }).required).toEqual({ mfa: true, termsOfUse: [] });
-    expect(evaluate([termsFirst, mfaOnly], guest, { termsOfUseIds: ['t1'] }).required).toEqual({ mfa: true, termsOfUse: [] });
+    expect(evaluate([termsFirst], guest, { termsOfUseIds: ['t1'] }).required).toEqual({ mfa: true, authenticationStrengths: [], termsOfUse: [] });
+    expect(evaluate([termsFirst, mfaOnly], guest, { termsOfUseIds: ['t1'] }).required).toEqual({ mfa: true, authenticationStrengths: [], termsOfUse: [] });
   });
 
   it('termsOfUse in builtInControls alone requires every configured terms of use', () => {
@@ -197,7 +197,7 @@ describe('evaluate: grant controls', () => {
 
   it('several policies add up: MFA from one, terms from another', () => {
     const d = evaluate([policy({ id: 'a' }), terms(['t1'], {}, 'b'), terms(['t1', 't2'], {}, 'c')], guest);
-    expect(d.required).toEqual({ mfa: true, termsOfUse: ['t1', 't2'] });
+    expect(d.required).toEqual({ mfa: true, authenticationStrengths: [], termsOfUse: ['t1', 't2'] });
   });
 
   it('a session-controls-only policy applies without asking anything, and sets the strictest sign-in frequency', () => {
@@ -231,7 +231,7 @@ describe('evaluate: states', () => {
       ],
       guest,
     );
-    expect(d).toEqual({ result: 'allow', required: { mfa: false, termsOfUse: [] }, conditionalAccessStatus: 'notApplied', signInFrequencySeconds: undefined, trace: expect.any(Array) });
+    expect(d).toEqual({ result: 'allow', required: { mfa: false, authenticationStrengths: [], termsOfUse: [] }, conditionalAccessStatus: 'notApplied', signInFrequencySeconds: undefined, trace: expect.any(Array) });
     expect(d.trace.map((t) => [t.id, t.reportOnly, t.result])).toEqual([
       ['block', true, 'reportOnlyFailure'],
       ['mfa', true, 'reportOnlyInterrupted'],

@@ -87,7 +87,7 @@ describe('conditional access in config files', () => {
     [{ ...mfaPolicy, grantControls: { builtInControls: ['block', 'mfa'] } }, 'policies.yaml: conditionalAccess[0].grantControls.builtInControls: block cannot be combined with other controls (it denies access whatever else is satisfied)'],
     [{ ...mfaPolicy, grantControls: { builtInControls: ['compliantDevice'] } }, 'policies.yaml: conditionalAccess[0].grantControls.builtInControls[0]: must be one of block, mfa, termsOfUse'],
     [{ ...mfaPolicy, grantControls: { operator: 'XOR', builtInControls: ['mfa'] } }, 'policies.yaml: conditionalAccess[0].grantControls.operator: must be one of OR, AND'],
-    [{ ...mfaPolicy, grantControls: { builtInControls: [] } }, 'policies.yaml: conditionalAccess[0].grantControls: the policy has no grantControls (block, mfa, termsOfUse) and no sessionControls, so it would do nothing'],
+    [{ ...mfaPolicy, grantControls: { builtInControls: [] } }, 'policies.yaml: conditionalAccess[0].grantControls: the policy has no grantControls (block, mfa, authenticationStrength, termsOfUse) and no sessionControls, so it would do nothing'],
     [{ ...mfaPolicy, grantControls: { termsOfUse: ['nda'] } }, 'policies.yaml: conditionalAccess[0].grantControls.termsOfUse[0]: unknown termsOfUse id "nda" (known: none configured)'],
     [{ ...mfaPolicy, grantControls: { builtInControls: ['termsOfUse'] } }, 'policies.yaml: conditionalAccess[0].grantControls.builtInControls: termsOfUse is required but no termsOfUse entries are configured (top-level termsOfUse)'],
     [{ ...mfaPolicy, sessionControls: { signInFrequency: { value: 24, type: 'hours' } } }, 'policies.yaml: conditionalAccess[0].sessionControls.signInFrequency.value: must be 1-23 hours or 1-365 days (as in Entra)'],

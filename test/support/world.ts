@@ -51,6 +51,8 @@ export interface OidcPartner {
   trustMfa?: boolean;
   /** The partner keeps a session, so a second sign-in there is silent unless Foyer asks for a fresh one. */
   rememberLogins?: boolean;
+  /** Every ID token the partner issues says when the person authenticated (auth_time). */
+  requireAuthTime?: boolean;
   /** More fields of Foyer's identityProviders entry (trustedForDomains, …). */
   entry?: Record<string, unknown>;
 }
@@ -301,7 +303,7 @@ export async function startOidcPartner(foyerIssuer: string, spec: OidcPartner = 
     users: spec.users ?? PARTNER_USERS,
     conformIdTokenClaims: false,
     rememberLogins: spec.rememberLogins,
-    clients: [{ clientId: 'foyer', clientSecret: PARTNER_SECRET, authMethod: 'client_secret_basic', redirectUris: [`${foyerIssuer}/federation/${id}/callback`] }],
+    clients: [{ clientId: 'foyer', clientSecret: PARTNER_SECRET, authMethod: 'client_secret_basic', requireAuthTime: spec.requireAuthTime, redirectUris: [`${foyerIssuer}/federation/${id}/callback`] }],
   });
   const domains = spec.domains ?? [id === 'partner' ? 'partner.example' : `${id}.example`];
   const entry = { id, type: 'oidc', displayName: spec.displayName ?? (id === 'partner' ? 'Partner Org' : id), issuer: idp.issuer, clientId: 'foyer', clientSecret: PARTNER_SECRET, domains, trustMfa: spec.trustMfa ?? false, ...spec.entry };
