@@ -4,7 +4,6 @@ import { parseIp } from '../access/ip-ranges.js';
 import { describeDecision, WhatIf } from '../access/what-if.js';
 import { MfaTrust } from '../partners/mfa-trust.js';
 import { AUTH_METHODS, isAuthMethod, withMethods, type AuthMethod } from '../strengths/authentication-methods.js';
-import type { User } from '../directory/user-model.js';
 import { UsersRepository } from '../directory/users-repository.js';
 import { LOCAL_IDP_ID } from '../config/policies-schema.js';
 import { PASSCODE_IDP } from '../interaction/home-realm-discovery.js';
