@@ -19,9 +19,11 @@ export function errorResponder(logger: Logger, renderer: PageRenderer): (ctx: Co
     ctx.status = err.status;
     if (err.status === 429 && err.details?.retryAfterSeconds) ctx.set('Retry-After', String(err.details.retryAfterSeconds));
     if (err.status === 503) ctx.set('Retry-After', '5');
-    const wantsHtml = ctx.accepts('json', 'html') === 'html' && !ctx.path.startsWith('/v1.0');
+    const wantsHtml = ctx.accepts('json', 'html') === 'html' && !isApiPath(ctx.path);
     if (wantsHtml) {
-      await renderer.page(ctx, 'error', { heading: headingFor(err.status), message: err.message, code: err.code }, err.status);
+      // A page nobody routes to: the way on is the start page, which says what this site is.
+      const onward = err.code === 'notFound' && err.status === 404 ? { nextStep: 'Check the address, or go to the start page.', homeUrl: '/' } : {};
+      await renderer.page(ctx, 'error', { heading: headingFor(err.status), message: err.message, code: err.code, ...onward }, err.status);
     } else {
       ctx.body = {
         error: {
@@ -33,6 +35,12 @@ export function errorResponder(logger: Logger, renderer: PageRenderer): (ctx: Co
       };
     }
   };
+}
+
+/** Machine clients' paths (the Graph-shaped API, SCIM) always get JSON, whatever their Accept header says. */
+function isApiPath(path: string): boolean {
+  const p = path.toLowerCase();
+  return p === '/v1.0' || p.startsWith('/v1.0/') || p === '/scim' || p.startsWith('/scim/');
 }
 
 function classify(raw: unknown): HttpError {
