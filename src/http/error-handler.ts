@@ -1,6 +1,7 @@
 import { ZodError } from 'zod';
 import type { Context } from 'koa';
 import type { Logger } from '../logging/logger.js';
+import { onwardOf } from './error-onward.js';
 import { HttpError } from './http-error.js';
 import type { PageRenderer } from './render.js';
 import { StorageUnavailableError, storageFailureReason } from '../provider/adapters/storage-unavailable.js';
@@ -22,7 +23,7 @@ export function errorResponder(logger: Logger, renderer: PageRenderer): (ctx: Co
     const wantsHtml = ctx.accepts('json', 'html') === 'html' && !isApiPath(ctx.path);
     if (wantsHtml) {
       // A page nobody routes to: the way on is the start page, which says what this site is.
-      const onward = err.code === 'notFound' && err.status === 404 ? { nextStep: 'Check the address, or go to the start page.', homeUrl: '/' } : {};
+      const onward = err.code === 'notFound' && err.status === 404 ? { nextStep: 'Check the address, or go to the start page.', homeUrl: '/' } : await returnLink(ctx);
       await renderer.page(ctx, 'error', { heading: headingFor(err.status), message: err.message, code: err.code, ...onward }, err.status);
     } else {
       ctx.body = {
@@ -35,6 +36,14 @@ export function errorResponder(logger: Logger, renderer: PageRenderer): (ctx: Co
       };
     }
   };
+}
+
+/** Inside a sign-in: the link back to the app (error-onward.ts), so the person can start again there. */
+async function returnLink(ctx: Context): Promise<{ returnUrl?: string; returnTo?: string }> {
+  const onward = onwardOf(ctx);
+  if (!onward) return {};
+  const label = await onward.label().catch(() => 'the app');
+  return { returnUrl: onward.url, returnTo: label };
 }
 
 /** Machine clients' paths (the Graph-shaped API, SCIM) always get JSON, whatever their Accept header says. */

@@ -1,6 +1,7 @@
 import type { Context } from 'koa';
 import type Provider from 'oidc-provider';
 import { errors } from 'oidc-provider';
+import { offerOnward } from '../http/error-onward.js';
 import { HttpError } from '../http/http-error.js';
 import { keepForJourney } from './interaction-lifetime.js';
 
@@ -14,6 +15,7 @@ export async function loadInteraction(provider: Provider, ctx: Context): Promise
   try {
     const details = await provider.interactionDetails(ctx.req, ctx.res);
     if (details.uid !== ctx.params.uid) throw new errors.SessionNotFound('interaction uid mismatch');
+    offerReturnToApp(ctx, provider, details.uid, details.params.client_id);
     return details;
   } catch (err) {
     if (err instanceof errors.SessionNotFound) {
@@ -25,6 +27,15 @@ export async function loadInteraction(provider: Provider, ctx: Context): Promise
     }
     throw err;
   }
+}
+
+/**
+ * From here on an error page of this sign-in links back to the app: /abort answers it with
+ * access_denied (the interaction cookie still decides whose sign-in that is), and the app shows
+ * its sign-in button again instead of leaving the person on Foyer's error page.
+ */
+export function offerReturnToApp(ctx: Context, provider: Provider, uid: string, clientId: unknown): void {
+  offerOnward(ctx, { url: `/interaction/${encodeURIComponent(uid)}/abort`, label: async () => (await provider.Client.find(String(clientId)))?.clientName ?? 'the app' });
 }
 
 export function requirePrompt(details: InteractionDetails, name: string): void {
