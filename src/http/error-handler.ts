@@ -24,7 +24,9 @@ export function errorResponder(logger: Logger, renderer: PageRenderer): (ctx: Co
     if (wantsHtml) {
       // A page nobody routes to: the way on is the start page, which says what this site is.
       const onward = err.code === 'notFound' && err.status === 404 ? { nextStep: 'Check the address, or go to the start page.', homeUrl: '/' } : await returnLink(ctx);
-      await renderer.page(ctx, 'error', { heading: headingFor(err.status), message: err.message, code: err.code, ...onward }, err.status);
+      // An error that knows what the person should do next says it under the message.
+      const nextStep = typeof err.details?.nextStep === 'string' ? { nextStep: err.details.nextStep } : {};
+      await renderer.page(ctx, 'error', { heading: headingFor(err.status), message: err.message, code: err.code, ...onward, ...nextStep }, err.status);
     } else {
       ctx.body = {
         error: {

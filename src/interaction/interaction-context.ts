@@ -3,6 +3,7 @@ import type Provider from 'oidc-provider';
 import { errors } from 'oidc-provider';
 import { offerOnward } from '../http/error-onward.js';
 import { HttpError } from '../http/http-error.js';
+import { PORTAL_CLIENT_ID } from '../portal/portal-client.js';
 import { keepForJourney } from './interaction-lifetime.js';
 
 export type InteractionDetails = Awaited<ReturnType<Provider['interactionDetails']>>;
@@ -35,6 +36,8 @@ export async function loadInteraction(provider: Provider, ctx: Context): Promise
  * its sign-in button again instead of leaving the person on Foyer's error page.
  */
 export function offerReturnToApp(ctx: Context, provider: Provider, uid: string, clientId: unknown): void {
+  // My Apps answers a refused sign-in with an error page of its own: opening it starts afresh instead.
+  if (clientId === PORTAL_CLIENT_ID) return offerOnward(ctx, { url: '/myapps', label: async () => 'My Apps' });
   offerOnward(ctx, { url: `/interaction/${encodeURIComponent(uid)}/abort`, label: async () => (await provider.Client.find(String(clientId)))?.clientName ?? 'the app' });
 }
 
