@@ -18,8 +18,9 @@ export interface RequestEdgeDeps {
 
 /**
  * What every request gets on its way in and out, in one middleware: a correlation id, the security
- * headers, 405 for unknown methods, a branded 404 where no route answered, `Connection: close` while draining, the error answer, and on
- * the way out its metrics and its log line (which see the status the error answer set). One async
+ * headers, 405 for unknown methods, `Connection: close` while draining, the error answer (and
+ * Foyer's 404 where no route answered), and on the way out its metrics and its log line (which
+ * see the status the error answer set). One async
  * frame instead of six: on a token request each extra frame and its promises showed in the profile
  * (docs/benchmarks.md).
  */
