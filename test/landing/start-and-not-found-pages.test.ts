@@ -1,7 +1,7 @@
 /**
  * The first addresses a person tries, in headless Chromium at desktop and phone (390px) width:
  * `GET /` is a branded start page that says what Foyer is and leads to My Apps (and, for a signed-in
- * admin only, to the admin pages); any unknown path is a branded 404 page for browsers and Graph's
+ * admin only, to the admin console); any unknown path is a branded 404 page for browsers and Graph's
  * JSON error for the API and SCIM paths, never Koa's plain "Not Found".
  */
 import type { Browser, Page } from 'playwright-core';
@@ -75,15 +75,15 @@ describeInChromium('the start page and the 404 page', () => {
     await rec.page.getByLabel('Email address').waitFor();
   });
 
-  it('a signed-in admin gets the admin pages from the start page; a member does not', async (ctx) => {
+  it('a signed-in admin gets the admin console from the start page; a member does not', async (ctx) => {
     const rec = await recordedPage(browser, ctx);
     await signInAsMember(rec.page, 'ada@contoso.example');
     await rec.page.goto(`${world.issuer}/`);
     await atBothWidths(rec, 'start-admin', (facts) => {
       expect(facts.body).toContain('Signed in as ada@contoso.example');
-      expect(facts.links.map((l) => l.text)).toEqual(['Open My Apps', 'Manage guests (admin)']);
+      expect(facts.links).toEqual([{ text: 'Open My Apps', href: `${world.issuer}/myapps` }, { text: 'Admin console', href: `${world.issuer}/myapps/admin/guests` }]);
     });
-    await Promise.all([rec.page.waitForURL(`${world.issuer}/myapps/admin/guests`), rec.page.getByRole('link', { name: 'Manage guests (admin)' }).click()]);
+    await Promise.all([rec.page.waitForURL(`${world.issuer}/myapps/admin/guests`), rec.page.getByRole('link', { name: 'Admin console' }).click()]);
     expect(await rec.page.locator('h1').textContent()).toMatch(/Guests/);
 
     const member = await recordedPage(browser, ctx);
