@@ -22,6 +22,7 @@ import { wireHttp } from './http/wire-http.js';
 import { wireSignIn } from './interaction/wire-sign-in.js';
 import type { InvitationService } from './invitations/invitation-service.js';
 import { wireInvitations } from './invitations/wire-invitations.js';
+import { wireLanding } from './landing/wire-landing.js';
 import { wireLifecycle } from './lifecycle/wire-lifecycle.js';
 import { wireReviews } from './reviews/wire-reviews.js';
 import type { Logger } from './logging/logger.js';
@@ -159,6 +160,7 @@ async function composeFeatures(shared: SharedServices): Promise<FoyerComposition
     invitations.feature, //      /redeem
     passwordReset.feature, //    /password/forgot, /password/reset
     bulkInvite.feature, //       /myapps/admin/invite (bulk invitations, sent on any node)
+    wireLanding(shared, { provider }), // GET / (the start page)
     wirePortal(shared, { provider, directory, invitations: invitations.service, mfa: access.mfa, passkeys: passkeys.service, appAllowed: partners.appAllowed }), // /myapps
     wireConsole(shared, { provider, directory, invitations: invitations.service, signIns: access.signIns }), // /myapps/admin: the admin console
     await wireApi(shared, { provider, directory, invitations: invitations.service, signIns: access.signIns, partners: partners.directory, roles: roles.assignments }), // /v1.0 (with /directoryRoles)

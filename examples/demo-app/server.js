@@ -1,5 +1,6 @@
 // A tiny relying party for Foyer: sign in with the authorization code flow (PKCE S256, state,
-// nonce), show the ID token's claims, sign out with RP-initiated logout. Plain JavaScript on
+// nonce), also when Foyer starts it (third-party initiated login, after a guest redeems an
+// invitation), show the ID token's claims, sign out with RP-initiated logout. Plain JavaScript on
 // node:http and openid-client v6, so it runs with `node examples/demo-app/server.js`, no build.
 import { randomBytes } from 'node:crypto';
 import { createServer } from 'node:http';
@@ -23,7 +24,7 @@ const SECURE_COOKIE = APP_URL.startsWith('https:');
 
 // ---- sessions: an id in an HttpOnly cookie, the data in memory (gone when the app restarts) ----
 
-/** @type {Map<string, { expires: number, pending?: { state: string, nonce: string, codeVerifier: string }, claims?: Record<string, unknown>, idToken?: string }>} */
+/** @type {Map<string, { expires: number, pending?: { state: string, nonce: string, codeVerifier: string, returnTo: string }, claims?: Record<string, unknown>, idToken?: string }>} */
 const sessions = new Map();
 
 function readSession(req) {
@@ -94,9 +95,42 @@ async function home(req, res) {
 }
 
 async function login(req, res) {
+  await startSignIn(req, res, { returnTo: '/' });
+}
+
+/**
+ * OIDC Core §4, third-party initiated login: Foyer (after a guest redeems an invitation) sends the
+ * browser here with its issuer, the guest's address and the page to open. Anyone can send a
+ * browser to this URL, so it only ever starts this app's own sign-in with Foyer: the issuer must be
+ * the one this app trusts (another issuer is refused, not followed), and the page to open must be
+ * on this app's origin (else this would be an open redirector). The sign-in then runs exactly like
+ * one started by the button: state, nonce and PKCE bound to this browser's session.
+ */
+async function initiateLogin(req, res) {
+  const params = new URL(req.url, APP_URL).searchParams;
+  const iss = params.get('iss');
+  if (iss !== ISSUER) {
+    return errorPage(res, 400, 'This sign-in was started by an issuer this app does not use.', 'Go to the home page and sign in there.');
+  }
+  let returnTo = '/';
+  const target = params.get('target_link_uri');
+  if (target !== null) {
+    const url = URL.canParse(target) ? new URL(target) : undefined;
+    if (!url || url.origin !== new URL(APP_URL).origin) {
+      return errorPage(res, 400, 'This sign-in link points outside this app.', 'Go to the home page and sign in there.');
+    }
+    // Absolute, on this origin: a path such as //evil.example must not become a protocol-relative redirect.
+    returnTo = `${url.origin}${url.pathname}${url.search}`;
+  }
+  const hint = params.get('login_hint');
+  await startSignIn(req, res, { returnTo, loginHint: hint && hint.length <= 320 ? hint : undefined });
+}
+
+/** Starts the authorization code flow with PKCE, remembering where to go once it succeeds. */
+async function startSignIn(req, res, { returnTo, loginHint }) {
   const config = await foyer();
   const codeVerifier = oidc.randomPKCECodeVerifier();
-  const pending = { state: oidc.randomState(), nonce: oidc.randomNonce(), codeVerifier };
+  const pending = { state: oidc.randomState(), nonce: oidc.randomNonce(), codeVerifier, returnTo };
   const current = readSession(req);
   const session = current?.session ?? newSession(res);
   session.pending = pending;
@@ -107,6 +141,7 @@ async function login(req, res) {
     code_challenge_method: 'S256',
     state: pending.state,
     nonce: pending.nonce,
+    ...(loginHint ? { login_hint: loginHint } : {}),
   });
   redirect(res, url.href);
 }
@@ -135,7 +170,8 @@ async function callback(req, res) {
   const session = newSession(res, current.id);
   session.claims = tokens.claims();
   session.idToken = tokens.id_token;
-  redirect(res, '/');
+  // A page of this app (its origin was checked when the sign-in started).
+  redirect(res, pending.returnTo || '/');
 }
 
 async function logout(req, res) {
@@ -149,7 +185,7 @@ async function logout(req, res) {
   redirect(res, url.href);
 }
 
-const routes = { '/': home, '/login': login, '/callback': callback, '/logout': logout };
+const routes = { '/': home, '/login': login, '/initiate-login': initiateLogin, '/callback': callback, '/logout': logout };
 
 const server = createServer(async (req, res) => {
   const { pathname } = new URL(req.url ?? '/', APP_URL);

@@ -68,7 +68,7 @@ const cliEnv = Object.entries(defaults)
   .filter(([name, value]) => demoEnv[name] !== value)
   .map(([name]) => `${name}=${demoEnv[name]} `)
   .join('');
-const inviteCommand = `${cliEnv}npx foyer --config ${cliConfig} invite alice@partner.example --name "Alice" --redirect ${urls.app}/login --send`;
+const inviteCommand = `${cliEnv}npx foyer --config ${cliConfig} invite alice@partner.example --name "Alice" --redirect ${urls.app}/ --send`;
 
 // ---- the children ----
 
@@ -273,7 +273,7 @@ const portal = start('portal', join(root, 'examples/self-service-portal/server.j
   PORTAL_URL: urls.portal,
   FOYER_ISSUER: urls.foyer,
   ALLOWED_DOMAINS: 'partner.example',
-  INVITE_REDIRECT_URL: `${urls.app}/login`,
+  INVITE_REDIRECT_URL: `${urls.app}/`,
 });
 
 await Promise.all([

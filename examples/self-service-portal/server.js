@@ -14,7 +14,7 @@ const settings = {
   // The demo secret of examples/demo/config/foyer.yaml; anywhere but a laptop it comes from the environment.
   clientSecret: env.CLIENT_SECRET || 'self-service-portal-secret-please-change-0123',
   allowedDomains: (env.ALLOWED_DOMAINS || 'partner.example').split(','),
-  inviteRedirectUrl: env.INVITE_REDIRECT_URL || 'http://localhost:3001/login',
+  inviteRedirectUrl: env.INVITE_REDIRECT_URL || 'http://localhost:3001/',
   organisationName: env.ORGANISATION_NAME || 'Contoso',
   appName: env.APP_NAME || 'Demo app',
   primaryColor: env.PRIMARY_COLOR || '#1f4e9c',

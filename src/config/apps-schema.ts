@@ -15,6 +15,18 @@ export const appPermissions = [
 
 const redirectUri = z.url().refine((u) => !u.includes('#'), 'must not contain a fragment');
 
+/** Loopback hosts, where plain http is accepted for an app running on the admin's own machine. */
+const LOOPBACK = new Set(['localhost', '127.0.0.1', '[::1]']);
+
+/**
+ * OIDC Core §4 (third-party initiated login): https, as Dynamic Client Registration requires, or
+ * http on a loopback host for local development; no fragment.
+ */
+const initiateLoginUri = z.url().refine((u) => {
+  const url = new URL(u);
+  return !u.includes('#') && (url.protocol === 'https:' || (url.protocol === 'http:' && LOOPBACK.has(url.hostname)));
+}, 'must be an https URL (http only on localhost, 127.0.0.1 or [::1]) without a fragment');
+
 export const appSchema = z
   .strictObject({
     /** The OIDC client_id and the app id used in policies and assignments. */
@@ -37,6 +49,12 @@ export const appSchema = z
     assignmentRequired: z.boolean().default(false),
     /** Shown on My Apps. */
     launchUrl: z.url().optional(),
+    /**
+     * OIDC third-party initiated login: the app's endpoint that starts a sign-in with Foyer when
+     * given `iss`, `login_hint` and `target_link_uri`. After redeeming an invitation to this app,
+     * Foyer sends the guest there, so they arrive signed in instead of at a sign-in button.
+     */
+    initiateLoginUri: initiateLoginUri.optional(),
     logoUrl: z.url().optional(),
     /** ID token signing algorithm for clients that cannot verify ES256. */
     idTokenSigningAlg: z.enum(['ES256', 'RS256']).optional(),
@@ -62,6 +80,9 @@ export const appSchema = z
     }
     if (app.grantTypes.includes('refresh_token') && !usesCode) {
       ctx.addIssue({ code: 'custom', path: ['grantTypes'], message: 'refresh_token only makes sense together with authorization_code' });
+    }
+    if (app.initiateLoginUri && !usesCode) {
+      ctx.addIssue({ code: 'custom', path: ['initiateLoginUri'], message: 'only an app that signs people in (authorization_code) can start a sign-in' });
     }
     checkAppClaims(app, ctx);
   });

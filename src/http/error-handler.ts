@@ -1,6 +1,7 @@
 import { ZodError } from 'zod';
 import type { Context } from 'koa';
 import type { Logger } from '../logging/logger.js';
+import { onwardOf } from './error-onward.js';
 import { HttpError } from './http-error.js';
 import type { PageRenderer } from './render.js';
 import { pageMessage } from '../i18n/page-message.js';
@@ -20,10 +21,14 @@ export function errorResponder(logger: Logger, renderer: PageRenderer): (ctx: Co
     ctx.status = err.status;
     if (err.status === 429 && err.details?.retryAfterSeconds) ctx.set('Retry-After', String(err.details.retryAfterSeconds));
     if (err.status === 503) ctx.set('Retry-After', '5');
-    const wantsHtml = ctx.accepts('json', 'html') === 'html' && !ctx.path.startsWith('/v1.0');
+    const wantsHtml = ctx.accepts('json', 'html') === 'html' && !isApiPath(ctx.path);
     if (wantsHtml) {
       const tr = renderer.translator(ctx);
-      await renderer.page(ctx, 'error', { heading: tr.t(headingFor(err.status)), message: pageMessage(tr, err, stringDetails(err)), code: err.code }, err.status);
+      // A page nobody routes to: the way on is the start page, which says what this site is.
+      const onward = err.code === 'notFound' && err.status === 404 ? { nextStep: tr.t('error.notFoundNextStep'), homeUrl: '/' } : await returnLink(ctx);
+      // An error that knows what the person should do next says it under the message.
+      const nextStep = typeof err.details?.nextStep === 'string' ? { nextStep: err.details.nextStep } : {};
+      await renderer.page(ctx, 'error', { heading: tr.t(headingFor(err.status)), message: pageMessage(tr, err, stringDetails(err)), code: err.code, ...onward, ...nextStep }, err.status);
     } else {
       ctx.body = {
         error: {
@@ -35,6 +40,20 @@ export function errorResponder(logger: Logger, renderer: PageRenderer): (ctx: Co
       };
     }
   };
+}
+
+/** Inside a sign-in: the link back to the app (error-onward.ts), so the person can start again there. */
+async function returnLink(ctx: Context): Promise<{ returnUrl?: string; returnTo?: string }> {
+  const onward = onwardOf(ctx);
+  if (!onward) return {};
+  const label = await onward.label().catch(() => 'the app');
+  return { returnUrl: onward.url, returnTo: label };
+}
+
+/** Machine clients' paths (the Graph-shaped API, SCIM) always get JSON, whatever their Accept header says. */
+function isApiPath(path: string): boolean {
+  const p = path.toLowerCase();
+  return p === '/v1.0' || p.startsWith('/v1.0/') || p === '/scim' || p.startsWith('/scim/');
 }
 
 function classify(raw: unknown): HttpError {

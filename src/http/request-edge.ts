@@ -1,5 +1,6 @@
 import type { Context, Middleware } from 'koa';
 import type { Logger } from '../logging/logger.js';
+import { nothingAnswered, pageNotFound } from './not-found.js';
 import { refuseUnknownMethod } from './method-guard.js';
 import { assignRequestId, logRequest } from './request-context.js';
 import { securityHeaders } from './security-headers.js';
@@ -17,8 +18,9 @@ export interface RequestEdgeDeps {
 
 /**
  * What every request gets on its way in and out, in one middleware: a correlation id, the security
- * headers, 405 for unknown methods, `Connection: close` while draining, the error answer, and on
- * the way out its metrics and its log line (which see the status the error answer set). One async
+ * headers, 405 for unknown methods, `Connection: close` while draining, the error answer (and
+ * Foyer's 404 where no route answered), and on the way out its metrics and its log line (which
+ * see the status the error answer set). One async
  * frame instead of six: on a token request each extra frame and its promises showed in the profile
  * (docs/benchmarks.md).
  */
@@ -32,6 +34,8 @@ export function requestEdge(deps: RequestEdgeDeps): Middleware {
     if (deps.isShuttingDown()) ctx.set('Connection', 'close');
     try {
       if (!refuseUnknownMethod(ctx)) await next();
+      // No route (Foyer's or oidc-provider's) answered: Foyer's own 404, never Koa's plain "Not Found".
+      if (nothingAnswered(ctx)) await deps.respondToError(ctx, pageNotFound());
     } catch (err) {
       await deps.respondToError(ctx, err);
     } finally {

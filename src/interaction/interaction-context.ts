@@ -1,7 +1,9 @@
 import type { Context } from 'koa';
 import type Provider from 'oidc-provider';
 import { errors } from 'oidc-provider';
+import { offerOnward } from '../http/error-onward.js';
 import { HttpError } from '../http/http-error.js';
+import { PORTAL_CLIENT_ID } from '../portal/portal-client.js';
 import { keepForJourney } from './interaction-lifetime.js';
 import { askForLanguage } from '../i18n/request-language.js';
 
@@ -17,6 +19,7 @@ export async function loadInteraction(provider: Provider, ctx: Context): Promise
     if (details.uid !== ctx.params.uid) throw new errors.SessionNotFound('interaction uid mismatch');
     // The app's ui_locales is kept in the interaction's parameters: every page of this sign-in speaks it.
     askForLanguage(ctx, details.params.ui_locales);
+    offerReturnToApp(ctx, provider, details.uid, details.params.client_id);
     return details;
   } catch (err) {
     if (err instanceof errors.SessionNotFound) {
@@ -28,6 +31,17 @@ export async function loadInteraction(provider: Provider, ctx: Context): Promise
     }
     throw err;
   }
+}
+
+/**
+ * From here on an error page of this sign-in links back to the app: /abort answers it with
+ * access_denied (the interaction cookie still decides whose sign-in that is), and the app shows
+ * its sign-in button again instead of leaving the person on Foyer's error page.
+ */
+export function offerReturnToApp(ctx: Context, provider: Provider, uid: string, clientId: unknown): void {
+  // My Apps answers a refused sign-in with an error page of its own: opening it starts afresh instead.
+  if (clientId === PORTAL_CLIENT_ID) return offerOnward(ctx, { url: '/myapps', label: async () => 'My Apps' });
+  offerOnward(ctx, { url: `/interaction/${encodeURIComponent(uid)}/abort`, label: async () => (await provider.Client.find(String(clientId)))?.clientName ?? 'the app' });
 }
 
 export function requirePrompt(details: InteractionDetails, name: string): void {

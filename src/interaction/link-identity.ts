@@ -4,6 +4,7 @@ import type { UsersRepository } from '../directory/users-repository.js';
 import type { UpstreamIdentity } from '../federation/upstream-identity.js';
 import { linkableEmail, provenEmail, type EmailAuthority } from '../federation/email-authority.js';
 import type { InvitationsRepository } from '../invitations/invitations-repository.js';
+import { identityLinkedElsewhere } from '../invitations/identity-linked-elsewhere.js';
 import { redemptionRefused, type RedemptionProof, type RedemptionService } from '../invitations/redemption-service.js';
 import { HttpError } from '../http/http-error.js';
 import { UpstreamIdentifierChanged } from './identifier-changed.js';
@@ -26,7 +27,7 @@ export interface LinkInput {
   identity: UpstreamIdentity;
   redemption?: { invitationId: string; ticketHash: string };
   /** The IdP the identity came from: which domains it is authoritative for, and whether it may link existing users by them. */
-  idp?: EmailAuthority & { trustedForDomains: boolean };
+  idp?: EmailAuthority & { trustedForDomains: boolean; displayName?: string };
 }
 
 export interface LinkDeps {
@@ -53,7 +54,8 @@ export async function decideLink(input: LinkInput, deps: LinkDeps): Promise<Link
     if (lookup.state !== 'valid') throw redemptionRefused(lookup);
     const invitation = lookup.invitation!;
     if (linked && linked.userId !== invitation.user_id) {
-      throw new HttpError(409, 'identityLinkedElsewhere', 'This account already belongs to another user here. Sign in with the account you were invited with, or ask the inviter to reset your invitation.');
+      const owner = await deps.users.findById(linked.userId);
+      throw identityLinkedElsewhere({ signedInAs: identity.email ?? linked.email ?? undefined, idpName: input.idp?.displayName, owner: owner?.mail, invitedEmail: invitation.invited_email });
     }
     if (linked) return { kind: 'redeem', ...input.redemption, proof: { kind: 'existingIdentity' } };
     return redeemOrProve(input, input.redemption, invitation.invited_email);

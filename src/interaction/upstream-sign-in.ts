@@ -6,7 +6,7 @@ import { FederationError } from '../federation/federation-error.js';
 import { requireFreshAuthentication } from '../federation/upstream-freshness.js';
 import { HttpError } from '../http/http-error.js';
 import { bindToBrowser, hasBrowserBinding, isSameBrowser } from './browser-binding.js';
-import type { InteractionDetails } from './interaction-context.js';
+import { offerReturnToApp, type InteractionDetails } from './interaction-context.js';
 import type { JourneyDeps } from './journey-deps.js';
 import { acceptUnsolicited } from './idp-initiated.js';
 import { journeyOf, saveJourney } from './journey-state.js';
@@ -123,6 +123,8 @@ export function upstreamCallbackRoutes(deps: JourneyDeps): Router {
     if (!uid && keyName === 'RelayState' && connector.finishUnsolicited && deps.idpInitiated) return acceptUnsolicited(ctx, deps, deps.idpInitiated, connector, params);
     if (!interaction || !upstream) throw responseUnknown();
     if (!isSameBrowser(ctx, upstream.browser, deps.secureCookies)) return refuseOtherBrowser(ctx, idpId, uid!);
+    // This browser's sign-in: a failed answer (cancelled, refused, invalid) leads back to the app.
+    offerReturnToApp(ctx, deps.provider, uid!, interaction.params.client_id);
     // Single use: of two deliveries of one response, only the first gets past this line.
     if (!(await deps.federationIndex.take(key!))) throw responseUnknown();
 

@@ -12,6 +12,7 @@ import { askForLanguage } from '../i18n/request-language.js';
 import { myAppsUrl } from '../portal/portal-client.js';
 import { beginPortalSignIn } from '../portal/portal-sign-in-routes.js';
 import { signedInAccountId } from '../provider/browser-session.js';
+import { landingAfterRedemption } from './initiate-login.js';
 import { setRedemptionCookie } from './redemption-cookie.js';
 import { redemptionRefused, type RedemptionService, type TicketLookup } from './redemption-service.js';
 import { hashTicket, looksLikeTicket } from './redeem-ticket.js';
@@ -108,7 +109,7 @@ export function redemptionRoutes(deps: RedemptionRouteDeps): Router {
   function signIn(ctx: Context, lookup: TicketLookup, opts: { switching: boolean; nonce?: string }): string {
     return beginPortalSignIn(ctx, {
       issuer: deps.issuer,
-      returnTo: lookup.invitation!.invite_redirect_url,
+      returnTo: landingAfterRedemption({ issuer: deps.issuer, redirectUrl: lookup.invitation!.invite_redirect_url, app: lookup.app, invitedEmail: lookup.invitation!.invited_email }),
       loginHint: lookup.invitation!.invited_email,
       uiLocales: lookup.invitation!.message_language,
       secureCookies: deps.secureCookies,

@@ -10,6 +10,7 @@ import type { UpstreamIdentity } from '../federation/upstream-identity.js';
 import { HttpError } from '../http/http-error.js';
 import { nowIso } from '../lib/clock.js';
 import { isDomainAllowed } from './domain-policy.js';
+import { identityLinkedElsewhere } from './identity-linked-elsewhere.js';
 import type { InvitationRow } from './invitation-model.js';
 import type { InvitationsRepository } from './invitations-repository.js';
 import { hashTicket } from './redeem-ticket.js';
@@ -89,7 +90,8 @@ export class RedemptionService {
       if (!(await this.deps.invitations.markRedeemed(invitation.id, input.ticketHash, trx))) throw redemptionRefused('redeemed');
       const existing = await this.deps.identities.findLinked(input.identity, trx);
       if (existing && existing.userId !== invitation.user_id) {
-        throw new HttpError(409, 'identityLinkedElsewhere', 'This account is already used by another guest here. Sign in with a different account, or ask the inviter to reset your invitation.');
+        const owner = await this.deps.users.findById(existing.userId, trx);
+        throw identityLinkedElsewhere({ signedInAs: input.identity.email, owner: owner?.mail, invitedEmail: invitation.invited_email });
       }
       if (!proves(input.proof, input.identity, invitation, existing?.userId === invitation.user_id)) {
         throw new HttpError(403, 'invitedAddressNotProven', `This invitation is for ${invitation.invited_email}, and the account you signed in with did not prove that address. Open the invitation link again and confirm the address with the emailed code.`);

@@ -52,7 +52,7 @@ export function manageRoutes(deps: { delegated: DelegatedGuests; renderer: PageR
       'manage-guests',
       {
         ...navOf(ctx, 'manage'),
-        target: { kind: t.kind, name: t.name, url: pageUrl(t), landing: t.kind === 'app' ? t.app.launchUrl ?? '' : 'My Apps' },
+        target: { kind: t.kind, name: t.name, url: pageUrl(t), landing: t.kind === 'app' ? t.app.launchUrl ?? '' : 'My Apps', signedInOnArrival: t.kind === 'app' && Boolean(t.app.initiateLoginUri) },
         appRoles: t.kind === 'app' ? t.app.appRoles.map((r) => ({ id: r.id, value: r.value, displayName: r.displayName })) : [],
         guests: (await delegated.guestsOf(t)).map((g) => ({
           id: g.user.id,

@@ -17,6 +17,8 @@ export function appToClient(app: AppConfig): ClientMetadata {
     response_types: usesCode ? ['code'] : [],
     application_type: customScheme ? 'native' : 'web',
     ...(app.idTokenSigningAlg ? { id_token_signed_response_alg: app.idTokenSigningAlg } : {}),
+    // oidc-provider accepts only https here (as registration requires); a loopback http one is Foyer's alone to use.
+    ...(app.initiateLoginUri?.startsWith('https:') ? { initiate_login_uri: app.initiateLoginUri } : {}),
     ...(app.backchannelLogoutUri ? { backchannel_logout_uri: app.backchannelLogoutUri, backchannel_logout_session_required: app.backchannelLogoutSessionRequired } : {}),
   };
 }

@@ -71,6 +71,8 @@ export interface DemoAppSpec {
   id?: string;
   /** Where My Apps opens it, after its home URL (`login` signs in straight away). */
   launchPath?: string;
+  /** Registers its /initiate-login endpoint as the app's initiateLoginUri (third-party initiated login after redemption). */
+  initiateLogin?: boolean;
   /** More fields of its app entry. */
   entry?: Record<string, unknown>;
 }
@@ -209,6 +211,7 @@ async function build(opts: WorldOptions, stops: (() => Promise<unknown>)[], stop
           grantTypes: ['authorization_code', 'refresh_token'],
           firstParty: true,
           launchUrl: `${appUrl}${demo.launchPath ?? ''}`,
+          ...(demo.initiateLogin ? { initiateLoginUri: `${appUrl}initiate-login` } : {}),
           ...demo.entry,
         });
       }

@@ -19,7 +19,8 @@ const inviteForm = z.object({
 
 /** Where an invited guest may land (the `<select id="redirect">` of the invite form). */
 export function inviteLandings(deps: Pick<GuestsConsoleDeps, 'myAppsUrl' | 'apps'>): { url: string; name: string }[] {
-  return [{ url: deps.myAppsUrl, name: 'My Apps' }, ...deps.apps.filter((a) => a.launchUrl).map((a) => ({ url: a.launchUrl!, name: a.displayName }))];
+  // An app with third-party initiated login gets its guests signed in on arrival: the choice says so.
+  return [{ url: deps.myAppsUrl, name: 'My Apps' }, ...deps.apps.filter((a) => a.launchUrl).map((a) => ({ url: a.launchUrl!, name: a.initiateLoginUri ? `${a.displayName} (signed in on arrival)` : a.displayName }))];
 }
 
 /**
