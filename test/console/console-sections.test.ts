@@ -60,9 +60,9 @@ async function createGroup(name: string, browser = browsers.admin): Promise<stri
 describe('the console menu', () => {
   it('lists each section to exactly the roles allowed in', async () => {
     const menu = async (b: Browser) => [...(await open(b, `${world.issuer}/myapps/admin/guests`)).body.matchAll(/<nav aria-label="Admin console sections">([\s\S]*?)<\/nav>/g)].flatMap((m) => [...m[1]!.matchAll(/href="([^"]+)"/g)].map((h) => h[1]!));
-    expect(await menu(browsers.admin)).toEqual(['/myapps/admin/guests', '/myapps/admin/groups', '/myapps/admin/apps', '/myapps/admin/sign-ins', '/myapps/admin/audit', '/myapps/admin/what-if', '/myapps/admin/config']);
+    expect(await menu(browsers.admin)).toEqual(['/myapps/admin/guests', '/myapps/admin/groups', '/myapps/admin/apps', '/myapps/admin/sign-ins', '/myapps/admin/audit', '/myapps/admin/what-if', '/myapps/admin/config', '/myapps/admin/invite']);
     expect(await menu(browsers.groups)).toEqual(['/myapps/admin/guests', '/myapps/admin/groups', '/myapps/admin/apps']);
-    expect(await menu(browsers.inviter)).toEqual(['/myapps/admin/guests', '/myapps/admin/apps']);
+    expect(await menu(browsers.inviter)).toEqual(['/myapps/admin/guests', '/myapps/admin/apps', '/myapps/admin/invite']);
   });
 });
 
