@@ -7,6 +7,13 @@ const CLOCK_SKEW_SECONDS = 60;
 export type UpstreamMethod = UpstreamMethodRule['method'];
 
 /**
+ * An upstream passkey counts only when the home IdP says when it was used, and at most this long
+ * ago, where neither the rule nor the partner sets a maximum age: an IdP session where a key was
+ * used days ago is not a phishing-resistant sign-in now.
+ */
+export const UPSTREAM_PASSKEY_DEFAULT_MAX_AGE_SECONDS = 60 * 60;
+
+/**
  * Where nothing is configured, a trusted home IdP's passkey or security key counts when it says so
  * the way RFC 8176 lets it: a hardware- or software-secured key (hwk, swk) and MFA together.
  */
@@ -36,7 +43,7 @@ export function upstreamMethods(identity: Pick<UpstreamIdentity, 'idpId' | 'amr'
     const byAcr = rule.acr && identity.acr !== undefined && rule.acr.includes(identity.acr) ? `acr ${identity.acr}` : undefined;
     const by = byAmr ?? byAcr;
     if (!by) continue;
-    const maxAge = rule.maxAgeMinutes !== undefined ? rule.maxAgeMinutes * 60 : defaultMaxAgeSeconds;
+    const maxAge = rule.maxAgeMinutes !== undefined ? rule.maxAgeMinutes * 60 : (defaultMaxAgeSeconds ?? (rule.method === 'upstreamPasskey' ? UPSTREAM_PASSKEY_DEFAULT_MAX_AGE_SECONDS : undefined));
     if (maxAge !== undefined) {
       const at = identity.authTime;
       if (at === undefined || !Number.isFinite(at) || at > nowSeconds + CLOCK_SKEW_SECONDS) {

@@ -95,6 +95,14 @@ describe('what a home IdP asserted, as methods', () => {
     expect(upstreamMethods({ idpId: 'fabrikam', amr: ['pwd', 'mfa'], authTime: at(1) }, DEFAULT_UPSTREAM_METHOD_RULES, 600, now).methods).toEqual([]);
   });
 
+  it('without any maximum age set, an upstream passkey still needs a time, at most an hour old', () => {
+    expect(upstreamMethods({ idpId: 'fabrikam', amr: ['hwk', 'mfa'], authTime: at(50) }, DEFAULT_UPSTREAM_METHOD_RULES, undefined, now).methods).toEqual(['upstreamMfa', 'upstreamPasskey']);
+    expect(upstreamMethods({ idpId: 'fabrikam', amr: ['hwk', 'mfa'], authTime: at(70) }, DEFAULT_UPSTREAM_METHOD_RULES, undefined, now).methods).toEqual([]);
+    expect(upstreamMethods({ idpId: 'fabrikam', amr: ['hwk', 'mfa'] }, DEFAULT_UPSTREAM_METHOD_RULES, undefined, now).methods).toEqual([]);
+    // An upstream MFA rule keeps its meaning: without a maximum age, no time is needed.
+    expect(upstreamMethods({ idpId: 'fabrikam', amr: ['mfa'] }, [{ method: 'upstreamMfa', amr: ['mfa'] }], undefined, now).methods).toEqual(['upstreamMfa']);
+  });
+
   it('a SAML AuthnContextClassRef counts through an acr rule, with the rule’s own maximum age', () => {
     const rules = [{ method: 'upstreamPasskey' as const, acr: ['urn:fabrikam:ac:phr'], maxAgeMinutes: 2 }];
     expect(upstreamMethods({ idpId: 'saml', amr: [], acr: 'urn:fabrikam:ac:phr', authTime: at(1) }, rules, undefined, now).methods).toEqual(['upstreamMfa', 'upstreamPasskey']);
