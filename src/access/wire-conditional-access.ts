@@ -84,7 +84,7 @@ export function wireConditionalAccess(
         step: accessStep({
           provider,
           blocked: blockedPage({ provider, users, renderer }),
-          mfa: mfaStep({ provider, mfa, users, engine, renderer, signIns: recorder, passkeys: deps.passkeys, strengths }),
+          mfa: mfaStep({ provider, mfa, users, engine, renderer, signIns: recorder, passkeys: deps.passkeys, strengths, audit: shared.audit }),
           terms: termsStep({ provider, terms: config.termsOfUse, acceptances: terms, renderer }),
         }),
       };

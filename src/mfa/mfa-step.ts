@@ -7,6 +7,7 @@ import type { AccessEngine } from '../access/access-engine.js';
 import { finishAccessStep } from '../access/finish-access-step.js';
 import { signInFacts } from '../access/sign-in-facts.js';
 import type { SignInRecorder } from '../access/sign-in-recorder.js';
+import type { AuditLog } from '../audit/audit-log.js';
 import type { MfaMethod } from '../audit/sign-in-log.js';
 import type { User } from '../directory/user-model.js';
 import type { UsersRepository } from '../directory/users-repository.js';
@@ -67,6 +68,8 @@ export function mfaStep(deps: {
   passkeys?: PasskeyService;
   /** Authentication strengths (src/strengths/). */
   strengths: StrengthCatalog;
+  /** A passkey added during a sign-in is audited like one added in My Apps. */
+  audit: AuditLog;
 }) {
   const { provider, mfa, renderer } = deps;
   const pages = strengthPages({ renderer, strengths: deps.strengths, passkeys: deps.passkeys, scopeOf });
@@ -156,6 +159,7 @@ export function mfaStep(deps: {
     const answer = passkeyAnswer<RegistrationResponseJSON>(ctx);
     const outcome = answer ? await deps.passkeys.register(scopeOf(details), user.id, answer, passkeyName(ctx)) : ({ ok: false, reason: 'responseInvalid' } as const);
     if (!outcome.ok) return passkeyRefused(ctx, details, user, outcome.reason);
+    await deps.audit.record({ category: 'UserManagement', activity: 'Add passkey', result: 'success', actor: { type: 'user', id: user.id }, target: { type: 'User', id: user.id }, details: { passkeyId: outcome.value.id, name: outcome.value.name, during: 'sign-in', provedWith: proof ?? null }, correlationId: ctx.state.requestId });
     // Recovery codes were issued with the factor already held.
     if (proof) return complete(ctx, details, 'passkey', passkeyAmr(outcome.value), [proof, 'passkey']);
     const codes = await mfa.issueRecoveryCodes(user.id);

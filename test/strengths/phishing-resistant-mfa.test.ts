@@ -95,6 +95,10 @@ describeInChromium('phishing-resistant MFA', () => {
     expect(claims.acr).toBe('urn:foyer:strength:phishingResistantMfa');
     expect(JSON.parse(claims.amr!)).toEqual(expect.arrayContaining(['pwd', 'hwk', 'user', 'mfa']));
     expect(await passkeysOfTom()).toHaveLength(1);
+    // Audited like a passkey added in My Apps, saying it came during a sign-in and what it was proved with.
+    const added = await db()('audit_log').where({ activity: 'Add passkey', target_id: tomId() });
+    expect(added).toHaveLength(1);
+    expect(JSON.parse(added[0].details)).toMatchObject({ during: 'sign-in', provedWith: 'totp' });
     const [success] = await signInRows(world.foyer, { user_id: tomId(), result: 'success' });
     expect(success).toMatchObject({ mfa_method: 'passkey', conditional_access_status: 'success', authentication_requirement: 'multiFactorAuthentication' });
     expect(success!.applied_policies[0]).toMatchObject({ id: 'demo-phishing-resistant', result: 'success', satisfiedBy: 'passkey', authenticationStrength: { authenticationStrengthId: 'phishingResistantMfa', authenticationStrengthResult: 'satisfied', satisfiedBy: 'passkey' } });
