@@ -152,7 +152,8 @@ export class InvitationService {
     if (!isDomainAllowed(email, settings)) {
       throw new HttpError(403, 'domainNotAllowed', `Invitations to ${email.split('@')[1]} are not allowed by the external collaboration settings.`);
     }
-    if (input.invitedUserType === 'Guest' && this.deps.memberDomains.includes(emailDomain(email))) {
+    // A reset acts on an existing user, and says notAGuest for a member (further on).
+    if (input.invitedUserType === 'Guest' && !input.resetRedemption && this.deps.memberDomains.includes(emailDomain(email))) {
       throw new HttpError(400, 'memberDomainAddress', `${emailDomain(email)} is this organisation's own domain (tenant.memberDomains): its people sign in as members and need no guest invitation.`);
     }
     const requested = input.inviteRedirectUrl ?? this.deps.portalApp?.launchUrl;

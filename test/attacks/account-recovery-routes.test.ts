@@ -111,7 +111,13 @@ describe('My Apps', () => {
     const live = await refresh(w, vic.refreshToken);
     expect(live.sub).toBe(vic.userId);
     const mails = outboxCount(w);
-    expect(await post(browser, `/myapps/admin/guests/${vic.userId}/reset`)).toMatchObject({ status: 303, location: '/myapps/admin/guests?notice=reset' });
+    // The first POST only asks (the console confirms destructive actions); nothing changes yet.
+    const before = await accountState(w, vic.userId);
+    expect(await post(browser, `/myapps/admin/guests/${vic.userId}/reset`)).toMatchObject({ status: 200 });
+    expect(await accountState(w, vic.userId)).toEqual(before);
+    const done = await post(browser, `/myapps/admin/guests/${vic.userId}/reset`, { confirm: 'yes' });
+    expect(done.status).toBe(303);
+    expect(done.location).toMatch(new RegExp(`^/myapps/admin/guests/${vic.userId}\\?done=`));
     expect(await accountState(w, vic.userId)).toMatchObject({ user: { mail: vic.email, state: 'PendingAcceptance' }, identities: [], mfa: { totp: 0, codes: 0 }, sessions: 0, grants: 0, mails: mails + 1 });
     // The leftover row is superseded with the rest: one pending invitation, the new one.
     expect(await w.db('invitations').where({ user_id: vic.userId, status: 'PendingAcceptance' })).toHaveLength(1);
