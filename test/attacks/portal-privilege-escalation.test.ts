@@ -61,11 +61,11 @@ async function expectRefused(who: string, attempts: Attempt[]): Promise<void> {
 }
 
 const adminPages = (): Attempt[] => [
-  ['GET', '/myapps/admin/guests', 403, 'adminRoleRequired'],
-  ['POST', '/myapps/admin/guests/invite', 403, 'adminRoleRequired'],
-  ['POST', `/myapps/admin/guests/${ids.hugo}/disable`, 403, 'adminRoleRequired'],
-  ['POST', `/myapps/admin/guests/${ids.hugo}/reset`, 403, 'adminRoleRequired'],
-  ['POST', `/myapps/admin/guests/${ids.hugo}/revoke`, 403, 'adminRoleRequired'],
+  ['GET', '/myapps/admin/guests', 403, 'consolePermissionRequired'],
+  ['POST', '/myapps/admin/guests/invite', 403, 'consolePermissionRequired'],
+  ['POST', `/myapps/admin/guests/${ids.hugo}/disable`, 403, 'consolePermissionRequired'],
+  ['POST', `/myapps/admin/guests/${ids.hugo}/reset`, 403, 'consolePermissionRequired'],
+  ['POST', `/myapps/admin/guests/${ids.hugo}/revoke`, 403, 'consolePermissionRequired'],
 ];
 
 describe('people who own nothing', () => {
