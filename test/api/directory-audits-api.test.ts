@@ -67,6 +67,7 @@ describe('npx foyer audit list', () => {
     const rows = JSON.parse(res.stdout) as { activityDisplayName: string; targetResources: { id: string }[] }[];
     expect(rows.map((r) => [r.activityDisplayName, r.targetResources[0]!.id])).toEqual([['Disable account', guest]]);
     const text = await runCli(['--config', join(world.foyer.dir, 'foyer.yaml'), 'audit', 'list', '--target', other]);
-    expect(text.stdout).toMatch(/success\s+Update user\s+by app writer-app\s+on User /);
+    expect(text.stdout).toMatch(/^TIME\s+RESULT\s+ACTIVITY\s+BY\s+TARGET\s+DETAILS/);
+    expect(text.stdout).toMatch(/success\s+Update user\s+app writer-app\s+User /);
   });
 });

@@ -89,6 +89,13 @@ describeInChromium('passkeys on My Apps', () => {
     await page.goto(account());
     await clickAndWait(page, () => page.getByRole('button', { name: 'Remove passkey Passkey' }).click(), (u) => u.search.includes('passkeyRemoved'));
     expect((await passkeysOf(DAN)).map((p) => p.name)).toEqual(['Phone']);
-    expect(await world.foyer.foyer.db('audit_log').whereIn('activity', ['Add passkey', 'Remove passkey']).orderBy('activity_at').pluck('activity')).toEqual(['Add passkey', 'Remove passkey']);
+    // Dan's first passkey (added during a sign-in), his Phone (My Apps), Eve's first, then the removal.
+    const entries = await world.foyer.foyer.db('audit_log').whereIn('activity', ['Add passkey', 'Remove passkey']).orderBy('activity_at').select('activity', 'details');
+    expect(entries.map((e: { activity: string; details: string }) => [e.activity, JSON.parse(e.details).during ?? 'My Apps'])).toEqual([
+      ['Add passkey', 'sign-in'],
+      ['Add passkey', 'My Apps'],
+      ['Add passkey', 'sign-in'],
+      ['Remove passkey', 'My Apps'],
+    ]);
   });
 }, { timeout: 180_000 });
