@@ -22,6 +22,8 @@ export interface Metrics {
   keyReload(result: 'changed' | 'unchanged' | 'failed'): void;
   /** Config reloads by result (src/live-config/). */
   configReload(result: 'applied' | 'unchanged' | 'rejected'): void;
+  /** Reload requests over Redis that were dropped, by why (unsigned, badSignature, stale, replayed, malformed). */
+  configReloadRequestRefused(reason: string): void;
   /** The config this node serves now: its version (foyer_config_info) and its IdP ids (the only `idp` labels counted). */
   configLoaded(config: { version: string; identityProviders: { id: string }[] }): void;
   /** Counts interaction prompts (login, consent, mfa) and protocol outcomes from the provider's events. */
@@ -98,6 +100,12 @@ export function createMetrics(deps: { db: Database; idpIds: string[] }): Metrics
     name: 'foyer_config_reloads_total',
     help: 'Config reloads (foyer config reload, SIGHUP) by result: applied, unchanged, rejected (the node kept its config).',
     labelNames: ['result'] as const,
+    registers: [registry],
+  });
+  const refusedReloadRequests = new Counter({
+    name: 'foyer_config_reload_requests_refused_total',
+    help: 'Config reload requests over Redis dropped unheard, by reason: unsigned, badSignature, stale, replayed, malformed.',
+    labelNames: ['reason'] as const,
     registers: [registry],
   });
   const configInfo = new Gauge({
@@ -178,6 +186,7 @@ export function createMetrics(deps: { db: Database; idpIds: string[] }): Metrics
     storageError: (store, kind) => storage.inc({ store, kind }),
     keyReload: (result) => keyReloads.inc({ result }),
     configReload: (result) => configReloads.inc({ result }),
+    configReloadRequestRefused: (reason) => refusedReloadRequests.inc({ reason }),
     configLoaded(config) {
       knownIdps = new Set(config.identityProviders.map((i) => i.id));
       configInfo.reset();
