@@ -210,6 +210,37 @@ describe('groups', () => {
   });
 });
 
+describe('a group owner adding a member by email', () => {
+  it('gets the same answer for an address nobody has and for a guest they may not see, and nothing changes', async () => {
+    const id = await createGroup('Owner probe');
+    await postForm(browsers.admin, url(`/groups/${id}/owners`), { email: INVITER });
+    const ownerBrowser = await consoleBrowser(world.foyer, INVITER);
+    // Alice is a guest of the directory, in no group the inviter owns.
+    const before = await directoryRows(db());
+    const hidden = await postForm(ownerBrowser, url(`/groups/${id}/members`), { email: 'alice@partner.example' });
+    const unknown = await postForm(ownerBrowser, url(`/groups/${id}/members`), { email: 'nobody@partner.example' });
+    // Per-request values (nonces, CSRF) aside, the two pages are the same once the typed address is.
+    const normalized = (body: string, email: string) =>
+      body
+        .replaceAll(email, 'ADDRESS')
+        .replace(/nonce="[^"]*"/g, '')
+        .replace(/name="_csrf" value="[^"]*"/g, '')
+        .replace(/Reference: [0-9a-f-]{36}/g, '');
+    expect([hidden.status, hidden.code]).toEqual([404, 'userNotFound']);
+    expect([unknown.status, unknown.code]).toEqual([404, 'userNotFound']);
+    expect(normalized(hidden.body, 'alice@partner.example')).toBe(normalized(unknown.body, 'nobody@partner.example'));
+    expect(hidden.body).not.toContain(guestId);
+    expect(await directoryRows(db())).toEqual(before);
+
+    // An admin adds the guest to the group; now the owner sees her there, and the form says so.
+    expect((await postForm(browsers.admin, url(`/groups/${id}/members`), { email: 'alice@partner.example' })).status).toBe(303);
+    const visible = await postForm(ownerBrowser, url(`/groups/${id}/members`), { email: 'alice@partner.example' });
+    expect([visible.status, visible.code]).toEqual([400, 'alreadyMember']);
+    // Members of the organisation stay findable.
+    expect((await postForm(ownerBrowser, url(`/groups/${id}/members`), { email: PLAIN })).status).toBe(303);
+  });
+});
+
 describe('apps', () => {
   it('shows the registration as loaded, without the client secret, and the policies that reach it', async () => {
     const page = await open(browsers.inviter, url('/apps/web-app'));

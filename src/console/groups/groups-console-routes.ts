@@ -11,6 +11,7 @@ import { portalUser } from '../../portal/portal-auth.js';
 import { assertConsolePermission, mayUseConsole, requireConsolePermission } from '../console-access.js';
 import { CONSOLE_PAGE_SIZE, confirmedOrAsk, consoleActor, formFields, optionalText, pageLinks, pageNumber, parseConsoleQuery } from '../console-forms.js';
 import { consolePageBase } from '../console-page.js';
+import { ownerMayFind } from './owner-visible-users.js';
 
 const BASE = '/myapps/admin/groups';
 /** Members and owners shown on a group's page (the API pages through more). */
@@ -152,7 +153,9 @@ export function groupsConsoleRoutes(router: Router, deps: GroupsConsoleDeps): Ro
     const parsed = emailForm.safeParse({ email: form.email ?? '' });
     if (!parsed.success) return showGroup(ctx, { error: parsed.error.issues.map((i) => i.message).join(' '), errorCode: 'invalidRequest', form, status: 400 });
     try {
-      const { group, user } = await groupService.addByEmail(link.data, ctx.params.id ?? '', parsed.data.email, consoleActor(ctx), ctx.state.requestId, Boolean(ctx.state.asOwner));
+      const asOwner = Boolean(ctx.state.asOwner);
+      const mayFind = asOwner ? ownerMayFind(deps, portalUser(ctx)) : undefined;
+      const { group, user } = await groupService.addByEmail(link.data, ctx.params.id ?? '', parsed.data.email, consoleActor(ctx), ctx.state.requestId, asOwner, mayFind);
       ctx.status = 303;
       ctx.redirect(`${BASE}/${group.id}?notice=added-${ONE[link.data]}&user=${user.id}`);
     } catch (err) {
