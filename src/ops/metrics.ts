@@ -16,7 +16,7 @@ export interface Metrics {
   observeRequest(ctx: Context, startedNs: bigint): void;
   /** GET /metrics. */
   routes(opts: { token?: string }): Router;
-  signIn(idp: string, result: 'success' | 'failure' | 'throttled'): void;
+  signIn(idp: string, result: (typeof SIGN_IN_RESULTS)[number]): void;
   rateLimited(limit: string): void;
   storageError(store: 'database' | 'redis', kind: 'unavailable' | 'error'): void;
   keyReload(result: 'changed' | 'unchanged' | 'failed'): void;
@@ -41,6 +41,7 @@ const PROVIDER_EVENTS = [
 ] as const;
 
 const INVITATION_STATES = ['PendingAcceptance', 'Completed', 'Revoked', 'Superseded'];
+const SIGN_IN_RESULTS = ['success', 'failure', 'throttled'] as const;
 
 export function createMetrics(deps: { db: Database; idpIds: string[] }): Metrics {
   const registry = new Registry();
@@ -188,7 +189,12 @@ export function createMetrics(deps: { db: Database; idpIds: string[] }): Metrics
     configReload: (result) => configReloads.inc({ result }),
     configReloadRequestRefused: (reason) => refusedReloadRequests.inc({ reason }),
     configLoaded(config) {
-      knownIdps = new Set(config.identityProviders.map((i) => i.id));
+      const next = new Set(config.identityProviders.map((i) => i.id));
+      // An IdP the config no longer has stops being reported; a new one is reported (at 0) at once,
+      // so a dashboard or alert sees it before its first sign-in. Built-in labels (password, email-otp) stay.
+      for (const idp of knownIdps) if (!next.has(idp)) for (const result of SIGN_IN_RESULTS) signIns.remove({ idp, result });
+      for (const idp of next) for (const result of SIGN_IN_RESULTS) signIns.inc({ idp, result }, 0);
+      knownIdps = next;
       configInfo.reset();
       configInfo.set({ version: config.version }, 1);
     },
