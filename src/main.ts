@@ -1,6 +1,6 @@
 import { ConfigError, loadConfig } from './config/load-config.js';
 import { createFoyer } from './app.js';
-import { pidFilePath, writePidFile } from './live-config/pid-file.js';
+import { pidFilePath, writePidFile, writeReloadAnswer } from './live-config/pid-file.js';
 
 /**
  * Process entry: load config, build the app, listen, reload the config on SIGHUP, and shut down
@@ -29,7 +29,12 @@ async function main(): Promise<void> {
   process.on('exit', removePidFile);
   // The reloader logs, counts and audits the outcome itself; a bad file leaves the node as it was.
   process.off('SIGHUP', ignoreHangup);
-  process.on('SIGHUP', () => void foyer.reloadOnSignal().catch(() => {}));
+  process.on('SIGHUP', () =>
+    void foyer
+      .reloadOnSignal()
+      .then((report) => pidFile && writeReloadAnswer(pidFile, report))
+      .catch((err: unknown) => foyer.logger.warn({ err: err instanceof Error ? err.message : String(err) }, 'could not write the config reload answer')),
+  );
 
   let stopping = false;
   const stop = (signal: string) => {

@@ -46,7 +46,7 @@ export async function guestTableBench(opts: { dir: string; guests: number; itera
       partners: new PartnerDirectory({ partners: [{ id: 'p7', displayName: 'Partner Seven', domains: ['partner7.example'], identityProviders: [] }], partnerDefaults: defaults(), identityProviders: [] } as never),
       idpNames: new Map([['partner', 'Partner'], ['google', 'Google'], ['email-otp', 'Email one-time passcode']]),
       query: new GuestListQuery(db),
-      cursors: new GuestCursorCodec('bench-cursor-key'),
+      cursors: new GuestCursorCodec(() => [Buffer.from('bench-cursor-key')]),
     };
     // A cursor deep in the table: walk to about the middle once, by keyset pages of 5,000.
     const deep = await deepCursor(deps, Math.floor(opts.guests / 2));

@@ -1,6 +1,8 @@
 import type { Command } from 'commander';
 import { configWarnings } from '../config/config-audit.js';
 import { loadConfig } from '../config/load-config.js';
+import type { FoyerConfig } from '../config/schema.js';
+import { reloadRequestKeyFromDatabase } from '../live-config/cli-signing-key.js';
 import type { ReloadReport } from '../live-config/config-reloader.js';
 import { requestReload } from '../live-config/reload-channel.js';
 import { reloadBySignal } from '../live-config/reload-by-signal.js';
@@ -26,7 +28,7 @@ export function configCommands(program: Command): void {
       const loaded = loadConfig(program.opts().config);
       const timeoutMs = Math.max(1, Number(opts.timeout) || 30) * 1000;
       console.log(`configuration is valid: version ${loaded.version}`);
-      const { asked, reports } = await (loaded.storage.redisUrl ? requestReload(loaded.storage.redisUrl, loaded.issuer, timeoutMs) : reloadBySignal(loaded, timeoutMs)).catch((err: unknown) => {
+      const { asked, reports } = await (loaded.storage.redisUrl ? reloadOverRedis(loaded, loaded.storage.redisUrl, timeoutMs) : reloadBySignal(loaded, timeoutMs)).catch((err: unknown) => {
         throw new CliError(err instanceof Error ? err.message : String(err));
       });
       if (asked === 0) throw new CliError(`no running node of ${loaded.issuer} listens for reload requests (is Foyer running, with this issuer and this Redis?)`);
@@ -35,6 +37,10 @@ export function configCommands(program: Command): void {
       if (rejected) throw new CliError(`${rejected} of ${asked} node(s) kept their running config (see the reasons above)`);
       if (reports.length < asked) throw new CliError(`${asked - reports.length} of ${asked} node(s) did not answer within ${timeoutMs / 1000} s; their log says what they did`);
     });
+}
+
+async function reloadOverRedis(config: FoyerConfig, redisUrl: string, timeoutMs: number): Promise<{ asked: number; reports: ReloadReport[] }> {
+  return requestReload(redisUrl, config.issuer, timeoutMs, await reloadRequestKeyFromDatabase(config));
 }
 
 function describeReport(r: ReloadReport): string {

@@ -29,8 +29,8 @@ export interface Built<C = unknown> extends Served {
 /**
  * Re-reads the config and, when it is valid and every change can be applied live, builds the
  * features again from it and swaps them in (generations.ts); otherwise the node keeps serving the
- * config it has. Either way it says so: a log line, a metric, and a `config.reloaded` or
- * `config.reloadRejected` audit event with the versions. One reload runs at a time per node.
+ * config it has. Either way it says so: a log line, a metric, and (unless the files were unchanged)
+ * a `config.reloaded` or `config.reloadRejected` audit event with the versions. One reload runs at a time per node.
  */
 export function createConfigReloader<C>(deps: { node: NodeServices; generations: Generations<Built<C>>; readConfig: () => FoyerConfig; build: (config: FoyerConfig) => Promise<Built<C>> }): { reload(trigger: ReloadTrigger): Promise<ReloadReport> } {
   const { node, generations } = deps;
@@ -73,6 +73,8 @@ export function createConfigReloader<C>(deps: { node: NodeServices; generations:
     } else {
       logger.warn({ trigger, version: r.version, fileVersion: r.fileVersion, problems: r.problems }, `config reload rejected: still serving version ${r.version}: ${r.problems.join('; ')}`);
     }
+    // Nothing changed, so nothing to audit: a flood of reload requests leaves no trail of no-ops.
+    if (r.result === 'unchanged') return;
     // The audit log is on the composition that serves now (and so reaches its SIEM stream).
     await generations
       .current()

@@ -59,7 +59,13 @@ export async function startLiveConfig<C extends Composition>(
   const reloader = createConfigReloader({ node, generations, readConfig, build });
   let channel: { close(): Promise<void> } | undefined;
   try {
-    if (node.redis && config.storage.redisUrl) channel = await listenForReloadRequests(config.storage.redisUrl, config.issuer, { redis: node.redis, logger: node.logger, reload: () => reloader.reload('foyer config reload') });
+    if (node.redis && config.storage.redisUrl) channel = await listenForReloadRequests(config.storage.redisUrl, config.issuer, {
+        redis: node.redis,
+        logger: node.logger,
+        metrics: node.metrics,
+        cookieKeys: () => node.keys.current().cookieKeys,
+        reload: () => reloader.reload('foyer config reload'),
+      });
   } catch (err) {
     await generations.close();
     throw err;

@@ -1,15 +1,14 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { FoyerConfig } from '../config/schema.js';
-import { connectDatabase } from '../db/connect.js';
 import type { ReloadReport } from './config-reloader.js';
-import { pidFilePath, readPid } from './pid-file.js';
+import { whyNotTheFoyerServer } from './foyer-process-check.js';
+import { pidFilePath, readPid, readReloadAnswer } from './pid-file.js';
 
 const POLL_MS = 200;
 
 /**
- * `foyer config reload` on one node without Redis: SIGHUP to the process named in the pid file,
- * then the node's answer read back from the audit event it records (config.reloaded or
- * config.reloadRejected) in the database both share.
+ * `foyer config reload` on one node without Redis: SIGHUP to the process named in the pid file
+ * (once it is sure that process is the Foyer server that wrote it), then the node's answer read back from the file it writes beside the pid file.
  */
 export async function reloadBySignal(config: FoyerConfig, timeoutMs: number): Promise<{ asked: number; reports: ReloadReport[] }> {
   const pidFile = pidFilePath(config);
@@ -17,33 +16,20 @@ export async function reloadBySignal(config: FoyerConfig, timeoutMs: number): Pr
   let pid: number;
   try {
     pid = readPid(pidFile);
-    process.kill(pid, 0);
   } catch (err) {
-    const why = (err as NodeJS.ErrnoException).code === 'ESRCH' ? 'no such process (a stale pid file)' : err instanceof Error ? err.message : String(err);
-    return Promise.reject(new Error(`cannot signal the Foyer server through ${pidFile}: ${why}`));
+    const why = (err as NodeJS.ErrnoException).code === 'ENOENT' ? 'there is no pid file (is the server running?)' : err instanceof Error ? err.message : String(err);
+    throw new Error(`cannot signal the Foyer server through ${pidFile}: ${why}`);
   }
-  const db = connectDatabase(config.storage.databaseUrl);
-  try {
-    const since = new Date().toISOString();
-    process.kill(pid, 'SIGHUP');
-    const deadline = Date.now() + timeoutMs;
-    while (Date.now() < deadline) {
-      const row = (await db('audit_log')
-        .whereIn('activity', ['config.reloaded', 'config.reloadRejected'])
-        .andWhere('activity_at', '>=', since)
-        .andWhere('actor_id', 'like', `%:${pid}:%`)
-        .orderBy('activity_at', 'desc')
-        .first()) as { details: string | null; result_reason: string | null; actor_id: string } | undefined;
-      if (row) return { asked: 1, reports: [reportFrom(row)] };
-      await sleep(POLL_MS);
-    }
-    return { asked: 1, reports: [] };
-  } finally {
-    await db.destroy();
+  // SIGHUP ends most processes: never send it to one that merely inherited the number.
+  const notFoyer = whyNotTheFoyerServer(pid, pidFile);
+  if (notFoyer) throw new Error(`cannot signal the Foyer server through ${pidFile}: ${notFoyer}; nothing was signalled`);
+  const since = Date.now();
+  process.kill(pid, 'SIGHUP');
+  const deadline = since + timeoutMs;
+  while (Date.now() < deadline) {
+    const answer = readReloadAnswer(pidFile);
+    if (answer && answer.pid === pid && answer.at >= since) return { asked: 1, reports: [answer.report] };
+    await sleep(POLL_MS);
   }
-}
-
-function reportFrom(row: { details: string | null; result_reason: string | null; actor_id: string }): ReloadReport {
-  const details = (row.details ? JSON.parse(row.details) : {}) as { result?: ReloadReport['result']; version?: string; fileVersion?: string };
-  return { node: row.actor_id, result: details.result ?? 'rejected', version: details.version ?? '?', fileVersion: details.fileVersion, problems: row.result_reason ? row.result_reason.split('\n') : [] };
+  return { asked: 1, reports: [] };
 }

@@ -16,12 +16,14 @@ export interface Metrics {
   observeRequest(ctx: Context, startedNs: bigint): void;
   /** GET /metrics. */
   routes(opts: { token?: string }): Router;
-  signIn(idp: string, result: 'success' | 'failure' | 'throttled'): void;
+  signIn(idp: string, result: (typeof SIGN_IN_RESULTS)[number]): void;
   rateLimited(limit: string): void;
   storageError(store: 'database' | 'redis', kind: 'unavailable' | 'error'): void;
   keyReload(result: 'changed' | 'unchanged' | 'failed'): void;
   /** Config reloads by result (src/live-config/). */
   configReload(result: 'applied' | 'unchanged' | 'rejected'): void;
+  /** Reload requests over Redis that were dropped, by why (unsigned, badSignature, stale, replayed, malformed). */
+  configReloadRequestRefused(reason: string): void;
   /** The config this node serves now: its version (foyer_config_info) and its IdP ids (the only `idp` labels counted). */
   configLoaded(config: { version: string; identityProviders: { id: string }[] }): void;
   /** Counts interaction prompts (login, consent, mfa) and protocol outcomes from the provider's events. */
@@ -39,6 +41,7 @@ const PROVIDER_EVENTS = [
 ] as const;
 
 const INVITATION_STATES = ['PendingAcceptance', 'Completed', 'Revoked', 'Superseded'];
+const SIGN_IN_RESULTS = ['success', 'failure', 'throttled'] as const;
 
 export function createMetrics(deps: { db: Database; idpIds: string[] }): Metrics {
   const registry = new Registry();
@@ -98,6 +101,12 @@ export function createMetrics(deps: { db: Database; idpIds: string[] }): Metrics
     name: 'foyer_config_reloads_total',
     help: 'Config reloads (foyer config reload, SIGHUP) by result: applied, unchanged, rejected (the node kept its config).',
     labelNames: ['result'] as const,
+    registers: [registry],
+  });
+  const refusedReloadRequests = new Counter({
+    name: 'foyer_config_reload_requests_refused_total',
+    help: 'Config reload requests over Redis dropped unheard, by reason: unsigned, badSignature, stale, replayed, malformed.',
+    labelNames: ['reason'] as const,
     registers: [registry],
   });
   const configInfo = new Gauge({
@@ -178,8 +187,14 @@ export function createMetrics(deps: { db: Database; idpIds: string[] }): Metrics
     storageError: (store, kind) => storage.inc({ store, kind }),
     keyReload: (result) => keyReloads.inc({ result }),
     configReload: (result) => configReloads.inc({ result }),
+    configReloadRequestRefused: (reason) => refusedReloadRequests.inc({ reason }),
     configLoaded(config) {
-      knownIdps = new Set(config.identityProviders.map((i) => i.id));
+      const next = new Set(config.identityProviders.map((i) => i.id));
+      // An IdP the config no longer has stops being reported; a new one is reported (at 0) at once,
+      // so a dashboard or alert sees it before its first sign-in. Built-in labels (password, email-otp) stay.
+      for (const idp of knownIdps) if (!next.has(idp)) for (const result of SIGN_IN_RESULTS) signIns.remove({ idp, result });
+      for (const idp of next) for (const result of SIGN_IN_RESULTS) signIns.inc({ idp, result }, 0);
+      knownIdps = next;
       configInfo.reset();
       configInfo.set({ version: config.version }, 1);
     },

@@ -17,8 +17,11 @@ export function appToClient(app: AppConfig): ClientMetadata {
     response_types: usesCode ? ['code'] : [],
     application_type: customScheme ? 'native' : 'web',
     ...(app.idTokenSigningAlg ? { id_token_signed_response_alg: app.idTokenSigningAlg } : {}),
-    // oidc-provider accepts only https here (as registration requires); a loopback http one is Foyer's alone to use.
-    ...(app.initiateLoginUri?.startsWith('https:') ? { initiate_login_uri: app.initiateLoginUri } : {}),
+    // oidc-provider refuses any initiate_login_uri but https (as registration requires), and with it the
+    // whole client: a loopback http one (allowed by apps-schema.ts for local development) is kept out of
+    // the metadata and used by Foyer alone, after redemption (initiate-login.ts). The scheme is compared
+    // as parsed, so `HTTPS://…` is https too.
+    ...(app.initiateLoginUri && new URL(app.initiateLoginUri).protocol === 'https:' ? { initiate_login_uri: app.initiateLoginUri } : {}),
     ...(app.backchannelLogoutUri ? { backchannel_logout_uri: app.backchannelLogoutUri, backchannel_logout_session_required: app.backchannelLogoutSessionRequired } : {}),
   };
 }

@@ -60,6 +60,13 @@ describe('foyer config reload and SIGHUP (one node, SQLite)', () => {
     expect(result.stdout).toMatch(new RegExp(`node \\S+:${server.child.pid}:\\S+: applied, now serving version ${version}`));
     expect(await servedVersion()).toBe(version);
     expect(await tokenStatus('reports-app')).toBe(200);
+
+    // The same files again: the node answers (in the file beside its pid file) and audits nothing.
+    const rows = (await reloadRows()).length;
+    const again = await reload();
+    expect(again.code).toBe(0);
+    expect(again.stdout).toMatch(new RegExp(`node \\S+:${server.child.pid}:\\S+: unchanged, serving version ${version}`));
+    expect(await reloadRows()).toHaveLength(rows);
   });
 
   it('refuses a bad file in the CLI, with the file, the key and the problem, and does not disturb the server', async () => {
@@ -125,8 +132,9 @@ describe('foyer config reload and SIGHUP (one node, SQLite)', () => {
   it('removes its pid file when it stops, and then the CLI says there is no server to reload', async () => {
     await server.stop();
     expect(existsSync(join(cfg.dir, 'foyer.pid'))).toBe(false);
+    expect(existsSync(join(cfg.dir, 'foyer.pid.reload.json'))).toBe(false);
     const result = await reload();
     expect(result.code).toBe(2);
-    expect(result.stderr).toMatch(/cannot signal the Foyer server through .*foyer\.pid/);
+    expect(result.stderr).toMatch(/cannot signal the Foyer server through .*foyer\.pid: there is no pid file/);
   });
 });

@@ -23,7 +23,9 @@ describe('apps[].initiateLoginUri', () => {
   });
 
   it('refuses http elsewhere, other schemes, fragments, and an app that does not sign people in', () => {
-    for (const uri of ['http://web.example/initiate', 'javascript:alert(1)', 'https://web.example/initiate#x', 'ftp://web.example/']) {
+    // Hosts that only look like loopback are elsewhere.
+    const lookalikes = ['http://localhost.evil.example/i', 'http://127.0.0.1.nip.io/i', 'http://evil.example/localhost', 'http://0.0.0.0:3001/i', 'http://[::2]/i', 'http://127.0.0.2/i', 'http://user@evil.example/127.0.0.1'];
+    for (const uri of ['http://web.example/initiate', 'javascript:alert(1)', 'https://web.example/initiate#x', 'ftp://web.example/', ...lookalikes]) {
       expect(problems(app(uri)), uri).toEqual([expect.stringMatching(/^initiateLoginUri: must be an https URL/)]);
     }
     expect(problems(app('https://web.example/i', { grantTypes: ['client_credentials'], redirectUris: [] }))).toEqual(['initiateLoginUri: only an app that signs people in (authorization_code) can start a sign-in']);
@@ -31,7 +33,18 @@ describe('apps[].initiateLoginUri', () => {
 
   it('is client metadata for oidc-provider when https, and Foyer’s own when on loopback http', () => {
     expect(appToClient(appSchema.parse(app('https://web.example/initiate'))).initiate_login_uri).toBe('https://web.example/initiate');
+    expect(appToClient(appSchema.parse(app('HTTPS://web.example/initiate'))).initiate_login_uri).toBe('HTTPS://web.example/initiate');
+    // oidc-provider would refuse the whole client over an http one, so it stays out of the metadata ...
     expect(appToClient(appSchema.parse(app('http://localhost:3001/initiate-login')))).not.toHaveProperty('initiate_login_uri');
+  });
+
+  it('on a loopback host, http is used after redemption like https (localhost, 127.0.0.1, [::1])', () => {
+    // ... and is not dropped: Foyer itself sends the guest there.
+    for (const uri of ['http://localhost:3001/initiate-login', 'http://127.0.0.1:3001/initiate-login', 'http://[::1]:3001/initiate-login']) {
+      const url = new URL(landingAfterRedemption({ issuer: 'http://127.0.0.1:3000', redirectUrl: 'http://127.0.0.1:3001/', app: appSchema.parse(app(uri)), invitedEmail: 'ann@partner.example' }));
+      expect(`${url.origin}${url.pathname}`, uri).toBe(uri.replace('/initiate-login', '') + '/initiate-login');
+      expect(Object.fromEntries(url.searchParams)).toEqual({ iss: 'http://127.0.0.1:3000', login_hint: 'ann@partner.example', target_link_uri: 'http://127.0.0.1:3001/' });
+    }
   });
 
   it('after redemption: the app’s link with iss, login_hint and target_link_uri, keeping its own query; other apps get the redirect URL', () => {

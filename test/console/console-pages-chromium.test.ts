@@ -103,7 +103,7 @@ describeInChromium('the console sections in Chromium', () => {
 
     await page.getByLabel('Add member by email address').fill(MEMBER);
     await page.getByLabel('Add member by email address').press('Enter');
-    await page.waitForURL(/notice=added-member/);
+    await page.waitForURL(/\?done=/);
     expect(await page.getByRole('status').textContent()).toContain(`${MEMBER} is now a member of Keyboard crew.`);
 
     await page.getByRole('button', { name: `Remove member ${MEMBER}` }).focus();
@@ -111,7 +111,7 @@ describeInChromium('the console sections in Chromium', () => {
     await page.waitForURL(/\/remove$/);
     await page.getByRole('button', { name: 'Remove member' }).focus();
     await page.keyboard.press('Enter');
-    await page.waitForURL(/notice=removed-member/);
+    await page.waitForURL(/\?done=/);
     expect(await page.getByRole('status').textContent()).toContain(`${MEMBER} is no longer a member of Keyboard crew.`);
     const group = await world.foyer.foyer.db('groups').where({ display_name: 'Keyboard crew' }).first();
     expect(await world.foyer.foyer.db('group_members').where({ group_id: group.id })).toEqual([]);

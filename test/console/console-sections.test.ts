@@ -113,8 +113,10 @@ describe('groups', () => {
     expect(await directoryRows(db())).toEqual(before);
 
     const done = await postForm(browsers.admin, url(`/groups/${id}/members/${member}/remove`), { confirm: 'yes' });
-    expect(done.location).toBe(`/myapps/admin/groups/${id}?notice=removed-member&user=${member}`);
+    expect(done.location).toMatch(new RegExp(`^/myapps/admin/groups/${id}\\?done=[A-Za-z0-9._-]+$`));
     expect((await open(browsers.admin, `${world.issuer}${done.location}`)).body).toContain(`${PLAIN} is no longer a member of Temporary.`);
+    // The same link is no notice to anyone else (it names the viewer's own audit entry only).
+    expect((await open(browsers.groups, `${world.issuer}${done.location}`)).body).not.toContain(PLAIN);
     expect(await db()('group_members').where({ group_id: id })).toEqual([]);
 
     // Deleting takes the group's app assignments with it, after confirmation.
@@ -210,6 +212,60 @@ describe('groups', () => {
   });
 });
 
+describe('a group owner adding a member by email', () => {
+  it('gets the same answer for an address nobody has and for a guest they may not see, and nothing changes', async () => {
+    const id = await createGroup('Owner probe');
+    await postForm(browsers.admin, url(`/groups/${id}/owners`), { email: INVITER });
+    const ownerBrowser = await consoleBrowser(world.foyer, INVITER);
+    // Alice is a guest of the directory, in no group the inviter owns.
+    const before = await directoryRows(db());
+    const hidden = await postForm(ownerBrowser, url(`/groups/${id}/members`), { email: 'alice@partner.example' });
+    const unknown = await postForm(ownerBrowser, url(`/groups/${id}/members`), { email: 'nobody@partner.example' });
+    // Per-request values (nonces, CSRF) aside, the two pages are the same once the typed address is.
+    const normalized = (body: string, email: string) =>
+      body
+        .replaceAll(email, 'ADDRESS')
+        .replace(/nonce="[^"]*"/g, '')
+        .replace(/name="_csrf" value="[^"]*"/g, '')
+        .replace(/Reference: [0-9a-f-]{36}/g, '');
+    expect([hidden.status, hidden.code]).toEqual([404, 'userNotFound']);
+    expect([unknown.status, unknown.code]).toEqual([404, 'userNotFound']);
+    expect(normalized(hidden.body, 'alice@partner.example')).toBe(normalized(unknown.body, 'nobody@partner.example'));
+    expect(hidden.body).not.toContain(guestId);
+    expect(await directoryRows(db())).toEqual(before);
+
+    // An admin adds the guest to the group; now the owner sees her there, and the form says so.
+    expect((await postForm(browsers.admin, url(`/groups/${id}/members`), { email: 'alice@partner.example' })).status).toBe(303);
+    const visible = await postForm(ownerBrowser, url(`/groups/${id}/members`), { email: 'alice@partner.example' });
+    expect([visible.status, visible.code]).toEqual([400, 'alreadyMember']);
+    // Members of the organisation stay findable.
+    expect((await postForm(ownerBrowser, url(`/groups/${id}/members`), { email: PLAIN })).status).toBe(303);
+  });
+});
+
+describe('the notice after a group change', () => {
+  it('cannot be crafted to show another user’s email: it only repeats an audit entry the viewer made on that group', async () => {
+    const id = await createGroup('Notice probe');
+    await postForm(browsers.admin, url(`/groups/${id}/owners`), { email: PLAIN });
+    const owner = await consoleBrowser(world.foyer, PLAIN);
+    const before = await directoryRows(db());
+    // The old link shape, naming any user: no email on the page.
+    const crafted = await open(owner, url(`/groups/${id}?notice=added-member&user=${guestId}`));
+    expect(crafted.status).toBe(200);
+    expect(crafted.body).not.toContain('alice@partner.example');
+    // The admin's own correlation ids (from the audit log) are no notice for the owner either.
+    const adminIds = (await db()('audit_log').where({ actor_id: world.members[ADMIN] }).whereNotNull('correlation_id').pluck('correlation_id')) as string[];
+    expect(adminIds.length).toBeGreaterThan(0);
+    for (const done of adminIds.slice(-5)) {
+      const page = await open(owner, url(`/groups/${id}?done=${encodeURIComponent(done)}`));
+      expect(page.status).toBe(200);
+      expect(page.body).not.toMatch(/is now (a member|an owner)|is no longer/);
+    }
+    for (const bad of ['x', '<script>', 'a'.repeat(200)]) expect((await open(owner, url(`/groups/${id}?done=${encodeURIComponent(bad)}`))).status).toBe(200);
+    expect(await directoryRows(db())).toEqual(before);
+  });
+});
+
 describe('apps', () => {
   it('shows the registration as loaded, without the client secret, and the policies that reach it', async () => {
     const page = await open(browsers.inviter, url('/apps/web-app'));
@@ -226,7 +282,9 @@ describe('apps', () => {
 
   it('assigns a user in a role and a group, and asks before removing', async () => {
     let res = await postForm(browsers.admin, url('/apps/web-app/assign'), { principalType: 'User', principal: 'alice@partner.example', role: APPROVER });
-    expect(res.location).toBe(`/myapps/admin/apps/web-app?notice=assigned&assignment=${guestId}`);
+    expect(res.location).toMatch(/^\/myapps\/admin\/apps\/web-app\?done=[A-Za-z0-9._-]+$/);
+    // The old link shape, naming the user, is refused as a query the page does not take.
+    expect((await open(browsers.admin, url(`/apps/web-app?notice=assigned&assignment=${guestId}`))).status).toBe(400);
     const page = await open(browsers.admin, `${world.issuer}${res.location}`);
     expect(page.body).toContain('alice@partner.example is now assigned to Web App.');
     const [assignment] = await db()('app_assignments').where({ principal_id: guestId });
@@ -250,7 +308,11 @@ describe('apps', () => {
     expect(await directoryRows(db())).toEqual(before);
 
     res = await postForm(browsers.admin, url(`/apps/web-app/assignments/${assignment.id}/remove`), { confirm: 'yes' });
-    expect(res.location).toBe(`/myapps/admin/apps/web-app?notice=removed&assignment=${guestId}`);
+    expect(res.location).toMatch(/^\/myapps\/admin\/apps\/web-app\?done=[A-Za-z0-9._-]+$/);
+    expect((await open(browsers.admin, `${world.issuer}${res.location}`)).body).toContain('An assignment of alice@partner.example to Web App was removed.');
+    // Shown at another app, or to another reader, the link says nothing.
+    expect((await open(browsers.admin, `${world.issuer}${res.location!.replace('web-app', 'spa-app')}`)).body).not.toContain('alice@partner.example');
+    expect((await open(browsers.inviter, `${world.issuer}${res.location}`)).body).not.toContain('was removed');
     expect(await db()('app_assignments').where({ id: assignment.id }).first()).toBeUndefined();
     // Through another app's URL the assignment id is simply not found.
     const other = await db()('app_assignments').where({ principal_id: groupId }).first();

@@ -61,7 +61,7 @@ describe('the guest page', () => {
     expect(guestPageState(page.body)).toBe('accepted');
     expect(page.body).toContain('<td data-label="Identity provider">Partner Org</td>');
     expect(page.body).toMatch(/<td data-label="Role" class="role">Approver \(approver\)<\/td>/);
-    expect(page.body).toMatch(/<tr class="session" data-session-id="[^"]+">/);
+    expect(page.body).toMatch(/<tr class="session" data-session="[A-Za-z0-9_-]{22}">/);
     expect(page.body).toMatch(/id="sign-ins"[\s\S]*success/);
     expect(page.body).toMatch(/<td data-label="Activity">Add app role assignment to user<\/td><td data-label="By" class="mail">Ada Admin \(admin@contoso\.example\)<\/td><td data-label="Guest was">target<\/td>/);
     expect(page.body).toMatch(/<td data-label="Activity">Redeem invitation<\/td>/);
@@ -80,7 +80,7 @@ describe('destructive actions', () => {
   it('only ask on the first POST: disable, reset, sign out everywhere, delete, remove assignment, end session change nothing without confirm=yes', async () => {
     const page = await admin.navigate(guestUrl(ids.alice));
     const assignmentId = /data-assignment-id="([^"]+)"/.exec(page.body)![1]!;
-    const sessionId = /data-session-id="([^"]+)"/.exec(page.body)![1]!;
+    const sessionId = /data-session="([^"]+)"/.exec(page.body)![1]!;
     const before = await snapshot(ids.alice);
     for (const path of ['disable', 'reset', 'revoke-sessions', 'delete', `assignments/${assignmentId}/remove`, `sessions/${sessionId}/revoke`]) {
       const res = await admin.request(`${guestUrl(ids.alice)}/${path}`, form(admin, { confirm: 'no' }));
@@ -103,19 +103,41 @@ describe('destructive actions', () => {
     expect(await snapshot(ids.alice)).toEqual(before);
   });
 
+  it('never shows or takes a session id: the page has an opaque handle, and a raw id or a wrong handle ends nothing', async () => {
+    const page = await admin.navigate(guestUrl(ids.alice));
+    const sessionIds = (await db()('oidc_payloads').where({ model: 'Session' }).andWhere('payload', 'like', `%${ids.alice}%`).pluck('id')) as string[];
+    expect(sessionIds.length).toBeGreaterThan(0);
+    for (const id of sessionIds) expect(page.body).not.toContain(id);
+    const handle = /data-session="([^"]+)"/.exec(page.body)![1]!;
+    const before = await snapshot(ids.alice);
+    const erinBefore = await snapshot(ids.erin);
+    const audit = await db()('audit_log').count({ n: '*' });
+    for (const wrong of [sessionIds[0]!, `${handle.slice(0, -1)}${handle.endsWith('A') ? 'B' : 'A'}`, 'A'.repeat(22), 'not-a-handle']) {
+      const res = await admin.request(`${guestUrl(ids.alice)}/sessions/${encodeURIComponent(wrong)}/revoke`, form(admin, { confirm: 'yes' }));
+      expect([res.status, errorCodeOf(await res.text())]).toEqual([404, 'sessionNotFound']);
+    }
+    // Alice's handle under another guest's URL names none of that guest's sessions.
+    const res = await admin.request(`${guestUrl(ids.erin)}/sessions/${handle}/revoke`, form(admin, { confirm: 'yes' }));
+    expect([res.status, errorCodeOf(await res.text())]).toEqual([404, 'sessionNotFound']);
+    expect(await snapshot(ids.alice)).toEqual(before);
+    expect(await snapshot(ids.erin)).toEqual(erinBefore);
+    expect(await db()('audit_log').count({ n: '*' })).toEqual(audit);
+  });
+
   it('ends one session after confirmation: its grant and refresh tokens go, the notice says who did it to whom', async () => {
     let page = await admin.navigate(guestUrl(ids.alice));
-    const sessionId = /data-session-id="([^"]+)"/.exec(page.body)![1]!;
-    const ask = await submitForm(admin, page, `/sessions/${sessionId}/revoke`);
+    const handle = /data-session="([^"]+)"/.exec(page.body)![1]!;
+    const sessionId = (await db()('oidc_payloads').where({ model: 'Session' }).andWhere('payload', 'like', `%${ids.alice}%`).first())!.id as string;
+    const ask = await submitForm(admin, page, `/sessions/${handle}/revoke`);
     expect(headingOf(ask.body)).toBe('End one session of alice?');
-    page = await submitForm(admin, ask, `/sessions/${sessionId}/revoke`);
+    page = await submitForm(admin, ask, `/sessions/${handle}/revoke`);
     expect(noticeOf(page.body)).toContain('Ada Admin (admin@contoso.example): Revoke sign-in session: alice (alice@partner.example)');
     expect(await db()('oidc_payloads').where({ model: 'Session', id: sessionId })).toEqual([]);
     expect(await db()('oidc_payloads').whereIn('model', ['Grant', 'RefreshToken']).andWhere('payload', 'like', `%${ids.alice}%`)).toEqual([]);
     expect(page.body).toContain('id="no-sessions"');
     // Ending it again: the session is gone, 404, and no audit entry is added.
     const audit = await db()('audit_log').where({ target_id: ids.alice }).count({ n: '*' });
-    const again = await admin.request(`${guestUrl(ids.alice)}/sessions/${sessionId}/revoke`, form(admin, { confirm: 'yes' }));
+    const again = await admin.request(`${guestUrl(ids.alice)}/sessions/${handle}/revoke`, form(admin, { confirm: 'yes' }));
     expect([again.status, errorCodeOf(await again.text())]).toEqual([404, 'sessionNotFound']);
     expect(await db()('audit_log').where({ target_id: ids.alice }).count({ n: '*' })).toEqual(audit);
   });

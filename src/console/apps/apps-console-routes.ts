@@ -1,4 +1,5 @@
 import type { Router } from '@koa/router';
+import type { Database } from '../../db/connect.js';
 import type { Context } from 'koa';
 import { z } from 'zod';
 import type { Permission } from '../../api/api-resource.js';
@@ -23,7 +24,8 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 /** As the API: user assignments need User.ReadWrite.All, group assignments Group.ReadWrite.All. */
 const PERMISSION_FOR: Record<PrincipalType, Permission> = { User: 'User.ReadWrite.All', Group: 'Group.ReadWrite.All' };
 
-const detailQuery = z.strictObject({ page: pageNumber, notice: z.enum(['assigned', 'removed']).optional(), assignment: z.string().max(64).optional() });
+const detailQuery = z.strictObject({ page: pageNumber, done: z.string().max(64).optional() });
+const NOTICE_ACTIVITIES = ['Add app role assignment to user', 'Add app role assignment to group', 'Remove app role assignment from user', 'Remove app role assignment from group'];
 const assignForm = z.object({
   principalType: z.enum(['User', 'Group'], { error: 'Choose whether to assign a user or a group.' }),
   principal: z.string().trim().min(1, 'Enter the user’s email address, or the group’s name or id.').max(320, 'That is too long for an email address or a group name.'),
@@ -38,6 +40,7 @@ export interface AppsConsoleDeps {
   users: UsersRepository;
   groups: GroupsRepository;
   renderer: PageRenderer;
+  db: Database;
 }
 
 /**
@@ -62,11 +65,11 @@ export function appsConsoleRoutes(router: Router, deps: AppsConsoleDeps): Router
 
   async function showApp(ctx: Context, extra: { error?: string; errorCode?: string; form?: Record<string, string>; status?: number } = {}) {
     const app = requireApp(ctx);
-    const query = extra.status ? { page: 1, notice: undefined, assignment: undefined } : parseConsoleQuery(detailQuery, ctx);
+    const query = extra.status ? { page: 1, done: undefined } : parseConsoleQuery(detailQuery, ctx);
     const rows = await deps.assignments.listForApp(app.id, { top: CONSOLE_PAGE_SIZE + 1, skip: (query.page - 1) * CONSOLE_PAGE_SIZE });
     const described = await Promise.all(rows.slice(0, CONSOLE_PAGE_SIZE).map((a) => appAssignments.describe(a)));
     const held = consolePermissions(portalUser(ctx));
-    const notice = query.notice && query.assignment ? await noticeOf(query.notice, query.assignment, app) : undefined;
+    const notice = query.done ? await noticeOf(ctx, query.done, app) : undefined;
     await renderer.page(
       ctx,
       'console-app',
@@ -86,13 +89,23 @@ export function appsConsoleRoutes(router: Router, deps: AppsConsoleDeps): Router
     );
   }
 
-  /** Who and what changed: the principal is read back from its id in the query, never echoed from it. */
-  async function noticeOf(kind: 'assigned' | 'removed', principalId: string, app: AppConfig): Promise<string | undefined> {
-    if (!UUID.test(principalId)) return undefined;
-    const user = await deps.users.findById(principalId.toLowerCase());
-    const name = user?.mail ?? (await deps.groups.findById(principalId.toLowerCase()))?.displayName;
+  /**
+   * Who and what changed, read back from the audit entry the change wrote (the redirect carries the
+   * request's correlation id as `done`): only an entry the viewer made, for this app, counts, so a
+   * crafted link shows nobody's address but the one the viewer just assigned or removed.
+   */
+  async function noticeOf(ctx: Context, done: string, app: AppConfig): Promise<string | undefined> {
+    if (!/^[A-Za-z0-9._-]{8,64}$/.test(done)) return undefined;
+    const rows = (await deps
+      .db('audit_log')
+      .where({ correlation_id: done, actor_type: 'user', actor_id: portalUser(ctx).id, result: 'success' })
+      .whereIn('activity', NOTICE_ACTIVITIES)
+      .select('activity', 'target_type', 'target_id', 'details')) as { activity: string; target_type: string | null; target_id: string | null; details: string | null }[];
+    const row = rows.find((r) => r.details && (JSON.parse(r.details) as { appId?: unknown }).appId === app.id);
+    if (!row?.target_id) return undefined;
+    const name = row.target_type === 'User' ? (await deps.users.findById(row.target_id))?.mail : (await deps.groups.findById(row.target_id))?.displayName;
     if (!name) return undefined;
-    return kind === 'assigned' ? `${name} is now assigned to ${app.displayName}.` : `An assignment of ${name} to ${app.displayName} was removed.`;
+    return row.activity.startsWith('Add') ? `${name} is now assigned to ${app.displayName}.` : `An assignment of ${name} to ${app.displayName} was removed.`;
   }
 
   router.get('/:appId', readers, (ctx) => showApp(ctx));
@@ -112,7 +125,7 @@ export function appsConsoleRoutes(router: Router, deps: AppsConsoleDeps): Router
       const principalId = parsed.data.principalType === 'User' ? await userIdOf(parsed.data.principal) : await groupIdOf(parsed.data.principal);
       await appAssignments.assign(app.id, { type: parsed.data.principalType, id: principalId }, consoleActor(ctx), ctx.state.requestId, undefined, { appRoleId: parsed.data.role });
       ctx.status = 303;
-      ctx.redirect(`${BASE}/${app.id}?notice=assigned&assignment=${principalId}`);
+      ctx.redirect(`${BASE}/${app.id}?done=${encodeURIComponent(String(ctx.state.requestId ?? ''))}`);
     } catch (err) {
       if (err instanceof HttpError && err.status < 500) return showApp(ctx, { error: err.message, errorCode: err.code, form, status: err.status });
       throw err;
@@ -152,7 +165,7 @@ export function appsConsoleRoutes(router: Router, deps: AppsConsoleDeps): Router
     if (!(await confirmedOrAsk(ctx, renderer, 'apps', ask))) return;
     await appAssignments.unassign(existing.id, { appId: app.id }, consoleActor(ctx), ctx.state.requestId);
     ctx.status = 303;
-    ctx.redirect(`${BASE}/${app.id}?notice=removed&assignment=${existing.principalId}`);
+    ctx.redirect(`${BASE}/${app.id}?done=${encodeURIComponent(String(ctx.state.requestId ?? ''))}`);
   });
 
   return router;

@@ -18,6 +18,7 @@ export function wireAppsConsole(shared: SharedServices, deps: ConsoleGuardDeps &
     users: shared.users,
     groups: directory.groups,
     renderer: shared.renderer,
+    db: shared.db,
   });
   return { routers: [router] };
 }

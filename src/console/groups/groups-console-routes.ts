@@ -1,6 +1,7 @@
 import type { Router } from '@koa/router';
 import type { Context, Middleware } from 'koa';
 import { z } from 'zod';
+import type { Database } from '../../db/connect.js';
 import type { GroupService } from '../../directory/group-service.js';
 import type { GroupLink, GroupsRepository } from '../../directory/groups-repository.js';
 import type { Ownership } from '../../directory/ownership.js';
@@ -11,6 +12,8 @@ import { portalUser } from '../../portal/portal-auth.js';
 import { assertConsolePermission, mayUseConsole, requireConsolePermission } from '../console-access.js';
 import { CONSOLE_PAGE_SIZE, confirmedOrAsk, consoleActor, formFields, optionalText, pageLinks, pageNumber, parseConsoleQuery } from '../console-forms.js';
 import { consolePageBase } from '../console-page.js';
+import { groupChangeNotice } from './group-change-notice.js';
+import { ownerMayFind } from './owner-visible-users.js';
 
 const BASE = '/myapps/admin/groups';
 /** Members and owners shown on a group's page (the API pages through more). */
@@ -32,6 +35,7 @@ export interface GroupsConsoleDeps {
   users: UsersRepository;
   ownership: Ownership;
   renderer: PageRenderer;
+  db: Database;
 }
 
 /**
@@ -87,7 +91,7 @@ export function groupsConsoleRoutes(router: Router, deps: GroupsConsoleDeps): Ro
         owners: owners.slice(0, LINKED_SHOWN),
         more: members.length > LINKED_SHOWN || owners.length > LINKED_SHOWN,
         may: { admin: !asOwner },
-        notice: await noticeOf(ctx, group.displayName),
+        notice: await noticeOf(ctx, group),
         error: extra.error,
         errorCode: extra.errorCode,
         form: extra.form ?? {},
@@ -96,16 +100,11 @@ export function groupsConsoleRoutes(router: Router, deps: GroupsConsoleDeps): Ro
     );
   }
 
-  /** "Who and what changed", from the redirect's notice and the user it names. */
-  async function noticeOf(ctx: Context, groupName: string): Promise<string | undefined> {
-    const notice = typeof ctx.query.notice === 'string' ? ctx.query.notice : '';
-    if (notice === 'created') return `Group ${groupName} created.`;
-    if (notice === 'renamed') return `Group renamed to ${groupName}.`;
-    const m = /^(added|removed)-(member|owner)$/.exec(notice);
-    const userId = typeof ctx.query.user === 'string' && /^[0-9a-f-]{36}$/i.test(ctx.query.user) ? ctx.query.user : undefined;
-    const user = m && userId ? await deps.users.findById(userId.toLowerCase()) : undefined;
-    if (!m || !user) return undefined;
-    return m[1] === 'added' ? `${user.mail} is now ${m[2] === 'owner' ? 'an owner' : 'a member'} of ${groupName}.` : `${user.mail} is no longer ${m[2] === 'owner' ? 'an owner' : 'a member'} of ${groupName}.`;
+  /** "Who and what changed": a created or renamed group, or the membership change the viewer's audit entry records. */
+  async function noticeOf(ctx: Context, group: { id: string; displayName: string }): Promise<string | undefined> {
+    if (ctx.query.notice === 'created') return `Group ${group.displayName} created.`;
+    if (ctx.query.notice === 'renamed') return `Group renamed to ${group.displayName}.`;
+    return groupChangeNotice(deps, ctx, group);
   }
 
   router.get('/', admins, (ctx) => showList(ctx));
@@ -152,9 +151,11 @@ export function groupsConsoleRoutes(router: Router, deps: GroupsConsoleDeps): Ro
     const parsed = emailForm.safeParse({ email: form.email ?? '' });
     if (!parsed.success) return showGroup(ctx, { error: parsed.error.issues.map((i) => i.message).join(' '), errorCode: 'invalidRequest', form, status: 400 });
     try {
-      const { group, user } = await groupService.addByEmail(link.data, ctx.params.id ?? '', parsed.data.email, consoleActor(ctx), ctx.state.requestId, Boolean(ctx.state.asOwner));
+      const asOwner = Boolean(ctx.state.asOwner);
+      const mayFind = asOwner ? ownerMayFind(deps, portalUser(ctx)) : undefined;
+      const { group } = await groupService.addByEmail(link.data, ctx.params.id ?? '', parsed.data.email, consoleActor(ctx), ctx.state.requestId, asOwner, mayFind);
       ctx.status = 303;
-      ctx.redirect(`${BASE}/${group.id}?notice=added-${ONE[link.data]}&user=${user.id}`);
+      ctx.redirect(`${BASE}/${group.id}?done=${encodeURIComponent(ctx.state.requestId)}`);
     } catch (err) {
       if (err instanceof HttpError && err.status < 500 && err.code !== 'Request_ResourceNotFound') return showGroup(ctx, { error: err.message, errorCode: err.code, form, status: err.status });
       throw err;
@@ -178,7 +179,7 @@ export function groupsConsoleRoutes(router: Router, deps: GroupsConsoleDeps): Ro
     if (!(await confirmedOrAsk(ctx, renderer, 'groups', ask))) return;
     await groupService.remove(link.data, group.id, user.id, consoleActor(ctx), ctx.state.requestId, Boolean(ctx.state.asOwner));
     ctx.status = 303;
-    ctx.redirect(`${BASE}/${group.id}?notice=removed-${ONE[link.data]}&user=${user.id}`);
+    ctx.redirect(`${BASE}/${group.id}?done=${encodeURIComponent(ctx.state.requestId)}`);
   });
 
   return router;

@@ -16,6 +16,7 @@ export function wireGroupsConsole(shared: SharedServices, deps: ConsoleGuardDeps
     users: shared.users,
     ownership: directory.ownership,
     renderer: shared.renderer,
+    db: shared.db,
   });
   return { routers: [router] };
 }

@@ -12,7 +12,6 @@ import type { GuestsConsoleDeps } from './guests-console-deps.js';
 import { adminInviter } from './invite-form.js';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-const SESSION_ID = /^[A-Za-z0-9_-]{10,128}$/;
 
 type Action = 'resend' | 'revoke' | 'enable' | 'reset' | 'disable' | 'revoke-sessions' | 'delete';
 const actionParam = z.enum(['resend', 'revoke', 'enable', 'reset', 'disable', 'revoke-sessions', 'delete']);
@@ -107,11 +106,13 @@ export function guestActionRoutes(router: Router, deps: GuestsConsoleDeps): void
     ctx.redirect(detailUrl(guest.id, ctx));
   });
 
-  router.post('/:userId/sessions/:sessionId/revoke', async (ctx) => {
+  // The page posts the session's handle (session-handles.ts), never its id.
+  router.post('/:userId/sessions/:handle/revoke', async (ctx) => {
     assertConsolePermission(portalUser(ctx), 'User.ReadWrite.All');
     const guest = await guestOf(ctx);
-    const sessionId = ctx.params.sessionId ?? '';
-    if (!SESSION_ID.test(sessionId)) throw new HttpError(404, 'sessionNotFound', 'This sign-in session has already ended.');
+    const sessionIds = (await deps.sessions.list(guest.id)).map((s) => s.id);
+    const sessionId = deps.sessionHandles.resolve(guest.id, ctx.params.handle ?? '', sessionIds);
+    if (!sessionId) throw new HttpError(404, 'sessionNotFound', 'This sign-in session has already ended.');
     if (!confirmed(ctx)) return askToConfirm(ctx, guest, { question: 'End one session of', consequence: 'That session ends and the refresh tokens issued through it stop working; their other sessions stay.', button: 'End session' });
     await deps.lifecycle.revokeSession(guest.id, sessionId, { type: 'user', id: portalUser(ctx).id }, ctx.state.requestId);
     ctx.status = 303;

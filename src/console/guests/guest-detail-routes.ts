@@ -54,7 +54,7 @@ export function guestDetailRoutes(router: Router, deps: GuestsConsoleDeps): void
       groups: groups.map((g) => ({ displayName: g.displayName })),
       assignments: assignments.map((a) => ({ id: a.id, app: appName(a.appId), role: roleName(a.appId, a.appRoleId), expires: a.expirationDateTime ? shortTime(a.expirationDateTime) : 'Does not expire' })),
       appRoles: deps.apps.flatMap((a) => a.appRoles.map((r) => ({ key: `${a.id} ${r.id}`, label: `${a.displayName}: ${r.displayName} (${r.value})` }))),
-      sessions: sessions.map((s, i) => ({ id: s.id, n: i + 1, signedIn: shortTime(s.signedInAt, 'Unknown'), expires: shortTime(s.expiresAt, 'Unknown'), apps: s.apps.map(appName).join(', ') || 'None yet' })),
+      sessions: sessions.map((s, i) => ({ handle: deps.sessionHandles.handleOf(id, s.id), n: i + 1, signedIn: shortTime(s.signedInAt, 'Unknown'), expires: shortTime(s.expiresAt, 'Unknown'), apps: s.apps.map(appName).join(', ') || 'None yet' })),
       signIns: recentSignIns.map((s) => ({
         when: shortTime(s.createdDateTime),
         app: s.appDisplayName ?? s.appId ?? '',

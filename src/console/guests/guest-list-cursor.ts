@@ -17,11 +17,15 @@ export interface GuestCursor {
 const MAX_CURSOR_LENGTH = 1024;
 
 export class GuestCursorCodec {
-  constructor(private readonly key: Buffer | string) {}
+  /**
+   * `keys`: newest first, read at each call (derived-keys.ts), so cursors follow a key rotation or
+   * a config reload: made with the newest key, accepted under any current one.
+   */
+  constructor(private readonly keys: () => Buffer[]) {}
 
   encode(cursor: GuestCursor): string {
     const body = Buffer.from(JSON.stringify([cursor.sort, cursor.value, cursor.id])).toString('base64url');
-    return `${body}.${this.mac(body)}`;
+    return `${body}.${this.mac(this.keys()[0]!, body)}`;
   }
 
   /** The cursor, or 400 invalidCursor when it was edited, is malformed, or belongs to another sort. */
@@ -30,9 +34,12 @@ export class GuestCursorCodec {
     if (text.length > MAX_CURSOR_LENGTH) throw invalid();
     const [body, mac, extra] = text.split('.');
     if (!body || !mac || extra !== undefined) throw invalid();
-    const expected = Buffer.from(this.mac(body));
     const given = Buffer.from(mac);
-    if (expected.length !== given.length || !timingSafeEqual(expected, given)) throw invalid();
+    const signed = this.keys().some((key) => {
+      const expected = Buffer.from(this.mac(key, body));
+      return expected.length === given.length && timingSafeEqual(expected, given);
+    });
+    if (!signed) throw invalid();
     let parsed: unknown;
     try {
       parsed = JSON.parse(Buffer.from(body, 'base64url').toString('utf8'));
@@ -45,7 +52,7 @@ export class GuestCursorCodec {
     return { sort: s, value, id };
   }
 
-  private mac(body: string): string {
-    return createHmac('sha256', this.key).update(`foyer-guest-cursor\0${body}`).digest('base64url').slice(0, 32);
+  private mac(key: Buffer, body: string): string {
+    return createHmac('sha256', key).update(`foyer-guest-cursor\0${body}`).digest('base64url').slice(0, 32);
   }
 }

@@ -13,6 +13,7 @@ import type { InvitationService } from '../../invitations/invitation-service.js'
 import type { PartnerDirectory } from '../../partners/partner-directory.js';
 import type { GuestCursorCodec } from './guest-list-cursor.js';
 import type { GuestListQuery } from './guest-list-query.js';
+import type { SessionHandles } from './session-handles.js';
 
 /** What the guests section of the console reads and acts through (the API's services). */
 export interface GuestsConsoleDeps {
@@ -33,4 +34,5 @@ export interface GuestsConsoleDeps {
   partners: PartnerDirectory;
   query: GuestListQuery;
   cursors: GuestCursorCodec;
+  sessionHandles: SessionHandles;
 }

@@ -4,7 +4,6 @@
  * first; the inline invite form. Every change goes through the directory and invitation
  * services the API and the CLI use.
  */
-import { createHmac } from 'node:crypto';
 import { Router } from '@koa/router';
 import type Provider from 'oidc-provider';
 import type { Feature } from '../../core/feature.js';
@@ -15,6 +14,7 @@ import { PartnerDirectory } from '../../partners/partner-directory.js';
 import { myAppsUrl } from '../../portal/portal-client.js';
 import { portalPageGuards } from '../../portal/portal-routes.js';
 import { requireConsolePermission } from '../console-access.js';
+import { derivedKeys } from './derived-keys.js';
 import { guestActionRoutes } from './guest-action-routes.js';
 import { guestDetailRoutes } from './guest-detail-routes.js';
 import { GuestCursorCodec } from './guest-list-cursor.js';
@@ -22,6 +22,7 @@ import { GuestListQuery } from './guest-list-query.js';
 import { guestListRoutes } from './guest-list-routes.js';
 import type { GuestsConsoleDeps } from './guests-console-deps.js';
 import { inviteRoute } from './invite-form.js';
+import { SessionHandles } from './session-handles.js';
 
 export function wireGuestsConsole(shared: SharedServices, deps: { provider: Provider; directory: DirectoryServices; invitations: InvitationService }): Feature {
   const { config, db, users, identities, renderer, secureCookies } = shared;
@@ -43,8 +44,9 @@ export function wireGuestsConsole(shared: SharedServices, deps: { provider: Prov
     idpNames: new Map(config.identityProviders.map((i) => [i.id, i.displayName ?? i.id])),
     partners: new PartnerDirectory(config),
     query: new GuestListQuery(db),
-    // Cursors are signed with a key derived from the cookie key: a node restart keeps them valid.
-    cursors: new GuestCursorCodec(createHmac('sha256', shared.keys.current().cookieKeys[0]!).update('guest-list-cursor').digest()),
+    // Keys derived from the shared cookie secrets, read at each use: a restart, a reload or a rotation keeps links valid.
+    cursors: new GuestCursorCodec(derivedKeys(shared.keys, 'guest-list-cursor')),
+    sessionHandles: new SessionHandles(derivedKeys(shared.keys, 'session-handle')),
   };
   const router = new Router({ prefix: '/myapps/admin/guests' });
   router.use(...portalPageGuards({ provider: deps.provider, users, issuer: config.issuer, secureCookies }), requireConsolePermission('User.Read.All'));
