@@ -31,6 +31,8 @@ export interface ApiListCase {
   p99: number;
   ops: number;
   rows: number;
+  /** CPU time of this process (HTTP client and server) per page. */
+  cpuMs: number;
 }
 
 export async function directoryApiBench(opts: {
@@ -112,14 +114,17 @@ export async function directoryApiBench(opts: {
         for (let i = 0; i < 3; i++) await get(url); // warm-up
         const times: number[] = [];
         let rows = 0;
+        const cpu0 = process.cpuUsage();
         for (let i = 0; i < opts.iterations; i++) {
           const start = performance.now();
           rows = (await get(url)).value?.length ?? 0;
           times.push(performance.now() - start);
         }
         const s = summarize(times);
-        out.push({ id: `api-${id}-${suffix}`, what: `${what}${suffix === 'deep' ? `, page ${pageNo}` : ', first page'}`, depth: pageNo, p50: s.p50, p99: s.p99, ops: times.length, rows });
-        opts.log(`api-${id}-${suffix}: p50 ${s.p50} ms, p99 ${s.p99} ms (${rows} rows, page ${pageNo})`);
+        const cpu = process.cpuUsage(cpu0);
+        const cpuMs = Math.round(((cpu.user + cpu.system) / 1000 / times.length) * 10) / 10;
+        out.push({ id: `api-${id}-${suffix}`, what: `${what}${suffix === 'deep' ? `, page ${pageNo}` : ', first page'}`, depth: pageNo, p50: s.p50, p99: s.p99, ops: times.length, rows, cpuMs });
+        opts.log(`api-${id}-${suffix}: p50 ${s.p50} ms, p99 ${s.p99} ms, CPU ${cpuMs} ms a page (client and server) (${rows} rows, page ${pageNo})`);
       }
     }
   } finally {
