@@ -20,6 +20,8 @@ import * as unsolicitedSamlAssertionIds from './20261207_019_unsolicited_saml_as
 import * as reviewSessionsEnded from './20261207_016_review_sessions_ended.js';
 import * as guestListIndexes from './20261207_17_guest_list_indexes.js';
 import * as bulkInvitations from './20261207_017_bulk_invitations.js';
+import * as guestFilterColumns from './20261207_17_guest_filter_columns.js';
+import * as directoryIndexes from './20261207_20_directory_indexes.js';
 
 type Migration = Pick<Knex.Migration, 'up' | 'down'>;
 
@@ -46,4 +48,6 @@ export const migrations: Record<string, Migration> = {
   '20261207_016_review_sessions_ended': reviewSessionsEnded,
   '20261207_17_guest_list_indexes': guestListIndexes,
   '20261207_017_bulk_invitations': bulkInvitations,
+  '20261207_17_guest_filter_columns': guestFilterColumns,
+  '20261207_20_directory_indexes': directoryIndexes,
 };

@@ -75,6 +75,7 @@ export async function seedGuests(db: Database, opts: SeedOptions): Promise<Seede
   const now = (opts.now ?? new Date()).getTime();
   const batch = opts.batch ?? 500;
   const day = 86_400_000;
+  const expiresAt = (g: SeededGuest) => new Date(g.state === 'expired' ? now - day : now + 30 * day).toISOString();
   await db.transaction(async (trx) => {
     for (let at = 0; at < guests.length; at += batch) {
       const slice = guests.slice(at, at + batch);
@@ -94,6 +95,9 @@ export async function seedGuests(db: Database, opts: SeedOptions): Promise<Seede
           created_at: g.createdAt,
           updated_at: g.createdAt,
           last_sign_in_at: g.lastSignInAt,
+          // What the repositories keep on the row (migration 20261207_17_guest_filter_columns).
+          open_invitation_expires_at: g.state === 'pending' || g.state === 'expired' ? expiresAt(g) : null,
+          home_idp: g.idp,
         })),
       );
       await trx('invitations').insert(
@@ -108,7 +112,7 @@ export async function seedGuests(db: Database, opts: SeedOptions): Promise<Seede
           invited_by_type: 'user',
           invited_by_id: g.invitedById,
           invited_by_name: `Inviter ${opts.inviterIds.indexOf(g.invitedById)}`,
-          expires_at: new Date(g.state === 'expired' ? now - day : now + 30 * day).toISOString(),
+          expires_at: expiresAt(g),
           created_at: g.createdAt,
         })),
       );

@@ -17,6 +17,7 @@ import { loadGuestTable } from '../../src/console/guests/guest-list-routes.js';
 import { PartnerDirectory } from '../../src/partners/partner-directory.js';
 import { summarize } from '../lib/stats.js';
 import { seedGuests } from '../lib/seed-guests.js';
+import { directoryApiBench, seedSignIns, type ApiListCase } from './directory-api.js';
 
 export interface GuestTableCase {
   id: string;
@@ -26,9 +27,18 @@ export interface GuestTableCase {
   ops: number;
   rows: number;
   total: number;
+  /** CPU time of this process per page (the load on a shared machine stretches wall time, not this). */
+  cpuMs: number;
 }
 
-export async function guestTableBench(opts: { dir: string; guests: number; iterations: number; log: (m: string) => void }): Promise<{ seedMs: number; cases: GuestTableCase[] }> {
+export async function guestTableBench(opts: {
+  dir: string;
+  guests: number;
+  iterations: number;
+  /** How many pages deep the deep-page cases go (following the next-page link). */
+  deepPages: number;
+  log: (m: string) => void;
+}): Promise<{ seedMs: number; cases: GuestTableCase[]; api: ApiListCase[] }> {
   const db = connectDatabase(`sqlite:${join(opts.dir, 'guests.sqlite')}`);
   try {
     await migrateLatest(db);
@@ -36,9 +46,10 @@ export async function guestTableBench(opts: { dir: string; guests: number; itera
     const now = new Date().toISOString();
     await db('users').insert({ id: sponsorId, user_type: 'Member', mail: 'sponsor@contoso.example', mail_normalized: 'sponsor@contoso.example', display_name: 'Sponsor', account_enabled: true, roles: '[]', created_at: now, updated_at: now });
     const t0 = performance.now();
-    await seedGuests(db, { count: opts.guests, idps: ['partner', 'google', 'email-otp'], sponsorIds: [sponsorId], inviterIds: [sponsorId, 'portal-app', 'cli'], domains: 50 });
+    const seeded = await seedGuests(db, { count: opts.guests, idps: ['partner', 'google', 'email-otp'], sponsorIds: [sponsorId], inviterIds: [sponsorId, 'portal-app', 'cli'], domains: 50 });
+    await seedSignIns(db, seeded, opts.guests);
     const seedMs = performance.now() - t0;
-    opts.log(`guests: seeded ${opts.guests.toLocaleString('en')} guests in ${(seedMs / 1000).toFixed(1)} s`);
+    opts.log(`guests: seeded ${opts.guests.toLocaleString('en')} guests (with invitations, identities, sponsors) and ${opts.guests.toLocaleString('en')} sign-in log rows in ${(seedMs / 1000).toFixed(1)} s`);
     await db.raw('ANALYZE');
     const deps = {
       db,
@@ -73,11 +84,20 @@ export async function guestTableBench(opts: { dir: string; guests: number; itera
       ['guests-combined', 'accepted + IdP + last sign-in after, by name', { state: 'accepted', idp: 'google', signIn: 'after', signInDate: '2026-06-01', sort: 'name', dir: 'asc' }],
     ];
     const out: GuestTableCase[] = [];
+    // Each filter and sort also at a deep page: the next-page link followed opts.deepPages times.
+    const withDeep: [string, string, Record<string, string>][] = [];
     for (const [id, what, query] of cases) {
+      withDeep.push([id, what, query]);
+      if (id === 'guests-deep') continue;
+      const deepAt = await followNext(deps, query, opts.deepPages);
+      if (deepAt) withDeep.push([`${id}-deep`, `${what}, page ${deepAt.page}`, deepAt.query]);
+    }
+    for (const [id, what, query] of withDeep) {
       for (let i = 0; i < 3; i++) await loadGuestTable(deps, query); // warm-up
       const times: number[] = [];
       let rows = 0;
       let total = 0;
+      const cpu0 = process.cpuUsage();
       for (let i = 0; i < opts.iterations; i++) {
         const start = performance.now();
         const r = await loadGuestTable(deps, query);
@@ -86,13 +106,30 @@ export async function guestTableBench(opts: { dir: string; guests: number; itera
         total = r.total;
       }
       const s = summarize(times);
-      out.push({ id, what, p50: s.p50, p99: s.p99, ops: times.length, rows, total });
-      opts.log(`${id}: p50 ${s.p50} ms, p99 ${s.p99} ms (${rows} rows of ${total.toLocaleString('en')})`);
+      const cpu = process.cpuUsage(cpu0);
+      const cpuMs = Math.round(((cpu.user + cpu.system) / 1000 / times.length) * 10) / 10;
+      out.push({ id, what, p50: s.p50, p99: s.p99, ops: times.length, rows, total, cpuMs });
+      opts.log(`${id}: p50 ${s.p50} ms, p99 ${s.p99} ms, CPU ${cpuMs} ms a page (${rows} rows of ${total.toLocaleString('en')})`);
     }
-    return { seedMs, cases: out };
+    const samples = { userId: seeded[7]!.id, upn: seeded[7]!.mail, mail: seeded[12345 % seeded.length]!.mail };
+    const api = await directoryApiBench({ db, iterations: opts.iterations, deepPages: opts.deepPages, samples, log: opts.log });
+    return { seedMs, cases: out, api };
   } finally {
     await db.destroy();
   }
+}
+
+/** The query of the page `pages` next-page links after the first (or the last page there is), or undefined with one page only. */
+async function followNext(deps: Parameters<typeof loadGuestTable>[0], query: Record<string, string>, pages: number): Promise<{ page: number; query: Record<string, string> } | undefined> {
+  let current = query;
+  let page = 1;
+  for (; page <= pages; page++) {
+    const r = await loadGuestTable(deps, current);
+    if (!r.page.hasMoreAfter || !r.page.users.length) break;
+    const last = r.page.users.length - 1;
+    current = { ...query, after: deps.cursors.encode({ sort: r.sortId, value: r.page.keys[last]!, id: r.page.users[last]!.id }) };
+  }
+  return page > 1 ? { page, query: current } : undefined;
 }
 
 async function deepCursor(deps: Parameters<typeof loadGuestTable>[0], row: number): Promise<string> {

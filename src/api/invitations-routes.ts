@@ -4,8 +4,8 @@ import { HttpError } from '../http/http-error.js';
 import { parseInput } from '../http/validate.js';
 import { createInvitationInput } from '../invitations/invitation-input.js';
 import type { InvitationService } from '../invitations/invitation-service.js';
-import { fetchWindow, pageOf } from './odata.js';
-import { idParam, inviterFrom, paging, permit, principalOf, requireJson } from './api-guards.js';
+import { idParam, inviterFrom, permit, principalOf, requireJson } from './api-guards.js';
+import { keysetPageOf, keysetPaging, scopeOf, type SkipTokenCodec } from './skiptoken.js';
 
 const statusFilter = z.enum(['PendingAcceptance', 'Completed', 'Revoked', 'Superseded']);
 
@@ -13,7 +13,7 @@ const statusFilter = z.enum(['PendingAcceptance', 'Completed', 'Revoked', 'Super
  * Graph's invitation manager: POST /invitations as in Graph; Foyer adds list, get, resend and
  * revoke (Graph has no such routes: there you re-invite or delete the user).
  */
-export function invitationsRoutes(deps: { service: InvitationService; issuer: string }): Router {
+export function invitationsRoutes(deps: { service: InvitationService; issuer: string; skipTokens: SkipTokenCodec }): Router {
   const { service } = deps;
   const router = new Router();
 
@@ -24,10 +24,17 @@ export function invitationsRoutes(deps: { service: InvitationService; issuer: st
   });
 
   router.get('/invitations', permit('User.Invite.All'), async (ctx) => {
-    const page = paging(ctx);
     const status = ctx.query.status === undefined ? undefined : parseInput(statusFilter, ctx.query.status, 'invalidQuery');
-    const items = await service.list({ ...fetchWindow(page), status }, inviterFrom(principalOf(ctx)));
-    ctx.body = pageOf(ctx, items, page, `${deps.issuer}/v1.0/invitations`);
+    const scope = scopeOf('invitations', { status });
+    const page = keysetPaging(ctx, deps.skipTokens, scope);
+    const items = await service.list({ top: page.top + 1, after: page.after, status }, inviterFrom(principalOf(ctx)));
+    ctx.body = keysetPageOf(ctx, items, page, {
+      url: `${deps.issuer}/v1.0/invitations`,
+      scope,
+      codec: deps.skipTokens,
+      positionOf: (i) => ({ value: i.createdDateTime, id: i.id }),
+      shape: (i) => i,
+    });
   });
 
   router.get('/invitations/:id', permit('User.Invite.All'), async (ctx) => {

@@ -4,7 +4,8 @@ import { z } from 'zod';
 import type { SignInFilter, SignInLog } from '../audit/sign-in-log.js';
 import { HttpError } from '../http/http-error.js';
 import { parseInput } from '../http/validate.js';
-import { idParam, paging, permit } from './api-guards.js';
+import { idParam, permit } from './api-guards.js';
+import { keysetPageOf, keysetPaging, scopeOf, type SkipTokenCodec } from './skiptoken.js';
 
 /** `$filter` clauses Foyer understands, joined with `and`: Graph's common sign-in filters. */
 const EQUALS: Record<string, keyof SignInFilter> = {
@@ -44,21 +45,23 @@ export function parseSignInFilter(raw: unknown): SignInFilter {
   return filter;
 }
 
-/** Graph's sign-in log: GET /auditLogs/signIns (newest first, $top/$skiptoken paging, a $filter subset) and one by id. */
-export function signInsRoutes(deps: { log: SignInLog; issuer: string }): Router {
+/** Graph's sign-in log: GET /auditLogs/signIns (newest first, keyset pages with an opaque $skiptoken, a $filter subset) and one by id. */
+export function signInsRoutes(deps: { log: SignInLog; issuer: string; skipTokens: SkipTokenCodec }): Router {
   const router = new Router();
 
   router.get('/auditLogs/signIns', permit('AuditLog.Read.All'), async (ctx: Context) => {
-    const page = paging(ctx);
     const filter = parseSignInFilter(ctx.query.$filter);
-    const items = await deps.log.list({ ...page, filter });
-    const next = new URLSearchParams({ $top: String(page.top), $skiptoken: String(page.skip + page.top) });
-    if (typeof ctx.query.$filter === 'string') next.set('$filter', ctx.query.$filter);
-    ctx.body = {
-      '@odata.context': `${deps.issuer}/v1.0/$metadata#auditLogs/signIns`,
-      value: items,
-      ...(items.length === page.top ? { '@odata.nextLink': `${deps.issuer}/v1.0/auditLogs/signIns?${next}` } : {}),
-    };
+    const scope = scopeOf('signIns', filter);
+    const page = keysetPaging(ctx, deps.skipTokens, scope);
+    const items = await deps.log.list({ top: page.top + 1, after: page.after, filter });
+    ctx.body = keysetPageOf(ctx, items, page, {
+      url: `${deps.issuer}/v1.0/auditLogs/signIns`,
+      scope,
+      codec: deps.skipTokens,
+      positionOf: (s) => ({ value: s.createdDateTime, id: s.id }),
+      shape: (s) => s,
+      extra: { '@odata.context': `${deps.issuer}/v1.0/$metadata#auditLogs/signIns` },
+    });
   });
 
   router.get('/auditLogs/signIns/:id', permit('AuditLog.Read.All'), async (ctx) => {

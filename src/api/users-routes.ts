@@ -11,9 +11,10 @@ import { HttpError } from '../http/http-error.js';
 import { PRIVILEGED_ROLES } from '../roles/directory-roles.js';
 import { parseInput } from '../http/validate.js';
 import { actorOf } from './api-actor.js';
-import { idParam, paging, permit, principalOf, requireJson } from './api-guards.js';
+import { idParam, permit, principalOf, requireJson } from './api-guards.js';
 import { toGraphGroup, toGraphUser } from './graph-shapes.js';
-import { fetchWindow, onlyQueryOptions, pageOf, parseUserFilter } from './odata.js';
+import { onlyQueryOptions, parseUserFilter } from './odata.js';
+import { keysetPageOf, keysetPaging, scopeOf, type SkipTokenCodec } from './skiptoken.js';
 
 /** PATCH /users/{id}: the properties Foyer lets an admin change. Anything else is refused by name. */
 const userPatch = z
@@ -31,6 +32,7 @@ export interface UsersRouteDeps {
   directory: DirectoryUsers;
   groups: GroupsRepository;
   lifecycle: UserLifecycle;
+  skipTokens: SkipTokenCodec;
 }
 
 export function usersRoutes(deps: UsersRouteDeps): Router {
@@ -59,10 +61,17 @@ export function usersRoutes(deps: UsersRouteDeps): Router {
 
   router.get('/users', permit('User.Read.All'), async (ctx) => {
     onlyQueryOptions(ctx, ['$filter', '$top', '$skiptoken']);
-    const page = paging(ctx);
     const filter = typeof ctx.query.$filter === 'string' ? parseUserFilter(ctx.query.$filter) : {};
-    const rows = await deps.directory.list(filter, fetchWindow(page));
-    ctx.body = pageOf(ctx, rows.map((u) => toGraphUser(u)), page, `${deps.issuer}/v1.0/users`);
+    const scope = scopeOf('users', filter);
+    const page = keysetPaging(ctx, deps.skipTokens, scope);
+    const rows = await deps.directory.list(filter, { top: page.top + 1, after: page.after });
+    ctx.body = keysetPageOf(ctx, rows, page, {
+      url: `${deps.issuer}/v1.0/users`,
+      scope,
+      codec: deps.skipTokens,
+      positionOf: (u) => ({ value: u.createdDateTime, id: u.id }),
+      shape: (u) => toGraphUser(u),
+    });
   });
 
   router.get('/users/:id', permit('User.Read.All'), async (ctx) => {

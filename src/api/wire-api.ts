@@ -2,6 +2,7 @@
  * The Graph-shaped API (src/api/) under `/v1.0`, with bearer tokens Foyer issued itself, and its
  * OpenAPI document. Invitation sends are budgeted per authenticated inviter.
  */
+import { createHmac } from 'node:crypto';
 import type { Middleware } from 'koa';
 import type Provider from 'oidc-provider';
 import type { SignInLog } from '../audit/sign-in-log.js';
@@ -19,6 +20,7 @@ import { groupsRoutes } from './groups-routes.js';
 import { invitationsRoutes } from './invitations-routes.js';
 import { openapiRoute } from './openapi-route.js';
 import { signInsRoutes } from './sign-ins-routes.js';
+import { SkipTokenCodec } from './skiptoken.js';
 import { sponsorsRoutes } from './sponsors-routes.js';
 import { usersRoutes } from './users-routes.js';
 import { crossTenantAccessRoutes } from '../partners/cross-tenant-access-routes.js';
@@ -52,14 +54,16 @@ export async function wireApi(
     style: 'foyer',
     message: 'Too many invitations were sent by this inviter in the last hour. Wait, then try again.',
   });
+  // $skiptoken is signed with a key derived from the cookie key: a node restart keeps tokens valid.
+  const skipTokens = new SkipTokenCodec(createHmac('sha256', shared.keys.current().cookieKeys[0]!).update('api-skiptoken').digest());
   const authThenBudget: Middleware = (ctx, next) => auth(ctx, () => invitationBudget(ctx, next));
   const api = apiRouter(authThenBudget, [
-    invitationsRoutes({ service: deps.invitations, issuer }),
-    signInsRoutes({ log: deps.signIns, issuer }),
+    invitationsRoutes({ service: deps.invitations, issuer, skipTokens }),
+    signInsRoutes({ log: deps.signIns, issuer, skipTokens }),
     directoryAuditsRoutes({ db, issuer }),
     // Before usersRoutes: /users/{id}/sponsors is more specific than /users/{id}.
     sponsorsRoutes({ db, issuer, users, sponsors: dir.sponsors, ownership: dir.ownership, assignments: dir.assignments, groups: dir.groups }),
-    usersRoutes({ issuer, users, identities: shared.identities, directory: dir.directory, groups: dir.groups, lifecycle: dir.lifecycle }),
+    usersRoutes({ issuer, users, identities: shared.identities, directory: dir.directory, groups: dir.groups, lifecycle: dir.lifecycle, skipTokens }),
     groupsRoutes({ issuer, groups: dir.groups, groupService: dir.groupService, users, ownership: dir.ownership }),
     appRoleAssignmentsRoutes({ issuer, apps: config.apps, service: dir.appAssignments, assignments: dir.assignments, users, groups: dir.groups, ownership: dir.ownership }),
     crossTenantAccessRoutes({ directory: deps.partners, issuer, passcodeEnabled: config.emailPasscode.enabled }),

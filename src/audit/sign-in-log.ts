@@ -135,8 +135,12 @@ export class SignInLog {
     return id;
   }
 
-  /** Newest first. */
-  async list(query: { top: number; skip: number; filter?: SignInFilter }): Promise<GraphSignIn[]> {
+  /**
+   * Newest first, keyset-paged: the rows after `after` (created_at, id, both descending). Each
+   * exact-match filter has an index (column, created_at, id) (migration 20261207_20_directory_indexes),
+   * so a page, with or without a createdDateTime range, is one index range read at any depth.
+   */
+  async list(query: { top: number; after?: { value: string; id: string }; filter?: SignInFilter; /** The console viewer's numbered pages (offset; not yet keyset). */ skip?: number }): Promise<GraphSignIn[]> {
     const f = query.filter ?? {};
     let q = this.db<SignInRow>('sign_ins');
     const exact: [keyof SignInFilter, keyof SignInRow][] = [
@@ -152,7 +156,14 @@ export class SignInLog {
     if (f.userPrincipalName !== undefined) q = q.whereRaw('lower(user_principal_name) = ?', [f.userPrincipalName.toLowerCase()]);
     if (f.createdAfter !== undefined) q = q.where('created_at', '>=', f.createdAfter);
     if (f.createdBefore !== undefined) q = q.where('created_at', '<=', f.createdBefore);
-    const rows = await q.orderBy([{ column: 'created_at', order: 'desc' }, { column: 'id', order: 'desc' }]).limit(query.top).offset(query.skip);
+    if (query.after) q = q.whereRaw('(created_at, id) < (?, ?)', [query.after.value, query.after.id]);
+    const rows = await q
+      .orderBy([
+        { column: 'created_at', order: 'desc' },
+        { column: 'id', order: 'desc' },
+      ])
+      .limit(query.top)
+      .offset(query.skip ?? 0);
     return rows.map(toGraph);
   }
 

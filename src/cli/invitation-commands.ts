@@ -103,7 +103,7 @@ export function invitationCommands(program: Command): void {
         if (status && !statuses.includes(status)) throw new CliError(`--status must be one of ${statuses.join(', ')}`);
         const { svc, close } = service(cli);
         try {
-          const list = await svc.list({ status, top: 1000, skip: 0 }, CLI_INVITER);
+          const list = await svc.list({ status, top: 1000 }, CLI_INVITER);
           if (opts.json) console.log(JSON.stringify(list, null, 2));
           // A pending invitation whose link no longer works is not pending to the person reading this.
           else printTable(['ID', 'STATUS', 'EMAIL', 'EXPIRES', 'INVITED BY'], list.map((i) => [i.id, displayStatus(i), i.invitedUserEmailAddress, i.expirationDateTime.slice(0, 10), i.invitedBy.displayName ?? i.invitedBy.type]), 'no invitations');

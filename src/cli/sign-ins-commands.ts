@@ -24,7 +24,7 @@ export function signInsCommands(program: Command): void {
         if (opts.result !== undefined && !RESULTS.includes(opts.result as SignInResult)) throw new CliError(`--result must be one of ${RESULTS.join(', ')}`);
         const filter: SignInFilter = { ...(opts.app ? { appId: opts.app } : {}), ...(opts.result ? { result: opts.result as SignInResult } : {}) };
         if (opts.user) filter.userId = (await findUser(new UsersRepository(db), opts.user.trim())).id;
-        const rows = await new SignInLog(db).list({ top, skip: 0, filter });
+        const rows = await new SignInLog(db).list({ top, filter });
         if (opts.json) return console.log(JSON.stringify(rows, null, 2));
         const table = rows.map((r) => {
           const policies = r.appliedConditionalAccessPolicies.filter((p) => p.result !== 'notApplied' && p.result !== 'notEnabled' && p.result !== 'reportOnlyNotApplied');

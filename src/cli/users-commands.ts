@@ -57,7 +57,7 @@ export function usersCommands(program: Command): void {
     .option('--json', 'print JSON')
     .action((opts: { filter?: string; json?: boolean }) =>
       withDirectory(program.opts().config, async ({ directory }) => {
-        const list = await directory.list(opts.filter === undefined ? {} : parseUserFilter(opts.filter), { top: 100_000, skip: 0 });
+        const list = await directory.list(opts.filter === undefined ? {} : parseUserFilter(opts.filter), { top: 100_000 });
         if (opts.json) console.log(JSON.stringify(list, null, 2));
         else printTable(['ID', 'TYPE', 'STATE', 'EMAIL', 'NAME'], list.map((u) => [u.id, u.userType, u.accountEnabled ? 'enabled' : 'disabled', u.mail, u.displayName]), 'no users');
       }),

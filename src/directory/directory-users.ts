@@ -24,8 +24,14 @@ export interface UserChanges {
 export class DirectoryUsers {
   constructor(private readonly db: Database) {}
 
-  async list(filter: UserFilter, page: { top: number; skip: number }, trx: Database = this.db): Promise<User[]> {
+  /**
+   * Oldest first, keyset-paged: the rows after `page.after` (created_at, id). Each filter has an
+   * index ending in (created_at, id) (migration 20261207_20_directory_indexes), so a page is one
+   * index range read at any depth.
+   */
+  async list(filter: UserFilter, page: { top: number; after?: { value: string; id: string } }, trx: Database = this.db): Promise<User[]> {
     const q = trx<UserRow>('users').orderBy([{ column: 'created_at' }, { column: 'id' }]);
+    if (page.after) q.whereRaw('(created_at, id) > (?, ?)', [page.after.value, page.after.id]);
     if (filter.userType) q.where({ user_type: filter.userType });
     if (filter.mail !== undefined) q.where({ mail_normalized: normalizeEmail(filter.mail) });
     if (filter.externalUserState) q.where({ external_user_state: filter.externalUserState });
@@ -35,7 +41,7 @@ export class DirectoryUsers {
       const pattern = `%${filter.search.toLowerCase().replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
       q.where((w) => w.whereRaw("mail_normalized LIKE ? ESCAPE '\\'", [pattern]).orWhereRaw("LOWER(display_name) LIKE ? ESCAPE '\\'", [pattern]));
     }
-    const rows = await q.limit(page.top).offset(page.skip);
+    const rows = await q.limit(page.top);
     return rows.map(toUser);
   }
 

@@ -91,6 +91,9 @@ export class IdentitiesRepository {
       if (isUniqueViolation(err)) throw new IdentityAlreadyLinkedError();
       throw err;
     }
+    // The first identity is the guest's home IdP, which the console's IdP filter reads from the
+    // row (migration 20261207_17_guest_filter_columns), written in the same transaction.
+    await trx('users').where({ id: userId }).whereNull('home_idp').update({ home_idp: row.idp_id });
     return toIdentity(row);
   }
 
@@ -99,6 +102,8 @@ export class IdentitiesRepository {
   }
 
   async removeAllForUser(userId: string, trx: Database = this.db): Promise<number> {
-    return trx('identities').where({ user_id: userId }).delete();
+    const removed = await trx('identities').where({ user_id: userId }).delete();
+    await trx('users').where({ id: userId }).update({ home_idp: null });
+    return removed;
   }
 }

@@ -108,6 +108,13 @@ export class UsersRepository {
     return rows.map(toUser).filter((u) => u.roles.includes(role));
   }
 
+  /** Display names by id, in one statement (a page of invitations names its guests). */
+  async displayNames(ids: string[], trx: Database = this.db): Promise<Map<string, string>> {
+    if (!ids.length) return new Map();
+    const rows = await trx<UserRow>('users').whereIn('id', ids).select('id', 'display_name');
+    return new Map(rows.map((r) => [r.id, r.display_name]));
+  }
+
   async list(): Promise<User[]> {
     const rows = await this.db<UserRow>('users').orderBy('created_at', 'asc');
     return rows.map(toUser);

@@ -226,9 +226,9 @@ export class InvitationService {
   async list(filter: Omit<Parameters<InvitationsRepository['list']>[0], 'invitedById'>, inviter: Inviter): Promise<GraphInvitation[]> {
     const reach = this.requireReach(inviter);
     const rows = await this.deps.invitations.list(reach === 'own' ? { ...filter, invitedById: inviterId(inviter)! } : filter);
-    const names = new Map<string, string>();
-    for (const row of rows) names.set(row.user_id, (await this.deps.users.findById(row.user_id))?.displayName ?? row.invited_email);
-    return rows.map((r) => toGraphInvitation(r, names.get(r.user_id)!));
+    // One read for the page's names, not one per row.
+    const names = await this.deps.users.displayNames([...new Set(rows.map((r) => r.user_id))]);
+    return rows.map((r) => toGraphInvitation(r, names.get(r.user_id) ?? r.invited_email));
   }
 
   requireRegisteredRedirect(url: string): AppConfig {

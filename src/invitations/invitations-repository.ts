@@ -8,6 +8,18 @@ export class InvitationsRepository {
 
   async insert(row: InvitationRow, trx: Database = this.db): Promise<void> {
     await trx('invitations').insert(row);
+    await this.refreshOpenInvitation(trx, row.user_id);
+  }
+
+  /**
+   * Keeps users.open_invitation_expires_at (the latest expiry of the user's pending invitations)
+   * true after every change of an invitation's status or expiry, in the caller's transaction: the
+   * console's state filters read it (migration 20261207_17_guest_filter_columns).
+   */
+  private async refreshOpenInvitation(trx: Database, userId: string | { invitationId: string }): Promise<void> {
+    const latest = "(SELECT max(i.expires_at) FROM invitations i WHERE i.user_id = users.id AND i.status = 'PendingAcceptance')";
+    if (typeof userId === 'string') await trx.raw(`UPDATE users SET open_invitation_expires_at = ${latest} WHERE id = ?`, [userId]);
+    else await trx.raw(`UPDATE users SET open_invitation_expires_at = ${latest} WHERE id = (SELECT user_id FROM invitations WHERE id = ?)`, [userId.invitationId]);
   }
 
   async findById(id: string, trx: Database = this.db): Promise<InvitationRow | undefined> {
@@ -28,12 +40,20 @@ export class InvitationsRepository {
     return row?.message_language ?? null;
   }
 
-  async list(filter: { status?: InvitationStatus; userId?: string; invitedById?: string; top: number; skip: number }): Promise<InvitationRow[]> {
-    const q = this.db<InvitationRow>('invitations').orderBy([{ column: 'created_at', order: 'desc' }, { column: 'id' }]);
+  /**
+   * Newest first, keyset-paged: the rows after `after` (created_at, id, both descending). Each
+   * filter has an index ending in (created_at, id) (migration 20261207_20_directory_indexes).
+   */
+  async list(filter: { status?: InvitationStatus; userId?: string; invitedById?: string; top: number; after?: { value: string; id: string } }): Promise<InvitationRow[]> {
+    const q = this.db<InvitationRow>('invitations').orderBy([
+      { column: 'created_at', order: 'desc' },
+      { column: 'id', order: 'desc' },
+    ]);
     if (filter.status) q.where({ status: filter.status });
     if (filter.userId) q.where({ user_id: filter.userId });
     if (filter.invitedById) q.where({ invited_by_id: filter.invitedById });
-    return q.limit(filter.top).offset(filter.skip);
+    if (filter.after) q.whereRaw('(created_at, id) < (?, ?)', [filter.after.value, filter.after.id]);
+    return q.limit(filter.top);
   }
 
   /**
@@ -42,10 +62,12 @@ export class InvitationsRepository {
    */
   async supersedePending(userId: string, trx: Database = this.db): Promise<void> {
     await trx('invitations').where({ user_id: userId, status: 'PendingAcceptance' }).update({ status: 'Superseded' });
+    await this.refreshOpenInvitation(trx, userId);
   }
 
   async update(id: string, changes: Partial<InvitationRow>, trx: Database = this.db): Promise<void> {
     await trx('invitations').where({ id }).update(changes);
+    if (changes.status !== undefined || changes.expires_at !== undefined) await this.refreshOpenInvitation(trx, { invitationId: id });
   }
 
   /**
@@ -56,6 +78,7 @@ export class InvitationsRepository {
     const changed = await trx('invitations')
       .where({ id, ticket_hash: ticketHash, status: 'PendingAcceptance' })
       .update({ status: 'Completed', redeemed_at: nowIso() });
+    if (changed === 1) await this.refreshOpenInvitation(trx, { invitationId: id });
     return changed === 1;
   }
 }

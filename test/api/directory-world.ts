@@ -33,10 +33,11 @@ export interface DirectoryWorld {
   stop(): Promise<void>;
 }
 
-export async function startDirectoryWorld(customize: (config: Record<string, unknown>) => void = () => {}): Promise<DirectoryWorld> {
+export async function startDirectoryWorld(customize: (config: Record<string, unknown>) => void = () => {}, storage: { databaseUrl?: string } = {}): Promise<DirectoryWorld> {
   const world = await startWorld({
     apps: Object.entries(PERMISSION_APPS).map(([id, permissions]) => daemonApp(id, permissions)),
     customize,
+    databaseUrl: storage.databaseUrl,
   });
   const { foyer } = world;
   const tokens: Record<string, string> = {};

@@ -25,12 +25,12 @@ const METHODS = ['get', 'post', 'put', 'patch', 'delete'];
 function registeredRoutes(): string[] {
   const deps = {} as never;
   const routers: Router[] = [
-    invitationsRoutes({ service: deps, issuer: 'http://x' }),
+    invitationsRoutes({ service: deps, issuer: 'http://x', skipTokens: deps }),
     usersRoutes(deps),
     sponsorsRoutes(deps),
     groupsRoutes(deps),
     appRoleAssignmentsRoutes({ apps: [], service: deps, assignments: deps, users: deps, groups: deps, ownership: deps, issuer: 'http://x' }),
-    signInsRoutes({ log: deps, issuer: 'http://x' }),
+    signInsRoutes({ log: deps, issuer: 'http://x', skipTokens: deps }),
     directoryAuditsRoutes({ db: deps, issuer: 'http://x' }),
     crossTenantAccessRoutes({ directory: deps, issuer: 'http://x', passcodeEnabled: true }),
     directoryRolesRoutes({ issuer: 'http://x', roles: deps }),

@@ -2,7 +2,9 @@
  * Item 6 of the outside review: `$skiptoken=99999999999999999999` answered 500 on every list (the
  * offset reached the database as 1e20). Every paging route of a real Foyer, called with a real
  * token, now answers 400 invalidQuery for any `$skiptoken` or `$top` that is not a plain whole
- * number in range, without internals in the body; offsets stop at MAX_SKIP.
+ * number in range, without internals in the body; offsets stop at MAX_SKIP. The keyset lists
+ * (/users, /invitations, /auditLogs/signIns, issue 20) take only the signed tokens they hand out,
+ * so every number is refused there the same way (test/api/keyset-paging.test.ts has the rest).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MAX_SKIP } from '../../src/api/api-guards.js';
@@ -14,6 +16,9 @@ type UserPage = { value: { id: string }[]; '@odata.nextLink'?: string };
 
 let w: DirectoryWorld;
 let routes: string[];
+/** The lists whose $skiptoken is an offset (the others are keyset-paged, with opaque tokens). */
+const KEYSET_ROUTES = ['/invitations', '/users', '/auditLogs/signIns'];
+const offsetRoutes = () => routes.filter((r) => !KEYSET_ROUTES.includes(r));
 
 beforeAll(async () => {
   w = await startDirectoryWorld();
@@ -70,14 +75,24 @@ describe('paging with a $skiptoken Foyer never handed out', () => {
 
 describe('paging within range', () => {
   it('the deepest offset and the largest page are answered, with an empty page past the end', async () => {
-    for (const route of routes) {
+    for (const route of offsetRoutes()) {
       const deepest = await get(route, `$skiptoken=${MAX_SKIP}&$top=999`);
       expect([route, deepest.status, deepest.body.value]).toEqual([route, 200, []]);
       expect((await get(route, '$skiptoken=0')).status).toBe(200);
     }
   });
 
-  it('the offsets Foyer hands out in @odata.nextLink still work', async () => {
+  it('a keyset list refuses any offset, even 0, with 400 invalidQuery, and answers the largest page', async () => {
+    for (const route of KEYSET_ROUTES) {
+      for (const token of ['0', String(MAX_SKIP)]) {
+        const res = await get(route, `$skiptoken=${token}`);
+        expect([route, res.status, codeOf(res)]).toEqual([route, 400, 'invalidQuery']);
+      }
+      expect((await get(route, '$top=999')).status).toBe(200);
+    }
+  });
+
+  it('the tokens Foyer hands out in @odata.nextLink work', async () => {
     const seen: string[] = [];
     let next: string | undefined = `${w.issuer}/v1.0/users?$top=2`;
     while (next) {

@@ -93,7 +93,7 @@ function repositorySuite(database: () => Database) {
   });
 
   it('directory users: filters, a search that treats % and _ literally, update, delete with assignments', async () => {
-    const list = async (f: Parameters<DirectoryUsers['list']>[0]) => (await directory.list(f, { top: 100, skip: 0 })).map((u) => u.mail);
+    const list = async (f: Parameters<DirectoryUsers['list']>[0]) => (await directory.list(f, { top: 100 })).map((u) => u.mail);
     expect((await list({ userType: 'Guest' })).sort()).toEqual(['bo_50%@partner.example', 'cy@partner.example']);
     expect(await list({ externalUserState: 'Accepted' })).toEqual(['cy@partner.example']);
     expect(await list({ mail: 'CY@Partner.Example' })).toEqual(['cy@partner.example']);
@@ -101,7 +101,8 @@ function repositorySuite(database: () => Database) {
     expect(await list({ search: 'o_5' })).toEqual(['bo_50%@partner.example']);
     expect(await list({ search: 'y g' })).toEqual(['cy@partner.example']);
     expect(await list({ search: '%' })).toEqual(['bo_50%@partner.example']);
-    expect(await directory.list({}, { top: 1, skip: 1 })).toHaveLength(1);
+    const [first] = await directory.list({}, { top: 1 });
+    expect(await directory.list({}, { top: 1, after: { value: first!.createdDateTime, id: first!.id } })).toHaveLength(1);
 
     const updated = await directory.update(ids.cy!, { displayName: ' Cy G. ', accountEnabled: false });
     expect(updated).toMatchObject({ displayName: 'Cy G.', accountEnabled: false });

@@ -42,7 +42,7 @@ export function guestDetailRoutes(router: Router, deps: GuestsConsoleDeps): void
       deps.assignments.listForPrincipal('User', id),
       deps.sessions.list(id),
     ]);
-    const recentSignIns = mayAudit ? await signIns.list({ top: RECENT, skip: 0, filter: { userId: id } }) : [];
+    const recentSignIns = mayAudit ? await signIns.list({ top: RECENT, filter: { userId: id } }) : [];
     const audit = mayAudit ? await auditTrail(id) : [];
     const actorNames = await namesOf(audit.map((a) => a.initiatedBy.user?.id).filter((x): x is string => Boolean(x)));
     await deps.renderer.page(ctx, 'console-guest', {

@@ -13,6 +13,7 @@ export interface GuestListFilter {
   state?: GuestStateFilter;
   /** A partner's domains and dedicated IdPs (resolved from config by the caller). */
   partner?: { domains: string[]; idps: string[] };
+  /** The guest's home IdP: the one of their first linked identity. */
   idp?: string;
   lastSignIn?: { never: true } | { after?: string; before?: string };
   sponsorId?: string;
@@ -117,23 +118,25 @@ export class GuestListQuery {
   private filtered(f: GuestListFilter, now: string): Knex.QueryBuilder {
     const db = this.db;
     const q = db('users').where('users.user_type', 'Guest');
-    const openInvitation = (expired: boolean) =>
-      db('invitations').select(db.raw('1')).whereRaw('invitations.user_id = users.id').andWhere('invitations.status', 'PendingAcceptance').andWhere('invitations.expires_at', expired ? '<=' : '>', now).limit(1);
+    // The state is the sort expression of the state column ('1' accepted, '2' not yet, '3'
+    // disabled) and the open invitation's expiry kept on the row: each (state, sort) pair has an
+    // index (migration 20261207_17_guest_filter_columns), so a page reads one index range.
+    const state = SORT_EXPRESSIONS.state;
     switch (f.state) {
       case 'accepted':
-        q.where('users.account_enabled', true).andWhere('users.external_user_state', 'Accepted');
+        q.whereRaw(`${state} = '1'`);
         break;
       case 'disabled':
-        q.where('users.account_enabled', false);
+        q.whereRaw(`${state} = '3'`);
         break;
       case 'pending':
+        q.whereRaw(`${state} = '2'`).andWhere('users.open_invitation_expires_at', '>', now);
+        break;
       case 'expired':
-        q.where('users.account_enabled', true).andWhereRaw("COALESCE(users.external_user_state, '') <> 'Accepted'").whereExists(openInvitation(f.state === 'expired'));
+        q.whereRaw(`${state} = '2'`).andWhere('users.open_invitation_expires_at', '<=', now);
         break;
       case 'withdrawn':
-        q.where('users.account_enabled', true)
-          .andWhereRaw("COALESCE(users.external_user_state, '') <> 'Accepted'")
-          .whereNotExists(db('invitations').select(db.raw('1')).whereRaw('invitations.user_id = users.id').andWhere('invitations.status', 'PendingAcceptance'));
+        q.whereRaw(`${state} = '2'`).whereNull('users.open_invitation_expires_at');
         break;
     }
     // Filters that match many guests are correlated EXISTS probes, so that a page walks the sort
@@ -149,13 +152,18 @@ export class GuestListQuery {
         if (idps.length) w.orWhereExists(identityAt(idps));
       });
     }
-    if (f.idp) q.whereExists(identityAt([f.idp]));
-    if (f.invitedById) q.whereExists(db('invitations').select(db.raw('1')).whereRaw('invitations.user_id = users.id').where('invitations.invited_by_id', f.invitedById).limit(1));
+    // The guest's home IdP (first linked identity), kept on the row and indexed with each sort.
+    if (f.idp) q.where('users.home_idp', f.idp);
+    // `|| ''` keeps the inviter column out of index choice: the probe must be a point lookup on
+    // (user_id, invited_by_id), never a walk of one inviter's 30,000 invitations per guest.
+    if (f.invitedById) q.whereExists(db('invitations').select(db.raw('1')).whereRaw('invitations.user_id = users.id').whereRaw("invitations.invited_by_id || '' = ?", [f.invitedById]).limit(1));
     // The inviter is the default sponsor: one sponsor can have thousands of guests.
     if (f.sponsorId) q.whereExists(db('user_sponsors').select(db.raw('1')).whereRaw('user_sponsors.user_id = users.id').where('user_sponsors.sponsor_id', f.sponsorId).limit(1));
     if (f.lastSignIn) {
       const expr = SORT_EXPRESSIONS.lastSignIn;
-      if ('never' in f.lastSignIn) q.whereRaw(`${expr} = ''`);
+      // IS NULL, not the sort expression = '': an equality on the last-sign-in index would make the
+      // planner read every never-signed-in guest (60% of them) and sort them by the page's order.
+      if ('never' in f.lastSignIn) q.whereNull('users.last_sign_in_at');
       else {
         if (f.lastSignIn.after) q.whereRaw(`${expr} >= ?`, [f.lastSignIn.after]);
         if (f.lastSignIn.before) q.whereRaw(`${expr} > '' AND ${expr} < ?`, [f.lastSignIn.before]);
