@@ -10,6 +10,10 @@
  * first, warm-up start of each makes them), so every counted start is a restart of a deployed node.
  * Starts alternate (B F, F B, …) so that a burst of other work on the machine lands on both; the
  * figures are the median and the minimum of the counted starts.
+ *
+ * Foyer's entry turns Node's compile cache on (src/main.ts); each bench run gives it a new cache
+ * folder, filled by the warm-up start. A third series runs Foyer with the cache off
+ * (NODE_DISABLE_COMPILE_CACHE=1) to show what the cache is worth and what the lazy loading alone gives.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -57,8 +61,10 @@ export async function startupRows(h: Harness): Promise<Row[]> {
       ...foyerRawConfig({ port: foyerPort, partnerIssuer: h.partnerIssuer, databaseUrl: `sqlite:${join(h.dir, 'foyer.sqlite')}`, outboxDir: join(h.dir, 'outbox'), logLevel: 'warn' }),
     }),
   );
-  const foyer = () =>
-    timeToReady(process.execPath, [join(BUILD, 'src/main.js')], `http://127.0.0.1:${foyerPort}/readyz`, { FOYER_CONFIG: foyerConfig, PORT: String(foyerPort) }, false);
+  const foyerEnv = { FOYER_CONFIG: foyerConfig, PORT: String(foyerPort), NODE_COMPILE_CACHE: join(h.dir, 'compile-cache') };
+  const foyer = () => timeToReady(process.execPath, [join(BUILD, 'src/main.js')], `http://127.0.0.1:${foyerPort}/readyz`, foyerEnv, false);
+  const foyerNoCache = () =>
+    timeToReady(process.execPath, [join(BUILD, 'src/main.js')], `http://127.0.0.1:${foyerPort}/readyz`, { ...foyerEnv, NODE_DISABLE_COMPILE_CACHE: '1' }, false);
   const baseline = () =>
     timeToReady(
       process.execPath,
@@ -68,11 +74,12 @@ export async function startupRows(h: Harness): Promise<Row[]> {
       true,
     );
 
-  h.log(`startup: start to ready, Foyer (compiled, SQLite) and the bare provider, 1 warm-up + ${h.runs} starts each, alternating`);
+  h.log(`startup: start to ready, Foyer (compiled, SQLite; compile cache on, and off) and the bare provider, 1 warm-up + ${h.runs} starts each, alternating`);
   await baseline();
   await foyer();
-  const ready = await alternate(h.runs, baseline, foyer);
-  const rows: Row[] = [readyRow(ready)];
+  await foyerNoCache();
+  const [base, cached, uncached] = await alternate(h.runs, [baseline, foyer, foyerNoCache]);
+  const rows: Row[] = [readyRow('startup', 'compile cache on, as shipped', { baseline: base!, foyer: cached! }), readyRow('startup-nocache', 'compile cache off', { baseline: base!, foyer: uncached! })];
 
   h.log('startup: `foyer --help` (bin/foyer.js, dist/ built by npm run build) and bare `node -e 0`');
   if (!(await h.buildDist())) rows.push(skipped('startup-help', '`foyer --help`', 'npm run build failed'));
@@ -81,25 +88,26 @@ export async function startupRows(h: Harness): Promise<Row[]> {
     const bareNode = () => timeToExit(process.execPath, ['-e', '0']);
     await help();
     await bareNode();
-    rows.push(helpRow(await alternate(h.runs, bareNode, help)));
+    const [bare, foyerHelp] = await alternate(h.runs, [bareNode, help]);
+    rows.push(helpRow({ baseline: bare!, foyer: foyerHelp! }));
   }
   return rows;
 }
 
-function readyRow(t: { baseline: Timed; foyer: Timed }): Row {
+function readyRow(id: string, what: string, t: { baseline: Timed; foyer: Timed }): Row {
   const b = median(t.baseline.ms);
   const f = median(t.foyer.ms);
   const ratio = f / b;
   return {
-    id: 'startup',
-    scenario: 'start to ready (rate: starts/s = 1000 ÷ median ms; p50 / p99 columns: median / max ms)',
+    id,
+    scenario: `start to ready, Foyer's ${what} (rate: starts/s = 1000 ÷ median ms; p50 / p99 columns: median / max ms)`,
     storage: 'sqlite',
     unit: 'starts/s',
     baseline: measure(t.baseline),
     foyer: measure(t.foyer),
     // A rate ratio: Foyer ≤ 1.3× the bare provider's time is ≥ 1/1.3 of its rate.
     target: Math.round((1 / TARGET_RATIO) * 100) / 100,
-    note: `start to ready: Foyer median ${f.toFixed(0)} ms (min ${Math.min(...t.foyer.ms).toFixed(0)}), bare provider median ${b.toFixed(0)} ms (min ${Math.min(...t.baseline.ms).toFixed(0)}): ${ratio.toFixed(2)}× the bare provider's time, target ≤ ${TARGET_RATIO}× ${ratio <= TARGET_RATIO ? 'met' : 'NOT met'}; load1 ${t.foyer.load1}`,
+    note: `start to ready (${what}): Foyer median ${f.toFixed(0)} ms (min ${Math.min(...t.foyer.ms).toFixed(0)}), bare provider median ${b.toFixed(0)} ms (min ${Math.min(...t.baseline.ms).toFixed(0)}): ${ratio.toFixed(2)}× the bare provider's time, target ≤ ${TARGET_RATIO}× ${ratio <= TARGET_RATIO ? 'met' : 'NOT met'}; load1 ${t.foyer.load1}`,
   };
 }
 
@@ -116,14 +124,13 @@ function helpRow(t: { baseline: Timed; foyer: Timed }): Row {
   };
 }
 
-/** B F, F B, B F …: each pair meets the same moment of the machine. */
-async function alternate(runs: number, baseline: () => Promise<number>, foyer: () => Promise<number>): Promise<{ baseline: Timed; foyer: Timed }> {
+/** A B C, C B A, A B C …: each round meets the same moment of the machine, and no one always goes first. */
+async function alternate(runs: number, contestants: (() => Promise<number>)[]): Promise<Timed[]> {
   const load1 = Math.round(os.loadavg()[0]! * 100) / 100;
-  const out = { baseline: { ms: [] as number[], load1 }, foyer: { ms: [] as number[], load1 } };
-  for (let i = 0; i < runs; i++) {
-    for (const who of i % 2 === 0 ? (['baseline', 'foyer'] as const) : (['foyer', 'baseline'] as const)) {
-      out[who].ms.push(await (who === 'baseline' ? baseline() : foyer()));
-    }
+  const out = contestants.map(() => ({ ms: [] as number[], load1 }));
+  const order = contestants.map((_, i) => i);
+  for (let round = 0; round < runs; round++) {
+    for (const i of round % 2 === 0 ? order : [...order].reverse()) out[i]!.ms.push(await contestants[i]!());
   }
   return out;
 }
