@@ -29,6 +29,7 @@ COPY package.json ./
 COPY bin ./bin
 COPY views ./views
 COPY public ./public
+COPY locales ./locales
 COPY docs/openapi.yaml ./docs/openapi.yaml
 # The example configuration; mount your own at /etc/foyer (a file or a folder of *.yaml).
 COPY config /etc/foyer

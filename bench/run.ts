@@ -1,5 +1,5 @@
 /**
- * `npm run bench [-- --quick] [-- --only=cc,refresh,guest,mfa,invite,password,memory,guests,profile] [-- --no-profile]`
+ * `npm run bench [-- --quick] [-- --only=cc,refresh,guest,mfa,invite,password,memory,guests,startup,profile] [-- --no-profile]`
  *
  * Starts everything on loopback (a partner IdP, Foyer, and a bare oidc-provider configured the
  * same way on the same storage), drives each scenario from a separate load process (autocannon for
@@ -22,10 +22,11 @@ import type { FlowJob, FlowResult } from './load/flows.js';
 import type { Measure, Row } from './lib/row.js';
 import { summarize } from './lib/stats.js';
 import { passwordRow } from './scenarios/password.js';
+import { startupRows } from './scenarios/startup.js';
 import { guestTableBench } from './load/guest-table.js';
 import { BENCH_SECRET, MFA_APP_ID, mfaPolicy } from './servers/bench-config.js';
 
-const SCENARIOS = ['cc', 'refresh', 'guest', 'mfa', 'invite', 'password', 'memory', 'guests', 'profile'] as const;
+const SCENARIOS = ['cc', 'refresh', 'guest', 'mfa', 'invite', 'password', 'memory', 'guests', 'startup', 'profile'] as const;
 type ScenarioId = (typeof SCENARIOS)[number];
 
 const { values: argv } = parseArgs({
@@ -45,8 +46,8 @@ if (argv['no-profile']) only.delete('profile');
 for (const s of only) if (!SCENARIOS.includes(s)) throw new Error(`unknown scenario "${s}"; choose from ${SCENARIOS.join(', ')}`);
 
 const S = quick
-  ? { rounds: 2, connections: 10, cannonWarmup: 1, cannonSeconds: 4, vus: 8, flowWarmupMs: 1000, flowMs: 5000, guests: 200, sessions: [10_000], realSignIns: 200, sweep: 300, mfaPool: 40 }
-  : { rounds: 3, connections: 10, cannonWarmup: 2, cannonSeconds: 12, vus: 8, flowWarmupMs: 2000, flowMs: 12_000, guests: 500, sessions: [10_000, 100_000], realSignIns: 500, sweep: 1000, mfaPool: 120 };
+  ? { startups: 5, rounds: 2, connections: 10, cannonWarmup: 1, cannonSeconds: 4, vus: 8, flowWarmupMs: 1000, flowMs: 5000, guests: 200, sessions: [10_000], realSignIns: 200, sweep: 300, mfaPool: 40 }
+  : { startups: 9, rounds: 3, connections: 10, cannonWarmup: 2, cannonSeconds: 12, vus: 8, flowWarmupMs: 2000, flowMs: 12_000, guests: 500, sessions: [10_000, 100_000], realSignIns: 500, sweep: 1000, mfaPool: 120 };
 
 // ---------------------------------------------------------------------------------------------
 // Result rows
@@ -331,6 +332,14 @@ async function compileFoyer(): Promise<boolean> {
   const ok = existsSync(join(BENCH_DIR, COMPILED_FOYER_NODE));
   if (code !== 0 && ok) notes.push('memory: tsc reported errors in the tree but emitted JavaScript; the compiled node was used');
   return ok;
+}
+
+/** `npm run build`: dist/, which bin/foyer.js runs (the startup scenario times `foyer --help`). */
+async function buildDist(): Promise<boolean> {
+  const tsc = join(dirname(createRequire(import.meta.url).resolve('typescript/package.json')), 'bin', 'tsc');
+  const root = join(BENCH_DIR, '..');
+  await new Promise<number | null>((resolve) => spawn(process.execPath, [tsc, '-p', join(root, 'tsconfig.build.json')], { cwd: root, stdio: ['ignore', 'ignore', 'inherit'] }).once('exit', resolve));
+  return existsSync(join(root, 'dist/src/cli/index.js'));
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -774,6 +783,7 @@ async function main(): Promise<void> {
   try {
     await sqlPhase(world);
     if (only.has('password')) rows.push(await passwordRow({ start, stop, log, rounds: S.rounds, seconds: S.cannonSeconds / 2 }));
+    if (only.has('startup')) rows.push(...(await startupRows({ log, freePort, compile: compileFoyer, buildDist, dir: join(tmp, 'startup'), partnerIssuer: partner.info.issuer, runs: S.startups })));
     await guestsPhase();
     await redisPhase(world);
     profile = await profileScenario(world);

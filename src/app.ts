@@ -76,7 +76,7 @@ export interface Foyer {
    * the new composition.
    */
   reload(): Promise<ReloadReport>;
-  /** The same, reported as the process's SIGHUP (main.ts). */
+  /** The same, reported as the process's SIGHUP (serve.ts). */
   reloadOnSignal(): Promise<ReloadReport>;
   /** Sends the confirmed bulk-invitation rows this node can claim, joining a run in progress (tests wait on it). */
   bulkInvitations: { drain(): Promise<void> };

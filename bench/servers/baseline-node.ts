@@ -7,8 +7,10 @@
  * the sign-in journey (the login is in-process: GET /interaction/:uid signs in the login_hint at
  * once and grants consent), federation, invitations, audit, logging and the API.
  *
- * argv: --port N --storage sqlite:/path | redis://…  [--redis-prefix P]
+ * argv: --port N --storage sqlite:/path | redis://…  [--redis-prefix P] [--keys FILE] (signing keys
+ * kept in FILE: made on the first start, read on the next, as a deployed provider reads its keys)
  */
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { parseArgs } from 'node:util';
 import Provider, { errors } from 'oidc-provider';
@@ -24,7 +26,7 @@ import { BENCH_API_RESOURCE, BENCH_REDIRECT_URI, BENCH_SECRET } from './bench-co
 const HOUR = 3600;
 
 async function main() {
-  const { values } = parseArgs({ options: { port: { type: 'string' }, storage: { type: 'string' }, 'redis-prefix': { type: 'string' } } });
+  const { values } = parseArgs({ options: { port: { type: 'string' }, storage: { type: 'string' }, 'redis-prefix': { type: 'string' }, keys: { type: 'string' } } });
   const port = Number(values.port);
   const issuer = `http://127.0.0.1:${port}`;
   const storage = values.storage!;
@@ -42,8 +44,7 @@ async function main() {
     statements.set(key, (statements.get(key) ?? 0) + 1);
   });
   const adapter = createAdapterFactory({ db: db!, redis, redisPrefix: values['redis-prefix'] });
-  const jwks = [await generateSigningKey('ES256'), await generateSigningKey('RS256')];
-  const cookieKey = String(generateCookieSecret().k);
+  const { jwks, cookieKey } = await signingKeys(values.keys);
 
   const provider = new Provider(issuer, {
     adapter,
@@ -143,6 +144,14 @@ async function main() {
     await db?.destroy();
     await redis?.quit();
   });
+}
+
+/** New keys for each start, or (with --keys) the ones in the file, made and written there the first time. */
+async function signingKeys(file: string | undefined): Promise<{ jwks: unknown[]; cookieKey: string }> {
+  if (file && existsSync(file)) return JSON.parse(readFileSync(file, 'utf8')) as { jwks: unknown[]; cookieKey: string };
+  const keys = { jwks: [await generateSigningKey('ES256'), await generateSigningKey('RS256')], cookieKey: String(generateCookieSecret().k) };
+  if (file) writeFileSync(file, JSON.stringify(keys), { mode: 0o600 });
+  return keys;
 }
 
 main().catch(failChild);

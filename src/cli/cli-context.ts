@@ -3,9 +3,9 @@ import { HttpError } from '../http/http-error.js';
 import type { FoyerConfig } from '../config/schema.js';
 import { connectDatabase, type Database } from '../db/connect.js';
 import { migrateLatest } from '../db/migrate.js';
+import { CliError } from './cli-error.js';
 
-/** Raised for a mistake the operator can fix; printed without a stack trace, exit code 2. */
-export class CliError extends Error {}
+export { CliError };
 
 /** Runs a service call, turning its HttpErrors (meant for API callers) into plain CLI errors. */
 export async function run<T>(fn: () => Promise<T>): Promise<T> {

@@ -5,14 +5,9 @@ import { parseDocument } from 'yaml';
 import { describeIssues, formatPath } from './describe-issues.js';
 import { MissingEnvError, substituteEnv } from './env-substitution.js';
 import { configSchema, type FoyerConfig } from './schema.js';
+import { ConfigError } from './config-error.js';
 
-/** Thrown when configuration cannot be used; `problems` are one line each, ready to print. */
-export class ConfigError extends Error {
-  constructor(readonly problems: string[]) {
-    super(`invalid configuration:\n  ${problems.join('\n  ')}`);
-    this.name = 'ConfigError';
-  }
-}
+export { ConfigError };
 
 /** Environment variables that override one config key (the public surface names them). */
 const ENV_OVERRIDES: { variable: string; path: [string, string] }[] = [

@@ -1,6 +1,10 @@
-import { Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
+import { lazyModule } from '../lib/lazy-module.js';
 
 export type { Redis };
+
+/** The Redis client library, loaded only by a node whose config names Redis (start-up time, issue 20). */
+const ioredis = lazyModule(() => import('ioredis'));
 
 export interface ConnectRedisOptions {
   /** How long to wait for the first `ready` before giving up (ms). */
@@ -30,6 +34,7 @@ export function describeRedisUrl(url: string): string {
  */
 export async function connectRedis(url: string, options: ConnectRedisOptions = {}): Promise<Redis> {
   const readyTimeoutMs = options.readyTimeoutMs ?? 10_000;
+  const { Redis } = await ioredis();
   const client = new Redis(url, {
     lazyConnect: true,
     connectTimeout: 5_000,

@@ -33,7 +33,7 @@ export interface Connector {
   start(params: StartParams): Promise<StartResult>;
   finish(params: FinishParams): Promise<UpstreamIdentity>;
   /** SAML only: the SP metadata XML to give the IdP's administrator. */
-  metadata?(): string;
+  metadata?(): Promise<string>;
   /**
    * SAML with `allowIdpInitiated` only: verifies an unsolicited Response (no InResponseTo) as fully
    * as a solicited one, and gives its assertion ID and NotOnOrAfter for the single-use check.

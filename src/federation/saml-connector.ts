@@ -1,8 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import { inflateRawSync } from 'node:zlib';
-import { SAML, SamlStatusError, ValidateInResponseTo, type CacheProvider, type Profile } from '@node-saml/node-saml';
+import type { CacheProvider, Profile, SAML } from '@node-saml/node-saml';
 import type { SamlIdpConfig } from '../config/identity-providers-schema.js';
 import { pendingFor, safeEqual, type Connector, type PendingSaml, type SamlLogoutRequest, type SamlSessionRef, type UnsolicitedSignIn } from './connector.js';
+import { lazyModule } from '../lib/lazy-module.js';
 import { FederationError, type FederationErrorCode } from './federation-error.js';
 import { amrFromSaml } from './saml-authn-context.js';
 import { requireBearerConfirmation } from './saml-subject-confirmation.js';
@@ -44,6 +45,8 @@ const METHOD_REFS = 'http://schemas.microsoft.com/claims/authnmethodsreferences'
 export const CLOCK_SKEW_MS = 60_000;
 // SAML messages are defined by XML Schema and never need a DTD: one in a response can only be an entity attack.
 const DTD = /<!(DOCTYPE|ENTITY|ELEMENT|ATTLIST)/i;
+/** node-saml and its XML signature stack cost a few hundred ms to load: loaded at the first SAML message, only where a SAML IdP is configured. */
+const nodeSaml = lazyModule(() => import('@node-saml/node-saml'));
 
 /**
  * SAML 2.0 IdP federation (Entra's "SAML/WS-Fed IdP federation") with @node-saml/node-saml:
@@ -68,8 +71,9 @@ export function createSamlConnector(idp: SamlIdpConfig, opts: SamlConnectorOptio
   const trust = opts.trust ?? configuredTrust(idp);
 
   // `idp` is what this sign-in trusts (read per sign-in, so a certificate rollover from metadata applies at once).
-  const saml = (callbackUrl: string, current: { ssoUrl: string; certificates: string[] }, cacheProvider?: CacheProvider, forceAuthn = false, unsolicited = false) =>
-    new SAML({
+  const saml = async (callbackUrl: string, current: { ssoUrl: string; certificates: string[] }, cacheProvider?: CacheProvider, forceAuthn = false, unsolicited = false): Promise<SAML> => {
+    const { SAML, ValidateInResponseTo } = await nodeSaml();
+    return new SAML({
       entryPoint: current.ssoUrl,
       issuer: spEntityId,
       callbackUrl,
@@ -100,12 +104,13 @@ export function createSamlConnector(idp: SamlIdpConfig, opts: SamlConnectorOptio
       idpIssuer: idp.idpEntityId,
       ...(cacheProvider ? { cacheProvider } : {}),
     });
+  };
 
   /** Signed (HTTP-Redirect signature over the query) because the SP has a private key; names the IdP's own session. */
   async function startLogout(session: SamlSessionRef, relayState: string) {
     const capture = captureIssuedId();
     const user = { issuer: idp.idpEntityId, nameID: session.nameId, nameIDFormat: session.nameIdFormat ?? idp.nameIdFormat ?? PERSISTENT, ...(session.sessionIndex ? { sessionIndex: session.sessionIndex } : {}) } as Profile;
-    const redirectTo = await saml(acsUrl, await trust.current(), capture.cache).getLogoutUrlAsync(user, relayState, {});
+    const redirectTo = await (await saml(acsUrl, await trust.current(), capture.cache)).getLogoutUrlAsync(user, relayState, {});
     const issued = capture.issued('LogoutRequest');
     return { redirectTo, requestId: issued.id, issuedAt: Date.parse(issued.instant) };
   }
@@ -124,8 +129,8 @@ export function createSamlConnector(idp: SamlIdpConfig, opts: SamlConnectorOptio
     // The SP metadata says nothing of the IdP: node-saml only insists on being given some certificate.
     // With a decryption key its certificate is published with use="encryption", which is what IdPs encrypt to.
     // node-saml announces its SingleLogoutService with the POST binding; Foyer's takes HTTP-Redirect (saml-logout.ts).
-    metadata: () =>
-      saml(acsUrl, { ssoUrl: acsUrl, certificates: [idp.spCertificate] })
+    metadata: async () =>
+      (await saml(acsUrl, { ssoUrl: acsUrl, certificates: [idp.spCertificate] }))
         .generateServiceProviderMetadata(idp.spDecryptionCertificate ?? null, idp.spCertificate)
         .replace(/(<SingleLogoutService Binding=")urn:oasis:names:tc:SAML:2\.0:bindings:HTTP-POST(")/, '$1urn:oasis:names:tc:SAML:2.0:bindings:HTTP-Redirect$2'),
 
@@ -133,7 +138,7 @@ export function createSamlConnector(idp: SamlIdpConfig, opts: SamlConnectorOptio
       const capture = captureIssuedId();
       const relayState = randomBytes(24).toString('base64url');
       // SAML has no max_age: any freshness request becomes ForceAuthn, and AuthnInstant is checked on the way back.
-      const redirectTo = await saml(callbackUrl, await trust.current(), capture.cache, !!reauthenticate).getAuthorizeUrlAsync(relayState, undefined, {});
+      const redirectTo = await (await saml(callbackUrl, await trust.current(), capture.cache, !!reauthenticate)).getAuthorizeUrlAsync(relayState, undefined, {});
       const issued = capture.issued('AuthnRequest');
       const pending: PendingSaml = { kind: 'saml', idpId: idp.id, requestId: issued.id, relayState, createdAt: Date.parse(issued.instant), ...(reauthenticate ? { reauthenticate } : {}) };
       return { redirectTo, pending };
@@ -161,9 +166,10 @@ export function createSamlConnector(idp: SamlIdpConfig, opts: SamlConnectorOptio
             }
             let profile: Profile | null;
             try {
-              ({ profile } = await saml(acsUrl, await trust.current(), undefined, false, true).validatePostResponseAsync({ SAMLResponse: params.SAMLResponse }));
+              const sp = await saml(acsUrl, await trust.current(), undefined, false, true);
+              ({ profile } = await sp.validatePostResponseAsync({ SAMLResponse: params.SAMLResponse }));
             } catch (err) {
-              throw toFederationError(err, idp);
+              throw await toFederationError(err, idp);
             }
             if (!profile) throw new FederationError('invalid_response', `${idp.displayName} sent no sign-in.`, ref);
             const out: { notOnOrAfter?: number; assertionId?: string } = {};
@@ -191,11 +197,12 @@ export function createSamlConnector(idp: SamlIdpConfig, opts: SamlConnectorOptio
         removeAsync: async () => null,
       };
       const current = await trust.current();
+      const sp = await saml(callbackUrl, current, onlyThisRequest);
       let profile: Profile | null;
       try {
-        ({ profile } = await saml(callbackUrl, current, onlyThisRequest).validatePostResponseAsync({ SAMLResponse: params.SAMLResponse }));
+        ({ profile } = await sp.validatePostResponseAsync({ SAMLResponse: params.SAMLResponse }));
       } catch (err) {
-        throw toFederationError(err, idp);
+        throw await toFederationError(err, idp);
       }
       if (!profile) throw new FederationError('upstream_error', `${idp.displayName} could not sign you in without asking you.`, { ...ref, upstreamError: 'NoPassive' });
       const identity = identityFrom(idp, profile, { acsUrl: callbackUrl, requestId: p.requestId, clockSkewMs: CLOCK_SKEW_MS }, opts.assertedClaims);
@@ -270,17 +277,17 @@ async function verifyLogoutRequest(
   idp: SamlIdpConfig,
   query: Record<string, string>,
   rawQuery: string,
-  saml: (current: { ssoUrl: string; certificates: string[] }) => SAML,
+  saml: (current: { ssoUrl: string; certificates: string[] }) => Promise<SAML>,
   current: { ssoUrl: string; certificates: string[] },
 ): Promise<SamlLogoutRequest> {
   const ref = { idpId: idp.id };
   checkRedirectMessage(idp, query, 'SAMLRequest');
-  const sp = saml(current);
+  const sp = await saml(current);
   let profile: Profile | null;
   try {
     ({ profile } = await sp.validateRedirectAsync(query, rawQuery));
   } catch (err) {
-    throw toFederationError(err, idp);
+    throw await toFederationError(err, idp);
   }
   if (!profile?.nameID || !profile.ID) throw new FederationError('invalid_response', `${idp.displayName} sent a logout request without a NameID.`, ref);
   if (profile.issuer !== idp.idpEntityId) throw new FederationError('wrong_issuer', `The logout request did not come from ${idp.displayName}.`, ref);
@@ -298,7 +305,7 @@ async function verifyLogoutResponse(
   idp: SamlIdpConfig,
   query: Record<string, string>,
   rawQuery: string,
-  saml: (cache: CacheProvider) => SAML,
+  saml: (cache: CacheProvider) => Promise<SAML>,
   isPending: (requestId: string) => Promise<boolean>,
 ): Promise<{ inResponseTo: string }> {
   const ref = { idpId: idp.id };
@@ -313,10 +320,11 @@ async function verifyLogoutResponse(
     },
     removeAsync: async () => null,
   };
+  const sp = await saml(pendingOnly);
   try {
-    await saml(pendingOnly).validateRedirectAsync(query, rawQuery);
+    await sp.validateRedirectAsync(query, rawQuery);
   } catch (err) {
-    throw toFederationError(err, idp);
+    throw await toFederationError(err, idp);
   }
   if (!answered) throw new FederationError('in_response_to_mismatch', `This logout response from ${idp.displayName} answers no logout Foyer started.`, ref);
   return { inResponseTo: answered };
@@ -373,8 +381,10 @@ function withAssertions(assertions: Record<string, string[]> | undefined): { ass
 }
 
 /** node-saml reports failures only as messages; these patterns name them. */
-function toFederationError(err: unknown, idp: SamlIdpConfig): FederationError {
+async function toFederationError(err: unknown, idp: SamlIdpConfig): Promise<FederationError> {
   const ref = { idpId: idp.id };
+  // Already loaded: the error came from node-saml.
+  const { SamlStatusError } = await nodeSaml();
   if (err instanceof SamlStatusError) {
     const status = /returned (\w+) error: (.*)$/.exec(err.message);
     return new FederationError('upstream_error', `${idp.displayName} could not sign you in (${status?.[2] ?? 'error'}).`, { ...ref, upstreamError: status?.[1], upstreamErrorDescription: status?.[2] }, { cause: err });

@@ -1,4 +1,4 @@
-import { RateLimiterRes, type RateLimiterAbstract } from 'rate-limiter-flexible';
+import { RateLimiterRes, type RateLimiterAbstract } from './rate-limiter-classes.js';
 
 /**
  * Large shared budgets (the token endpoint's 1,200 requests a minute per address) would otherwise

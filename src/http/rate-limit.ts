@@ -1,6 +1,6 @@
 import type { Redis } from 'ioredis';
 import type { Context, Middleware, Next } from 'koa';
-import { RateLimiterMemory, RateLimiterRedis, RateLimiterRes, type RateLimiterAbstract } from 'rate-limiter-flexible';
+import { RateLimiterMemory, RateLimiterRedis, RateLimiterRes, type RateLimiterAbstract } from './rate-limiter-classes.js';
 import { HttpError } from './http-error.js';
 import { leasedBudget } from './leased-budget.js';
 

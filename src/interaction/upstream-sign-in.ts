@@ -85,11 +85,11 @@ export function upstreamCallbackRoutes(deps: JourneyDeps): Router {
     // SAML finds its sign-in by RelayState; an OIDC form_post answer (Apple) by state.
     return finish(ctx, params, deps.registry.byId(ctx.params.idpId!)?.type === 'saml' ? 'RelayState' : 'state');
   });
-  router.get('/metadata', (ctx) => {
+  router.get('/metadata', async (ctx) => {
     const connector = deps.registry.byId(ctx.params.idpId!);
     if (!connector?.metadata) throw new HttpError(404, 'noMetadata', 'This identity provider has no SAML metadata.');
     ctx.type = 'application/samlmetadata+xml';
-    ctx.body = connector.metadata();
+    ctx.body = await connector.metadata();
   });
 
   function requireResponseMode(ctx: Context, mode: 'query' | 'form_post'): void {

@@ -1,7 +1,8 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { randomUUID } from 'node:crypto';
-import nodemailer, { type Transporter } from 'nodemailer';
+import type { Transporter } from 'nodemailer';
+import { lazyModule } from '../lib/lazy-module.js';
 import type { MailConfig } from '../config/mail-schema.js';
 import type { Logger } from '../logging/logger.js';
 
@@ -22,30 +23,39 @@ export interface Mailer {
 
 export class MailDeliveryError extends Error {}
 
+/** nodemailer loads at the first mail, not at start (issue 20: start-up time). */
+const nodemailer = lazyModule(async () => (await import('nodemailer')).default);
+
 /**
  * SMTP through nodemailer when configured; otherwise each message is written to the outbox folder
  * as an .eml file (the embedded default, and the demo's mailbox).
  */
 export function createMailer(config: MailConfig, logger: Logger): Mailer {
-  const transport: Transporter = config.smtp
-    ? nodemailer.createTransport({
-        host: config.smtp.host,
-        port: config.smtp.port,
-        secure: config.smtp.secure,
-        requireTLS: config.smtp.requireTls,
-        ...(config.smtp.user ? { auth: { user: config.smtp.user, pass: config.smtp.password ?? '' } } : {}),
-        connectionTimeout: 10_000,
-        greetingTimeout: 10_000,
-        socketTimeout: 20_000,
-      })
-    : nodemailer.createTransport({ streamTransport: true, buffer: true, newline: 'unix' });
+  const openTransport = async (): Promise<Transporter> => {
+    const { createTransport } = await nodemailer();
+    return config.smtp
+      ? createTransport({
+          host: config.smtp.host,
+          port: config.smtp.port,
+          secure: config.smtp.secure,
+          requireTLS: config.smtp.requireTls,
+          ...(config.smtp.user ? { auth: { user: config.smtp.user, pass: config.smtp.password ?? '' } } : {}),
+          connectionTimeout: 10_000,
+          greetingTimeout: 10_000,
+          socketTimeout: 20_000,
+        })
+      : createTransport({ streamTransport: true, buffer: true, newline: 'unix' });
+  };
+  let transport: Promise<Transporter> | undefined;
   const outbox = resolve(config.outboxDir);
 
   return {
     async send(message) {
+      // Outside the try: a library that fails to load is Foyer's fault (a 500), not the mail server's.
+      const sender = await (transport ??= openTransport());
       let info;
       try {
-        info = await transport.sendMail({ from: config.from, to: message.to, cc: message.cc, subject: message.subject, text: message.text, html: message.html });
+        info = await sender.sendMail({ from: config.from, to: message.to, cc: message.cc, subject: message.subject, text: message.text, html: message.html });
       } catch (err) {
         logger.error({ err: (err as Error).message }, 'mail delivery failed');
         throw new MailDeliveryError('the mail server did not accept the message');
@@ -64,6 +74,6 @@ export function createMailer(config: MailConfig, logger: Logger): Mailer {
       }
       return { messageId: String(info.messageId) };
     },
-    close: () => transport.close(),
+    close: () => void transport?.then((t) => t.close(), () => {}),
   };
 }

@@ -1,7 +1,7 @@
 import type { AuthenticationResponseJSON, RegistrationResponseJSON } from '@simplewebauthn/server';
 import type { Context } from 'koa';
 import type Provider from 'oidc-provider';
-import QRCode from 'qrcode';
+import { lazyModule } from '../lib/lazy-module.js';
 import { z } from 'zod';
 import type { AccessEngine } from '../access/access-engine.js';
 import { finishAccessStep } from '../access/finish-access-step.js';
@@ -27,6 +27,9 @@ import { passkeyAnswer, passkeyName } from '../passkeys/passkey-input.js';
 import type { CodeCheck, MfaService } from './mfa-service.js';
 import { strengthPages } from './strength-pages.js';
 import { formatManualKey } from './totp.js';
+
+/** The QR code library (and its PNG encoder) loads at the first TOTP enrolment, not at start (issue 20). */
+const qrCodes = lazyModule(async () => (await import('qrcode')).default);
 
 const totpCode = z
   .string()
@@ -102,7 +105,7 @@ export function mfaStep(deps: {
     // The same key on every showing of this sign-in's page (a scanned QR code keeps working), a new one for a new sign-in.
     const sealed = enrolmentOf(details);
     const { secret, uri } = sealed ? mfa.openEnrolment(user, sealed) : await startEnrolment(details, user);
-    const qrDataUrl = await QRCode.toDataURL(uri, { errorCorrectionLevel: 'M', margin: 1, width: 220 });
+    const qrDataUrl = await (await qrCodes()).toDataURL(uri, { errorCorrectionLevel: 'M', margin: 1, width: 220 });
     await renderer.page(ctx, 'mfa-enrol', { ...common, qrDataUrl, otpauthUri: uri, manualKey: formatManualKey(secret), passkey, action: `/interaction/${details.uid}/mfa/enrol` }, extra.status ?? 200);
   }
 

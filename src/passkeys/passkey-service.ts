@@ -1,14 +1,11 @@
-import {
-  generateAuthenticationOptions,
-  generateRegistrationOptions,
-  verifyAuthenticationResponse,
-  verifyRegistrationResponse,
-  type AuthenticationResponseJSON,
-  type AuthenticatorTransportFuture,
-  type PublicKeyCredentialCreationOptionsJSON,
-  type PublicKeyCredentialRequestOptionsJSON,
-  type RegistrationResponseJSON,
+import type {
+  AuthenticationResponseJSON,
+  AuthenticatorTransportFuture,
+  PublicKeyCredentialCreationOptionsJSON,
+  PublicKeyCredentialRequestOptionsJSON,
+  RegistrationResponseJSON,
 } from '@simplewebauthn/server';
+import { lazyModule } from '../lib/lazy-module.js';
 import { isUniqueViolation } from '../db/unique-violation.js';
 import type { FoyerAdapter } from '../provider/adapters/index.js';
 import type { Passkey, PasskeyRepository } from './passkey-repository.js';
@@ -20,6 +17,9 @@ export type Verified<T> = { ok: true; value: T } | { ok: false; reason: PasskeyR
 
 /** How long a page's challenge stays valid: the browser prompt plus a person taking their time. */
 const CHALLENGE_TTL_SECONDS = 5 * 60;
+
+/** The WebAuthn library costs about half a second to load: loaded at the first passkey page, not at start. */
+const webauthn = lazyModule(() => import('@simplewebauthn/server'));
 
 /**
  * Passkeys (WebAuthn) with @simplewebauthn/server: options for the browser and verification of its
@@ -55,6 +55,7 @@ export class PasskeyService {
   /** Options to create a passkey for `user`; its existing passkeys are excluded (one per authenticator). */
   async registrationOptions(scope: string, user: { id: string; mail: string; displayName?: string | null }): Promise<PublicKeyCredentialCreationOptionsJSON> {
     const existing = await this.deps.passkeys.listFor(user.id);
+    const { generateRegistrationOptions } = await webauthn();
     const options = await generateRegistrationOptions({
       rpName: this.deps.rpName,
       rpID: this.rpId,
@@ -74,6 +75,8 @@ export class PasskeyService {
   async register(scope: string, userId: string, response: RegistrationResponseJSON, name: string): Promise<Verified<Passkey>> {
     const challenge = await this.takeChallenge(scope, userId);
     if (!challenge) return { ok: false, reason: 'challengeMissing' };
+    // Outside the try: a library that fails to load is a 500, not a refused passkey.
+    const { verifyRegistrationResponse } = await webauthn();
     let info;
     try {
       const verified = await verifyRegistrationResponse({ response, expectedChallenge: challenge, expectedOrigin: this.origin, expectedRPID: this.rpId, requireUserVerification: true });
@@ -106,6 +109,7 @@ export class PasskeyService {
    */
   async authenticationOptions(scope: string, userId?: string): Promise<PublicKeyCredentialRequestOptionsJSON> {
     const allow = userId ? await this.deps.passkeys.listFor(userId) : [];
+    const { generateAuthenticationOptions } = await webauthn();
     const options = await generateAuthenticationOptions({
       rpID: this.rpId,
       userVerification: 'required',
@@ -127,6 +131,8 @@ export class PasskeyService {
     if (!passkey || (userId !== undefined && passkey.userId !== userId)) return { ok: false, reason: 'unknownCredential' };
     const handle = response.response?.userHandle;
     if (handle && Buffer.from(handle, 'base64url').toString('utf8') !== passkey.userId) return { ok: false, reason: 'unknownCredential' };
+    // Outside the try: a library that fails to load is a 500, not a refused passkey.
+    const { verifyAuthenticationResponse } = await webauthn();
     let info;
     try {
       const verified = await verifyAuthenticationResponse({

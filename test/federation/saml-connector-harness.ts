@@ -31,7 +31,7 @@ export async function startSamlConnector(
       ...entry(idp),
     });
     const connector = createConnector(config, { issuer: foyerIssuer, logger: createLogger('silent') });
-    idp.trustServiceProvider(connector.metadata!());
+    idp.trustServiceProvider(await connector.metadata!());
     return { idp, connector, config };
   } catch (err) {
     await idp.close();

@@ -44,8 +44,8 @@ async function failureOf(variant: SamlVariant): Promise<FederationError> {
 }
 
 describe('SAML connector against a samlify IdP', () => {
-  it('publishes SP metadata with the ACS URL and the signing certificate', () => {
-    const xml = connector.metadata!();
+  it('publishes SP metadata with the ACS URL and the signing certificate', async () => {
+    const xml = await connector.metadata!();
     expect(xml).toContain(`entityID="${FOYER}/federation/contoso/metadata"`);
     expect(xml).toContain(`Location="${ACS}"`);
     expect(xml).toContain('AuthnRequestsSigned="true"');

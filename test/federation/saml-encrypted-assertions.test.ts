@@ -39,8 +39,8 @@ async function answer(via: { idp: SamlIdp; connector: Connector }, variant: Saml
 }
 
 describe('SAML EncryptedAssertion', () => {
-  it('publishes the decryption certificate as the encryption key in the SP metadata', () => {
-    const xml = connector.metadata!();
+  it('publishes the decryption certificate as the encryption key in the SP metadata', async () => {
+    const xml = await connector.metadata!();
     const body = decryption.certificate.replace(/-----[A-Z ]+-----|\s+/g, '');
     expect(xml).toMatch(/<KeyDescriptor use="encryption">/);
     expect(xml.replace(/\s+/g, '')).toContain(body);
