@@ -9,7 +9,11 @@ const DEFAULT_PAUSE_MS = 10;
 export interface BatchedDeleteOptions {
   /** Rows per DELETE statement. */
   batch?: number;
-  /** Pause between two batches, so requests waiting for the database or the event loop go first. */
+  /**
+   * Least pause between two batches, so requests waiting for the database or the event loop go
+   * first; a batch that took longer is followed by a pause as long as it took, so a purge never
+   * takes more than half of the database's (on SQLite, the event loop's) time.
+   */
   pauseMs?: number;
   /** Told after each batch how many rows it removed and how long its statements took (the bench reads it). */
   onBatch?: (done: { rows: number; ms: number }) => void;
@@ -24,14 +28,17 @@ export interface BatchedDeleteOptions {
 export async function deleteInBatches(db: Database, table: string, where: (q: Knex.QueryBuilder) => void, options: number | BatchedDeleteOptions = {}): Promise<number> {
   const { batch = DEFAULT_BATCH, pauseMs = DEFAULT_PAUSE_MS, onBatch } = typeof options === 'number' ? { batch: options } : options;
   let total = 0;
-  for (let first = true; ; first = false) {
-    if (!first && pauseMs > 0) await sleep(pauseMs);
+  let pause = 0;
+  for (;;) {
+    if (pause > 0) await sleep(pause);
     const started = performance.now();
     const ids = (await db(table).where(where).limit(batch).pluck('id')) as string[];
     if (!ids.length) return total;
     const rows = await db(table).whereIn('id', ids).delete();
     total += rows;
-    onBatch?.({ rows, ms: performance.now() - started });
+    const ms = performance.now() - started;
+    onBatch?.({ rows, ms });
+    pause = Math.max(pauseMs, ms);
     // A short batch was the last one: no need to ask again.
     if (ids.length < batch) return total;
   }

@@ -40,6 +40,14 @@ function behaviours(database: () => Database): void {
     expect(purged).toEqual({ audit: 0, signIns: 0 });
     expect(batches).toEqual([]);
   });
+
+  it('the retention job deletes 500 log rows per statement unless told otherwise', async () => {
+    const db = database();
+    await fill(db, 620, 0, 0, 0);
+    const batches: number[] = [];
+    expect(await purgeOldLogs(db, manualClock(now), { signInDays: 7 }, { onBatch: (b) => batches.push(b.rows) })).toEqual({ audit: 0, signIns: 620 });
+    expect(batches).toEqual([500, 120]);
+  });
 }
 
 describe('retention purge in batches on SQLite', () => {
