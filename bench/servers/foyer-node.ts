@@ -11,9 +11,12 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { stringify } from 'yaml';
 import { createFoyer } from '../../src/app.js';
+import { purgeOldLogs } from '../../src/audit/log-retention.js';
+import { systemClock } from '../../src/lib/clock.js';
 import { loadConfig } from '../../src/config/load-config.js';
 import { failChild, memoryNow, serveChild } from '../lib/rpc.js';
 import { foyerRawConfig, partnerSubject } from './bench-config.js';
+import { logSizes, seedLogs } from './log-seeding.js';
 
 const DAY = 86400;
 
@@ -127,6 +130,18 @@ async function main() {
         };
         await Promise.all(Array.from({ length: parallel }, worker));
         return { created: count, seconds: (Date.now() - started) / 1000, sampleSessionIds: sample };
+      },
+      /** Sign-in log and audit log rows, older than retention and fresh (the retention scenario). */
+      seedLogs: (payload) => seedLogs(foyer.db, payload as Parameters<typeof seedLogs>[1]),
+      /** Rows (all, and past retention) and bytes the two logs take. */
+      logSizes: (payload) => logSizes(foyer.db, payload as Parameters<typeof logSizes>[1]),
+      /** The retention job's purge, run now, with every batch's rows and duration. */
+      async purgeLogs(payload) {
+        const { batch } = payload as { batch?: number };
+        const batches: { rows: number; ms: number }[] = [];
+        const started = performance.now();
+        const purged = await purgeOldLogs(foyer.db, systemClock, config.lifecycle.retention, { batch, onBatch: (b) => batches.push(b) });
+        return { ...purged, batches, seconds: (performance.now() - started) / 1000 };
       },
       /** Starts timing CPU per request by route (with --cpu-by-route). */
       cpuByRouteStart: () => {
