@@ -48,7 +48,14 @@ const quick = argv.quick!;
 const only = new Set((argv.only?.split(',').map((s) => s.trim()) ?? SCENARIOS).filter(Boolean) as ScenarioId[]);
 if (argv['no-profile']) only.delete('profile');
 for (const s of only) if (!SCENARIOS.includes(s)) throw new Error(`unknown scenario "${s}"; choose from ${SCENARIOS.join(', ')}`);
-const storages = parseStorages(argv.storage);
+const storages = (() => {
+  try {
+    return parseStorages(argv.storage);
+  } catch (err) {
+    console.error(`bench: ${(err as Error).message}`);
+    process.exit(2);
+  }
+})();
 
 const S = quick
   ? { rounds: 2, connections: 10, cannonWarmup: 1, cannonSeconds: 4, vus: 8, flowWarmupMs: 1000, flowMs: 5000, guests: 200, sessions: [10_000], realSignIns: 200, sweep: 300, mfaPool: 40 }

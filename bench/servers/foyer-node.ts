@@ -140,9 +140,12 @@ async function main() {
         const { batch } = payload as { batch?: number };
         const batches: { rows: number; ms: number }[] = [];
         const started = performance.now();
-        const purged = await purgeOldLogs(foyer.db, systemClock, config.lifecycle.retention, { batch, onBatch: (b) => batches.push(b) });
-        return { ...purged, batches, seconds: (performance.now() - started) / 1000 };
+        const reclaimed: string[] = [];
+        const purged = await purgeOldLogs(foyer.db, systemClock, config.lifecycle.retention, { ...(batch ? { batch } : {}), onBatch: (b) => batches.push(b), onReclaim: (t) => reclaimed.push(t) });
+        return { ...purged, batches, reclaimed, seconds: (performance.now() - started) / 1000 };
       },
+      /** Runs the deployment-wide jobs that are due (all of them on a new database), so none runs during a measurement. */
+      runDueJobs: () => foyer.jobs.runDue(),
       /** Starts timing CPU per request by route (with --cpu-by-route). */
       cpuByRouteStart: () => {
         byRoute.clear();
