@@ -9,19 +9,20 @@
  * everything it started is stopped at the end. Results go to bench/results/ (JSON and Markdown).
  */
 import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { createServer } from 'node:net';
 import os from 'node:os';
 import { dirname, join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { Redis } from 'ioredis';
-import { BENCH_DIR, startChild, type ChildHandle } from './lib/rpc.js';
+import { BENCH_DIR, startChild, type ChildHandle, type MemoryNow } from './lib/rpc.js';
 import { formatProfile, summarizeProfile, type ProfileSummary } from './lib/profile.js';
 import type { CannonJob, CannonResult } from './load/cannon.js';
 import type { FlowJob, FlowResult } from './load/flows.js';
 import type { Measure, Row } from './lib/row.js';
 import { summarize } from './lib/stats.js';
+import { summarizeHeapSnapshot } from './lib/heap-summary.js';
 import { passwordRow } from './scenarios/password.js';
 import { guestTableBench } from './load/guest-table.js';
 import { BENCH_SECRET, MFA_APP_ID, mfaPolicy } from './servers/bench-config.js';
@@ -573,12 +574,25 @@ interface MemoryPoint {
   storage: StorageKind;
   sessions: number;
   rssMb: number;
+  /** Linux: RSS of anonymous memory and of mapped files (mostly the node binary). */
+  rssAnonMb?: number;
+  rssFileMb?: number;
+  /** V8's young generation as committed (empty after the GC, but resident). */
+  newSpaceMb?: number;
   heapUsedMb: number;
   redisUsedMb: number;
   sweep?: { flows: number; errors: number; p50: number; p99: number; samples?: string[] };
 }
 
 const memoryPoints: MemoryPoint[] = [];
+const memoryFlags: string[] = [];
+const heapSummaries: ({ storage: StorageKind; sessions: number } & ReturnType<typeof summarizeHeapSnapshot>)[] = [];
+
+/** The node flags `npm start` runs Foyer with (package.json), so the memory scenario runs it the same way. */
+function startNodeFlags(): string[] {
+  const pkg = JSON.parse(readFileSync(join(BENCH_DIR, '..', 'package.json'), 'utf8')) as { scripts: { start: string } };
+  return pkg.scripts.start.match(/--[\w-]+(=\S+)?/g) ?? [];
+}
 const retention: RetentionResult[] = [];
 
 /** A storage the run needs does not answer: said in one line, without a stack. */
@@ -594,13 +608,16 @@ async function memoryScenario(w: World, st: BenchStorage): Promise<void> {
   const compiled = await compileFoyer();
   if (!compiled) notes.push('memory: compiling failed, so the node ran through tsx, which adds about 45 MB of RSS');
   log(`memory (${st.kind}): a fresh Foyer node${compiled ? ' (compiled JavaScript)' : ' (tsx)'}, --expose-gc: figures are after a full GC`);
-  const node = await startFoyer({ compiled, port: w.foyerPort, partner: w.partner.info.issuer, dir, database, redis: st.redisUrl, nodeArgs: ['--expose-gc'] });
+  const flags = startNodeFlags();
+  if (!memoryFlags.includes(flags.join(' '))) memoryFlags.push(flags.join(' '));
+  const node = await startFoyer({ compiled, port: w.foyerPort, partner: w.partner.info.issuer, dir, database, redis: st.redisUrl, nodeArgs: ['--expose-gc', ...flags] });
   let seeder: Server | undefined;
   try {
     const ids = await node.call<string[]>('seedGuests', { prefix: 'g', count: S.guests, partnerIssuer: w.partner.info.issuer });
     const point = async (sessions: number, sweep?: MemoryPoint['sweep']) => {
-      const m = await node.call<{ rssMb: number; heapUsedMb: number }>('memory');
-      const p = { storage: st.kind, sessions, rssMb: m.rssMb, heapUsedMb: m.heapUsedMb, redisUsedMb: await redisUsedMb(redis), ...(sweep ? { sweep } : {}) };
+      const m = await node.call<MemoryNow>('memory');
+      log(`memory (${st.kind}): RSS ${m.rssMb} MB = anonymous ${m.rssAnonMb ?? '?'} + files ${m.rssFileMb ?? '?'} (the node binary); V8 new space ${m.spaces.new_space?.physicalMb} MB, old space ${m.spaces.old_space?.physicalMb} MB`);
+      const p = { storage: st.kind, sessions, rssMb: m.rssMb, rssAnonMb: m.rssAnonMb, rssFileMb: m.rssFileMb, newSpaceMb: m.spaces.new_space?.physicalMb, heapUsedMb: m.heapUsedMb, redisUsedMb: await redisUsedMb(redis), ...(sweep ? { sweep } : {}) };
       memoryPoints.push(p);
       log(`memory (${st.kind}): ${sessions} sessions → RSS ${p.rssMb} MB, heap ${p.heapUsedMb} MB, Redis ${p.redisUsedMb} MB`);
     };
@@ -621,6 +638,10 @@ async function memoryScenario(w: World, st: BenchStorage): Promise<void> {
       const sweep = await flows({ flow: 'sso-sweep', issuer: node.info.issuer, vus: S.vus, durationMs: 120_000, maxFlows: S.sweep, cookieKey, sessionIds: seeded.sampleSessionIds });
       await point(total, { flows: sweep.flows, errors: sweep.errors, p50: sweep.latency.p50, p99: sweep.latency.p99, ...(sweep.errorSamples.length ? { samples: sweep.errorSamples } : {}) });
     }
+    log(`memory (${st.kind}): heap snapshot of the measured node`);
+    const file = await node.call<string>('heapSnapshot', { dir }, 300_000);
+    heapSummaries.push({ storage: st.kind, sessions: total, ...summarizeHeapSnapshot(file, 8) });
+    rmSync(file, { force: true });
     memoryMethod = `${real.flows} real guest sign-ins through the partner IdP on the measured node, then sessions created in bulk by a second, non-listening Foyer node (same config, same Redis) through its provider's Session and Grant models (a Session with web-app's sid and grantId, and the Grant: what a federated sign-in leaves); after each step the measured node answered ${S.sweep} silent sign-ins (prompt=none) presenting cookies of stored sessions (sampled across the bulk), then reported process.memoryUsage() after a full GC`;
   } finally {
     await stop(seeder);
@@ -735,8 +756,8 @@ const MEMORY_TARGET_MB = 160;
 
 function memoryText(): string {
   if (!memoryPoints.length) return '';
-  const lines = ['| storage | active sessions | node RSS MB | node heap used MB | Redis used_memory MB |', '|---|--:|--:|--:|--:|'];
-  for (const p of memoryPoints) lines.push(`| ${p.storage} | ${fmt(p.sessions)} | ${fmt(p.rssMb, 1)} | ${fmt(p.heapUsedMb, 1)} | ${fmt(p.redisUsedMb, 1)} |`);
+  const lines = ['| storage | active sessions | node RSS MB | of which anonymous / files MB | V8 new space MB | node heap used MB | Redis used_memory MB |', '|---|--:|--:|--:|--:|--:|--:|'];
+  for (const p of memoryPoints) lines.push(`| ${p.storage} | ${fmt(p.sessions)} | ${fmt(p.rssMb, 1)} | ${fmt(p.rssAnonMb, 1)} / ${fmt(p.rssFileMb, 1)} | ${fmt(p.newSpaceMb, 1)} | ${fmt(p.heapUsedMb, 1)} | ${fmt(p.redisUsedMb, 1)} |`);
   for (const storage of new Set(memoryPoints.map((p) => p.storage))) {
     const points = memoryPoints.filter((p) => p.storage === storage);
     const first = points.find((p) => p.sessions > 0);
@@ -751,7 +772,10 @@ function memoryText(): string {
     }
     for (const p of points) if (p.sweep) lines.push(`${storage}: silent sign-ins on stored sessions at ${fmt(p.sessions)}: ${p.sweep.flows} ok, ${p.sweep.errors} failed, p50 ${p.sweep.p50} ms, p99 ${p.sweep.p99} ms${p.sweep.samples ? ` (${p.sweep.samples[0]})` : ''}.`);
   }
-  lines.push('', `Method: ${memoryMethod}.`);
+  for (const h of heapSummaries) {
+    lines.push('', `${h.storage}: heap snapshot at ${fmt(h.sessions)} sessions, ${fmt(h.totalMb, 1)} MB: ${h.top.map((t) => `${t.what} ${fmt(t.mb, 1)} MB (${fmt(t.count)})`).join(', ')}.`);
+  }
+  lines.push('', `Method: ${memoryMethod}; node flags as npm start: ${memoryFlags.map((f) => f || '(none)').join(' | ')}.`);
   return lines.join('\n');
 }
 

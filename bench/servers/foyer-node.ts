@@ -9,6 +9,7 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import { writeHeapSnapshot } from 'node:v8';
 import { stringify } from 'yaml';
 import { createFoyer } from '../../src/app.js';
 import { purgeOldLogs } from '../../src/audit/log-retention.js';
@@ -144,6 +145,8 @@ async function main() {
         const purged = await purgeOldLogs(foyer.db, systemClock, config.lifecycle.retention, { ...(batch ? { batch } : {}), onBatch: (b) => batches.push(b), onReclaim: (t) => reclaimed.push(t) });
         return { ...purged, batches, reclaimed, seconds: (performance.now() - started) / 1000 };
       },
+      /** Writes a V8 heap snapshot into `dir` (to see what a node holds; slow, and doubles the heap while it runs). */
+      heapSnapshot: (payload) => writeHeapSnapshot(join((payload as { dir: string }).dir, `foyer-${process.pid}-${Date.now()}.heapsnapshot`)),
       /** Runs the deployment-wide jobs that are due (all of them on a new database), so none runs during a measurement. */
       runDueJobs: () => foyer.jobs.runDue(),
       /** Starts timing CPU per request by route (with --cpu-by-route). */
