@@ -12,6 +12,7 @@ import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { createServer } from 'node:net';
+import { randomBytes } from 'node:crypto';
 import os from 'node:os';
 import { dirname, join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -372,10 +373,24 @@ async function redisReachable(url: string): Promise<Redis | undefined> {
   }
 }
 
-/** Deletes the bench's keys only (Foyer's prefixes and the baseline's) from the bench database. */
+/**
+ * Every key this run's servers write starts with this prefix (ioredis' keyPrefix, passed in the
+ * URL's query, which ioredis reads as options): Foyer's `foyer:…` keys and the baseline's
+ * `bench:baseline:…` keys of two bench runs at once, or of a test run on the same database, never
+ * meet, and the clean-up deletes this run's keys only.
+ */
+const RUN_KEY_PREFIX = `foyer-bench-${randomBytes(4).toString('hex')}:`;
+
+function withRunPrefix(url: string): string {
+  const u = new URL(url);
+  u.searchParams.set('keyPrefix', RUN_KEY_PREFIX);
+  return u.toString();
+}
+
+/** Deletes this run's keys only (RUN_KEY_PREFIX) from the bench database. */
 async function cleanRedis(client: Redis): Promise<number> {
   let removed = 0;
-  for (const match of ['foyer:*', 'bench:*']) {
+  for (const match of [`${RUN_KEY_PREFIX}*`]) {
     let cursor = '0';
     do {
       const [next, keys] = await client.scan(cursor, 'MATCH', match, 'COUNT', 1000);
@@ -563,7 +578,7 @@ async function memoryPhase(w: World, runs: BenchStorage[]): Promise<void> {
       rows.push({ id: 'memory', scenario: 'memory with sessions in Redis', storage: 'redis', unit: 'MB', skipped: why });
       return;
     }
-    const extra = new BenchStorage('redis', tmp, w.redisUrl);
+    const extra = new BenchStorage('redis', tmp, withRunPrefix(w.redisUrl));
     notes.push('memory: ran on redis (SQLite + Redis), the run\'s storages having no Redis');
     targets = [extra];
   }
@@ -810,7 +825,7 @@ async function main(): Promise<void> {
   const world: World = { partner, partnerPort, foyerPort, baselinePort, redisUrl: redis ? redisUrl : undefined, redis };
   let profile: ProfileSummary | undefined;
   const loadStart = os.loadavg();
-  const runs = storages.map((kind) => new BenchStorage(kind, tmp, usesRedis(kind) ? redisUrl : undefined));
+  const runs = storages.map((kind) => new BenchStorage(kind, tmp, usesRedis(kind) ? withRunPrefix(redisUrl) : undefined));
   try {
     for (const st of runs) {
       log(`storage ${st.kind}`);
