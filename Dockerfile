@@ -42,4 +42,5 @@ HEALTHCHECK --interval=15s --timeout=3s --start-period=30s --retries=3 \
   CMD node -e "fetch('http://127.0.0.1:'+(process.env.PORT||3000)+'/healthz').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"
 # SIGTERM drains in-flight requests (server.shutdownGraceSeconds) before exiting.
 STOPSIGNAL SIGTERM
-CMD ["node", "dist/src/main.js"]
+# A young generation of 2 x 4 MB instead of V8's 2 x 16 MB: about 23 MB less RSS per node (docs/benchmarks.md, memory).
+CMD ["node", "--max-semi-space-size=4", "dist/src/main.js"]

@@ -1,32 +1,37 @@
 /**
- * `npm run bench [-- --quick] [-- --only=cc,refresh,guest,mfa,invite,password,memory,guests,startup,profile] [-- --no-profile]`
+ * `npm run bench [-- --quick] [-- --storage=sqlite|postgres|redis|postgres+redis[,…]]
+ *   [-- --only=cc,refresh,guest,mfa,invite,password,memory,retention,guests,startup,profile] [-- --no-profile]`
  *
  * Starts everything on loopback (a partner IdP, Foyer, and a bare oidc-provider configured the
- * same way on the same storage), drives each scenario from a separate load process (autocannon for
+ * same way on the same storage: bench/lib/storage.ts; default SQLite, a comma list runs each), drives each scenario from a separate load process (autocannon for
  * single requests, bench/load/flows.ts for multi-step sign-ins), and prints Foyer next to the
  * baseline measured in the same run, with the ratio. Every loop is bounded in time or count and
  * everything it started is stopped at the end. Results go to bench/results/ (JSON and Markdown).
  */
 import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { createServer } from 'node:net';
+import { randomBytes } from 'node:crypto';
 import os from 'node:os';
 import { dirname, join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { Redis } from 'ioredis';
-import { BENCH_DIR, startChild, type ChildHandle } from './lib/rpc.js';
+import { BENCH_DIR, startChild, type ChildHandle, type MemoryNow } from './lib/rpc.js';
 import { formatProfile, summarizeProfile, type ProfileSummary } from './lib/profile.js';
 import type { CannonJob, CannonResult } from './load/cannon.js';
 import type { FlowJob, FlowResult } from './load/flows.js';
 import type { Measure, Row } from './lib/row.js';
 import { summarize } from './lib/stats.js';
+import { summarizeHeapSnapshot } from './lib/heap-summary.js';
 import { passwordRow } from './scenarios/password.js';
 import { startupRows } from './scenarios/startup.js';
 import { guestTableBench } from './load/guest-table.js';
 import { BENCH_SECRET, MFA_APP_ID, mfaPolicy } from './servers/bench-config.js';
+import { BenchStorage, benchDatabaseUrl, checkPostgres, parseStorages, showUrl, usesPostgres, usesRedis, type StorageKind } from './lib/storage.js';
+import { retentionScenario, retentionText, type RetentionResult } from './scenarios/retention.js';
 
-const SCENARIOS = ['cc', 'refresh', 'guest', 'mfa', 'invite', 'password', 'memory', 'guests', 'startup', 'profile'] as const;
+const SCENARIOS = ['cc', 'refresh', 'guest', 'mfa', 'invite', 'password', 'memory', 'retention', 'guests', 'startup', 'profile'] as const;
 type ScenarioId = (typeof SCENARIOS)[number];
 
 const { values: argv } = parseArgs({
@@ -34,6 +39,8 @@ const { values: argv } = parseArgs({
     quick: { type: 'boolean', default: false },
     only: { type: 'string' },
     'no-profile': { type: 'boolean', default: false },
+    /** sqlite (default), postgres, redis, postgres+redis, or a comma list of them. */
+    storage: { type: 'string', default: 'sqlite' },
     /** The flow client's HTTP client: fetch (default) or node (node:http, about 1 ms less CPU per request). */
     client: { type: 'string', default: 'fetch' },
   },
@@ -44,6 +51,14 @@ const quick = argv.quick!;
 const only = new Set((argv.only?.split(',').map((s) => s.trim()) ?? SCENARIOS).filter(Boolean) as ScenarioId[]);
 if (argv['no-profile']) only.delete('profile');
 for (const s of only) if (!SCENARIOS.includes(s)) throw new Error(`unknown scenario "${s}"; choose from ${SCENARIOS.join(', ')}`);
+const storages = (() => {
+  try {
+    return parseStorages(argv.storage);
+  } catch (err) {
+    console.error(`bench: ${(err as Error).message}`);
+    process.exit(2);
+  }
+})();
 
 const S = quick
   ? { startups: 5, rounds: 2, connections: 10, cannonWarmup: 1, cannonSeconds: 4, vus: 8, flowWarmupMs: 1000, flowMs: 5000, guests: 200, sessions: [10_000], realSignIns: 200, sweep: 300, mfaPool: 40 }
@@ -100,7 +115,9 @@ interface FoyerStart {
   compiled?: boolean;
   port: number;
   partner: string;
+  /** Holds the config file and the mail outbox. */
   dir: string;
+  database: string;
   redis?: string;
   extra?: Record<string, unknown>;
   nodeArgs?: string[];
@@ -110,7 +127,7 @@ interface FoyerStart {
 
 function startFoyer(o: FoyerStart): Promise<Server> {
   mkdirSync(o.dir, { recursive: true });
-  const args = ['--port', String(o.port), '--partner', o.partner, '--database', `sqlite:${join(o.dir, 'foyer.sqlite')}`, '--dir', o.dir];
+  const args = ['--port', String(o.port), '--partner', o.partner, '--database', o.database, '--dir', o.dir];
   if (o.redis) args.push('--redis', o.redis);
   if (o.extra) args.push('--extra', JSON.stringify(o.extra));
   if (o.seeder) args.push('--no-listen');
@@ -365,10 +382,24 @@ async function redisReachable(url: string): Promise<Redis | undefined> {
   }
 }
 
-/** Deletes the bench's keys only (Foyer's prefixes and the baseline's) from the bench database. */
+/**
+ * Every key this run's servers write starts with this prefix (ioredis' keyPrefix, passed in the
+ * URL's query, which ioredis reads as options): Foyer's `foyer:…` keys and the baseline's
+ * `bench:baseline:…` keys of two bench runs at once, or of a test run on the same database, never
+ * meet, and the clean-up deletes this run's keys only.
+ */
+const RUN_KEY_PREFIX = `foyer-bench-${randomBytes(4).toString('hex')}:`;
+
+function withRunPrefix(url: string): string {
+  const u = new URL(url);
+  u.searchParams.set('keyPrefix', RUN_KEY_PREFIX);
+  return u.toString();
+}
+
+/** Deletes this run's keys only (RUN_KEY_PREFIX) from the bench database. */
 async function cleanRedis(client: Redis): Promise<number> {
   let removed = 0;
-  for (const match of ['foyer:*', 'bench:*']) {
+  for (const match of [`${RUN_KEY_PREFIX}*`]) {
     let cursor = '0';
     do {
       const [next, keys] = await client.scan(cursor, 'MATCH', match, 'COUNT', 1000);
@@ -444,12 +475,15 @@ async function guestRow(storage: string, baseline: Server, foyer: Server, partne
   };
 }
 
-async function sqlPhase(w: World): Promise<void> {
-  const needSql = (['cc', 'refresh', 'guest', 'invite', 'mfa'] as ScenarioId[]).some((s) => only.has(s));
-  if (!needSql) return;
-  const dir = join(tmp, 'sql');
-  const baseline = await startBaseline(w.baselinePort, `sqlite:${join(dir, 'baseline.sqlite')}`);
-  const foyer = await startFoyer({ port: w.foyerPort, partner: w.partner.info.issuer, dir });
+/** The side-by-side scenarios on one storage: both servers on it, Foyer with the same seeded guests. */
+async function storagePhase(w: World, st: BenchStorage): Promise<void> {
+  const needServers = (['cc', 'refresh', 'guest', 'invite', 'mfa'] as ScenarioId[]).some((s) => only.has(s));
+  if (!needServers) return;
+  const storage = st.kind;
+  const dir = join(tmp, storage, 'main');
+  if (w.redis && usesRedis(storage)) await cleanRedis(w.redis);
+  const baseline = await startBaseline(w.baselinePort, await st.baselineStorage('main'));
+  const foyer = await startFoyer({ port: w.foyerPort, partner: w.partner.info.issuer, dir, database: await st.databaseUrl('main'), redis: st.redisUrl });
   try {
     await foyer.call('seedGuests', { prefix: 'g', count: S.guests, partnerIssuer: w.partner.info.issuer });
     let guest: Row | undefined;
@@ -457,26 +491,26 @@ async function sqlPhase(w: World): Promise<void> {
       const job = (issuer: string): CannonJob => ({ kind: 'cc', issuer, connections: S.connections, durationSec: S.cannonSeconds });
       log('client-credentials grants: baseline and Foyer, alternating');
       const m = await compareCannon({ servers: [baseline], job: job(baseline.info.issuer) }, { servers: [foyer], job: job(foyer.info.issuer) });
-      rows.push({ id: 'cc', scenario: 'client-credentials grant, ES256 JWT access token (resource indicator)', storage: 'sqlite', unit: 'req/s', ...m, target: 0.9, note: 'JWT access tokens are not stored: no storage on this path' });
+      rows.push({ id: `cc-${storage}`, scenario: 'client-credentials grant, ES256 JWT access token (resource indicator)', storage, unit: 'req/s', ...m, target: 0.9, note: 'JWT access tokens are not stored: no storage on this path' });
     }
-    if (only.has('refresh')) rows.push(await refreshRow('sqlite', baseline, foyer));
+    if (only.has('refresh')) rows.push(await refreshRow(storage, baseline, foyer));
     if (only.has('guest') || only.has('mfa') || only.has('invite')) {
-      guest = await guestRow('sqlite', baseline, foyer, w.partner);
+      guest = await guestRow(storage, baseline, foyer, w.partner);
       if (only.has('guest')) rows.push(guest);
     }
     if (only.has('invite')) {
       const token = await apiToken(foyer.info.issuer);
       log('invitations: creation through the API (Foyer only: the bare provider has no equivalent)');
       const inv = await measureCannon([foyer], { kind: 'invite', issuer: foyer.info.issuer, connections: S.connections, durationSec: S.cannonSeconds, warmupSec: S.cannonWarmup, apiToken: token });
-      rows.push({ id: 'invite-create', scenario: 'invitation creation (POST /v1.0/invitations, mail to outbox)', storage: 'sqlite', unit: 'req/s', foyer: inv, note: 'no baseline: oidc-provider has no invitations' });
+      rows.push({ id: `invite-create-${storage}`, scenario: 'invitation creation (POST /v1.0/invitations, mail to outbox)', storage, unit: 'req/s', foyer: inv, note: 'no baseline: oidc-provider has no invitations' });
       log('invitations: redemption end to end');
       const l = load1();
       // CPU over the whole call (warm-up included) divided by every flow that ended in it.
       const redeemed = await withCpu([foyer, w.partner], () => flows({ flow: 'invite-redeem', issuer: foyer.info.issuer, vus: S.vus, warmupMs: S.flowWarmupMs, durationMs: S.flowMs, apiToken: token }));
       rows.push({
-        id: 'invite-redeem',
+        id: `invite-redeem-${storage}`,
         scenario: 'invite + redeem end to end (API call, consent page, partner sign-in, redemption, back to the app)',
-        storage: 'sqlite',
+        storage,
         unit: 'redemptions/s',
         baseline: guest?.baseline,
         foyer: flowMeasure(redeemed.result, l, redeemed.cpuMs, redeemed.result.ended, redeemed.statements),
@@ -484,10 +518,11 @@ async function sqlPhase(w: World): Promise<void> {
       });
     }
     await stop(foyer);
-    if (only.has('mfa')) rows.push(await mfaRow(w, guest?.baseline));
+    if (only.has('mfa')) rows.push(await mfaRow(w, st, guest?.baseline));
   } finally {
     await stop(foyer);
     await stop(baseline);
+    if (w.redis && usesRedis(storage)) await cleanRedis(w.redis);
   }
 }
 
@@ -519,9 +554,9 @@ async function guestsPhase(): Promise<void> {
   }
 }
 
-async function mfaRow(w: World, baselineMeasure: Measure | undefined): Promise<Row> {
-  const base: Row = { id: 'guest-mfa-sqlite', scenario: 'guest sign-in with TOTP (app under an MFA policy)', storage: 'sqlite', unit: 'sign-ins/s' };
-  const foyer = await startFoyer({ port: w.foyerPort, partner: w.partner.info.issuer, dir: join(tmp, 'mfa'), extra: mfaPolicy() });
+async function mfaRow(w: World, st: BenchStorage, baselineMeasure: Measure | undefined): Promise<Row> {
+  const base: Row = { id: `guest-mfa-${st.kind}`, scenario: 'guest sign-in with TOTP (app under an MFA policy)', storage: st.kind, unit: 'sign-ins/s' };
+  const foyer = await startFoyer({ port: w.foyerPort, partner: w.partner.info.issuer, dir: join(tmp, st.kind, 'mfa'), database: await st.databaseUrl('mfa'), redis: st.redisUrl, extra: mfaPolicy() });
   try {
     await foyer.call('seedGuests', { prefix: 'm', count: S.mfaPool + 1, partnerIssuer: w.partner.info.issuer });
     const client = await flowClient();
@@ -539,7 +574,7 @@ async function mfaRow(w: World, baselineMeasure: Measure | undefined): Promise<R
       log('MFA: sign-in answering the TOTP prompt');
       const l2 = load1();
       const verify = await withCpu([foyer, w.partner], () => client.run(pass));
-      rows.push({ ...base, id: 'guest-mfa-enrol', scenario: 'guest first sign-in with TOTP enrolment (app under an MFA policy)', baseline: baselineMeasure, foyer: flowMeasure(enrol.result, l1, enrol.cpuMs, enrol.result.ended, enrol.statements), note: `count-bounded (${S.mfaPool} guests)` });
+      rows.push({ ...base, id: `guest-mfa-enrol-${st.kind}`, scenario: 'guest first sign-in with TOTP enrolment (app under an MFA policy)', baseline: baselineMeasure, foyer: flowMeasure(enrol.result, l1, enrol.cpuMs, enrol.result.ended, enrol.statements), note: `count-bounded (${S.mfaPool} guests)` });
       return { ...base, baseline: baselineMeasure, foyer: flowMeasure(verify.result, l2, verify.cpuMs, verify.result.ended, verify.statements), note: `count-bounded: each of ${S.mfaPool} enrolled guests once (a TOTP step cannot be replayed)` };
     } finally {
       await client.close();
@@ -549,62 +584,77 @@ async function mfaRow(w: World, baselineMeasure: Measure | undefined): Promise<R
   }
 }
 
-async function redisPhase(w: World): Promise<void> {
-  const needRedis = only.has('refresh') || only.has('guest') || only.has('memory');
-  if (!needRedis) return;
-  if (!w.redis || !w.redisUrl) {
-    const why = `Redis unreachable at ${benchRedisUrl()} (set REDIS_URL or BENCH_REDIS_URL): Redis scenarios skipped`;
-    notes.push(why);
-    log(why);
-    if (only.has('refresh')) rows.push({ id: 'refresh-redis', scenario: 'refresh-token grant, rotation', storage: 'redis', unit: 'req/s', skipped: why });
-    if (only.has('memory')) rows.push({ id: 'memory', scenario: 'memory with sessions in Redis', storage: 'redis', unit: 'MB', skipped: why });
-    return;
-  }
-  await cleanRedis(w.redis);
-  if (only.has('refresh') || (only.has('guest') && !quick)) {
-    const dir = join(tmp, 'redis');
-    const baseline = await startBaseline(w.baselinePort, w.redisUrl);
-    const foyer = await startFoyer({ port: w.foyerPort, partner: w.partner.info.issuer, dir, redis: w.redisUrl });
-    try {
-      await foyer.call('seedGuests', { prefix: 'g', count: S.guests, partnerIssuer: w.partner.info.issuer });
-      if (only.has('refresh')) rows.push(await refreshRow('redis', baseline, foyer));
-      if (only.has('guest') && !quick) rows.push(await guestRow('redis', baseline, foyer, w.partner));
-    } finally {
-      await stop(foyer);
-      await stop(baseline);
-      await cleanRedis(w.redis);
+/**
+ * The memory scenario needs sessions in Redis: it runs on each storage of the run that has Redis,
+ * or, when none has, on `redis` (SQLite + Redis) as long as Redis answers.
+ */
+async function memoryPhase(w: World, runs: BenchStorage[]): Promise<void> {
+  if (!only.has('memory')) return;
+  let targets = runs.filter((st) => usesRedis(st.kind));
+  if (!targets.length) {
+    if (!w.redis || !w.redisUrl) {
+      const why = `Redis unreachable at ${showUrl(benchRedisUrl())} (set BENCH_REDIS_URL): the memory scenario needs sessions in Redis`;
+      notes.push(why);
+      rows.push({ id: 'memory', scenario: 'memory with sessions in Redis', storage: 'redis', unit: 'MB', skipped: why });
+      return;
     }
+    const extra = new BenchStorage('redis', tmp, withRunPrefix(w.redisUrl));
+    notes.push('memory: ran on redis (SQLite + Redis), the run\'s storages having no Redis');
+    targets = [extra];
   }
-  if (only.has('memory')) await memoryScenario(w);
+  for (const st of targets) await memoryScenario(w, st);
 }
 
 interface MemoryPoint {
+  storage: StorageKind;
   sessions: number;
   rssMb: number;
+  /** Linux: RSS of anonymous memory and of mapped files (mostly the node binary). */
+  rssAnonMb?: number;
+  rssFileMb?: number;
+  /** V8's young generation as committed (empty after the GC, but resident). */
+  newSpaceMb?: number;
   heapUsedMb: number;
   redisUsedMb: number;
   sweep?: { flows: number; errors: number; p50: number; p99: number; samples?: string[] };
 }
 
 const memoryPoints: MemoryPoint[] = [];
+const memoryFlags: string[] = [];
+const heapSummaries: ({ storage: StorageKind; sessions: number } & ReturnType<typeof summarizeHeapSnapshot>)[] = [];
+
+/** The node flags `npm start` runs Foyer with (package.json), so the memory scenario runs it the same way. */
+function startNodeFlags(): string[] {
+  const pkg = JSON.parse(readFileSync(join(BENCH_DIR, '..', 'package.json'), 'utf8')) as { scripts: { start: string } };
+  return pkg.scripts.start.match(/--[\w-]+(=\S+)?/g) ?? [];
+}
+const retention: RetentionResult[] = [];
+
+/** A storage the run needs does not answer: said in one line, without a stack. */
+class UnreachableError extends Error {}
 let memoryMethod = '';
 
-async function memoryScenario(w: World): Promise<void> {
+async function memoryScenario(w: World, st: BenchStorage): Promise<void> {
   const redis = w.redis!;
-  const dir = join(tmp, 'memory');
+  const dir = join(tmp, st.kind, 'memory');
+  const database = await st.databaseUrl('memory');
+  await cleanRedis(redis);
   log('memory: compiling Foyer to JavaScript (tsc, incremental) to measure it as npm start runs it');
   const compiled = await compileFoyer();
   if (!compiled) notes.push('memory: compiling failed, so the node ran through tsx, which adds about 45 MB of RSS');
-  log(`memory: a fresh Foyer node on Redis${compiled ? ' (compiled JavaScript)' : ' (tsx)'}, --expose-gc: figures are after a full GC`);
-  const node = await startFoyer({ compiled, port: w.foyerPort, partner: w.partner.info.issuer, dir, redis: w.redisUrl, nodeArgs: ['--expose-gc'] });
+  log(`memory (${st.kind}): a fresh Foyer node${compiled ? ' (compiled JavaScript)' : ' (tsx)'}, --expose-gc: figures are after a full GC`);
+  const flags = startNodeFlags();
+  if (!memoryFlags.includes(flags.join(' '))) memoryFlags.push(flags.join(' '));
+  const node = await startFoyer({ compiled, port: w.foyerPort, partner: w.partner.info.issuer, dir, database, redis: st.redisUrl, nodeArgs: ['--expose-gc', ...flags] });
   let seeder: Server | undefined;
   try {
     const ids = await node.call<string[]>('seedGuests', { prefix: 'g', count: S.guests, partnerIssuer: w.partner.info.issuer });
     const point = async (sessions: number, sweep?: MemoryPoint['sweep']) => {
-      const m = await node.call<{ rssMb: number; heapUsedMb: number }>('memory');
-      const p = { sessions, rssMb: m.rssMb, heapUsedMb: m.heapUsedMb, redisUsedMb: await redisUsedMb(redis), ...(sweep ? { sweep } : {}) };
+      const m = await node.call<MemoryNow>('memory');
+      log(`memory (${st.kind}): RSS ${m.rssMb} MB = anonymous ${m.rssAnonMb ?? '?'} + files ${m.rssFileMb ?? '?'} (the node binary); V8 new space ${m.spaces.new_space?.physicalMb} MB, old space ${m.spaces.old_space?.physicalMb} MB`);
+      const p = { storage: st.kind, sessions, rssMb: m.rssMb, rssAnonMb: m.rssAnonMb, rssFileMb: m.rssFileMb, newSpaceMb: m.spaces.new_space?.physicalMb, heapUsedMb: m.heapUsedMb, redisUsedMb: await redisUsedMb(redis), ...(sweep ? { sweep } : {}) };
       memoryPoints.push(p);
-      log(`memory: ${sessions} sessions → RSS ${p.rssMb} MB, heap ${p.heapUsedMb} MB, Redis ${p.redisUsedMb} MB`);
+      log(`memory (${st.kind}): ${sessions} sessions → RSS ${p.rssMb} MB, heap ${p.heapUsedMb} MB, Redis ${p.redisUsedMb} MB`);
     };
     await point(0);
     log(`memory: ${S.realSignIns} real guest sign-ins (each leaves a session)`);
@@ -612,7 +662,7 @@ async function memoryScenario(w: World): Promise<void> {
     if (real.errors) notes.push(`memory: ${real.errors} of the real sign-ins failed: ${real.errorSamples[0]}`);
     let total = real.flows;
     await point(total);
-    seeder = await startFoyer({ port: w.foyerPort, partner: w.partner.info.issuer, dir, redis: w.redisUrl, seeder: true });
+    seeder = await startFoyer({ port: w.foyerPort, partner: w.partner.info.issuer, dir, database, redis: st.redisUrl, seeder: true });
     const cookieKey = await node.call<string>('cookieKey');
     for (const target of S.sessions) {
       const add = target - total;
@@ -623,6 +673,10 @@ async function memoryScenario(w: World): Promise<void> {
       const sweep = await flows({ flow: 'sso-sweep', issuer: node.info.issuer, vus: S.vus, durationMs: 120_000, maxFlows: S.sweep, cookieKey, sessionIds: seeded.sampleSessionIds });
       await point(total, { flows: sweep.flows, errors: sweep.errors, p50: sweep.latency.p50, p99: sweep.latency.p99, ...(sweep.errorSamples.length ? { samples: sweep.errorSamples } : {}) });
     }
+    log(`memory (${st.kind}): heap snapshot of the measured node`);
+    const file = await node.call<string>('heapSnapshot', { dir }, 300_000);
+    heapSummaries.push({ storage: st.kind, sessions: total, ...summarizeHeapSnapshot(file, 8) });
+    rmSync(file, { force: true });
     memoryMethod = `${real.flows} real guest sign-ins through the partner IdP on the measured node, then sessions created in bulk by a second, non-listening Foyer node (same config, same Redis) through its provider's Session and Grant models (a Session with web-app's sid and grantId, and the Grant: what a federated sign-in leaves); after each step the measured node answered ${S.sweep} silent sign-ins (prompt=none) presenting cookies of stored sessions (sampled across the bulk), then reported process.memoryUsage() after a full GC`;
   } finally {
     await stop(seeder);
@@ -652,7 +706,7 @@ async function profileScenario(w: World): Promise<ProfileSummary | undefined> {
   const profDir = join(resultsDir, `profile-${stamp}`);
   mkdirSync(profDir, { recursive: true });
   log('profile: Foyer guest sign-in under node --cpu-prof (the slowest scenario)');
-  const foyer = await startFoyer({ port: w.foyerPort, partner: w.partner.info.issuer, dir, nodeArgs: ['--cpu-prof', `--cpu-prof-dir=${profDir}`], extraArgs: ['--cpu-by-route'] });
+  const foyer = await startFoyer({ port: w.foyerPort, partner: w.partner.info.issuer, dir, database: `sqlite:${join(dir, 'foyer.sqlite')}`, nodeArgs: ['--cpu-prof', `--cpu-prof-dir=${profDir}`], extraArgs: ['--cpu-by-route'] });
   let fromUs: number | undefined;
   try {
     await foyer.call('seedGuests', { prefix: 'g', count: S.guests, partnerIssuer: w.partner.info.issuer });
@@ -733,22 +787,30 @@ function consoleTable(): string {
   return [line(cols), widths.map((w) => '-'.repeat(w)).join('  '), ...data.map(line)].join('\n');
 }
 
+const MEMORY_TARGET_MB = 160;
+
 function memoryText(): string {
   if (!memoryPoints.length) return '';
-  const lines = ['| active sessions | node RSS MB | node heap used MB | Redis used_memory MB |', '|--:|--:|--:|--:|'];
-  for (const p of memoryPoints) lines.push(`| ${fmt(p.sessions)} | ${fmt(p.rssMb, 1)} | ${fmt(p.heapUsedMb, 1)} | ${fmt(p.redisUsedMb, 1)} |`);
-  const first = memoryPoints.find((p) => p.sessions > 0)!;
-  const last = memoryPoints.at(-1)!;
-  const n = last.sessions - first.sessions;
-  if (n > 0) {
-    lines.push(
-      '',
-      `Growth per session from ${fmt(first.sessions)} to ${fmt(last.sessions)}: node RSS ${fmt(((last.rssMb - first.rssMb) * 1024 * 1024) / n, 1)} bytes, node heap ${fmt(((last.heapUsedMb - first.heapUsedMb) * 1024 * 1024) / n, 1)} bytes, Redis ${fmt(((last.redisUsedMb - first.redisUsedMb) * 1024 * 1024) / n, 0)} bytes (Session + Grant + uid index).`,
-      `Target: < 200 MB RSS with ${fmt(last.sessions)} sessions: ${last.rssMb < 200 ? 'met' : 'NOT met'} (${fmt(last.rssMb, 1)} MB).`,
-    );
+  const lines = ['| storage | active sessions | node RSS MB | of which anonymous / files MB | V8 new space MB | node heap used MB | Redis used_memory MB |', '|---|--:|--:|--:|--:|--:|--:|'];
+  for (const p of memoryPoints) lines.push(`| ${p.storage} | ${fmt(p.sessions)} | ${fmt(p.rssMb, 1)} | ${fmt(p.rssAnonMb, 1)} / ${fmt(p.rssFileMb, 1)} | ${fmt(p.newSpaceMb, 1)} | ${fmt(p.heapUsedMb, 1)} | ${fmt(p.redisUsedMb, 1)} |`);
+  for (const storage of new Set(memoryPoints.map((p) => p.storage))) {
+    const points = memoryPoints.filter((p) => p.storage === storage);
+    const first = points.find((p) => p.sessions > 0);
+    const last = points.at(-1)!;
+    const n = first ? last.sessions - first.sessions : 0;
+    if (first && n > 0) {
+      lines.push(
+        '',
+        `${storage}: growth per session from ${fmt(first.sessions)} to ${fmt(last.sessions)}: node RSS ${fmt(((last.rssMb - first.rssMb) * 1024 * 1024) / n, 1)} bytes, node heap ${fmt(((last.heapUsedMb - first.heapUsedMb) * 1024 * 1024) / n, 1)} bytes, Redis ${fmt(((last.redisUsedMb - first.redisUsedMb) * 1024 * 1024) / n, 0)} bytes (Session + Grant + uid index).`,
+        `${storage}: target < ${MEMORY_TARGET_MB} MB RSS with ${fmt(last.sessions)} sessions: ${last.rssMb < MEMORY_TARGET_MB ? 'met' : 'NOT met'} (${fmt(last.rssMb, 1)} MB).`,
+      );
+    }
+    for (const p of points) if (p.sweep) lines.push(`${storage}: silent sign-ins on stored sessions at ${fmt(p.sessions)}: ${p.sweep.flows} ok, ${p.sweep.errors} failed, p50 ${p.sweep.p50} ms, p99 ${p.sweep.p99} ms${p.sweep.samples ? ` (${p.sweep.samples[0]})` : ''}.`);
   }
-  for (const p of memoryPoints) if (p.sweep) lines.push(`Silent sign-ins on stored sessions at ${fmt(p.sessions)}: ${p.sweep.flows} ok, ${p.sweep.errors} failed, p50 ${p.sweep.p50} ms, p99 ${p.sweep.p99} ms${p.sweep.samples ? ` (${p.sweep.samples[0]})` : ''}.`);
-  lines.push('', `Method: ${memoryMethod}.`);
+  for (const h of heapSummaries) {
+    lines.push('', `${h.storage}: heap snapshot at ${fmt(h.sessions)} sessions, ${fmt(h.totalMb, 1)} MB: ${h.top.map((t) => `${t.what} ${fmt(t.mb, 1)} MB (${fmt(t.count)})`).join(', ')}.`);
+  }
+  lines.push('', `Method: ${memoryMethod}; node flags as npm start: ${memoryFlags.map((f) => f || '(none)').join(' | ')}.`);
   return lines.join('\n');
 }
 
@@ -767,11 +829,14 @@ function machine(): Record<string, unknown> {
 
 async function main(): Promise<void> {
   const m = machine();
-  log(`Foyer bench ${quick ? '(quick)' : '(full)'}: ${[...only].join(', ')} on ${m.cores} cores, ${m.cpu}, ${m.memoryGb} GB, Node ${m.node}; load ${os.loadavg().map((n) => n.toFixed(2)).join(' ')}`);
+  log(`Foyer bench ${quick ? '(quick)' : '(full)'}: ${[...only].join(', ')} on storage ${storages.join(', ')}; ${m.cores} cores, ${m.cpu}, ${m.memoryGb} GB, Node ${m.node}; load ${os.loadavg().map((n) => n.toFixed(2)).join(' ')}`);
   const [partnerPort, foyerPort, baselinePort] = [await freePort(), await freePort(), await freePort()];
   const redisUrl = benchRedisUrl();
   const redis = await redisReachable(redisUrl);
-  if (!redis) log(`Redis not reachable at ${redisUrl}: Redis scenarios will be skipped`);
+  // A storage the run was asked for must answer: measuring something else would mislead.
+  if (!redis && storages.some(usesRedis)) throw new UnreachableError(`Redis not reachable at ${showUrl(redisUrl)}; start it or set BENCH_REDIS_URL (--storage=${storages.join(',')})`);
+  if (storages.some(usesPostgres)) await checkPostgres(benchDatabaseUrl()).catch((err: Error) => Promise.reject(new UnreachableError(err.message)));
+  if (!redis) log(`Redis not reachable at ${showUrl(redisUrl)}: the memory scenario will be skipped`);
   const partner = await start('partner IdP', 'servers/partner-node.ts', [
     '--port', String(partnerPort),
     '--callback', `http://127.0.0.1:${foyerPort}/federation/partner/callback`,
@@ -780,27 +845,42 @@ async function main(): Promise<void> {
   const world: World = { partner, partnerPort, foyerPort, baselinePort, redisUrl: redis ? redisUrl : undefined, redis };
   let profile: ProfileSummary | undefined;
   const loadStart = os.loadavg();
+  const runs = storages.map((kind) => new BenchStorage(kind, tmp, usesRedis(kind) ? withRunPrefix(redisUrl) : undefined));
   try {
-    await sqlPhase(world);
+    for (const st of runs) {
+      log(`storage ${st.kind}`);
+      await storagePhase(world, st);
+    }
     if (only.has('password')) rows.push(await passwordRow({ start, stop, log, rounds: S.rounds, seconds: S.cannonSeconds / 2 }));
     if (only.has('startup')) rows.push(...(await startupRows({ log, freePort, compile: compileFoyer, buildDist, dir: join(tmp, 'startup'), partnerIssuer: partner.info.issuer, runs: S.startups })));
     await guestsPhase();
-    await redisPhase(world);
+    await memoryPhase(world, runs);
+    if (only.has('retention')) {
+      for (const st of runs) {
+        const r = await retentionScenario({ st, partner: partner.info.issuer, foyerPort, quick, vus: S.vus, guests: S.guests, log, startFoyer, stop, flowClient, dir: join(tmp, st.kind, 'retention') });
+        retention.push(r);
+        rows.push(r.row);
+        if (redis && usesRedis(st.kind)) await cleanRedis(redis);
+      }
+    }
     profile = await profileScenario(world);
   } finally {
     for (const c of [...children].reverse()) await c.stop().catch(() => {});
+    for (const st of runs) await st.close().catch((err: unknown) => console.error(`could not drop the bench's PostgreSQL schemas: ${String(err)}`));
+    if (redis) await cleanRedis(redis).catch(() => 0);
     redis?.disconnect();
     rmSync(tmp, { recursive: true, force: true });
   }
   const loadEnd = os.loadavg();
   const seconds = (Date.now() - started) / 1000;
   const md = [
-    `Run ${stamp} (${quick ? 'quick' : 'full'}), ${seconds.toFixed(0)} s; ${m.cores} cores (${m.cpu}), ${m.memoryGb} GB, Node ${m.node}.`,
+    `Run ${stamp} (${quick ? 'quick' : 'full'}) on storage ${storages.join(', ')}, ${seconds.toFixed(0)} s; ${m.cores} cores (${m.cpu}), ${m.memoryGb} GB, Node ${m.node}.`,
     `Load average (1/5/15 min) at start ${loadStart.map((n) => n.toFixed(2)).join(' / ')}, at end ${loadEnd.map((n) => n.toFixed(2)).join(' / ')}.`,
     '',
     markdownTable(),
     '',
     memoryText(),
+    ...(retention.length ? ['', retentionText(retention)] : []),
     ...(notes.length ? ['', ...notes.map((n) => `- ${n}`)] : []),
     ...rows.filter((r) => r.skipped).map((r) => `- ${r.id}: ${r.skipped}`),
     ...rows.filter((r) => r.note && !r.skipped).map((r) => `- ${r.id}: ${r.note}`),
@@ -810,10 +890,11 @@ async function main(): Promise<void> {
     ...(profile ? ['', '```', formatProfile(profile), '```'] : []),
   ].join('\n');
   writeFileSync(join(resultsDir, `run-${stamp}.md`), `${md}\n`);
-  writeFileSync(join(resultsDir, `run-${stamp}.json`), JSON.stringify({ stamp, quick, machine: m, loadStart, loadEnd, seconds, rows, memory: memoryPoints, memoryMethod, notes, profile }, null, 2));
+  writeFileSync(join(resultsDir, `run-${stamp}.json`), JSON.stringify({ stamp, quick, storages, machine: m, loadStart, loadEnd, seconds, rows, memory: memoryPoints, memoryMethod, retention, notes, profile }, null, 2));
   console.log(`\n${consoleTable()}\n`);
   const mem = memoryText();
   if (mem) console.log(`${mem}\n`);
+  if (retention.length) console.log(`${retentionText(retention)}\n`);
   for (const r of rows) {
     if (r.skipped) console.log(`skipped ${r.id}: ${r.skipped}`);
     for (const [who, meas] of [['baseline', r.baseline], ['Foyer', r.foyer]] as const) {
@@ -827,7 +908,7 @@ async function main(): Promise<void> {
 }
 
 main().catch(async (err: unknown) => {
-  console.error(err);
+  console.error(err instanceof UnreachableError ? `bench: ${err.message}` : err);
   for (const c of [...children].reverse()) await c.stop().catch(() => {});
   rmSync(tmp, { recursive: true, force: true });
   process.exit(1);

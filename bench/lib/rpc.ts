@@ -3,6 +3,8 @@
  * Node process (so a load generator never shares an event loop with what it measures, and each
  * server's RSS and CPU profile are its own). Children are TypeScript, loaded through tsx.
  */
+import { readFileSync } from 'node:fs';
+import { getHeapSpaceStatistics } from 'node:v8';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { dirname, join } from 'node:path';
@@ -164,7 +166,21 @@ export function failChild(err: unknown): never {
 }
 
 /** Memory figures of this process, after a full GC when --expose-gc is on. */
-export function memoryNow(): { rssMb: number; heapUsedMb: number; externalMb: number; gc: boolean } {
+export interface MemoryNow {
+  rssMb: number;
+  heapUsedMb: number;
+  heapTotalMb: number;
+  externalMb: number;
+  arrayBuffersMb: number;
+  /** Linux: RSS split into anonymous memory (heaps, malloc) and file-backed pages (the node binary, .so files). */
+  rssAnonMb?: number;
+  rssFileMb?: number;
+  /** V8 heap spaces: MB committed in physical memory (what RSS sees) and MB used. */
+  spaces: Record<string, { physicalMb: number; usedMb: number }>;
+  gc: boolean;
+}
+
+export function memoryNow(): MemoryNow {
   const gc = (globalThis as { gc?: () => void }).gc;
   if (gc) {
     gc();
@@ -172,5 +188,24 @@ export function memoryNow(): { rssMb: number; heapUsedMb: number; externalMb: nu
   }
   const m = process.memoryUsage();
   const mb = (n: number) => Math.round((n / 1024 / 1024) * 10) / 10;
-  return { rssMb: mb(m.rss), heapUsedMb: mb(m.heapUsed), externalMb: mb(m.external), gc: Boolean(gc) };
+  let status = '';
+  try {
+    status = readFileSync('/proc/self/status', 'utf8');
+  } catch {
+    // not Linux: no split
+  }
+  const kb = (field: string) => {
+    const v = new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(status)?.[1];
+    return v === undefined ? undefined : mb(Number(v) * 1024);
+  };
+  return {
+    rssMb: mb(m.rss),
+    heapUsedMb: mb(m.heapUsed),
+    heapTotalMb: mb(m.heapTotal),
+    externalMb: mb(m.external),
+    arrayBuffersMb: mb(m.arrayBuffers),
+    ...(status ? { rssAnonMb: kb('RssAnon'), rssFileMb: kb('RssFile') } : {}),
+    spaces: Object.fromEntries(getHeapSpaceStatistics().map((sp) => [sp.space_name, { physicalMb: mb(sp.physical_space_size), usedMb: mb(sp.space_used_size) }])),
+    gc: Boolean(gc),
+  };
 }

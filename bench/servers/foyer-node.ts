@@ -9,11 +9,15 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import { writeHeapSnapshot } from 'node:v8';
 import { stringify } from 'yaml';
 import { createFoyer } from '../../src/app.js';
+import { purgeOldLogs } from '../../src/audit/log-retention.js';
+import { systemClock } from '../../src/lib/clock.js';
 import { loadConfig } from '../../src/config/load-config.js';
 import { failChild, memoryNow, serveChild } from '../lib/rpc.js';
 import { foyerRawConfig, partnerSubject } from './bench-config.js';
+import { logSizes, seedLogs } from './log-seeding.js';
 
 const DAY = 86400;
 
@@ -128,6 +132,23 @@ async function main() {
         await Promise.all(Array.from({ length: parallel }, worker));
         return { created: count, seconds: (Date.now() - started) / 1000, sampleSessionIds: sample };
       },
+      /** Sign-in log and audit log rows, older than retention and fresh (the retention scenario). */
+      seedLogs: (payload) => seedLogs(foyer.db, payload as Parameters<typeof seedLogs>[1]),
+      /** Rows (all, and past retention) and bytes the two logs take. */
+      logSizes: (payload) => logSizes(foyer.db, payload as Parameters<typeof logSizes>[1]),
+      /** The retention job's purge, run now, with every batch's rows and duration. */
+      async purgeLogs(payload) {
+        const { batch } = payload as { batch?: number };
+        const batches: { rows: number; ms: number }[] = [];
+        const started = performance.now();
+        const reclaimed: string[] = [];
+        const purged = await purgeOldLogs(foyer.db, systemClock, config.lifecycle.retention, { ...(batch ? { batch } : {}), onBatch: (b) => batches.push(b), onReclaim: (t) => reclaimed.push(t) });
+        return { ...purged, batches, reclaimed, seconds: (performance.now() - started) / 1000 };
+      },
+      /** Writes a V8 heap snapshot into `dir` (to see what a node holds; slow, and doubles the heap while it runs). */
+      heapSnapshot: (payload) => writeHeapSnapshot(join((payload as { dir: string }).dir, `foyer-${process.pid}-${Date.now()}.heapsnapshot`)),
+      /** Runs the deployment-wide jobs that are due (all of them on a new database), so none runs during a measurement. */
+      runDueJobs: () => foyer.jobs.runDue(),
       /** Starts timing CPU per request by route (with --cpu-by-route). */
       cpuByRouteStart: () => {
         byRoute.clear();
