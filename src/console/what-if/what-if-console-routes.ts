@@ -6,6 +6,8 @@ import { describeDecision, type WhatIf, type WhatIfAnswer } from '../../access/w
 import type { UsersRepository } from '../../directory/users-repository.js';
 import { formErrorMessage } from '../../i18n/page-message.js';
 import type { Translator } from '../../i18n/translator.js';
+import { LOCAL_IDP_ID } from '../../config/policies-schema.js';
+import { PASSCODE_IDP } from '../../interaction/home-realm-discovery.js';
 import { HttpError } from '../../http/http-error.js';
 import type { PageRenderer } from '../../http/render.js';
 import { requireConsolePermission } from '../console-access.js';
@@ -21,6 +23,9 @@ const whatIfQuery = z.strictObject({
 });
 
 const STATE_LABELS: Record<string, string> = { enabled: 'console.common.on', disabled: 'console.common.off', enabledForReportingButNotEnforced: 'console.common.reportOnly' };
+
+/** Foyer's own ways in, named in the page's language (configured IdPs keep their configured names). */
+const BUILT_IN_IDP_KEYS: Record<string, string> = { [PASSCODE_IDP]: 'console.common.passcodeIdp', [LOCAL_IDP_ID]: 'console.common.passwordIdp' };
 
 export interface WhatIfConsoleDeps {
   whatIf: WhatIf;
@@ -47,7 +52,7 @@ export function whatIfConsoleRoutes(router: Router, deps: WhatIfConsoleDeps): Ro
           ...consolePageBase(ctx, 'what-if'),
           form,
           apps: [...deps.whatIf.apps].map(([id, name]) => ({ id, name })),
-          idps: deps.whatIf.identityProviders.map((id) => ({ id, name: deps.idpNames.get(id) ?? id })),
+          idps: deps.whatIf.identityProviders.map((id) => ({ id, name: Object.hasOwn(BUILT_IN_IDP_KEYS, id) ? deps.renderer.translator(ctx).t(BUILT_IN_IDP_KEYS[id]!) : (deps.idpNames.get(id) ?? id) })),
           ...extra,
         },
         status,
