@@ -14,20 +14,21 @@ import { portalUser } from '../portal/portal-auth.js';
  */
 export interface ConsoleSection {
   id: string;
-  label: string;
+  /** The menu's label: a catalog key (locales/), shown in the page's language. */
+  labelKey: string;
   path: string;
   permission: Permission;
 }
 
 export const CONSOLE_SECTIONS: readonly ConsoleSection[] = [
-  { id: 'guests', label: 'Guests', path: '/myapps/admin/guests', permission: 'User.Read.All' },
-  { id: 'groups', label: 'Groups', path: '/myapps/admin/groups', permission: 'Group.ReadWrite.All' },
-  { id: 'apps', label: 'Apps', path: '/myapps/admin/apps', permission: 'User.Read.All' },
-  { id: 'sign-ins', label: 'Sign-in log', path: '/myapps/admin/sign-ins', permission: 'AuditLog.Read.All' },
-  { id: 'audit', label: 'Audit log', path: '/myapps/admin/audit', permission: 'AuditLog.Read.All' },
-  { id: 'what-if', label: 'What if', path: '/myapps/admin/what-if', permission: 'Policy.Read.All' },
-  { id: 'config', label: 'Configuration', path: '/myapps/admin/config', permission: 'Policy.Read.All' },
-  { id: 'invite', label: 'Bulk invite', path: '/myapps/admin/invite', permission: 'User.Invite.All' },
+  { id: 'guests', labelKey: 'console.sections.guests', path: '/myapps/admin/guests', permission: 'User.Read.All' },
+  { id: 'groups', labelKey: 'console.sections.groups', path: '/myapps/admin/groups', permission: 'Group.ReadWrite.All' },
+  { id: 'apps', labelKey: 'console.sections.apps', path: '/myapps/admin/apps', permission: 'User.Read.All' },
+  { id: 'sign-ins', labelKey: 'console.sections.signIns', path: '/myapps/admin/sign-ins', permission: 'AuditLog.Read.All' },
+  { id: 'audit', labelKey: 'console.sections.audit', path: '/myapps/admin/audit', permission: 'AuditLog.Read.All' },
+  { id: 'what-if', labelKey: 'console.sections.whatIf', path: '/myapps/admin/what-if', permission: 'Policy.Read.All' },
+  { id: 'config', labelKey: 'console.sections.config', path: '/myapps/admin/config', permission: 'Policy.Read.All' },
+  { id: 'invite', labelKey: 'console.sections.invite', path: '/myapps/admin/invite', permission: 'User.Invite.All' },
 ];
 
 export function consolePermissions(user: User): Set<Permission> {
@@ -54,9 +55,9 @@ export function requireConsolePermission(permission: Permission): Middleware {
 }
 
 /** The sections this user may open, for the console's menu (the current one marked). */
-export function consoleSectionsFor(user: User, current?: string): { label: string; path: string; current: boolean }[] {
+export function consoleSectionsFor(user: User, current?: string): { labelKey: string; path: string; current: boolean }[] {
   const held = consolePermissions(user);
-  return CONSOLE_SECTIONS.filter((s) => held.has(s.permission)).map((s) => ({ label: s.label, path: s.path, current: s.id === current }));
+  return CONSOLE_SECTIONS.filter((s) => held.has(s.permission)).map((s) => ({ labelKey: s.labelKey, path: s.path, current: s.id === current }));
 }
 
 /** Where the My Apps menu's "Admin console" link goes: the first section the user may open, or none. */

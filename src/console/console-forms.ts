@@ -2,6 +2,7 @@ import type { Context } from 'koa';
 import { z } from 'zod';
 import { HttpError } from '../http/http-error.js';
 import type { PageRenderer } from '../http/render.js';
+import type { Translator } from '../i18n/translator.js';
 import { portalUser } from '../portal/portal-auth.js';
 import { consolePageBase } from './console-page.js';
 
@@ -79,4 +80,12 @@ export async function confirmedOrAsk(
   if (formFields(ctx).confirm === 'yes') return true;
   await renderer.page(ctx, 'console-confirm', { ...consolePageBase(ctx, section), ...ask, action: ctx.path, fields: ask.fields ?? {} });
   return false;
+}
+
+/**
+ * A console form's problems, in the page's language: the console's zod messages are catalog keys
+ * (a message that is not one, such as zod's own, shows as written).
+ */
+export function formProblems(tr: Translator, error: z.ZodError): string {
+  return error.issues.map((i) => tr.t(i.message)).join(' ');
 }

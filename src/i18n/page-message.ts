@@ -14,3 +14,10 @@ export function pageMessage(tr: Translator, err: Pick<HttpError, 'code' | 'messa
   if (tr.lang === DEFAULT_LANGUAGE || !tr.has(key)) return err.message;
   return tr.t(key, params);
 }
+
+/** pageMessage for an HttpError shown on a form: its details (string and number ones) are the message's parameters. */
+export function formErrorMessage(tr: Translator, err: HttpError): string {
+  const params: MessageParams = {};
+  for (const [name, value] of Object.entries(err.details ?? {})) if (typeof value === 'string' || typeof value === 'number') params[name] = value;
+  return pageMessage(tr, err, params);
+}

@@ -95,7 +95,8 @@ export function mfaStep(deps: {
     if (plan.kind !== 'enrol' && (held.totp || held.passkeys > 0)) {
       const totp = held.totp && offered('totp');
       const passkey = held.passkeys > 0 && offered('passkey') ? { mode: 'authenticate', action: `/interaction/${details.uid}/mfa/passkey`, options: await deps.passkeys!.authenticationOptions(scopeOf(details), user.id), button: 'passkey.useYours', secondary: totp } : undefined;
-      const strengthNote = plan.kind === 'any' ? undefined : plan.kind === 'proveThenRegister' ? `${pages.names(required)} needs a passkey. First prove it is you with your authenticator app; then you create a passkey on this device.` : `${pages.names(required)} is required: use one of the ways below.`;
+      const tr = renderer.translator(ctx);
+      const strengthNote = plan.kind === 'any' ? undefined : tr.t(plan.kind === 'proveThenRegister' ? 'strength.noteProveThenRegister' : 'strength.noteVerify', { strength: pages.names(required, tr) });
       return renderer.page(ctx, 'mfa-verify', { ...common, totp, passkey, strengthNote, recovery: offered('recoveryCode'), action: `/interaction/${details.uid}/mfa/verify`, recoveryAction: `/interaction/${details.uid}/mfa/recovery` }, extra.status ?? 200);
     }
     if (plan.kind === 'enrol' && !plan.offer.includes('totp')) return pages.registerPasskey(ctx, details, user, common, required, Boolean(proofOf(details)));

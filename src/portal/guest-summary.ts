@@ -14,6 +14,15 @@ export const STATE_LABEL: Record<GuestState, string> = {
   disabled: 'Disabled',
 };
 
+/** The same states as catalog keys (locales/), for pages in the reader's language. */
+export const STATE_LABEL_KEY: Record<GuestState, string> = {
+  pending: 'guestState.pending',
+  expired: 'guestState.expired',
+  accepted: 'guestState.accepted',
+  withdrawn: 'guestState.withdrawn',
+  disabled: 'guestState.disabled',
+};
+
 export interface GuestSummary {
   user: User;
   state: GuestState;

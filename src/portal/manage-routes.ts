@@ -2,15 +2,17 @@ import { Router } from '@koa/router';
 import type { Context } from 'koa';
 import { z } from 'zod';
 import { HttpError } from '../http/http-error.js';
+import { formErrorMessage } from '../i18n/page-message.js';
+import { STATE_LABEL_KEY } from './guest-summary.js';
 import type { PageRenderer } from '../http/render.js';
 import type { DelegatedGuests, ManagedTarget } from './delegated-guests.js';
 import { navOf } from './portal-nav.js';
 import { portalUser } from './portal-auth.js';
 
 const inviteForm = z.object({
-  email: z.string().trim().pipe(z.email('Enter the guest’s email address, like name@partner.example.').max(320)),
-  displayName: z.string().trim().max(256, 'The name is too long (256 characters at most).').optional(),
-  message: z.string().trim().max(4000, 'The message is too long (4000 characters at most).').optional(),
+  email: z.string().trim().pipe(z.email('console.guests.enterEmail').max(320)),
+  displayName: z.string().trim().max(256, 'console.guests.nameTooLong').optional(),
+  message: z.string().trim().max(4000, 'console.guests.messageTooLong').optional(),
 });
 
 const kindParam = z.enum(['app', 'group']);
@@ -19,14 +21,14 @@ const roleForm = z.object({ appRoleId: z.string().trim().min(1).max(64), op: z.e
 
 /** Fixed notices after a post-redirect-get; the query names one, never carries text. */
 const NOTICES: Record<string, string> = {
-  invited: 'Invitation sent. The guest appears below as pending until they accept.',
-  added: 'Access given. That person is a member of the organisation, so no invitation was needed.',
-  resent: 'A new invitation was sent. The link in the earlier one no longer works.',
-  revoke: 'The invitation was withdrawn; its link no longer works.',
-  remove: 'Access removed.',
-  give: 'Role given. It reaches the app at the guest’s next sign-in or token refresh.',
-  take: 'Role taken away. It leaves the app at the guest’s next sign-in or token refresh.',
-  resend: 'A new invitation was sent. The link in the earlier one no longer works.',
+  invited: 'manageGuests.noticeInvited',
+  added: 'manageGuests.noticeAdded',
+  resent: 'manageGuests.noticeResent',
+  revoke: 'manageGuests.noticeRevoked',
+  remove: 'manageGuests.noticeRemoved',
+  give: 'manageGuests.noticeGiven',
+  take: 'manageGuests.noticeTaken',
+  resend: 'manageGuests.noticeResent',
 };
 
 /**
@@ -45,7 +47,8 @@ export function manageRoutes(deps: { delegated: DelegatedGuests; renderer: PageR
   const pageUrl = (t: ManagedTarget) => `/myapps/manage/${t.kind}/${encodeURIComponent(t.id)}`;
 
   async function show(ctx: Context, t: ManagedTarget, extra: { error?: string; errorCode?: string; form?: Record<string, string>; status?: number } = {}) {
-    const notice = typeof ctx.query.notice === 'string' ? NOTICES[ctx.query.notice] : undefined;
+    const tr = deps.renderer.translator(ctx);
+    const notice = typeof ctx.query.notice === 'string' && Object.hasOwn(NOTICES, ctx.query.notice) ? tr.t(NOTICES[ctx.query.notice]!) : undefined;
     const roles = await delegated.rolesOf(t);
     await deps.renderer.page(
       ctx,
@@ -59,7 +62,7 @@ export function manageRoutes(deps: { delegated: DelegatedGuests; renderer: PageR
           mail: g.user.mail,
           displayName: g.user.displayName,
           state: g.state,
-          stateLabel: g.stateLabel,
+          stateLabel: tr.t(STATE_LABEL_KEY[g.state]),
           invitedBy: g.invitedBy,
           lastSignIn: g.user.lastSignInDateTime,
           canResend: Boolean(g.pendingInvitationId),
@@ -83,13 +86,13 @@ export function manageRoutes(deps: { delegated: DelegatedGuests; renderer: PageR
     const body = (ctx.request.body ?? {}) as Record<string, unknown>;
     const form = { email: String(body.email ?? ''), displayName: String(body.displayName ?? ''), message: String(body.message ?? '') };
     const parsed = inviteForm.safeParse({ email: form.email, displayName: form.displayName || undefined, message: form.message || undefined });
-    if (!parsed.success) return show(ctx, t, { error: parsed.error.issues.map((i) => i.message).join(' '), form, status: 400 });
+    if (!parsed.success) return show(ctx, t, { error: parsed.error.issues.map((i) => deps.renderer.translator(ctx).t(i.message)).join(' '), form, status: 400 });
     let result;
     try {
       result = await delegated.invite(t, portalUser(ctx), parsed.data, ctx.state.requestId);
     } catch (err) {
       // The invitation rules (domains, who may invite) answer on the same page, with what was typed.
-      if (err instanceof HttpError && err.status < 500) return show(ctx, t, { error: err.message, errorCode: err.code, form, status: err.status });
+      if (err instanceof HttpError && err.status < 500) return show(ctx, t, { error: formErrorMessage(deps.renderer.translator(ctx), err), errorCode: err.code, form, status: err.status });
       throw err;
     }
     ctx.status = 303;

@@ -30,6 +30,7 @@ export function appView(app: AppConfig) {
     displayName: app.displayName,
     description: app.description ?? '',
     clientType: app.clientSecret ? 'Confidential (has a client secret)' : 'Public (PKCE)',
+    confidential: Boolean(app.clientSecret),
     redirectUris: app.redirectUris,
     postLogoutRedirectUris: app.postLogoutRedirectUris,
     grantTypes: app.grantTypes,

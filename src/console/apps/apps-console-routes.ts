@@ -11,10 +11,12 @@ import type { AssignmentsRepository, PrincipalType } from '../../directory/assig
 import type { GroupsRepository } from '../../directory/groups-repository.js';
 import type { UsersRepository } from '../../directory/users-repository.js';
 import { HttpError } from '../../http/http-error.js';
+import type { Translator } from '../../i18n/translator.js';
 import type { PageRenderer } from '../../http/render.js';
+import { pageMessage } from '../../i18n/page-message.js';
 import { portalUser } from '../../portal/portal-auth.js';
 import { assertConsolePermission, consolePermissions, requireConsolePermission } from '../console-access.js';
-import { CONSOLE_PAGE_SIZE, confirmedOrAsk, consoleActor, formFields, pageLinks, pageNumber, parseConsoleQuery } from '../console-forms.js';
+import { CONSOLE_PAGE_SIZE, confirmedOrAsk, consoleActor, formFields, formProblems, pageLinks, pageNumber, parseConsoleQuery } from '../console-forms.js';
 import { consolePageBase } from '../console-page.js';
 import { appView, policiesTargeting } from './app-view.js';
 
@@ -27,8 +29,8 @@ const PERMISSION_FOR: Record<PrincipalType, Permission> = { User: 'User.ReadWrit
 const detailQuery = z.strictObject({ page: pageNumber, done: z.string().max(64).optional() });
 const NOTICE_ACTIVITIES = ['Add app role assignment to user', 'Add app role assignment to group', 'Remove app role assignment from user', 'Remove app role assignment from group'];
 const assignForm = z.object({
-  principalType: z.enum(['User', 'Group'], { error: 'Choose whether to assign a user or a group.' }),
-  principal: z.string().trim().min(1, 'Enter the user’s email address, or the group’s name or id.').max(320, 'That is too long for an email address or a group name.'),
+  principalType: z.enum(['User', 'Group'], { error: 'console.app.choosePrincipalType' }),
+  principal: z.string().trim().min(1, 'console.app.enterPrincipal').max(320, 'console.app.principalTooLong'),
   role: z.string().trim().max(64).optional(),
 });
 
@@ -69,7 +71,8 @@ export function appsConsoleRoutes(router: Router, deps: AppsConsoleDeps): Router
     const rows = await deps.assignments.listForApp(app.id, { top: CONSOLE_PAGE_SIZE + 1, skip: (query.page - 1) * CONSOLE_PAGE_SIZE });
     const described = await Promise.all(rows.slice(0, CONSOLE_PAGE_SIZE).map((a) => appAssignments.describe(a)));
     const held = consolePermissions(portalUser(ctx));
-    const notice = query.done ? await noticeOf(ctx, query.done, app) : undefined;
+    const tr = renderer.translator(ctx);
+    const notice = query.done ? await noticeOf(ctx, query.done, app, tr) : undefined;
     await renderer.page(
       ctx,
       'console-app',
@@ -77,7 +80,7 @@ export function appsConsoleRoutes(router: Router, deps: AppsConsoleDeps): Router
         ...consolePageBase(ctx, 'apps'),
         app: appView(app),
         policies: policiesTargeting(deps.policies, app.id),
-        assignments: described.map((a) => ({ ...a, roleLabel: a.appRoleId === DEFAULT_APP_ROLE_ID ? 'Default access' : (a.appRoleValue ?? `Unknown role ${a.appRoleId}`), mayRemove: held.has(PERMISSION_FOR[a.principalType]) })),
+        assignments: described.map((a) => ({ ...a, roleLabel: a.appRoleId === DEFAULT_APP_ROLE_ID ? tr.t('console.common.defaultAccess') : (a.appRoleValue ?? tr.t('console.app.unknownRole', { id: a.appRoleId })), mayRemove: held.has(PERMISSION_FOR[a.principalType]) })),
         may: { users: held.has('User.ReadWrite.All'), groups: held.has('Group.ReadWrite.All') },
         ...pageLinks(`${BASE}/${app.id}`, {}, query.page, rows.length > CONSOLE_PAGE_SIZE),
         notice,
@@ -94,7 +97,7 @@ export function appsConsoleRoutes(router: Router, deps: AppsConsoleDeps): Router
    * request's correlation id as `done`): only an entry the viewer made, for this app, counts, so a
    * crafted link shows nobody's address but the one the viewer just assigned or removed.
    */
-  async function noticeOf(ctx: Context, done: string, app: AppConfig): Promise<string | undefined> {
+  async function noticeOf(ctx: Context, done: string, app: AppConfig, tr: Translator): Promise<string | undefined> {
     if (!/^[A-Za-z0-9._-]{8,64}$/.test(done)) return undefined;
     const rows = (await deps
       .db('audit_log')
@@ -105,7 +108,7 @@ export function appsConsoleRoutes(router: Router, deps: AppsConsoleDeps): Router
     if (!row?.target_id) return undefined;
     const name = row.target_type === 'User' ? (await deps.users.findById(row.target_id))?.mail : (await deps.groups.findById(row.target_id))?.displayName;
     if (!name) return undefined;
-    return row.activity.startsWith('Add') ? `${name} is now assigned to ${app.displayName}.` : `An assignment of ${name} to ${app.displayName} was removed.`;
+    return tr.t(row.activity.startsWith('Add') ? 'console.app.noticeAssigned' : 'console.app.noticeRemoved', { name, app: app.displayName });
   }
 
   router.get('/:appId', readers, (ctx) => showApp(ctx));
@@ -116,7 +119,7 @@ export function appsConsoleRoutes(router: Router, deps: AppsConsoleDeps): Router
     if (!parsed.success) {
       // Nothing is revealed before the permission check: the weakest permission of the two is needed to see the form at all.
       assertConsolePermission(portalUser(ctx), 'User.Read.All');
-      return showApp(ctx, { error: parsed.error.issues.map((i) => i.message).join(' '), errorCode: 'invalidRequest', form, status: 400 });
+      return showApp(ctx, { error: formProblems(renderer.translator(ctx), parsed.error), errorCode: 'invalidRequest', form, status: 400 });
     }
     // Authorise before telling the admin anything about the principal.
     assertConsolePermission(portalUser(ctx), PERMISSION_FOR[parsed.data.principalType]);
@@ -127,7 +130,7 @@ export function appsConsoleRoutes(router: Router, deps: AppsConsoleDeps): Router
       ctx.status = 303;
       ctx.redirect(`${BASE}/${app.id}?done=${encodeURIComponent(String(ctx.state.requestId ?? ''))}`);
     } catch (err) {
-      if (err instanceof HttpError && err.status < 500) return showApp(ctx, { error: err.message, errorCode: err.code, form, status: err.status });
+      if (err instanceof HttpError && err.status < 500) return showApp(ctx, { error: pageMessage(renderer.translator(ctx), err), errorCode: err.code, form, status: err.status });
       throw err;
     }
   });
@@ -155,11 +158,13 @@ export function appsConsoleRoutes(router: Router, deps: AppsConsoleDeps): Router
     const app = requireApp(ctx);
     if (!existing || existing.appId !== app.id) throw new HttpError(404, 'Request_ResourceNotFound', `No such assignment to ${app.displayName}.`);
     const described = await appAssignments.describe(existing);
-    const role = described.appRoleId === DEFAULT_APP_ROLE_ID ? 'default access' : `the role ${described.appRoleValue ?? described.appRoleId}`;
+    const tr = renderer.translator(ctx);
+    const role = described.appRoleId === DEFAULT_APP_ROLE_ID ? tr.t('console.app.confirmDefaultAccess') : tr.t('console.app.confirmRole', { role: described.appRoleValue ?? described.appRoleId });
+    const who = { name: described.principalDisplayName, role, app: app.displayName };
     const ask = {
-      title: `Remove ${described.principalDisplayName} from ${app.displayName}?`,
-      message: `${described.principalType === 'User' ? 'The user' : 'The group'} ${described.principalDisplayName} loses ${role} in ${app.displayName}.${app.assignmentRequired && described.principalType === 'User' ? ' The app requires assignment: their sessions and tokens for it end now.' : ''}`,
-      confirmLabel: 'Remove assignment',
+      title: tr.t('console.app.confirmTitle', { name: described.principalDisplayName, app: app.displayName }),
+      message: tr.t(described.principalType === 'User' ? 'console.app.confirmUser' : 'console.app.confirmGroup', who) + (app.assignmentRequired && described.principalType === 'User' ? tr.t('console.app.confirmSessionsEnd') : ''),
+      confirmLabel: tr.t('console.app.removeAssignment'),
       cancelUrl: `${BASE}/${app.id}`,
     };
     if (!(await confirmedOrAsk(ctx, renderer, 'apps', ask))) return;

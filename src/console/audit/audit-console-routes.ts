@@ -5,6 +5,7 @@ import { listDirectoryAudits, type DirectoryAudit, type DirectoryAuditFilter } f
 import type { Database } from '../../db/connect.js';
 import type { GroupsRepository } from '../../directory/groups-repository.js';
 import type { UsersRepository } from '../../directory/users-repository.js';
+import type { Translator } from '../../i18n/translator.js';
 import { HttpError } from '../../http/http-error.js';
 import type { PageRenderer } from '../../http/render.js';
 import { requireConsolePermission } from '../console-access.js';
@@ -65,13 +66,13 @@ export function auditConsoleRoutes(router: Router, deps: AuditConsoleDeps): Rout
       ...(q.to ? { before: new Date(q.to.getTime() + (/^\d{4}-\d\d-\d\d$/.test(String(ctx.query.to).trim()) ? DAY_MS - 1 : 0)).toISOString() } : {}),
     };
     const rows = await listDirectoryAudits(deps.db, { top: CONSOLE_PAGE_SIZE + 1, skip: (q.page - 1) * CONSOLE_PAGE_SIZE, filter });
-    const entries = await named(rows.slice(0, CONSOLE_PAGE_SIZE));
+    const entries = await named(rows.slice(0, CONSOLE_PAGE_SIZE), deps.renderer.translator(ctx));
     const shown = { activity: q.activity, category: q.category, target: q.target, initiator: q.initiator, from: text(ctx.query.from), to: text(ctx.query.to) };
     await deps.renderer.page(ctx, 'console-audit', { ...consolePageBase(ctx, 'audit'), query: shown, categories: AUDIT_CATEGORIES, entries, ...pageLinks(BASE, shown, q.page, rows.length > CONSOLE_PAGE_SIZE) });
   });
 
   /** The page's entries with initiators and targets named (users by email, groups by name) where they still exist. */
-  async function named(rows: DirectoryAudit[]) {
+  async function named(rows: DirectoryAudit[], tr: Translator) {
     const names = new Map<string, string>();
     const ids = new Set(rows.flatMap((r) => [r.initiatedBy.user?.id, ...r.targetResources.map((t) => t.id)]).filter((id): id is string => Boolean(id && UUID.test(id))));
     for (const id of ids) {
@@ -86,8 +87,8 @@ export function auditConsoleRoutes(router: Router, deps: AuditConsoleDeps): Rout
       category: r.category,
       result: r.result,
       resultReason: r.resultReason,
-      initiator: r.initiatedBy.user ? (names.get(r.initiatedBy.user.id ?? '') ?? r.initiatedBy.user.id ?? 'A user') : r.initiatedBy.app ? (r.initiatedBy.app.displayName ?? `App ${r.initiatedBy.app.appId}`) : 'Unknown',
-      targets: r.targetResources.map((t) => `${t.type ?? 'Resource'} ${names.get(t.id) ?? t.id}`),
+      initiator: r.initiatedBy.user ? (names.get(r.initiatedBy.user.id ?? '') ?? r.initiatedBy.user.id ?? tr.t('console.audit.aUser')) : r.initiatedBy.app ? (r.initiatedBy.app.displayName ?? tr.t('console.audit.appNamed', { id: r.initiatedBy.app.appId ?? '' })) : tr.t('console.common.unknown'),
+      targets: r.targetResources.map((t) => `${t.type ?? tr.t('console.audit.resource')} ${names.get(t.id) ?? t.id}`),
       details: r.additionalDetails,
     }));
   }

@@ -5,6 +5,7 @@ import type { FoyerConfig } from '../../config/schema.js';
 import type { GroupsRepository } from '../../directory/groups-repository.js';
 import { HttpError } from '../../http/http-error.js';
 import type { PageRenderer } from '../../http/render.js';
+import type { Translator } from '../../i18n/translator.js';
 import type { Clock } from '../../lib/clock.js';
 import { requireConsolePermission } from '../console-access.js';
 import { parseConsoleQuery } from '../console-forms.js';
@@ -12,10 +13,10 @@ import { consolePageBase } from '../console-page.js';
 
 /** The read-only pages, each a part of the configuration. */
 const PARTS = {
-  'identity-providers': { title: 'Identity providers', section: 'identityProviders' },
-  partners: { title: 'Partner organisations', section: 'partners' },
-  policies: { title: 'Conditional access policies', section: 'conditionalAccess' },
-  mail: { title: 'Mail', section: 'mail' },
+  'identity-providers': { title: 'console.config.identityProviders', section: 'identityProviders' },
+  partners: { title: 'console.config.partners', section: 'partners' },
+  policies: { title: 'console.config.policies', section: 'conditionalAccess' },
+  mail: { title: 'console.config.mail', section: 'mail' },
 } as const;
 type Part = keyof typeof PARTS;
 
@@ -59,7 +60,8 @@ export function configConsoleRoutes(router: Router, deps: ConfigConsoleDeps): Ro
   router.get('/', async (ctx) => {
     parseConsoleQuery(z.strictObject({}), ctx);
     const all = await warnings();
-    const parts = (Object.entries(PARTS) as [Part, (typeof PARTS)[Part]][]).map(([id, p]) => ({ id, title: p.title, warnings: all.filter((w) => w.section === p.section).length }));
+    const tr = deps.renderer.translator(ctx);
+    const parts = (Object.entries(PARTS) as [Part, (typeof PARTS)[Part]][]).map(([id, p]) => ({ id, title: tr.t(p.title), warnings: all.filter((w) => w.section === p.section).length }));
     await deps.renderer.page(ctx, 'console-config', { ...consolePageBase(ctx, 'config'), parts, files: config.sourceFiles.length, issuer: config.issuer });
   });
 
@@ -69,35 +71,40 @@ export function configConsoleRoutes(router: Router, deps: ConfigConsoleDeps): Ro
     if (!Object.hasOwn(PARTS, part)) throw new HttpError(404, 'notFound', 'There is no such configuration page.');
     const all = (await warnings()).filter((w) => w.section === PARTS[part].section);
     const warningsOf = (id: string) => all.filter((w) => w.id === id).map((w) => w.message);
-    await deps.renderer.page(ctx, 'console-config-part', { ...consolePageBase(ctx, 'config'), title: PARTS[part].title, part, items: itemsOf(part, warningsOf) });
+    const tr = deps.renderer.translator(ctx);
+    await deps.renderer.page(ctx, 'console-config-part', { ...consolePageBase(ctx, 'config'), title: tr.t(PARTS[part].title), part, items: itemsOf(part, warningsOf, tr) });
   });
 
-  function itemsOf(part: Part, warningsOf: (id: string) => string[]): Item[] {
+  function itemsOf(part: Part, warningsOf: (id: string) => string[], tr: Translator): Item[] {
+    const t = (key: string, params?: Record<string, string>) => tr.t(key, params);
+    const none = t('console.common.none');
     const item = (id: string, name: string, facts: [string, string][], value: unknown): Item => ({ id, name, facts, warnings: warningsOf(id), loaded: JSON.stringify(redactSecrets(value), null, 2) });
     switch (part) {
       case 'identity-providers':
         return config.identityProviders.map((i) =>
           item(i.id, i.displayName ?? i.id, [
-            ['Type', i.type],
-            ['Domains', 'domains' in i && i.domains.length ? i.domains.join(', ') : 'None'],
-            ['MFA done there counts', 'trustMfa' in i && i.trustMfa ? 'Yes' : 'No'],
+            [t('console.config.type'), i.type],
+            [t('console.config.domains'), 'domains' in i && i.domains.length ? i.domains.join(', ') : none],
+            [t('console.config.mfaCounts'), 'trustMfa' in i && i.trustMfa ? t('console.common.yes') : t('console.common.no')],
           ], i),
         );
       case 'partners':
         return [
-          ...config.partners.map((p) => item(p.id, p.displayName, [['Domains', p.domains.join(', ') || 'None'], ['Identity providers', p.identityProviders.join(', ') || 'Any']], p)),
-          item('', 'Partner defaults (every other organisation)', [], config.partnerDefaults),
+          ...config.partners.map((p) => item(p.id, p.displayName, [[t('console.config.domains'), p.domains.join(', ') || none], [t('console.config.identityProviders'), p.identityProviders.join(', ') || t('console.common.any')]], p)),
+          item('', t('console.config.partnerDefaults'), [], config.partnerDefaults),
         ];
       case 'policies':
-        return config.conditionalAccess.map((p) =>
-          item(p.id, p.displayName, [
-            ['State', p.state === 'enabledForReportingButNotEnforced' ? 'Report-only' : p.state === 'enabled' ? 'On' : 'Off'],
-            ['Apps', p.conditions.applications.includeApplications.join(', ') + (p.conditions.applications.excludeApplications.length ? ` (except ${p.conditions.applications.excludeApplications.join(', ')})` : '')],
-            ['Grant controls', p.grantControls ? [...p.grantControls.builtInControls, ...p.grantControls.termsOfUse.map((t) => `termsOfUse:${t}`)].join(` ${p.grantControls.operator} `) || 'None' : 'None'],
-          ], p),
-        );
+        return config.conditionalAccess.map((p) => {
+          const { includeApplications, excludeApplications } = p.conditions.applications;
+          const grants = p.grantControls ? [...p.grantControls.builtInControls, ...p.grantControls.termsOfUse.map((terms) => `termsOfUse:${terms}`)].join(` ${p.grantControls.operator} `) : '';
+          return item(p.id, p.displayName, [
+            [t('console.config.state'), p.state === 'enabledForReportingButNotEnforced' ? t('console.common.reportOnly') : p.state === 'enabled' ? t('console.common.on') : t('console.common.off')],
+            [t('console.config.apps'), excludeApplications.length ? t('console.config.appsExcept', { apps: includeApplications.join(', '), excluded: excludeApplications.join(', ') }) : includeApplications.join(', ')],
+            [t('console.common.grantControls'), grants || none],
+          ], p);
+        });
       case 'mail':
-        return [item('', 'Mail delivery', [['From', config.mail.from], ['SMTP server', config.mail.smtp ? `${config.mail.smtp.host}:${config.mail.smtp.port}` : 'None (outbox folder)']], config.mail)];
+        return [item('', t('console.config.mailDelivery'), [[t('console.config.from'), config.mail.from], [t('console.config.smtpServer'), config.mail.smtp ? `${config.mail.smtp.host}:${config.mail.smtp.port}` : t('console.config.outbox')]], config.mail)];
     }
   }
 

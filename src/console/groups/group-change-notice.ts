@@ -1,13 +1,15 @@
 import type { Context } from 'koa';
 import type { Database } from '../../db/connect.js';
 import type { UsersRepository } from '../../directory/users-repository.js';
+import type { PageRenderer } from '../../http/render.js';
 import { portalUser } from '../../portal/portal-auth.js';
 
-const SAID: Record<string, (mail: string, group: string) => string> = {
-  'Add member to group': (mail, group) => `${mail} is now a member of ${group}.`,
-  'Add owner to group': (mail, group) => `${mail} is now an owner of ${group}.`,
-  'Remove member from group': (mail, group) => `${mail} is no longer a member of ${group}.`,
-  'Remove owner from group': (mail, group) => `${mail} is no longer an owner of ${group}.`,
+/** Each audit activity as the notice's catalog key and whether a member or an owner changed. */
+const SAID: Record<string, { key: string; link: 'member' | 'owner' }> = {
+  'Add member to group': { key: 'console.group.added', link: 'member' },
+  'Add owner to group': { key: 'console.group.added', link: 'owner' },
+  'Remove member from group': { key: 'console.group.removed', link: 'member' },
+  'Remove owner from group': { key: 'console.group.removed', link: 'owner' },
 };
 
 /**
@@ -16,7 +18,7 @@ const SAID: Record<string, (mail: string, group: string) => string> = {
  * the viewer made, on this group, counts. The address shown is the one the entry names, so a
  * crafted link can show a person nothing but what they just did themselves.
  */
-export async function groupChangeNotice(deps: { db: Database; users: UsersRepository }, ctx: Context, group: { id: string; displayName: string }): Promise<string | undefined> {
+export async function groupChangeNotice(deps: { db: Database; users: UsersRepository; renderer: PageRenderer }, ctx: Context, group: { id: string; displayName: string }): Promise<string | undefined> {
   const done = typeof ctx.query.done === 'string' ? ctx.query.done : '';
   if (!/^[A-Za-z0-9._-]{8,64}$/.test(done)) return undefined;
   const row = (await deps
@@ -27,5 +29,7 @@ export async function groupChangeNotice(deps: { db: Database; users: UsersReposi
     .first('activity', 'details')) as { activity: string; details: string | null } | undefined;
   const userId = row?.details ? (JSON.parse(row.details) as { userId?: unknown }).userId : undefined;
   const user = typeof userId === 'string' ? await deps.users.findById(userId) : undefined;
-  return row && user ? SAID[row.activity]!(user.mail, group.displayName) : undefined;
+  if (!row || !user) return undefined;
+  const said = SAID[row.activity]!;
+  return deps.renderer.translator(ctx).t(said.key, { mail: user.mail, group: group.displayName, link: said.link });
 }

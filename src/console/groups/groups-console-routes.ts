@@ -8,9 +8,10 @@ import type { Ownership } from '../../directory/ownership.js';
 import type { UsersRepository } from '../../directory/users-repository.js';
 import { HttpError } from '../../http/http-error.js';
 import type { PageRenderer } from '../../http/render.js';
+import { pageMessage } from '../../i18n/page-message.js';
 import { portalUser } from '../../portal/portal-auth.js';
 import { assertConsolePermission, mayUseConsole, requireConsolePermission } from '../console-access.js';
-import { CONSOLE_PAGE_SIZE, confirmedOrAsk, consoleActor, formFields, optionalText, pageLinks, pageNumber, parseConsoleQuery } from '../console-forms.js';
+import { CONSOLE_PAGE_SIZE, confirmedOrAsk, consoleActor, formFields, formProblems, optionalText, pageLinks, pageNumber, parseConsoleQuery } from '../console-forms.js';
 import { consolePageBase } from '../console-page.js';
 import { groupChangeNotice } from './group-change-notice.js';
 import { ownerMayFind } from './owner-visible-users.js';
@@ -21,13 +22,13 @@ const LINKED_SHOWN = 500;
 
 const listQuery = z.strictObject({ q: optionalText(200), page: pageNumber, notice: z.string().optional() });
 const groupForm = z.object({
-  displayName: z.string().trim().min(1, 'Give the group a name.').max(256, 'The name is too long (256 characters at most).'),
-  description: z.string().trim().max(1024, 'The description is too long (1024 characters at most).').optional(),
+  displayName: z.string().trim().min(1, 'console.groups.nameRequired').max(256, 'console.groups.nameTooLong'),
+  description: z.string().trim().max(1024, 'console.groups.descriptionTooLong').optional(),
 });
-const emailForm = z.object({ email: z.string().trim().pipe(z.email('Enter the person’s email address, like name@contoso.example.').max(320)) });
+const emailForm = z.object({ email: z.string().trim().pipe(z.email('console.group.enterEmail').max(320)) });
 const linkParam = z.enum(['members', 'owners']);
 
-const ONE: Record<GroupLink, string> = { members: 'member', owners: 'owner' };
+const ONE: Record<GroupLink, 'member' | 'owner'> = { members: 'member', owners: 'owner' };
 
 export interface GroupsConsoleDeps {
   groups: GroupsRepository;
@@ -69,7 +70,7 @@ export function groupsConsoleRoutes(router: Router, deps: GroupsConsoleDeps): Ro
         query: { q: query.q ?? '' },
         groups: rows.slice(0, CONSOLE_PAGE_SIZE),
         ...pageLinks(BASE, { q: query.q }, query.page, rows.length > CONSOLE_PAGE_SIZE),
-        notice: query.notice === 'deleted' ? 'The group was deleted, with its memberships and app assignments.' : undefined,
+        notice: query.notice === 'deleted' ? renderer.translator(ctx).t('console.groups.deleted') : undefined,
         error: extra.error,
         form: extra.form ?? {},
       },
@@ -102,8 +103,9 @@ export function groupsConsoleRoutes(router: Router, deps: GroupsConsoleDeps): Ro
 
   /** "Who and what changed": a created or renamed group, or the membership change the viewer's audit entry records. */
   async function noticeOf(ctx: Context, group: { id: string; displayName: string }): Promise<string | undefined> {
-    if (ctx.query.notice === 'created') return `Group ${group.displayName} created.`;
-    if (ctx.query.notice === 'renamed') return `Group renamed to ${group.displayName}.`;
+    const tr = renderer.translator(ctx);
+    if (ctx.query.notice === 'created') return tr.t('console.group.created', { group: group.displayName });
+    if (ctx.query.notice === 'renamed') return tr.t('console.group.renamed', { group: group.displayName });
     return groupChangeNotice(deps, ctx, group);
   }
 
@@ -114,7 +116,7 @@ export function groupsConsoleRoutes(router: Router, deps: GroupsConsoleDeps): Ro
     const parsed = groupForm.safeParse({ displayName: form.displayName ?? '', description: form.description || undefined });
     if (!parsed.success) {
       ctx.query = {};
-      return showList(ctx, { error: parsed.error.issues.map((i) => i.message).join(' '), form, status: 400 });
+      return showList(ctx, { error: formProblems(renderer.translator(ctx), parsed.error), form, status: 400 });
     }
     const group = await groupService.create(parsed.data, consoleActor(ctx), ctx.state.requestId);
     ctx.status = 303;
@@ -126,7 +128,7 @@ export function groupsConsoleRoutes(router: Router, deps: GroupsConsoleDeps): Ro
   router.post('/:id/rename', admins, async (ctx) => {
     const form = formFields(ctx);
     const parsed = groupForm.safeParse({ displayName: form.displayName ?? '', description: form.description ?? '' });
-    if (!parsed.success) return showGroup(ctx, { error: parsed.error.issues.map((i) => i.message).join(' '), errorCode: 'invalidRequest', form, status: 400 });
+    if (!parsed.success) return showGroup(ctx, { error: formProblems(renderer.translator(ctx), parsed.error), errorCode: 'invalidRequest', form, status: 400 });
     const group = await groupService.require(ctx.params.id ?? '');
     await groupService.update(group.id, { displayName: parsed.data.displayName, description: parsed.data.description || null }, consoleActor(ctx), ctx.state.requestId);
     ctx.status = 303;
@@ -135,7 +137,8 @@ export function groupsConsoleRoutes(router: Router, deps: GroupsConsoleDeps): Ro
 
   router.post('/:id/delete', admins, async (ctx) => {
     const group = await groupService.require(ctx.params.id ?? '');
-    const ask = { title: `Delete ${group.displayName}?`, message: `This deletes the group ${group.displayName}: its members and owners lose the group, and the apps assigned to the group lose those assignments. It cannot be undone.`, confirmLabel: 'Delete the group', cancelUrl: `${BASE}/${group.id}` };
+    const tr = renderer.translator(ctx);
+    const ask = { title: tr.t('console.group.deleteTitle', { group: group.displayName }), message: tr.t('console.group.deleteMessage', { group: group.displayName }), confirmLabel: tr.t('console.group.deleteConfirm'), cancelUrl: `${BASE}/${group.id}` };
     if (!(await confirmedOrAsk(ctx, renderer, 'groups', ask))) return;
     await groupService.delete(group.id, consoleActor(ctx), ctx.state.requestId);
     ctx.status = 303;
@@ -149,7 +152,7 @@ export function groupsConsoleRoutes(router: Router, deps: GroupsConsoleDeps): Ro
     if (link.data === 'owners' && ctx.state.asOwner) assertConsolePermission(portalUser(ctx), 'Group.ReadWrite.All');
     const form = formFields(ctx);
     const parsed = emailForm.safeParse({ email: form.email ?? '' });
-    if (!parsed.success) return showGroup(ctx, { error: parsed.error.issues.map((i) => i.message).join(' '), errorCode: 'invalidRequest', form, status: 400 });
+    if (!parsed.success) return showGroup(ctx, { error: formProblems(renderer.translator(ctx), parsed.error), errorCode: 'invalidRequest', form, status: 400 });
     try {
       const asOwner = Boolean(ctx.state.asOwner);
       const mayFind = asOwner ? ownerMayFind(deps, portalUser(ctx)) : undefined;
@@ -157,7 +160,7 @@ export function groupsConsoleRoutes(router: Router, deps: GroupsConsoleDeps): Ro
       ctx.status = 303;
       ctx.redirect(`${BASE}/${group.id}?done=${encodeURIComponent(ctx.state.requestId)}`);
     } catch (err) {
-      if (err instanceof HttpError && err.status < 500 && err.code !== 'Request_ResourceNotFound') return showGroup(ctx, { error: err.message, errorCode: err.code, form, status: err.status });
+      if (err instanceof HttpError && err.status < 500 && err.code !== 'Request_ResourceNotFound') return showGroup(ctx, { error: pageMessage(renderer.translator(ctx), err), errorCode: err.code, form, status: err.status });
       throw err;
     }
   });
@@ -170,10 +173,11 @@ export function groupsConsoleRoutes(router: Router, deps: GroupsConsoleDeps): Ro
     const userId = ctx.params.userId ?? '';
     const user = /^[0-9a-f-]{36}$/i.test(userId) ? await deps.users.findById(userId.toLowerCase()) : undefined;
     if (!user || !(await deps.groups.hasLink(link.data, group.id, user.id))) throw new HttpError(404, 'Request_ResourceNotFound', `That user is not ${link.data === 'owners' ? 'an owner' : 'a member'} of ${group.displayName}.`);
+    const tr = renderer.translator(ctx);
     const ask = {
-      title: `Remove ${user.mail}?`,
-      message: link.data === 'members' ? `${user.mail} will no longer be a member of ${group.displayName}, and loses the apps and policies that reach them through it at their next sign-in.` : `${user.mail} will no longer own ${group.displayName}.`,
-      confirmLabel: `Remove ${ONE[link.data]}`,
+      title: tr.t('console.group.removeTitle', { mail: user.mail }),
+      message: link.data === 'members' ? tr.t('console.group.removeMemberMessage', { mail: user.mail, group: group.displayName }) : tr.t('console.group.removeOwnerMessage', { mail: user.mail, group: group.displayName }),
+      confirmLabel: tr.t('console.group.removeLink', { link: ONE[link.data] }),
       cancelUrl: `${BASE}/${group.id}`,
     };
     if (!(await confirmedOrAsk(ctx, renderer, 'groups', ask))) return;

@@ -27,13 +27,22 @@ const ACTION_PERMISSION: Record<Action, Permission> = {
   delete: 'User.ReadWrite.All',
 };
 
-/** The destructive ones: the first POST shows what will happen; only a second with confirm=yes acts. */
-const CONFIRM: Partial<Record<Action, { question: string; consequence: string; button: string }>> = {
-  reset: { question: 'Reset redemption of', consequence: 'Their linked sign-in accounts and authenticator app are removed, they are signed out everywhere, and a new invitation is mailed to them.', button: 'Reset redemption' },
-  disable: { question: 'Disable', consequence: 'They can no longer sign in, and they are signed out of every app now.', button: 'Disable' },
-  'revoke-sessions': { question: 'Sign out everywhere:', consequence: 'Every session ends and every refresh token stops working; they can sign in again.', button: 'Sign out everywhere' },
-  delete: { question: 'Delete', consequence: 'The guest, their identities, group memberships, app assignments and invitations are deleted. This cannot be undone.', button: 'Delete guest' },
+/**
+ * The destructive ones: the first POST shows what will happen; only a second with confirm=yes acts.
+ * Catalog keys: the title (with the guest's {name}), the consequence and the button.
+ */
+const CONFIRM: Partial<Record<Action, Ask>> = {
+  reset: { title: 'console.guestConfirm.resetTitle', consequence: 'console.guestConfirm.resetConsequence', button: 'console.guest.reset' },
+  disable: { title: 'console.guestConfirm.disableTitle', consequence: 'console.guestConfirm.disableConsequence', button: 'console.guest.disable' },
+  'revoke-sessions': { title: 'console.guestConfirm.signOutTitle', consequence: 'console.guestConfirm.signOutConsequence', button: 'console.guest.signOutEverywhere' },
+  delete: { title: 'console.guestConfirm.deleteTitle', consequence: 'console.guestConfirm.deleteConsequence', button: 'console.guest.delete' },
 };
+interface Ask {
+  title: string;
+  consequence: string;
+  button: string;
+  subject?: string;
+}
 
 /** `<app id> <role id>`: one select names both. */
 const roleForm = z.object({ role: z.string().trim().regex(/^[A-Za-z0-9._-]{3,64} [0-9A-Fa-f-]{36}$/), op: z.enum(['give', 'take']) });
@@ -56,16 +65,17 @@ export function guestActionRoutes(router: Router, deps: GuestsConsoleDeps): void
   }
 
   /** The confirmation page: the same form again, with confirm=yes, and a way back. */
-  async function askToConfirm(ctx: Context, guest: User, ask: { question: string; consequence: string; button: string; subject?: string }) {
+  async function askToConfirm(ctx: Context, guest: User, ask: Ask) {
+    const tr = deps.renderer.translator(ctx);
     const body = (ctx.request.body ?? {}) as Record<string, unknown>;
     const fields = Object.entries(body).filter(([k, v]) => k !== '_csrf' && k !== 'confirm' && typeof v === 'string') as [string, string][];
     await deps.renderer.page(ctx, 'console-guest-confirm', {
       ...consolePageBase(ctx, 'guests'),
-      title: `${ask.question} ${guest.displayName}?`,
+      title: tr.t(ask.title, { name: guest.displayName }),
       guest: { id: guest.id, displayName: guest.displayName, mail: guest.mail },
       subject: ask.subject,
-      consequence: ask.consequence,
-      button: ask.button,
+      consequence: tr.t(ask.consequence),
+      button: tr.t(ask.button),
       action: ctx.path,
       fields,
     });
@@ -82,7 +92,7 @@ export function guestActionRoutes(router: Router, deps: GuestsConsoleDeps): void
     if (!role) throw new HttpError(400, 'invalidAppRoleId', `Choose one of ${app.displayName}'s roles.`);
     const existing = await deps.assignments.find(app.id, 'User', guest.id, undefined, role.id);
     if (form.data.op === 'take' && existing && !confirmed(ctx)) {
-      return askToConfirm(ctx, guest, { question: 'Take a role away from', subject: `${app.displayName}: ${role.displayName} (${role.value})`, consequence: 'The role leaves the app at their next sign-in or token refresh.', button: 'Take role away' });
+      return askToConfirm(ctx, guest, { title: 'console.guestConfirm.takeRoleTitle', subject: `${app.displayName}: ${role.displayName} (${role.value})`, consequence: 'console.guestConfirm.takeRoleConsequence', button: 'console.guest.takeRole' });
     }
     const actor = { type: 'user' as const, id: portalUser(ctx).id };
     if (form.data.op === 'give' && !existing) await deps.appAssignments.assign(app.id, { type: 'User', id: guest.id }, actor, ctx.state.requestId, undefined, { appRoleId: role.id });
@@ -99,7 +109,7 @@ export function guestActionRoutes(router: Router, deps: GuestsConsoleDeps): void
     if (!assignment || assignment.principalType !== 'User' || assignment.principalId !== guest.id) throw new HttpError(404, 'assignmentNotFound', 'This guest has no such app assignment.');
     if (!confirmed(ctx)) {
       const app = deps.appAssignments.app(assignment.appId);
-      return askToConfirm(ctx, guest, { question: 'Remove an app assignment of', subject: app?.displayName ?? assignment.appId, consequence: 'They lose access to the app; its refresh tokens for them stop working.', button: 'Remove assignment' });
+      return askToConfirm(ctx, guest, { title: 'console.guestConfirm.removeAssignmentTitle', subject: app?.displayName ?? assignment.appId, consequence: 'console.guestConfirm.removeAssignmentConsequence', button: 'console.app.removeAssignment' });
     }
     await deps.appAssignments.unassign(assignment.id, { principalId: guest.id }, { type: 'user', id: portalUser(ctx).id }, ctx.state.requestId);
     ctx.status = 303;
@@ -113,7 +123,7 @@ export function guestActionRoutes(router: Router, deps: GuestsConsoleDeps): void
     const sessionIds = (await deps.sessions.list(guest.id)).map((s) => s.id);
     const sessionId = deps.sessionHandles.resolve(guest.id, ctx.params.handle ?? '', sessionIds);
     if (!sessionId) throw new HttpError(404, 'sessionNotFound', 'This sign-in session has already ended.');
-    if (!confirmed(ctx)) return askToConfirm(ctx, guest, { question: 'End one session of', consequence: 'That session ends and the refresh tokens issued through it stop working; their other sessions stay.', button: 'End session' });
+    if (!confirmed(ctx)) return askToConfirm(ctx, guest, { title: 'console.guestConfirm.endSessionTitle', consequence: 'console.guestConfirm.endSessionConsequence', button: 'console.guest.endSession' });
     await deps.lifecycle.revokeSession(guest.id, sessionId, { type: 'user', id: portalUser(ctx).id }, ctx.state.requestId);
     ctx.status = 303;
     ctx.redirect(detailUrl(guest.id, ctx));

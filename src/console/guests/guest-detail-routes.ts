@@ -3,7 +3,9 @@ import { listDirectoryAudits, type DirectoryAudit } from '../../audit/directory-
 import { SignInLog } from '../../audit/sign-in-log.js';
 import { DEFAULT_APP_ROLE_ID } from '../../config/app-claims-schema.js';
 import { HttpError } from '../../http/http-error.js';
+import type { Translator } from '../../i18n/translator.js';
 import { portalUser } from '../../portal/portal-auth.js';
+import { STATE_LABEL_KEY } from '../../portal/guest-summary.js';
 import { consolePermissions } from '../console-access.js';
 import { consolePageBase } from '../console-page.js';
 import { actionNotice } from './action-notice.js';
@@ -22,8 +24,8 @@ const RECENT = 20;
 export function guestDetailRoutes(router: Router, deps: GuestsConsoleDeps): void {
   const signIns = new SignInLog(deps.db);
   const appName = (id: string) => deps.apps.find((a) => a.id === id)?.displayName ?? id;
-  const roleName = (appId: string, roleId: string) => {
-    if (roleId === DEFAULT_APP_ROLE_ID) return 'Default access';
+  const roleName = (appId: string, roleId: string, tr: Translator) => {
+    if (roleId === DEFAULT_APP_ROLE_ID) return tr.t('console.common.defaultAccess');
     const role = deps.apps.find((a) => a.id === appId)?.appRoles.find((r) => r.id.toLowerCase() === roleId.toLowerCase());
     return role ? `${role.displayName} (${role.value})` : roleId;
   };
@@ -33,6 +35,9 @@ export function guestDetailRoutes(router: Router, deps: GuestsConsoleDeps): void
     const user = UUID.test(id) ? await deps.users.findById(id) : undefined;
     if (!user || user.userType !== 'Guest') throw new HttpError(404, 'guestNotFound', 'There is no such guest.');
     const held = consolePermissions(portalUser(ctx));
+    const tr = deps.renderer.translator(ctx);
+    const never = tr.t('console.common.never');
+    const unknown = tr.t('console.common.unknown');
     const mayAudit = held.has('AuditLog.Read.All');
     const [[row], sponsors, identities, groups, assignments, sessions] = await Promise.all([
       guestRows(deps.db, [user], { idps: deps.idpNames, partners: deps.partners }),
@@ -48,13 +53,13 @@ export function guestDetailRoutes(router: Router, deps: GuestsConsoleDeps): void
     await deps.renderer.page(ctx, 'console-guest', {
       ...consolePageBase(ctx, 'guests'),
       may: { invite: held.has('User.Invite.All'), write: held.has('User.ReadWrite.All'), audit: mayAudit },
-      guest: { ...row!, createdText: shortTime(user.createdDateTime), lastSignInText: shortTime(user.lastSignInDateTime) },
+      guest: { ...row!, stateLabel: tr.t(STATE_LABEL_KEY[row!.state]), createdText: shortTime(user.createdDateTime), lastSignInText: shortTime(user.lastSignInDateTime, never) },
       sponsors: sponsors.map((s) => ({ displayName: s.displayName, mail: s.mail })),
-      identities: identities.map((i) => ({ idp: deps.idpNames.get(i.idpId) ?? i.idpId, email: i.email ?? '', linked: shortTime(i.createdDateTime), lastUsed: shortTime(i.lastUsedDateTime) })),
+      identities: identities.map((i) => ({ idp: deps.idpNames.get(i.idpId) ?? i.idpId, email: i.email ?? '', linked: shortTime(i.createdDateTime), lastUsed: shortTime(i.lastUsedDateTime, never) })),
       groups: groups.map((g) => ({ displayName: g.displayName })),
-      assignments: assignments.map((a) => ({ id: a.id, app: appName(a.appId), role: roleName(a.appId, a.appRoleId), expires: a.expirationDateTime ? shortTime(a.expirationDateTime) : 'Does not expire' })),
+      assignments: assignments.map((a) => ({ id: a.id, app: appName(a.appId), role: roleName(a.appId, a.appRoleId, tr), expires: a.expirationDateTime ? shortTime(a.expirationDateTime) : tr.t('console.guest.doesNotExpire') })),
       appRoles: deps.apps.flatMap((a) => a.appRoles.map((r) => ({ key: `${a.id} ${r.id}`, label: `${a.displayName}: ${r.displayName} (${r.value})` }))),
-      sessions: sessions.map((s, i) => ({ handle: deps.sessionHandles.handleOf(id, s.id), n: i + 1, signedIn: shortTime(s.signedInAt, 'Unknown'), expires: shortTime(s.expiresAt, 'Unknown'), apps: s.apps.map(appName).join(', ') || 'None yet' })),
+      sessions: sessions.map((s, i) => ({ handle: deps.sessionHandles.handleOf(id, s.id), n: i + 1, signedIn: shortTime(s.signedInAt, unknown), expires: shortTime(s.expiresAt, unknown), apps: s.apps.map(appName).join(', ') || tr.t('console.guest.noneYet') })),
       signIns: recentSignIns.map((s) => ({
         when: shortTime(s.createdDateTime),
         app: s.appDisplayName ?? s.appId ?? '',

@@ -3,6 +3,7 @@ import type { Router } from '@koa/router';
 import type { Context } from 'koa';
 import { nowIso } from '../../lib/clock.js';
 import { portalUser } from '../../portal/portal-auth.js';
+import { STATE_LABEL_KEY } from '../../portal/guest-summary.js';
 import { consolePermissions } from '../console-access.js';
 import { consolePageBase } from '../console-page.js';
 import { actionNotice } from './action-notice.js';
@@ -16,14 +17,15 @@ import { inviteLandings } from './invite-form.js';
 export const PAGE_SIZE = 50;
 const NO_ONE = '00000000-0000-0000-0000-000000000000';
 
-const SORT_LABELS = { name: 'Name', email: 'Email', state: 'State', lastSignIn: 'Last sign-in', invited: 'Invited' } as const;
+/** The sortable columns' headers, as catalog keys. */
+const SORT_LABELS = { name: 'console.guests.colName', email: 'console.guests.colEmail', state: 'console.guests.colState', lastSignIn: 'console.guests.colLastSignIn', invited: 'console.guests.colInvited' } as const;
 const STATE_OPTIONS = [
-  ['all', 'All'],
-  ['pending', 'Invitation pending'],
-  ['expired', 'Invitation expired'],
-  ['accepted', 'Accepted'],
-  ['withdrawn', 'No open invitation'],
-  ['disabled', 'Disabled'],
+  ['all', 'console.guests.stateAll'],
+  ['pending', STATE_LABEL_KEY.pending],
+  ['expired', STATE_LABEL_KEY.expired],
+  ['accepted', STATE_LABEL_KEY.accepted],
+  ['withdrawn', STATE_LABEL_KEY.withdrawn],
+  ['disabled', STATE_LABEL_KEY.disabled],
 ] as const;
 
 /** The query's filter, with names (partner, sponsor, inviter) resolved to what the rows store. */
@@ -61,12 +63,12 @@ export async function loadGuestTable(deps: Pick<GuestsConsoleDeps, 'db' | 'users
  * signed cursor, the count, and the same set as CSV. Readable by every role with User.Read.All.
  */
 export function guestListRoutes(router: Router, deps: GuestsConsoleDeps): ShowGuests {
-  const landings = inviteLandings(deps);
 
   async function show(ctx: Context, extra: { error?: string; errorCode?: string; form?: Record<string, string>; status?: number } = {}) {
     const { p, sortId, after, before, page, total, rows } = await loadGuestTable(deps, ctx.query);
     const cursorAt = (i: number) => deps.cursors.encode({ sort: sortId, value: page.keys[i]!, id: page.users[i]!.id });
     const held = consolePermissions(portalUser(ctx));
+    const tr = deps.renderer.translator(ctx);
     const base = '/myapps/admin/guests';
     await deps.renderer.page(
       ctx,
@@ -77,20 +79,20 @@ export function guestListRoutes(router: Router, deps: GuestsConsoleDeps): ShowGu
         query: p,
         total,
         countCap: COUNT_CAP,
-        guests: rows.map((g) => ({ ...g, lastSignInText: shortTime(g.lastSignIn), invitedText: shortTime(g.invitedAt, '') })),
+        guests: rows.map((g) => ({ ...g, stateLabel: tr.t(STATE_LABEL_KEY[g.state]), lastSignInText: shortTime(g.lastSignIn, tr.t('console.common.never')), invitedText: shortTime(g.invitedAt, '') })),
         columns: (Object.keys(SORT_LABELS) as (keyof typeof SORT_LABELS)[]).map((key) => {
           const current = p.sort === key;
           const dir = current && p.dir === 'asc' ? 'desc' : 'asc';
-          return { key, label: SORT_LABELS[key], href: `${base}?${filterQuery(p, { sort: key, dir })}`, sorted: current ? (p.dir === 'asc' ? 'ascending' : 'descending') : 'none' };
+          return { key, label: tr.t(SORT_LABELS[key]), href: `${base}?${filterQuery(p, { sort: key, dir })}`, sorted: current ? (p.dir === 'asc' ? 'ascending' : 'descending') : 'none' };
         }),
-        stateOptions: STATE_OPTIONS,
+        stateOptions: STATE_OPTIONS.map(([value, label]) => [value, tr.t(label)]),
         partnerOptions: deps.partners.list().map((x) => ({ id: x.id!, name: x.displayName })),
         idpOptions: [...deps.idpNames].map(([id, name]) => ({ id, name })),
         first: after || before ? `${base}?${filterQuery(p)}` : '',
         previous: page.hasMoreBefore && page.users.length ? `${base}?${filterQuery(p, { before: cursorAt(0) })}` : '',
         next: page.hasMoreAfter && page.users.length ? `${base}?${filterQuery(p, { after: cursorAt(page.users.length - 1) })}` : '',
         exportHref: `${base}/export.csv?${filterQuery(p)}`,
-        landings,
+        landings: inviteLandings(deps, tr),
         notice: await actionNotice(deps, ctx),
         error: extra.error,
         errorCode: extra.errorCode,

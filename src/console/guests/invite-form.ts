@@ -2,25 +2,28 @@ import type { Router } from '@koa/router';
 import { z } from 'zod';
 import type { User } from '../../directory/user-model.js';
 import { HttpError } from '../../http/http-error.js';
+import { formErrorMessage } from '../../i18n/page-message.js';
+import type { Translator } from '../../i18n/translator.js';
 import type { Inviter } from '../../invitations/inviter.js';
 import { portalUser } from '../../portal/portal-auth.js';
 import { requireConsolePermission } from '../console-access.js';
+import { formProblems } from '../console-forms.js';
 import type { ShowGuests } from './guest-list-routes.js';
 import type { GuestsConsoleDeps } from './guests-console-deps.js';
 
 const ADMIN_PAGE_SCOPES: ReadonlySet<string> = new Set(['User.Invite.All', 'User.Read.All', 'User.ReadWrite.All']);
 
 const inviteForm = z.object({
-  email: z.string().trim().pipe(z.email('Enter the guest’s email address, like name@partner.example.').max(320)),
-  displayName: z.string().trim().max(256, 'The name is too long (256 characters at most).').optional(),
-  redirect: z.string().min(1, 'Choose where the guest lands after accepting.').max(2048),
-  message: z.string().trim().max(4000, 'The message is too long (4000 characters at most).').optional(),
+  email: z.string().trim().pipe(z.email('console.guests.enterEmail').max(320)),
+  displayName: z.string().trim().max(256, 'console.guests.nameTooLong').optional(),
+  redirect: z.string().min(1, 'console.guests.chooseLanding').max(2048),
+  message: z.string().trim().max(4000, 'console.guests.messageTooLong').optional(),
 });
 
 /** Where an invited guest may land (the `<select id="redirect">` of the invite form). */
-export function inviteLandings(deps: Pick<GuestsConsoleDeps, 'myAppsUrl' | 'apps'>): { url: string; name: string }[] {
+export function inviteLandings(deps: Pick<GuestsConsoleDeps, 'myAppsUrl' | 'apps'>, tr: Translator): { url: string; name: string }[] {
   // An app with third-party initiated login gets its guests signed in on arrival: the choice says so.
-  return [{ url: deps.myAppsUrl, name: 'My Apps' }, ...deps.apps.filter((a) => a.launchUrl).map((a) => ({ url: a.launchUrl!, name: a.initiateLoginUri ? `${a.displayName} (signed in on arrival)` : a.displayName }))];
+  return [{ url: deps.myAppsUrl, name: tr.t('console.common.myApps') }, ...deps.apps.filter((a) => a.launchUrl).map((a) => ({ url: a.launchUrl!, name: a.initiateLoginUri ? tr.t('console.guests.signedInOnArrival', { app: a.displayName }) : a.displayName }))];
 }
 
 /**
@@ -37,7 +40,7 @@ export function inviteRoute(router: Router, deps: GuestsConsoleDeps, show: ShowG
     const body = (ctx.request.body ?? {}) as Record<string, unknown>;
     const form = { email: String(body.email ?? ''), displayName: String(body.displayName ?? ''), redirect: String(body.redirect ?? ''), message: String(body.message ?? '') };
     const parsed = inviteForm.safeParse({ ...form, displayName: form.displayName || undefined, message: form.message || undefined });
-    if (!parsed.success) return show(ctx, { error: parsed.error.issues.map((i) => i.message).join(' '), form, status: 400 });
+    if (!parsed.success) return show(ctx, { error: formProblems(deps.renderer.translator(ctx), parsed.error), form, status: 400 });
     try {
       await deps.invitations.create(
         {
@@ -53,7 +56,7 @@ export function inviteRoute(router: Router, deps: GuestsConsoleDeps, show: ShowG
         ctx.state.requestId,
       );
     } catch (err) {
-      if (err instanceof HttpError && err.status < 500) return show(ctx, { error: err.message, errorCode: err.code, form, status: err.status });
+      if (err instanceof HttpError && err.status < 500) return show(ctx, { error: formErrorMessage(deps.renderer.translator(ctx), err), errorCode: err.code, form, status: err.status });
       throw err;
     }
     ctx.status = 303;

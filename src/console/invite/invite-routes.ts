@@ -3,6 +3,7 @@ import type { Context } from 'koa';
 import type Provider from 'oidc-provider';
 import type { UsersRepository } from '../../directory/users-repository.js';
 import { csrfProtection } from '../../http/csrf.js';
+import { formErrorMessage, pageMessage } from '../../i18n/page-message.js';
 import { HttpError } from '../../http/http-error.js';
 import type { PageRenderer } from '../../http/render.js';
 import { BULK_LIMITS, parseBulkCsv } from '../../invitations/bulk/bulk-csv.js';
@@ -49,12 +50,14 @@ export function inviteRoutes(deps: InviteRoutesDeps): Router[] {
 
   async function uploadPage(ctx: Context, extra: { error?: string; errorCode?: string; csv?: string } = {}, status = 200) {
     const mine = await jobs.listOwn(portalUser(ctx).id);
-    await renderer.page(ctx, 'console-invite', { ...consolePageBase(ctx, SECTION), limits: { mb: BULK_LIMITS.maxBytes / 1024 / 1024, rows: BULK_LIMITS.maxRows.toLocaleString('en') }, jobs: mine, ...extra }, status);
+    await renderer.page(ctx, 'console-invite', { ...consolePageBase(ctx, SECTION), limits: { mb: BULK_LIMITS.maxBytes / 1024 / 1024, rows: renderer.translator(ctx).number(BULK_LIMITS.maxRows) }, jobs: mine, ...extra }, status);
   }
 
   async function jobPage(ctx: Context, job: BulkJob, notice?: string) {
     const progress = await jobs.progress(job);
-    const problems = job.status === 'validated' ? await jobs.problems(job.id, PROBLEMS_SHOWN) : [];
+    const tr = renderer.translator(ctx);
+    // Each row's problem in the page's language where the catalog has its code (errors.<code>); the result file keeps English.
+    const problems = (job.status === 'validated' ? await jobs.problems(job.id, PROBLEMS_SHOWN) : []).map((p) => ({ ...p, errorMessage: p.errorCode && p.errorMessage ? pageMessage(tr, { code: p.errorCode, message: p.errorMessage }) : p.errorMessage }));
     const processed = progress.invited + progress.failed;
     const valid = progress.total - progress.invalid;
     await renderer.page(ctx, 'console-invite-job', {
@@ -84,7 +87,7 @@ export function inviteRoutes(deps: InviteRoutesDeps): Router[] {
     try {
       rows = parseBulkCsv(csv);
     } catch (err) {
-      if (err instanceof HttpError && err.status < 500) return uploadPage(ctx, { error: err.message, errorCode: err.code, csv: csv.length <= 64 * 1024 ? csv : undefined }, err.status);
+      if (err instanceof HttpError && err.status < 500) return uploadPage(ctx, { error: formErrorMessage(renderer.translator(ctx), err), errorCode: err.code, csv: csv.length <= 64 * 1024 ? csv : undefined }, err.status);
       throw err;
     }
     const user = portalUser(ctx);
@@ -98,8 +101,9 @@ export function inviteRoutes(deps: InviteRoutesDeps): Router[] {
   pages.use(...portalPageGuards(deps));
   pages.get('/', requireConsolePermission(PERMISSION), (ctx) => uploadPage(ctx));
   pages.get('/:id', requireConsolePermission(PERMISSION), async (ctx) => {
-    const notices: Record<string, string> = { confirmed: 'Confirmed: the invitations are being sent.', cancelled: 'Cancelled: nothing was sent.' };
-    await jobPage(ctx, await ownJob(ctx), typeof ctx.query.notice === 'string' ? notices[ctx.query.notice] : undefined);
+    const notices: Record<string, string> = { confirmed: 'console.inviteJob.confirmedNotice', cancelled: 'console.inviteJob.cancelled' };
+    const notice = typeof ctx.query.notice === 'string' && Object.hasOwn(notices, ctx.query.notice) ? renderer.translator(ctx).t(notices[ctx.query.notice]!) : undefined;
+    await jobPage(ctx, await ownJob(ctx), notice);
   });
   pages.get('/:id/status', requireConsolePermission(PERMISSION), async (ctx) => {
     ctx.body = await jobs.progress(await ownJob(ctx));

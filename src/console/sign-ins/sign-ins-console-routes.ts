@@ -1,6 +1,7 @@
 import type { Router } from '@koa/router';
 import { z } from 'zod';
 import type { AppliedPolicy, GraphSignIn, SignInFilter, SignInLog } from '../../audit/sign-in-log.js';
+import type { Translator } from '../../i18n/translator.js';
 import { HttpError } from '../../http/http-error.js';
 import type { PageRenderer } from '../../http/render.js';
 import { requireConsolePermission } from '../console-access.js';
@@ -39,24 +40,31 @@ const listQuery = z
 /** Which of Graph's policy results mean the policy's conditions matched this sign-in. */
 const NOT_APPLIED = new Set(['notApplied', 'notEnabled', 'reportOnlyNotApplied']);
 
+/** What each of Graph's policy results means, as catalog keys (the value itself stays in data-result). */
 const RESULT_LABELS: Record<string, string> = {
-  success: 'Applied: its grant controls were satisfied',
-  failure: 'Applied: its grant controls were not satisfied',
-  notApplied: 'Not applied: its conditions did not match',
-  notEnabled: 'Off (disabled)',
-  reportOnlySuccess: 'Report-only: would have been satisfied',
-  reportOnlyFailure: 'Report-only: would have refused',
-  reportOnlyNotApplied: 'Report-only: its conditions did not match',
-  reportOnlyInterrupted: 'Report-only: would have asked for more',
+  success: 'console.signIn.resultSuccess',
+  failure: 'console.signIn.resultFailure',
+  notApplied: 'console.signIn.resultNotApplied',
+  notEnabled: 'console.signIn.resultNotEnabled',
+  reportOnlySuccess: 'console.signIn.resultReportOnlySuccess',
+  reportOnlyFailure: 'console.signIn.resultReportOnlyFailure',
+  reportOnlyNotApplied: 'console.signIn.resultReportOnlyNotApplied',
+  reportOnlyInterrupted: 'console.signIn.resultReportOnlyInterrupted',
 };
 
-const MFA_METHODS: Record<string, string> = { totp: 'Authenticator app code (TOTP)', recoveryCode: 'Recovery code', trustedUpstream: 'MFA at the home identity provider (trusted)', passkey: 'Passkey' };
+const MFA_METHODS: Record<string, string> = { totp: 'console.signIn.mfaTotp', recoveryCode: 'console.signIn.mfaRecoveryCode', trustedUpstream: 'console.signIn.mfaTrustedUpstream', passkey: 'console.signIn.mfaPasskey' };
+
+interface Choice {
+  id: string;
+  name: string;
+  key?: string;
+}
 
 export interface SignInsConsoleDeps {
   log: SignInLog;
   renderer: PageRenderer;
-  /** What the filters' selects offer: apps, identity providers and partners by id and name. */
-  choices: { apps: { id: string; name: string }[]; idps: { id: string; name: string }[]; partners: { id: string; name: string }[] };
+  /** What the filters' selects offer: apps, identity providers and partners by id and name (Foyer's own ones with a catalog key). */
+  choices: Record<'apps' | 'idps' | 'partners', Choice[]>;
 }
 
 /** The sign-in log in the console (AuditLog.Read.All, as GET /v1.0/auditLogs/signIns): filters, pages, and each sign-in's policy trace. */
@@ -81,8 +89,8 @@ export function signInsConsoleRoutes(router: Router, deps: SignInsConsoleDeps): 
     await deps.renderer.page(ctx, 'console-sign-ins', {
       ...consolePageBase(ctx, 'sign-ins'),
       query: shown,
-      choices: deps.choices,
-      signIns: rows.slice(0, CONSOLE_PAGE_SIZE).map(summary),
+      choices: Object.fromEntries(Object.entries(deps.choices).map(([kind, list]) => [kind, list.map((c) => ({ id: c.id, name: c.key ? deps.renderer.translator(ctx).t(c.key) : c.name }))])),
+      signIns: rows.slice(0, CONSOLE_PAGE_SIZE).map((s) => summary(s, deps.renderer.translator(ctx))),
       ...pageLinks(BASE, shown, q.page, rows.length > CONSOLE_PAGE_SIZE),
     });
   });
@@ -91,7 +99,8 @@ export function signInsConsoleRoutes(router: Router, deps: SignInsConsoleDeps): 
     const id = ctx.params.id ?? '';
     const item = /^[0-9a-f-]{36}$/i.test(id) ? await deps.log.get(id.toLowerCase()) : undefined;
     if (!item) throw new HttpError(404, 'Request_ResourceNotFound', 'There is no such sign-in in the log (it may have been purged by the retention settings).');
-    await deps.renderer.page(ctx, 'console-sign-in', { ...consolePageBase(ctx, 'sign-ins'), s: summary(item), policies: item.appliedConditionalAccessPolicies.map(policyView) });
+    const tr = deps.renderer.translator(ctx);
+    await deps.renderer.page(ctx, 'console-sign-in', { ...consolePageBase(ctx, 'sign-ins'), s: summary(item, tr), policies: item.appliedConditionalAccessPolicies.map((p) => policyView(p, tr)) });
   });
 
   return router;
@@ -101,14 +110,14 @@ function dateOnly(raw: unknown): string {
   return typeof raw === 'string' ? raw.trim().slice(0, 32) : '';
 }
 
-function summary(s: GraphSignIn) {
+function summary(s: GraphSignIn, tr: Translator) {
   return {
     id: s.id,
     at: `${s.createdDateTime.slice(0, 19).replace('T', ' ')} UTC`,
-    user: s.userPrincipalName ?? s.userId ?? 'Unknown user',
+    user: s.userPrincipalName ?? s.userId ?? tr.t('console.signIn.unknownUser'),
     userDisplayName: s.userDisplayName ?? '',
     userType: s.userType ?? '',
-    app: s.appDisplayName ?? s.appId ?? 'Unknown app',
+    app: s.appDisplayName ?? s.appId ?? tr.t('console.signIn.unknownApp'),
     appId: s.appId ?? '',
     result: s.result,
     idp: s.identityProvider ?? '',
@@ -118,20 +127,20 @@ function summary(s: GraphSignIn) {
     errorCode: s.status.errorCode ?? '',
     failureReason: s.status.failureReason ?? '',
     additionalDetails: s.status.additionalDetails ?? '',
-    requirement: s.authenticationRequirement === 'multiFactorAuthentication' ? 'Multi-factor' : 'Single factor',
-    mfaMethod: s.mfaDetail ? (MFA_METHODS[s.mfaDetail.authMethod] ?? s.mfaDetail.authMethod) : '',
+    requirement: tr.t(s.authenticationRequirement === 'multiFactorAuthentication' ? 'console.signIn.multiFactor' : 'console.signIn.singleFactor'),
+    mfaMethod: s.mfaDetail ? (Object.hasOwn(MFA_METHODS, s.mfaDetail.authMethod) ? tr.t(MFA_METHODS[s.mfaDetail.authMethod]!) : s.mfaDetail.authMethod) : '',
     methods: s.authenticationMethodsUsed.join(', '),
     correlationId: s.correlationId ?? '',
   };
 }
 
-function policyView(p: AppliedPolicy) {
+function policyView(p: AppliedPolicy, tr: Translator) {
   return {
     id: p.id,
     displayName: p.displayName,
     applied: !NOT_APPLIED.has(p.result),
     result: p.result,
-    resultLabel: RESULT_LABELS[p.result] ?? p.result,
+    resultLabel: Object.hasOwn(RESULT_LABELS, p.result) ? tr.t(RESULT_LABELS[p.result]!) : p.result,
     reason: p.reason,
     grantControls: p.enforcedGrantControls,
     sessionControls: p.enforcedSessionControls,

@@ -14,8 +14,8 @@ import { signInsConsoleRoutes } from './sign-ins-console-routes.js';
 export function wireSignInsConsole(shared: SharedServices, deps: ConsoleGuardDeps & { signIns: SignInLog }): Feature {
   const { config } = shared;
   const choices = {
-    apps: [...config.apps.map((a) => ({ id: a.id, name: a.displayName })), { id: PORTAL_CLIENT_ID, name: 'My Apps' }],
-    idps: [...config.identityProviders.map((i) => ({ id: i.id, name: i.displayName ?? i.id })), { id: PASSCODE_IDP, name: 'Email one-time passcode' }, { id: LOCAL_IDP_ID, name: 'Password (members)' }],
+    apps: [...config.apps.map((a) => ({ id: a.id, name: a.displayName })), { id: PORTAL_CLIENT_ID, name: 'My Apps', key: 'console.common.myApps' }],
+    idps: [...config.identityProviders.map((i) => ({ id: i.id, name: i.displayName ?? i.id })), { id: PASSCODE_IDP, name: 'Email one-time passcode', key: 'console.common.passcodeIdp' }, { id: LOCAL_IDP_ID, name: 'Password (members)', key: 'console.common.passwordIdp' }],
     partners: config.partners.map((p) => ({ id: p.id, name: p.displayName })),
   };
   const router = signInsConsoleRoutes(consoleRouter(shared, deps, 'sign-ins'), { log: deps.signIns, renderer: shared.renderer, choices });

@@ -4,6 +4,10 @@ import { z } from 'zod';
 import type { PolicyTrace } from '../../access/evaluate.js';
 import { describeDecision, type WhatIf, type WhatIfAnswer } from '../../access/what-if.js';
 import type { UsersRepository } from '../../directory/users-repository.js';
+import { formErrorMessage } from '../../i18n/page-message.js';
+import type { Translator } from '../../i18n/translator.js';
+import { LOCAL_IDP_ID } from '../../config/policies-schema.js';
+import { PASSCODE_IDP } from '../../interaction/home-realm-discovery.js';
 import { HttpError } from '../../http/http-error.js';
 import type { PageRenderer } from '../../http/render.js';
 import { requireConsolePermission } from '../console-access.js';
@@ -18,7 +22,10 @@ const whatIfQuery = z.strictObject({
   mfa: z.enum(['', 'yes'], { error: 'must be yes or absent' }).optional(),
 });
 
-const STATE_LABELS: Record<string, string> = { enabled: 'On', disabled: 'Off', enabledForReportingButNotEnforced: 'Report-only' };
+const STATE_LABELS: Record<string, string> = { enabled: 'console.common.on', disabled: 'console.common.off', enabledForReportingButNotEnforced: 'console.common.reportOnly' };
+
+/** Foyer's own ways in, named in the page's language (configured IdPs keep their configured names). */
+const BUILT_IN_IDP_KEYS: Record<string, string> = { [PASSCODE_IDP]: 'console.common.passcodeIdp', [LOCAL_IDP_ID]: 'console.common.passwordIdp' };
 
 export interface WhatIfConsoleDeps {
   whatIf: WhatIf;
@@ -45,7 +52,7 @@ export function whatIfConsoleRoutes(router: Router, deps: WhatIfConsoleDeps): Ro
           ...consolePageBase(ctx, 'what-if'),
           form,
           apps: [...deps.whatIf.apps].map(([id, name]) => ({ id, name })),
-          idps: deps.whatIf.identityProviders.map((id) => ({ id, name: deps.idpNames.get(id) ?? id })),
+          idps: deps.whatIf.identityProviders.map((id) => ({ id, name: Object.hasOwn(BUILT_IN_IDP_KEYS, id) ? deps.renderer.translator(ctx).t(BUILT_IN_IDP_KEYS[id]!) : (deps.idpNames.get(id) ?? id) })),
           ...extra,
         },
         status,
@@ -57,9 +64,9 @@ export function whatIfConsoleRoutes(router: Router, deps: WhatIfConsoleDeps): Ro
       const user = await deps.users.findByEmail(q.user);
       if (!user) throw new HttpError(400, 'userNotFound', `No user has the email address ${q.user}.`);
       const answer = await deps.whatIf.evaluate({ user, appId: q.app, ipAddress: q.ip, identityProvider: q.idp, mfa: form.mfa });
-      return page({ result: resultView(answer, { mail: user.mail, userType: user.userType, enabled: user.accountEnabled, app: deps.whatIf.apps.get(q.app)! }) });
+      return page({ result: resultView(answer, { mail: user.mail, userType: user.userType, enabled: user.accountEnabled, app: deps.whatIf.apps.get(q.app)! }, deps.renderer.translator(ctx)) });
     } catch (err) {
-      if (err instanceof HttpError && err.status < 500) return page({ error: err.message, errorCode: err.code }, 400);
+      if (err instanceof HttpError && err.status < 500) return page({ error: formErrorMessage(deps.renderer.translator(ctx), err), errorCode: err.code }, 400);
       throw err;
     }
   });
@@ -67,32 +74,32 @@ export function whatIfConsoleRoutes(router: Router, deps: WhatIfConsoleDeps): Ro
   return router;
 }
 
-function resultView(answer: WhatIfAnswer, who: { mail: string; userType: string; enabled: boolean; app: string }) {
+function resultView(answer: WhatIfAnswer, who: { mail: string; userType: string; enabled: boolean; app: string }, tr: Translator) {
   const { partner, trust, decision } = answer;
   return {
     who,
     partner: partner && {
       refusal: partner.refusal && { code: partner.refusal.code, partner: partner.refusal.partner.displayName ?? partner.refusal.partner.id ?? 'partnerDefaults', why: partner.refusal.why },
       applied: partner.applied.map((a) => ({
-        name: a.partner.id ? `${a.partner.displayName} (${a.partner.id})` : 'Partner defaults',
+        name: a.partner.id ? `${a.partner.displayName} (${a.partner.id})` : tr.t('console.whatIf.partnerDefaults'),
         matchedBy: a.matchedBy.join('; '),
-        verdicts: ([['Who', a.users], ['Identity provider', a.identityProvider], ['App', a.applications]] as const)
+        verdicts: ([[tr.t('console.whatIf.who'), a.users], [tr.t('console.common.identityProvider'), a.identityProvider], [tr.t('console.common.app'), a.applications]] as const)
           .filter((v) => v[1])
-          .map(([what, v]) => ({ what, why: v!.why, outcome: v!.allowed ? (v!.pending ? 'decided by the IdP’s claims at sign-in' : 'allowed') : `refused (${v!.code})` })),
+          .map(([what, v]) => ({ what, why: v!.why, outcome: v!.allowed ? tr.t(v!.pending ? 'console.whatIf.pending' : 'console.whatIf.allowed') : tr.t('console.whatIf.refused', { refusal: v!.code ?? '' }) })),
       })),
     },
     trust: trust && { accepted: trust.accepted, amr: trust.amrValues.join(', '), source: trust.source },
-    policies: decision.trace.map(traceView),
-    decision: partner?.refusal ? `REFUSED by the partner settings (${partner.refusal.code}), before conditional access` : describeDecision(decision),
+    policies: decision.trace.map((t) => traceView(t, tr)),
+    decision: partner?.refusal ? tr.t('console.whatIf.partnerRefused', { refusal: partner.refusal.code }) : describeDecision(decision),
   };
 }
 
-function traceView(t: PolicyTrace) {
+function traceView(t: PolicyTrace, tr: Translator) {
   return {
     id: t.id,
     displayName: t.displayName,
-    state: STATE_LABELS[t.state] ?? t.state,
-    label: t.state === 'disabled' ? 'Off' : !t.applied ? 'Does not apply' : t.reportOnly ? 'Applies (report-only)' : 'Applies',
+    state: Object.hasOwn(STATE_LABELS, t.state) ? tr.t(STATE_LABELS[t.state]!) : t.state,
+    label: tr.t(t.state === 'disabled' ? 'console.common.off' : !t.applied ? 'console.whatIf.doesNotApply' : t.reportOnly ? 'console.whatIf.appliesReportOnly' : 'console.whatIf.applies'),
     applied: t.applied,
     reason: t.reason,
     result: t.result,
