@@ -44,7 +44,7 @@ export async function directoryApiBench(opts: {
 }): Promise<ApiListCase[]> {
   const { db } = opts;
   const issuer = 'http://127.0.0.1';
-  const skipTokens = new SkipTokenCodec('bench-skiptoken-key');
+  const skipTokens = new SkipTokenCodec(() => [Buffer.from('bench-skiptoken-key')]);
   const users = new UsersRepository(db);
   const invitations = new InvitationService({ db, users, invitations: new InvitationsRepository(db), settings: { allowInvitesFrom: 'everyone' } } as never);
   const app = new Koa();

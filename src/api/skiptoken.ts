@@ -24,20 +24,27 @@ const invalid = () =>
  * 400 invalidQuery (the code a bad offset always had) before any query runs.
  */
 export class SkipTokenCodec {
-  constructor(private readonly key: Buffer | string) {}
+  /**
+   * `keys`: newest first, read at each call (provider/keys/derived-keys.ts), so tokens follow a
+   * cookie-secret rotation on every node: made with the newest key, accepted under any current one.
+   */
+  constructor(private readonly keys: () => Buffer[]) {}
 
   encode(scope: string, position: KeysetPosition): string {
     const body = Buffer.from(JSON.stringify([scope, position.value, position.id])).toString('base64url');
-    return `${body}.${this.mac(body)}`;
+    return `${body}.${this.mac(this.keys()[0]!, body)}`;
   }
 
   decode(raw: unknown, scope: string): KeysetPosition {
     if (typeof raw !== 'string' || raw.length > MAX_TOKEN_LENGTH) throw invalid();
     const [body, mac, extra] = raw.split('.');
     if (!body || !mac || extra !== undefined) throw invalid();
-    const expected = Buffer.from(this.mac(body));
     const given = Buffer.from(mac);
-    if (expected.length !== given.length || !timingSafeEqual(expected, given)) throw invalid();
+    const signed = this.keys().some((key) => {
+      const expected = Buffer.from(this.mac(key, body));
+      return expected.length === given.length && timingSafeEqual(expected, given);
+    });
+    if (!signed) throw invalid();
     let parsed: unknown;
     try {
       parsed = JSON.parse(Buffer.from(body, 'base64url').toString('utf8'));
@@ -50,8 +57,8 @@ export class SkipTokenCodec {
     return { value, id };
   }
 
-  private mac(body: string): string {
-    return createHmac('sha256', this.key).update(`foyer-skiptoken\0${body}`).digest('base64url').slice(0, 32);
+  private mac(key: Buffer, body: string): string {
+    return createHmac('sha256', key).update(`foyer-skiptoken\0${body}`).digest('base64url').slice(0, 32);
   }
 }
 

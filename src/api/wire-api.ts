@@ -2,7 +2,6 @@
  * The Graph-shaped API (src/api/) under `/v1.0`, with bearer tokens Foyer issued itself, and its
  * OpenAPI document. Invitation sends are budgeted per authenticated inviter.
  */
-import { createHmac } from 'node:crypto';
 import type { Middleware } from 'koa';
 import type Provider from 'oidc-provider';
 import type { SignInLog } from '../audit/sign-in-log.js';
@@ -11,6 +10,7 @@ import type { SharedServices } from '../core/shared-services.js';
 import type { DirectoryServices } from '../directory/directory-services.js';
 import { isInvitationSend } from '../http/rate-limit.js';
 import type { InvitationService } from '../invitations/invitation-service.js';
+import { derivedKeys } from '../provider/keys/derived-keys.js';
 import { publicJwks } from '../provider/keys/key-store.js';
 import { apiRouter } from './api-router.js';
 import { appRoleAssignmentsRoutes } from './app-role-assignments-routes.js';
@@ -54,8 +54,8 @@ export async function wireApi(
     style: 'foyer',
     message: 'Too many invitations were sent by this inviter in the last hour. Wait, then try again.',
   });
-  // $skiptoken is signed with a key derived from the cookie key: a node restart keeps tokens valid.
-  const skipTokens = new SkipTokenCodec(createHmac('sha256', shared.keys.current().cookieKeys[0]!).update('api-skiptoken').digest());
+  // $skiptoken is signed with keys derived from the cookie secrets the nodes share: a restart, another node or a rotation keeps tokens valid.
+  const skipTokens = new SkipTokenCodec(derivedKeys(shared.keys, 'api-skiptoken'));
   const authThenBudget: Middleware = (ctx, next) => auth(ctx, () => invitationBudget(ctx, next));
   const api = apiRouter(authThenBudget, [
     invitationsRoutes({ service: deps.invitations, issuer, skipTokens }),

@@ -40,9 +40,12 @@ export interface EmailPasscodeDeps {
   /**
    * Server secret for the code hash. Codes have only 20-27 bits, so a bare hash of one would be
    * reversed instantly by anyone reading the Interaction store; keyed and bound to the address
-   * and code id, it is useless without this secret.
+   * and code id, it is useless without this secret. A function gives the current secrets, newest
+   * first (read at each use, so a rotation reaches every node): codes are hashed with the newest and
+   * checked against each, so a code sent just before a rotation, or by a node that has not seen it
+   * yet, still works.
    */
-  secret: string | Buffer;
+  secret: string | Buffer | (() => Buffer[]);
   logger: Logger;
   redis?: Redis;
   now?: () => number;
@@ -70,8 +73,17 @@ export function createEmailPasscode(deps: EmailPasscodeDeps): EmailPasscode {
   const wrongPerAddress = createThrottle({ name: 'otp-address-wrong', points: config.wrongCodesPerAddressPerDay, durationSeconds: DAY }, deps.redis);
   const guessedTooOften = 'Too many wrong codes were entered for this address today, so Foyer stopped sending and accepting codes for it. Try again tomorrow, or ask the person who invited you.';
 
-  const hash = (codeId: string, email: string, code: string) =>
-    createHmac('sha256', deps.secret).update(`foyer-email-otp\0${codeId}\0${email}\0${code}`).digest('base64url');
+  const secrets = typeof deps.secret === 'function' ? deps.secret : () => [deps.secret as string | Buffer];
+  const hashWith = (secret: string | Buffer, codeId: string, email: string, code: string) =>
+    createHmac('sha256', secret).update(`foyer-email-otp\0${codeId}\0${email}\0${code}`).digest('base64url');
+  const hash = (codeId: string, email: string, code: string) => hashWith(secrets()[0]!, codeId, email, code);
+  const matches = (pending: { codeId: string; email: string; hash: string }, code: string) => {
+    const expected = Buffer.from(pending.hash);
+    return secrets().some((secret) => {
+      const actual = Buffer.from(hashWith(secret, pending.codeId, pending.email, code));
+      return expected.length === actual.length && timingSafeEqual(expected, actual);
+    });
+  };
 
   async function refuseIfBlocked(throttle: Throttle, key: string, message: string): Promise<void> {
     const wait = await throttle.check(key);
@@ -116,9 +128,7 @@ export function createEmailPasscode(deps: EmailPasscodeDeps): EmailPasscode {
       await refuseIfBlocked(wrongPerAddress, pending.email, guessedTooOften);
       if (now() >= pending.expiresAt) throw new FederationError('code_expired', 'This code has expired. Ask for a new code.', ref);
 
-      const expected = Buffer.from(pending.hash);
-      const actual = Buffer.from(hash(pending.codeId, pending.email, code.replace(/\s+/g, '')));
-      if (expected.length !== actual.length || !timingSafeEqual(expected, actual)) {
+      if (!matches(pending, code.replace(/\s+/g, ''))) {
         await attempts.fail(pending.codeId);
         await perIp.fail(ip);
         await wrongPerAddress.fail(pending.email);

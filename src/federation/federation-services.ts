@@ -1,4 +1,4 @@
-import { createHmac } from 'node:crypto';
+import { derivedKeys } from '../provider/keys/derived-keys.js';
 import type { SharedServices } from '../core/shared-services.js';
 import { createConnectorRegistry, type ConnectorRegistry } from './connector-registry.js';
 import type { ConnectorContext } from './create-connector.js';
@@ -21,8 +21,8 @@ export function createFederation(
         config: config.emailPasscode,
         mailer: shared.mailer,
         renderer: shared.renderer,
-        // Keyed by a secret every node shares (derived from the cookie key) so a stored code hash is useless alone.
-        secret: createHmac('sha256', shared.keys.current().cookieKeys[0]!).update('email-passcode').digest(),
+        // Keyed by secrets every node shares (derived from the cookie secrets) so a stored code hash is useless alone.
+        secret: derivedKeys(shared.keys, 'email-passcode'),
         logger,
         redis: shared.redis,
       })

@@ -26,8 +26,8 @@ afterAll(async () => {
   await sink.close();
 });
 
-function passcodes(settings: Record<string, unknown> = {}, deps: { mailer?: Mailer } = {}): EmailPasscode {
-  return createEmailPasscode({ config: emailPasscodeSchema.parse(settings), mailer: deps.mailer ?? mailer, renderer, secret: 'test-server-secret', logger, now: () => clock });
+function passcodes(settings: Record<string, unknown> = {}, deps: { mailer?: Mailer; secret?: () => Buffer[] } = {}): EmailPasscode {
+  return createEmailPasscode({ config: emailPasscodeSchema.parse(settings), mailer: deps.mailer ?? mailer, renderer, secret: deps.secret ?? 'test-server-secret', logger, now: () => clock });
 }
 
 async function codeFromMail(to: string): Promise<string> {
@@ -66,6 +66,28 @@ describe('email one-time passcode', () => {
       amr: ['otp'],
     });
     expect(await failure(otp.verify({ pending, code, ip: IP }))).toMatchObject({ code: 'too_many_attempts' });
+  });
+
+  it('follows a secret rotation: a code sent before it still works once, and a code hashed under a secret no node holds any more does not', async () => {
+    const oldSecret = Buffer.from('secret-before-rotation');
+    const newSecret = Buffer.from('secret-after-rotation');
+    let current = [oldSecret];
+    const otp = passcodes({}, { secret: () => current });
+    const pending = await otp.send({ email: 'rotation@fabrikam.example', ip: IP });
+    const code = await codeFromMail('rotation@fabrikam.example');
+    current = [newSecret, oldSecret];
+    expect(await otp.verify({ pending, code, ip: IP })).toMatchObject({ subject: 'rotation@fabrikam.example' });
+
+    // A code sent after the rotation is hashed with the newest secret; once the old secret is gone it still works.
+    const later = await otp.send({ email: 'rotation2@fabrikam.example', ip: IP });
+    const laterCode = await codeFromMail('rotation2@fabrikam.example');
+    const stale = await otp.send({ email: 'rotation3@fabrikam.example', ip: IP });
+    const staleCode = await codeFromMail('rotation3@fabrikam.example');
+    current = [newSecret];
+    expect(await otp.verify({ pending: later, code: laterCode, ip: IP })).toMatchObject({ subject: 'rotation2@fabrikam.example' });
+    // Hashed under the new secret, checked only under a secret that never made it: refused as wrong.
+    current = [oldSecret];
+    expect(await failure(otp.verify({ pending: stale, code: staleCode, ip: IP }))).toMatchObject({ code: 'invalid_code' });
   });
 
   it('uses the configured code length', async () => {

@@ -14,7 +14,7 @@ import { PartnerDirectory } from '../../partners/partner-directory.js';
 import { myAppsUrl } from '../../portal/portal-client.js';
 import { portalPageGuards } from '../../portal/portal-routes.js';
 import { requireConsolePermission } from '../console-access.js';
-import { derivedKeys } from './derived-keys.js';
+import { derivedKeys } from '../../provider/keys/derived-keys.js';
 import { guestActionRoutes } from './guest-action-routes.js';
 import { guestDetailRoutes } from './guest-detail-routes.js';
 import { GuestCursorCodec } from './guest-list-cursor.js';
