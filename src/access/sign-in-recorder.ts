@@ -29,7 +29,8 @@ export class SignInRecorder {
 
   async failure(ctx: Context, failure: StepFailure): Promise<void> {
     try {
-      const uid = failure.interactionUid ?? (ctx.params as Record<string, string | undefined> | undefined)?.uid;
+      // The upstream callback's URL names no interaction: it says which one it finishes in ctx.state.
+      const uid = failure.interactionUid ?? (ctx.params as Record<string, string | undefined> | undefined)?.uid ?? (ctx.state.interactionUid as string | undefined);
       const interaction = uid ? await this.deps.provider.Interaction.find(uid) : undefined;
       const appId = interaction?.params?.client_id ? String(interaction.params.client_id) : undefined;
       const client = appId ? await this.deps.provider.Client.find(appId) : undefined;

@@ -3,6 +3,7 @@ import type { Database } from '../db/connect.js';
 import { isUniqueViolation } from '../db/unique-violation.js';
 import { HttpError } from '../http/http-error.js';
 import { nowIso } from '../lib/clock.js';
+import { normalizeEmail, toUser, type User, type UserRow } from './user-model.js';
 
 export interface LinkedIdentity {
   id: string;
@@ -37,6 +38,17 @@ const toIdentity = (r: IdentityRow): LinkedIdentity => ({
   lastUsedDateTime: r.last_used_at,
 });
 
+const IDENTITY_COLUMNS = ['id', 'user_id', 'idp_id', 'issuer', 'subject', 'email', 'created_at', 'last_used_at'] as const satisfies readonly (keyof IdentityRow)[];
+
+function linkedToAnotherProvider(idpId: string): HttpError {
+  return new HttpError(
+    409,
+    'identityLinkedToAnotherProvider',
+    'The account you signed in with is linked here through another sign-in option, so Foyer did not use it. Sign in the way you did before, or ask the person who shares the app with you.',
+    { idpId },
+  );
+}
+
 export class IdentityAlreadyLinkedError extends Error {
   constructor() {
     super('this upstream identity is already linked to another user');
@@ -58,15 +70,38 @@ export class IdentitiesRepository {
   async findLinked(identity: { idpId: string; issuer: string; subject: string }, trx: Database = this.db): Promise<LinkedIdentity | undefined> {
     const row = await trx<IdentityRow>('identities').where({ issuer: identity.issuer, subject: identity.subject }).first();
     if (!row) return undefined;
-    if (row.idp_id !== identity.idpId) {
-      throw new HttpError(
-        409,
-        'identityLinkedToAnotherProvider',
-        'The account you signed in with is linked here through another sign-in option, so Foyer did not use it. Sign in the way you did before, or ask the person who shares the app with you.',
-        { idpId: identity.idpId },
-      );
-    }
+    if (row.idp_id !== identity.idpId) throw linkedToAnotherProvider(identity.idpId);
     return toIdentity(row);
+  }
+
+  /**
+   * findLinked and the user it belongs to, in one query: the returning guest's sign-in needs both,
+   * and on PostgreSQL each query is a round trip. `user` is undefined if the row has gone.
+   */
+  async findLinkedWithUser(identity: { idpId: string; issuer: string; subject: string }): Promise<{ identity: LinkedIdentity; user: User | undefined } | undefined> {
+    const row = await this.db('identities')
+      .leftJoin('users', 'users.id', 'identities.user_id')
+      .where({ 'identities.issuer': identity.issuer, 'identities.subject': identity.subject })
+      .first<(UserRow & { [K in keyof IdentityRow as `identity_${K}`]: IdentityRow[K] }) | undefined>('users.*', ...IDENTITY_COLUMNS.map((c) => `identities.${c} as identity_${c}`));
+    if (!row) return undefined;
+    const linked = Object.fromEntries(IDENTITY_COLUMNS.map((c) => [c, row[`identity_${c}`]])) as unknown as IdentityRow;
+    if (linked.idp_id !== identity.idpId) throw linkedToAnotherProvider(identity.idpId);
+    return { identity: toIdentity(linked), user: row.id ? toUser(row) : undefined };
+  }
+
+  /**
+   * The user with this address and the identities linked to it, oldest first, in one query (what
+   * home-realm discovery reads for every sign-in that names an address).
+   */
+  async userByEmailWithIdentities(mail: string): Promise<{ user: User; identities: LinkedIdentity[] } | undefined> {
+    const rows = await this.db('users')
+      .leftJoin('identities', 'identities.user_id', 'users.id')
+      .where('users.mail_normalized', normalizeEmail(mail))
+      .orderBy('identities.created_at')
+      .select<(UserRow & { [K in keyof IdentityRow as `identity_${K}`]: IdentityRow[K] | null })[]>('users.*', ...IDENTITY_COLUMNS.map((c) => `identities.${c} as identity_${c}`));
+    if (!rows.length) return undefined;
+    const identities = rows.filter((r) => r.identity_id !== null).map((r) => toIdentity(Object.fromEntries(IDENTITY_COLUMNS.map((c) => [c, r[`identity_${c}`]])) as unknown as IdentityRow));
+    return { user: toUser(rows[0]!), identities };
   }
 
   async listForUser(userId: string): Promise<LinkedIdentity[]> {

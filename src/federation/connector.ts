@@ -77,6 +77,13 @@ export interface SamlLogoutRequest {
 
 export interface StartParams {
   callbackUrl: string;
+  /**
+   * What to send as OIDC/OAuth `state` or SAML `RelayState` (the caller puts the interaction's uid
+   * next to a random part, so the answer finds its sign-in without an index); random when absent. A
+   * connector whose library makes its own state (Passport) ignores it: the caller sees that in
+   * `pending` and keeps an index instead.
+   */
+  state?: string;
   /** The guest's email, passed on as `login_hint` where the upstream understands it. */
   loginHint?: string;
   /** The guest's email domain, passed on as `domain_hint` (Microsoft) or `hd` (Google). */

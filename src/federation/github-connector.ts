@@ -109,11 +109,11 @@ export function createGithubConnector(idp: GithubIdpConfig, opts: GithubConnecto
    */
   const strategy: passport.Strategy = {
     name: idp.id,
-    authenticate(this: passport.StrategyCreated<passport.Strategy>, req: { query: Record<string, string>; session: Record<string, unknown> }, options: { callbackURL: string }) {
+    authenticate(this: passport.StrategyCreated<passport.Strategy>, req: { query: Record<string, string>; session: Record<string, unknown> }, options: { callbackURL: string; foyerState?: string }) {
       const session = req.session as { github?: PendingOAuth };
       const run = async () => {
         if (!req.query.code) {
-          const pending: PendingOAuth = { kind: 'oauth', idpId: idp.id, state: client.randomState(), codeVerifier: client.randomPKCECodeVerifier(), createdAt: Date.now() };
+          const pending: PendingOAuth = { kind: 'oauth', idpId: idp.id, state: options.foyerState ?? client.randomState(), codeVerifier: client.randomPKCECodeVerifier(), createdAt: Date.now() };
           session.github = pending;
           const url = new URL(`${web}/login/oauth/authorize`);
           url.search = new URLSearchParams({
@@ -145,9 +145,9 @@ export function createGithubConnector(idp: GithubIdpConfig, opts: GithubConnecto
 
     // GitHub's authorize endpoint has no prompt=login or max_age and its answer no auth_time, so an
     // app's request for a fresh sign-in cannot be forwarded or checked (docs/security.md, limitations).
-    async start({ callbackUrl }) {
+    async start({ callbackUrl, state }) {
       const session: { github?: PendingOAuth } = {};
-      const outcome = await runStrategy(strategy, { method: 'GET', url: new URL(callbackUrl), session, options: { callbackURL: callbackUrl } });
+      const outcome = await runStrategy(strategy, { method: 'GET', url: new URL(callbackUrl), session, options: { callbackURL: callbackUrl, foyerState: state } });
       if (outcome.kind === 'error') throw outcome.error;
       if (outcome.kind !== 'redirect' || !session.github) throw new FederationError('upstream_error', `${idp.displayName} could not start the sign-in.`, ref);
       return { redirectTo: outcome.location, pending: session.github };

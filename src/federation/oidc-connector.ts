@@ -51,9 +51,9 @@ export function createOidcConnector(settings: OidcSettings, opts: OidcConnectorO
     responseMode: settings.responseMode ?? 'query',
     discovery,
 
-    async start({ callbackUrl, reauthenticate, ...hints }) {
+    async start({ callbackUrl, reauthenticate, state: wanted, ...hints }) {
       const config = await discovery.get();
-      const state = client.randomState();
+      const state = wanted ?? client.randomState();
       const nonce = client.randomNonce();
       const session: Record<string, unknown> = {};
       const outcome = await runStrategy(new OidcStrategy(config, settings.id), {

@@ -134,9 +134,9 @@ export function createSamlConnector(idp: SamlIdpConfig, opts: SamlConnectorOptio
         .generateServiceProviderMetadata(idp.spDecryptionCertificate ?? null, idp.spCertificate)
         .replace(/(<SingleLogoutService Binding=")urn:oasis:names:tc:SAML:2\.0:bindings:HTTP-POST(")/, '$1urn:oasis:names:tc:SAML:2.0:bindings:HTTP-Redirect$2'),
 
-    async start({ callbackUrl, reauthenticate }) {
+    async start({ callbackUrl, reauthenticate, state }) {
       const capture = captureIssuedId();
-      const relayState = randomBytes(24).toString('base64url');
+      const relayState = state ?? randomBytes(24).toString('base64url');
       // SAML has no max_age: any freshness request becomes ForceAuthn, and AuthnInstant is checked on the way back.
       const redirectTo = await (await saml(callbackUrl, await trust.current(), capture.cache, !!reauthenticate)).getAuthorizeUrlAsync(relayState, undefined, {});
       const issued = capture.issued('AuthnRequest');

@@ -1,5 +1,5 @@
 import { randomBytes, timingSafeEqual } from 'node:crypto';
-import type { Middleware } from 'koa';
+import type { Context, Middleware } from 'koa';
 import { hostCookieName } from './host-cookie.js';
 import { HttpError } from './http-error.js';
 
@@ -10,14 +10,8 @@ import { HttpError } from './http-error.js';
  * a token of its own (host-cookie.ts). Runs after the body parser.
  */
 export function csrfProtection(opts: { secure: boolean }): Middleware {
-  const COOKIE = hostCookieName('foyer.csrf', opts.secure);
   return async (ctx, next) => {
-    let token = ctx.cookies.get(COOKIE);
-    if (!token || !/^[A-Za-z0-9_-]{43}$/.test(token)) {
-      token = randomBytes(32).toString('base64url');
-      ctx.cookies.set(COOKIE, token, { httpOnly: true, sameSite: 'lax', secure: opts.secure, signed: false, path: '/' });
-    }
-    ctx.state.csrfToken = token;
+    const token = issueCsrfToken(ctx, opts.secure);
     if (ctx.method === 'POST') {
       const sent = (ctx.request.body as Record<string, unknown> | undefined)?._csrf;
       if (typeof sent !== 'string' || !safeEqual(sent, token)) {
@@ -32,4 +26,20 @@ function safeEqual(a: string, b: string): boolean {
   const x = Buffer.from(a);
   const y = Buffer.from(b);
   return x.length === y.length && timingSafeEqual(x, y);
+}
+
+/**
+ * The token the forms of this response carry (this browser's, or a new one in the cookie), without
+ * checking a submission: for a route that renders the journey's forms but takes no form itself
+ * (the upstream callback, which may show the passcode or chooser page).
+ */
+export function issueCsrfToken(ctx: Context, secure: boolean): string {
+  const name = hostCookieName('foyer.csrf', secure);
+  let token = ctx.cookies.get(name);
+  if (!token || !/^[A-Za-z0-9_-]{43}$/.test(token)) {
+    token = randomBytes(32).toString('base64url');
+    ctx.cookies.set(name, token, { httpOnly: true, sameSite: 'lax', secure, signed: false, path: '/' });
+  }
+  ctx.state.csrfToken = token;
+  return token;
 }

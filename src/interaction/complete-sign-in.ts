@@ -1,5 +1,7 @@
 import type { Context } from 'koa';
+import type { LinkedIdentity } from '../directory/identities-repository.js';
 import type { User } from '../directory/user-model.js';
+import { recordSignInTimes } from './sign-in-bookkeeping.js';
 import { EMAIL_OTP_IDP_ID } from '../federation/email-passcode.js';
 import type { UpstreamIdentity } from '../federation/upstream-identity.js';
 import { upstreamMfaSatisfied } from '../federation/upstream-trust.js';
@@ -60,8 +62,7 @@ export function completeSignIn(deps: JourneyDeps, actions: { sendPasscode: SendP
     switch (decision.kind) {
       case 'signIn':
         await admit(ctx, identity, decision.user.id, decision.user.mail);
-        if (decision.identityId) await deps.identities.touch(decision.identityId);
-        return login(ctx, details, decision.user, identity);
+        return login(ctx, details, decision.user, identity, decision.linked);
       case 'redeem':
         return redeem(ctx, details, { invitationId: decision.invitationId, ticketHash: decision.ticketHash }, identity, decision.proof);
       case 'proveInvitedAddress':
@@ -84,18 +85,19 @@ export function completeSignIn(deps: JourneyDeps, actions: { sendPasscode: SendP
   /** An answer of the members' own IdP: the member it proves, linked or created just in time; groups and roles from its claim. */
   async function memberSignIn(ctx: Context, details: InteractionDetails, identity: UpstreamIdentity, members: NonNullable<JourneyDeps['members']>): Promise<void> {
     let user: User | undefined;
+    let linked: LinkedIdentity | undefined;
     try {
-      const linked = await deps.identities.findLinked(identity);
-      user = linked ? await deps.users.findById(linked.userId) : undefined;
-      if (linked && user) await deps.identities.touch(linked.id);
-      if (!user) {
-        const found = await members.identity.resolve(identity, deps.registry.byId(identity.idpId), deps);
-        if (found.user) {
-          user = found.user;
+      const found = await deps.identities.findLinkedWithUser(identity);
+      user = found?.user;
+      if (user) linked = found!.identity;
+      else {
+        const resolved = await members.identity.resolve(identity, deps.registry.byId(identity.idpId), deps);
+        if (resolved.user) {
+          user = resolved.user;
           await deps.identities.link(user.id, identity);
           await deps.audit.record({ category: 'UserManagement', activity: 'Link identity', result: 'success', actor: { type: 'user', id: user.id }, target: { type: 'User', id: user.id }, details: { idp: identity.idpId, reason: "the members' IdP proved the member's address" }, correlationId: ctx.state.requestId });
         } else {
-          user = await members.identity.createMember(found.create!, identity, { db: members.db, users: deps.users, identities: deps.identities, audit: deps.audit }, ctx.state.requestId);
+          user = await members.identity.createMember(resolved.create!, identity, { db: members.db, users: deps.users, identities: deps.identities, audit: deps.audit }, ctx.state.requestId);
         }
       }
       await members.identity.applyClaims(user, identity, { db: members.db });
@@ -103,7 +105,7 @@ export function completeSignIn(deps: JourneyDeps, actions: { sendPasscode: SendP
       await failure(ctx, identity, err, user?.id);
       throw err;
     }
-    return login(ctx, details, user, identity);
+    return login(ctx, details, user, identity, linked);
   }
 
   /** Sends a person who proved their address to the IdP their account is linked to (or lets them choose). */
@@ -142,10 +144,11 @@ export function completeSignIn(deps: JourneyDeps, actions: { sendPasscode: SendP
     throw refused;
   }
 
-  async function login(ctx: Context, details: InteractionDetails, user: User, identity: UpstreamIdentity): Promise<void> {
+  /** `linked`: the identity signed in with, when its last use is still to be recorded (a link or redemption writes it new). */
+  async function login(ctx: Context, details: InteractionDetails, user: User, identity: UpstreamIdentity, linked?: LinkedIdentity): Promise<void> {
     await refuseDisabled(ctx, identity, user);
-    await deps.partners?.remember(user.id, identity);
-    await deps.users.recordSignIn(user.id);
+    // Independent writes, sent together; the login is handed over only once they are all done.
+    await Promise.all([deps.partners?.remember(user.id, identity), recordSignInTimes(deps, user, linked)]);
     rememberSignIn(ctx, user.mail, identity.idpId, deps.secureCookies);
     const connector = deps.registry.byId(identity.idpId);
     // The home organisation's MFA counts only where the admin said to trust it (cross-tenant trust:

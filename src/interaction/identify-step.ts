@@ -58,8 +58,10 @@ export function identifyStep(deps: JourneyDeps, actions: { startUpstream: StartU
 
   async function route(ctx: Context, details: InteractionDetails, journey: JourneyState, domainHint?: string): Promise<void> {
     // A disabled account is refused only after it has authenticated, so this page reveals nothing.
-    const user = journey.email ? await deps.users.findByEmail(journey.email) : undefined;
-    const linked = user ? await deps.identities.listForUser(user.id) : [];
+    // The user and their identities in one query (one round trip on PostgreSQL).
+    const found = journey.email ? await deps.identities.userByEmailWithIdentities(journey.email) : undefined;
+    const user = found?.user;
+    const linked = found?.identities ?? [];
     const remembered = journey.email ? rememberedIdps(ctx, journey.email) : [];
     const discovery = discoverHomeRealm({
       email: journey.email,

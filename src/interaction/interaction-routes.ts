@@ -16,8 +16,23 @@ import type { passwordLogin } from './password-login.js';
 import { upstreamStart } from './upstream-sign-in.js';
 import type { AccessStep } from '../access/access-step.js';
 
+/**
+ * The steps of the login prompt, built once: the interaction's own routes and the upstream
+ * callback (which finishes the sign-in itself) share them.
+ */
+export function journeySteps(journey: JourneyDeps) {
+  const startUpstream = upstreamStart(journey);
+  const passcode = passcodeStep(journey, () => completion);
+  const completion = completeSignIn(journey, { sendPasscode: passcode.send, startUpstream });
+  const identify = identifyStep(journey, { startUpstream, sendPasscode: passcode.send });
+  return { startUpstream, passcode, completion, identify };
+}
+
+export type JourneySteps = ReturnType<typeof journeySteps>;
+
 export interface InteractionRouteDeps {
   journey: JourneyDeps;
+  steps: JourneySteps;
   login: ReturnType<typeof passwordLogin>;
   consent: ReturnType<typeof consentStep>;
   /** The page for the `assignment` prompt: the app requires assignment and this user has none. */
@@ -35,10 +50,7 @@ export interface InteractionRouteDeps {
 export function interactionRoutes(deps: InteractionRouteDeps): Router {
   const { journey, login, consent } = deps;
   const { provider } = journey;
-  const startUpstream = upstreamStart(journey);
-  const passcode = passcodeStep(journey, () => completion);
-  const completion = completeSignIn(journey, { sendPasscode: passcode.send, startUpstream });
-  const identify = identifyStep(journey, { startUpstream, sendPasscode: passcode.send });
+  const { startUpstream, passcode, completion, identify } = deps.steps;
 
   const router = new Router({ prefix: '/interaction/:uid' });
   router.use(parseBodies(), csrfProtection({ secure: journey.secureCookies }));

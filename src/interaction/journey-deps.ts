@@ -27,7 +27,10 @@ export interface JourneyDeps {
   registry: ConnectorRegistry;
   passcode: EmailPasscode | undefined;
   passcodeSettings: { codeLength: number; ttlSeconds: number };
+  /** Finds the sign-in of an upstream whose `state` cannot carry the interaction's uid (Passport strategies). */
   federationIndex: FederationIndex;
+  /** The upstream `state`/`RelayState` values already answered: each is used once (upstream-sign-in.ts). */
+  usedStates: FoyerAdapter;
   users: UsersRepository;
   identities: IdentitiesRepository;
   invitations: InvitationsRepository;

@@ -1,4 +1,4 @@
-import type { IdentitiesRepository } from '../directory/identities-repository.js';
+import type { IdentitiesRepository, LinkedIdentity } from '../directory/identities-repository.js';
 import { normalizeEmail, type User } from '../directory/user-model.js';
 import type { UsersRepository } from '../directory/users-repository.js';
 import type { UpstreamIdentity } from '../federation/upstream-identity.js';
@@ -10,7 +10,7 @@ import { HttpError } from '../http/http-error.js';
 import { UpstreamIdentifierChanged } from './identifier-changed.js';
 
 export type LinkDecision =
-  | { kind: 'signIn'; user: User; identityId?: string }
+  | { kind: 'signIn'; user: User; linked: LinkedIdentity }
   /** Redeem this invitation with this identity, on this proof of the invited address (checked again by the redemption). */
   | { kind: 'redeem'; invitationId: string; ticketHash: string; proof: RedemptionProof }
   /** Redeeming, but the upstream did not prove the invited address: ask for an emailed code. */
@@ -47,14 +47,16 @@ export interface LinkDeps {
  */
 export async function decideLink(input: LinkInput, deps: LinkDeps): Promise<LinkDecision> {
   const { identity } = input;
-  const linked = await deps.identities.findLinked(identity);
+  // The identity and its user in one query: a returning guest's sign-in needs nothing else here.
+  const found = await deps.identities.findLinkedWithUser(identity);
+  const linked = found?.identity;
 
   if (input.redemption) {
     const lookup = await deps.redemption.inspectPending(input.redemption.invitationId, input.redemption.ticketHash);
     if (lookup.state !== 'valid') throw redemptionRefused(lookup);
     const invitation = lookup.invitation!;
     if (linked && linked.userId !== invitation.user_id) {
-      const owner = await deps.users.findById(linked.userId);
+      const owner = found?.user;
       throw identityLinkedElsewhere({ signedInAs: identity.email ?? linked.email ?? undefined, idpName: input.idp?.displayName, owner: owner?.mail, invitedEmail: invitation.invited_email });
     }
     if (linked) return { kind: 'redeem', ...input.redemption, proof: { kind: 'existingIdentity' } };
@@ -62,9 +64,9 @@ export async function decideLink(input: LinkInput, deps: LinkDeps): Promise<Link
   }
 
   if (linked) {
-    const user = await deps.users.findById(linked.userId);
+    const user = found?.user;
     if (!user) throw noAccount(identity);
-    return { kind: 'signIn', user, identityId: linked.id };
+    return { kind: 'signIn', user, linked };
   }
 
   if (identity.email) {

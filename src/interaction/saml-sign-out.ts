@@ -66,6 +66,8 @@ export function samlSignOut(deps: { store: FoyerAdapter; connector: (idpId: stri
     const saml = result[SAML_SESSION_RESULT_KEY] as StoredSamlSession | undefined;
     const key = `session:${oidc.session!.uid}`;
     if (saml) return void (await store.upsert(key, { ...saml, accountId }, SESSION_TTL_SECONDS));
+    // A session this request created (the browser had none) has no record to forget: no read.
+    if ((oidc.session as { new?: boolean }).new) return;
     const kept = (await store.find(key)) as { accountId?: string } | undefined;
     if (kept && kept.accountId !== accountId) await store.destroy(key);
   }

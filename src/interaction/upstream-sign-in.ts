@@ -1,15 +1,20 @@
+import { randomBytes } from 'node:crypto';
 import { Router } from '@koa/router';
 import { bodyParser } from '@koa/bodyparser';
 import type { Context } from 'koa';
-import type { PendingUpstream } from '../federation/connector.js';
+import { safeEqual, type PendingUpstream } from '../federation/connector.js';
+import type { UpstreamIdentity } from '../federation/upstream-identity.js';
+import { issueCsrfToken } from '../http/csrf.js';
+import { askForLanguage } from '../i18n/request-language.js';
+import { ENGAGED_INTERACTION_TTL } from './interaction-lifetime.js';
 import { FederationError } from '../federation/federation-error.js';
 import { requireFreshAuthentication } from '../federation/upstream-freshness.js';
 import { HttpError } from '../http/http-error.js';
 import { bindToBrowser, hasBrowserBinding, isSameBrowser } from './browser-binding.js';
-import { offerReturnToApp, type InteractionDetails } from './interaction-context.js';
+import { offerReturnToApp, requirePrompt, type InteractionDetails } from './interaction-context.js';
 import type { JourneyDeps } from './journey-deps.js';
 import { acceptUnsolicited } from './idp-initiated.js';
-import { journeyOf, saveJourney } from './journey-state.js';
+import { journeyOf, saveJourney, setJourney, type JourneyState } from './journey-state.js';
 import { reauthenticationOf } from './reauthentication.js';
 import { upstreamFailureDetail } from './upstream-failure.js';
 
@@ -30,9 +35,11 @@ export function upstreamStart(deps: JourneyDeps) {
     await refuseIfScreenedOut(ctx, deps, email, idpId);
     const journey = journeyOf(details);
     const domain = email?.slice(email.lastIndexOf('@') + 1);
+    const state = upstreamState(details.uid);
     const { redirectTo, pending } = await connector
       .start({
         callbackUrl: callbackUrl(deps.issuer, idpId, connector.responseMode),
+        state,
         loginHint: email,
         domainHint: domain,
         reauthenticate: reauthenticationOf(details),
@@ -47,11 +54,12 @@ export function upstreamStart(deps: JourneyDeps) {
         throw err;
       });
     const browser = bindToBrowser(ctx, deps.secureCookies);
-    // Starting again (a reload, another IdP) replaces the attempt: its entry goes, so an interaction
-    // has at most one, and the old answer can no longer come back.
+    // Starting again (a reload, another IdP) replaces the attempt: the interaction keeps only the new
+    // state, so the old answer can no longer come back. Only a connector that made its own state
+    // (Passport) needs the index, and its old entry goes too.
     const previous = journey.upstream?.pending as PendingUpstream | undefined;
-    if (previous) await deps.federationIndex.take(pendingKey(previous));
-    await deps.federationIndex.remember(pendingKey(pending), details.uid);
+    if (previous && !interactionUidIn(pendingKey(previous))) await deps.federationIndex.take(pendingKey(previous));
+    if (pendingKey(pending) !== state) await deps.federationIndex.remember(pendingKey(pending), details.uid);
     await saveJourney(details, { ...journey, email: email ?? journey.email, upstream: { idpId, pending: pending as unknown as Record<string, unknown>, startedAt: Date.now(), browser }, identity: undefined });
     ctx.status = 303;
     ctx.redirect(redirectTo);
@@ -59,13 +67,15 @@ export function upstreamStart(deps: JourneyDeps) {
 }
 
 /**
- * Step 5: the upstream's answer. The interaction is found through the single-use federation index
- * (a cross-site POST, SAML or Apple's form_post, carries no SameSite cookie), the answer must come from the browser that started the
- * sign-in (checked before anything is exchanged or stored), the validated identity is stored in the
- * interaction, and the browser continues at /interaction/:uid/continue, where its interaction
- * cookie is checked.
+ * Step 5 and 6: the upstream's answer. The interaction is found by the uid its `state`/`RelayState`
+ * carries (a cross-site POST, SAML or Apple's form_post, carries no SameSite cookie; a Passport
+ * strategy's own state through the federation index); the whole value must be the one the
+ * interaction stored, and the answer must come from the browser that started the sign-in (checked
+ * before anything is exchanged or stored). It is used once (an atomic claim), the identity is
+ * validated, and the sign-in is decided and handed to oidc-provider right here: the browser goes on
+ * to /auth/:uid, where oidc-provider checks its resume cookie for that interaction.
  */
-export function upstreamCallbackRoutes(deps: JourneyDeps): Router {
+export function upstreamCallbackRoutes(deps: JourneyDeps, finishSignIn: FinishSignIn): Router {
   const router = new Router({ prefix: '/federation/:idpId' });
   // SAML responses are signed XML, base64 in a form field: larger than anything else Foyer accepts.
   const samlBody = bodyParser({ enableTypes: ['form'], formLimit: '512kb' });
@@ -114,26 +124,31 @@ export function upstreamCallbackRoutes(deps: JourneyDeps): Router {
     const connector = deps.registry.byId(idpId);
     if (!connector) throw unknownIdp();
     const key = params[keyName];
-    const uid = key ? await deps.federationIndex.peek(key) : undefined;
-    // The callback carries no interaction cookie: the interaction is found by the uid the index gives back.
+    const carried = key ? interactionUidIn(key) : undefined;
+    const uid = carried ?? (key ? await deps.federationIndex.peek(key) : undefined);
+    // The callback carries no interaction cookie: the interaction is found by the uid the state gives.
     const interaction = uid ? await deps.provider.Interaction.find(uid) : undefined;
     const journey = interaction ? journeyOf(interaction) : {};
-    const upstream = journey.upstream?.idpId === idpId ? journey.upstream : undefined;
+    const stored = journey.upstream?.idpId === idpId ? journey.upstream : undefined;
+    // Only the state this interaction sent last counts (a restart replaced the earlier one).
+    const upstream = stored && safeEqual(key, pendingKey(stored.pending as unknown as PendingUpstream)) ? stored : undefined;
     // No sign-in in progress matches: an unsolicited response, accepted only from an IdP that opted in.
     if (!uid && keyName === 'RelayState' && connector.finishUnsolicited && deps.idpInitiated) return acceptUnsolicited(ctx, deps, deps.idpInitiated, connector, params);
     if (!interaction || !upstream) throw responseUnknown();
     if (!isSameBrowser(ctx, upstream.browser, deps.secureCookies)) return refuseOtherBrowser(ctx, idpId, uid!);
     // This browser's sign-in: a failed answer (cancelled, refused, invalid) leads back to the app.
     offerReturnToApp(ctx, deps.provider, uid!, interaction.params.client_id);
+    requirePrompt(interaction, 'login');
     // Single use: of two deliveries of one response, only the first gets past this line.
-    if (!(await deps.federationIndex.take(key!))) throw responseUnknown();
+    const first = carried ? await deps.usedStates.claim(key!, ENGAGED_INTERACTION_TTL) : await deps.federationIndex.take(key!);
+    if (!first) throw responseUnknown();
 
     const pending = upstream.pending as unknown as PendingUpstream;
+    let identity: UpstreamIdentity;
     try {
-      const identity = await connector.finish({ pending, callbackUrl: callbackUrl(deps.issuer, idpId, connector.responseMode), params });
+      identity = await connector.finish({ pending, callbackUrl: callbackUrl(deps.issuer, idpId, connector.responseMode), params });
       // Once checked here, a trusted upstream MFA is as fresh as the app asked (complete-sign-in.ts relies on it).
       requireFreshAuthentication(pending.reauthenticate, identity.authTime, connector);
-      await saveJourney(interaction, { ...journey, upstream: undefined, identity });
     } catch (err) {
       // The attempt is over either way: a replayed or forged response cannot be retried against it.
       await saveJourney(interaction, { ...journey, upstream: undefined, identity: undefined });
@@ -145,8 +160,16 @@ export function upstreamCallbackRoutes(deps: JourneyDeps): Router {
       }
       throw err;
     }
-    ctx.status = 303;
-    ctx.redirect(`/interaction/${uid}/continue`);
+    // From here on this request is a step of the sign-in, as /interaction/:uid is: its pages speak the
+    // app's language, carry the form token and are not cached; a failed step is logged for its app.
+    ctx.state.interactionUid = uid;
+    askForLanguage(ctx, interaction.params.ui_locales);
+    issueCsrfToken(ctx, deps.secureCookies);
+    ctx.set('Cache-Control', 'no-store');
+    const next = { ...journey, upstream: undefined, identity };
+    // In memory only: the decision saves the interaction once (its result, or the page's state).
+    setJourney(interaction, next);
+    await finishSignIn(ctx, interaction, next, identity);
   }
 
   /**
@@ -184,6 +207,25 @@ const OIDC_HOP_FIELDS = new Set(['code', 'state', 'iss', 'error', 'error_descrip
 
 function unknownIdp(): HttpError {
   return new HttpError(404, 'unknownIdentityProvider', 'This sign-in response is for an identity provider that is not configured here.');
+}
+
+/** Decides who the upstream identity is here and finishes (or continues) the sign-in (complete-sign-in.ts). */
+export type FinishSignIn = (ctx: Context, details: InteractionDetails, journey: JourneyState, identity: UpstreamIdentity) => Promise<void>;
+
+/**
+ * The `state`/`RelayState` sent upstream: the interaction's uid, then 192 random bits (54 characters
+ * with oidc-provider's 21-character uids, within SAML's 80-byte RelayState). The uid only finds the
+ * interaction; the whole value must equal the one stored in it.
+ */
+function upstreamState(uid: string): string {
+  return `${uid}.${randomBytes(24).toString('base64url')}`;
+}
+
+const CARRIED_STATE = /^([A-Za-z0-9_-]{1,64})\.[A-Za-z0-9_-]{32}$/;
+
+/** The interaction uid a state made by upstreamState carries, or undefined for any other value. */
+function interactionUidIn(state: string): string | undefined {
+  return CARRIED_STATE.exec(state)?.[1];
 }
 
 function responseUnknown(): HttpError {

@@ -20,7 +20,7 @@ import { SamlAssertionIds } from '../federation/saml-assertion-ids.js';
 import { FederationIndex } from './federation-index.js';
 import type { InteractionDetails } from './interaction-context.js';
 import { keepInteractionCookies } from './interaction-lifetime.js';
-import { interactionRoutes } from './interaction-routes.js';
+import { interactionRoutes, journeySteps } from './interaction-routes.js';
 import type { JourneyDeps, JourneyPartners } from './journey-deps.js';
 import type { ConnectorContext } from '../federation/create-connector.js';
 import { MemberIdentity } from './member-identity.js';
@@ -63,6 +63,7 @@ export function wireSignIn(shared: SharedServices, deps: SignInDeps): Feature {
     passcode,
     passcodeSettings: config.emailPasscode,
     federationIndex: new FederationIndex(shared.adapters('FederationState')),
+    usedStates: shared.adapters('UpstreamStateUsed'),
     users,
     identities: shared.identities,
     invitations: deps.invitations.rows,
@@ -98,6 +99,7 @@ export function wireSignIn(shared: SharedServices, deps: SignInDeps): Feature {
     passwordAllowed: memberIdentity ? (email) => memberIdentity.passwordAllowed(email) : undefined,
   });
   const samlSessions = shared.adapters(SAML_SESSION_MODEL);
+  const steps = journeySteps(journey);
   return {
     // oidc-provider gives interaction cookies the short life of an untouched interaction; the journey keeps the hour.
     // samlSignOut: the SAML sign-in kept with the session, and the IdP told when the guest signs out here.
@@ -105,8 +107,8 @@ export function wireSignIn(shared: SharedServices, deps: SignInDeps): Feature {
     // The table holds the IDs of IdP-initiated responses and of the IdPs' logout requests.
     jobs: [{ name: 'saml-assertion-ids-purge', everyMs: 3600_000, acrossNodes: true, run: () => assertionIds.purgeExpired() }],
     routers: [
-      interactionRoutes({ journey, login, consent: consentStep({ provider, users, renderer, issuer: config.issuer, tenantName: config.tenant.displayName }), notAssigned: deps.access.notAssigned, access: deps.access.step, promptPages: deps.partners?.promptPages }),
-      upstreamCallbackRoutes(journey),
+      interactionRoutes({ journey, steps, login, consent: consentStep({ provider, users, renderer, issuer: config.issuer, tenantName: config.tenant.displayName }), notAssigned: deps.access.notAssigned, access: deps.access.step, promptPages: deps.partners?.promptPages }),
+      upstreamCallbackRoutes(journey, steps.completion.decideAndFinish),
       samlLogoutRoutes(journey, deps.sessions, samlSessions, assertionIds, shared.now),
     ],
   };

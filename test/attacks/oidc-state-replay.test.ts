@@ -3,8 +3,8 @@
  * the partner's callback delivered a second time after it was used, twice at the same moment, or
  * after the sign-in started over at the partner (a reload gives a new state). Each later delivery is
  * refused with a clear page before any code is exchanged, and nothing changes: no second sign-in,
- * no identity, no session. The single use is the federation index's atomic take
- * (src/interaction/federation-index.ts). A real Foyer and the partner's real oidc-provider.
+ * no identity, no session. The single use is the atomic claim of the answer's state
+ * (src/interaction/upstream-sign-in.ts). A real Foyer and the partner's real oidc-provider.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { appToken } from '../support/api-client.js';
@@ -64,12 +64,14 @@ describe("the partner's answer delivered again", () => {
     const before = await snapshot();
     const [a, b] = await Promise.all([browser.request(url), browser.request(url)]);
     const outcomes = await Promise.all(
-      [a, b].map(async (r) => `${r.status} ${r.headers.get('location')?.replace(/\/interaction\/[^/]+\//, '/interaction/:uid/') ?? errorCodeOf(await r.text())}`),
+      [a, b].map(async (r) => `${r.status} ${r.headers.get('location')?.replace(/^https?:\/\/[^/]+\/auth\/[^/?]+$/, '/auth/:uid') ?? errorCodeOf(await r.text())}`),
     );
     // Refused as unknown: before its code reached the partner's token endpoint, not by the partner refusing a second exchange.
-    expect(outcomes.sort()).toEqual(['303 /interaction/:uid/continue', '400 signInResponseUnknown']);
-    // The one that went on has not finished the sign-in yet, and the refused one added nothing.
-    expect(await snapshot()).toEqual(before);
+    // The callback finishes the sign-in itself: the one that went on is sent to the authorization endpoint.
+    expect(outcomes.sort()).toEqual(['303 /auth/:uid', '400 signInResponseUnknown']);
+    // The one that went on has not been given a code yet (no sign-in log row), and the refused one added nothing.
+    const { identities, signIns } = await snapshot();
+    expect({ identities, signIns }).toEqual({ identities: before.identities, signIns: before.signIns });
   });
 
   it('after the sign-in started over at the partner: the first answer no longer counts', async () => {

@@ -42,7 +42,7 @@ describeInChromium('"this account belongs to another user"', () => {
     const other = await recordedPage(browser, ctx);
     await other.page.goto(ann.redeemUrl);
     await other.page.getByRole('button', { name: 'Accept and sign in' }).click();
-    const [response] = await Promise.all([other.page.waitForResponse((r) => r.url().includes('/interaction/') && r.status() === 409), partnerLogin(other.page, 'john')]);
+    const [response] = await Promise.all([other.page.waitForResponse((r) => r.url().includes('/federation/partner/callback') && r.status() === 409), partnerLogin(other.page, 'john')]);
     expect(response.status()).toBe(409);
     await other.page.locator('main .lead').waitFor();
     await other.shot('refused');

@@ -19,6 +19,9 @@
  * - `destroy(id)`: remove; later finds return undefined.
  * - `take(id)` (Foyer's own, not oidc-provider's): remove and say whether this call removed it, atomically,
  *   so of two concurrent callers exactly one gets true (single-use records such as the federation index).
+ * - `claim(id, expiresIn)` (Foyer's own): record `id` as used for `expiresIn` seconds and say whether this
+ *   call recorded it, atomically, so of two concurrent callers exactly one gets true (an upstream
+ *   answer's `state`, used once: upstream-sign-in.ts). One write, no read.
  * - `revokeByGrantId(grantId)`: remove every token issued under the grant. The provider calls it on
  *   each token model's adapter; both adapters here remove all grantable models at the first call.
  *
@@ -34,8 +37,8 @@ import { SqlAdapter } from './sql-adapter.js';
 export { StorageUnavailableError, guardStorage } from './storage-unavailable.js';
 export { purgeExpired } from './sql-adapter.js';
 
-/** oidc-provider's adapter contract plus Foyer's atomic `take`. */
-export type FoyerAdapter = Adapter & { take(id: string): Promise<boolean> };
+/** oidc-provider's adapter contract plus Foyer's atomic `take` and `claim`. */
+export type FoyerAdapter = Adapter & { take(id: string): Promise<boolean>; claim(id: string, expiresIn: number): Promise<boolean> };
 
 export type AdapterFactory = (name: string) => FoyerAdapter;
 

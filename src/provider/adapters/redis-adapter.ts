@@ -105,6 +105,12 @@ export class RedisAdapter implements Adapter {
     return (await guardStorage(() => this.redis.del(this.key(id)))) === 1;
   }
 
+  async claim(id: string, expiresIn: number): Promise<boolean> {
+    // SET NX is atomic: of two concurrent claims only one sets the key.
+    const set = await guardStorage(() => this.redis.set(this.key(id), '1', 'PX', Math.max(Math.ceil(expiresIn * 1000), 1), 'NX'));
+    return set === 'OK';
+  }
+
   async revokeByGrantId(grantId: string): Promise<void> {
     await guardStorage(() => this.redis.eval(REVOKE_GRANT, 1, this.grantKey(grantId)));
   }

@@ -71,6 +71,13 @@ export class SqlAdapter implements Adapter {
     return (await guardStorage(() => this.db(TABLE).where({ model: this.model, id }).delete())) === 1;
   }
 
+  async claim(id: string, expiresIn: number): Promise<boolean> {
+    const row = { model: this.model, id, payload: '{}', grant_id: null, user_code: null, uid: null, expires_at: Date.now() + expiresIn * 1000, consumed_at: null };
+    // One INSERT that does nothing on a conflict: of two concurrent claims exactly one gets its row back.
+    const inserted = await guardStorage(() => this.db(TABLE).insert(row).onConflict(['model', 'id']).ignore().returning('id'));
+    return inserted.length === 1;
+  }
+
   async revokeByGrantId(grantId: string): Promise<void> {
     // Across models, like the reference adapters: oidc-provider calls this once per model it thinks
     // is in use, and a grant's tokens must all go even if a client's grant types changed since.

@@ -119,6 +119,15 @@ export function runAdapterContract(name: string, makeFactory: () => AdapterFacto
       expect(await adapter('FederationState').take(id())).toBe(false);
     });
 
+    it('claims a key exactly once, even when several callers claim it at the same moment, until it expires', async () => {
+      const key = id();
+      const results = await Promise.all(Array.from({ length: 5 }, () => adapter('UpstreamStateUsed').claim(key, 60)));
+      expect(results.filter(Boolean)).toHaveLength(1);
+      expect(await adapter('UpstreamStateUsed').claim(key, 60)).toBe(false);
+      // Another model's key of the same name is another claim.
+      expect(await adapter('FederationState').claim(key, 60)).toBe(true);
+    });
+
     it('revokes every token of a grant across models and leaves other grants and non-token models alone', async () => {
       const [grant, other] = [id(), id()];
       const revoked = [token('AccessToken', grant), token('RefreshToken', grant), token('AuthorizationCode', grant)];

@@ -1,0 +1,28 @@
+import type { IdentitiesRepository, LinkedIdentity } from '../directory/identities-repository.js';
+import type { User } from '../directory/user-model.js';
+import type { UsersRepository } from '../directory/users-repository.js';
+
+/**
+ * How fine the directory's "last used" times are kept. A write that would move one by less than this
+ * changes nothing anyone reads (the inactivity sweep counts days, the admin pages show minutes), so
+ * a guest signing in to several apps in a row costs one write, not one per app.
+ */
+export const LAST_USED_RESOLUTION_MS = 60_000;
+
+/**
+ * What a successful sign-in leaves in the directory: the user's last sign-in and the last use of the
+ * identity it came through. Both writes go out together (on PostgreSQL, two connections of the pool
+ * at once) and each only when its stored time is older than the resolution.
+ */
+export async function recordSignInTimes(deps: { users: UsersRepository; identities: IdentitiesRepository }, user: User, identity?: Pick<LinkedIdentity, 'id' | 'lastUsedDateTime'>, now = Date.now()): Promise<void> {
+  await Promise.all([
+    isStale(user.lastSignInDateTime, now) ? deps.users.recordSignIn(user.id) : undefined,
+    identity && isStale(identity.lastUsedDateTime, now) ? deps.identities.touch(identity.id) : undefined,
+  ]);
+}
+
+function isStale(iso: string | null | undefined, now: number): boolean {
+  const at = iso ? Date.parse(iso) : NaN;
+  // A time in the future (a clock set back) is written over, as a missing one is.
+  return !(Math.abs(now - at) < LAST_USED_RESOLUTION_MS);
+}
