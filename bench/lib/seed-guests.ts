@@ -98,6 +98,7 @@ export async function seedGuests(db: Database, opts: SeedOptions): Promise<Seede
           // What the repositories keep on the row (migration 20261207_17_guest_filter_columns).
           open_invitation_expires_at: g.state === 'pending' || g.state === 'expired' ? expiresAt(g) : null,
           home_idp: g.idp,
+          invited_by_id: g.invitedById,
         })),
       );
       await trx('invitations').insert(

@@ -140,7 +140,7 @@ export class SignInLog {
    * exact-match filter has an index (column, created_at, id) (migration 20261207_20_directory_indexes),
    * so a page, with or without a createdDateTime range, is one index range read at any depth.
    */
-  async list(query: { top: number; after?: { value: string; id: string }; filter?: SignInFilter; /** The console viewer's numbered pages (offset; not yet keyset). */ skip?: number }): Promise<GraphSignIn[]> {
+  async list(query: { top: number; after?: { value: string; id: string }; filter?: SignInFilter }): Promise<GraphSignIn[]> {
     const f = query.filter ?? {};
     let q = this.db<SignInRow>('sign_ins');
     const exact: [keyof SignInFilter, keyof SignInRow][] = [
@@ -162,8 +162,7 @@ export class SignInLog {
         { column: 'created_at', order: 'desc' },
         { column: 'id', order: 'desc' },
       ])
-      .limit(query.top)
-      .offset(query.skip ?? 0);
+      .limit(query.top);
     return rows.map(toGraph);
   }
 

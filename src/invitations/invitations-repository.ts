@@ -9,6 +9,9 @@ export class InvitationsRepository {
   async insert(row: InvitationRow, trx: Database = this.db): Promise<void> {
     await trx('invitations').insert(row);
     await this.refreshOpenInvitation(trx, row.user_id);
+    // The inviter of the guest's first invitation, which the console's "invited by" filter reads
+    // from the row (migration 20261207_17_guest_partner_inviter_columns), in the same transaction.
+    await trx.raw('UPDATE users SET invited_by_id = (SELECT i.invited_by_id FROM invitations i WHERE i.user_id = users.id ORDER BY i.created_at, i.id LIMIT 1) WHERE id = ?', [row.user_id]);
   }
 
   /**

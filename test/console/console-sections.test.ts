@@ -4,6 +4,7 @@
  * use them: each gets exactly what their directory role allows, a refused request changes nothing,
  * removals ask first, and filters that cannot be read are a 400 page.
  */
+import { randomUUID } from 'node:crypto';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { api, appToken } from '../support/api-client.js';
 import type { Browser } from '../support/browserless.js';
@@ -365,6 +366,27 @@ describe('the sign-in log', () => {
     ]);
     expect(detail.body).toMatch(/class="reason">[^<]+</);
     expect(detail.body).toContain('mfa (not satisfied)');
+  });
+
+  it('pages by keyset: each sign-in once, newest first; a link made for another filter or edited is refused', async () => {
+    const model = (await db()('sign_ins').first()) as Record<string, unknown>;
+    const base = Date.parse('2026-01-01T00:00:00.000Z');
+    const rows = Array.from({ length: 60 }, (_, i) => ({ ...model, id: randomUUID(), app_id: 'paging-app', created_at: new Date(base + Math.floor(i / 2) * 1000).toISOString() }));
+    await db()('sign_ins').insert(rows);
+    const expected = [...rows].sort((a, b) => (a.created_at === b.created_at ? (a.id < b.id ? 1 : -1) : a.created_at < b.created_at ? 1 : -1)).map((r) => r.id);
+    const first = await open(browsers.admin, url('/sign-ins?app=paging-app'));
+    expect(first.body).not.toContain('>First page<');
+    const next = /href="([^"]*after=[^"]+)">Next page</.exec(first.body)?.[1]?.replaceAll('&amp;', '&');
+    expect(next).toBeDefined();
+    const second = await open(browsers.admin, new URL(next!, url('/')).toString());
+    expect(second.body).toContain('>First page<');
+    expect(second.body).not.toContain('Next page');
+    expect([...idsIn(first.body, 'sign-in'), ...idsIn(second.body, 'sign-in')]).toEqual(expected);
+    const token = new URL(next!, url('/')).searchParams.get('after')!;
+    for (const query of [`app=other-app&after=${encodeURIComponent(token)}`, `app=paging-app&after=${encodeURIComponent(token.slice(0, -2))}xx`, 'app=paging-app&after=junk']) {
+      const page = await open(browsers.admin, url(`/sign-ins?${query}`));
+      expect([query, page.status, page.code]).toEqual([query, 400, 'invalidFilter']);
+    }
   });
 
   it('answers unreadable filters with a 400 page', async () => {

@@ -20,6 +20,7 @@ import { InvitationsRepository } from '../../src/invitations/invitations-reposit
 import { describeWithPostgres, freshPostgresSchema } from '../support/real-servers.js';
 
 const NOW = '2026-12-07T12:00:00.000Z';
+let seq = 0;
 
 function suite(database: () => Database) {
   let users: UsersRepository;
@@ -36,7 +37,7 @@ function suite(database: () => Database) {
     query = new GuestListQuery(db);
   });
 
-  const invitation = (userId: string, expiresAt: string, status: InvitationRow['status'] = 'PendingAcceptance'): InvitationRow => ({
+  const invitation = (userId: string, expiresAt: string, status: InvitationRow['status'] = 'PendingAcceptance', invitedById: string | null = null): InvitationRow => ({
     id: randomUUID(),
     user_id: userId,
     invited_email: 'x@partner.example',
@@ -45,7 +46,7 @@ function suite(database: () => Database) {
     status,
     invited_user_type: 'Guest',
     invited_by_type: 'cli',
-    invited_by_id: null,
+    invited_by_id: invitedById,
     invited_by_name: null,
     message_body: null,
     cc_recipients: '[]',
@@ -54,7 +55,7 @@ function suite(database: () => Database) {
     sent_count: 0,
     last_sent_at: null,
     expires_at: expiresAt,
-    created_at: NOW,
+    created_at: new Date(Date.parse(NOW) + seq++).toISOString(),
     redeemed_at: null,
     revoked_at: null,
   });
@@ -100,6 +101,49 @@ function suite(database: () => Database) {
     expect(await stateOf('ivy@partner.example')).toBe('accepted');
     await database()('users').where({ id: guest.id }).update({ account_enabled: false });
     expect(await stateOf('ivy@partner.example')).toBe('disabled');
+  });
+
+  it('follows invitations: the inviter of the first invitation; a rolled-back invitation leaves nothing', async () => {
+    const guest = await users.create({ mail: 'kim@partner.example', userType: 'Guest', externalUserState: 'PendingAcceptance' });
+    expect(await matches({ invitedById: 'alice' })).not.toContain('kim@partner.example');
+    await expect(
+      database().transaction(async (trx) => {
+        await invitations.insert(invitation(guest.id, '2026-12-10T00:00:00.000Z', 'PendingAcceptance', 'mallory'), trx);
+        throw new Error('rolled back');
+      }),
+    ).rejects.toThrow('rolled back');
+    expect(await matches({ invitedById: 'mallory' })).not.toContain('kim@partner.example');
+    await database().transaction((trx) => invitations.insert(invitation(guest.id, '2026-12-10T00:00:00.000Z', 'PendingAcceptance', 'alice'), trx));
+    expect(await matches({ invitedById: 'alice' })).toContain('kim@partner.example');
+    // A re-invitation by someone else keeps the first inviter.
+    await invitations.insert(invitation(guest.id, '2026-12-20T00:00:00.000Z', 'PendingAcceptance', 'bob'));
+    expect(await matches({ invitedById: 'alice' })).toContain('kim@partner.example');
+    expect(await matches({ invitedById: 'bob' })).not.toContain('kim@partner.example');
+  });
+
+  it('partner: the email domain or the home IdP, each guest once, counted', async () => {
+    const byDomain = await users.create({ mail: 'lu@acme.example', userType: 'Guest', externalUserState: 'Accepted' });
+    const byIdp = await users.create({ mail: 'mo@gmail.example', userType: 'Guest', externalUserState: 'Accepted' });
+    const both = await users.create({ mail: 'ned@acme.example', userType: 'Guest', externalUserState: 'Accepted' });
+    const other = await users.create({ mail: 'oz@other.example', userType: 'Guest', externalUserState: 'Accepted' });
+    await identities.link(byIdp.id, { idpId: 'acme-idp', issuer: 'https://acme.example/', subject: 'mo' });
+    await identities.link(both.id, { idpId: 'acme-idp', issuer: 'https://acme.example/', subject: 'ned' });
+    // A partner IdP linked second is not the home IdP.
+    await identities.link(other.id, { idpId: 'google', issuer: 'https://google.example/', subject: 'oz' });
+    await identities.link(other.id, { idpId: 'acme-idp', issuer: 'https://acme.example/', subject: 'oz' });
+    const partner = { domains: ['acme.example', 'acme2.example'], idps: ['acme-idp'] };
+    expect(await matches({ partner })).toEqual(['lu@acme.example', 'mo@gmail.example', 'ned@acme.example']);
+    expect(await query.count({ partner }, NOW)).toBe(3);
+    expect(await matches({ partner: { domains: [], idps: [] } })).toEqual([]);
+    // Paged two at a time, every guest once, in order.
+    const first = await query.page({ filter: { partner }, sort: 'email', dir: 'asc', size: 2, now: NOW });
+    expect(first.users.map((u) => u.mail)).toEqual(['lu@acme.example', 'mo@gmail.example']);
+    expect(first.hasMoreAfter).toBe(true);
+    const last = first.users[1]!;
+    const second = await query.page({ filter: { partner }, sort: 'email', dir: 'asc', size: 2, now: NOW, after: { sort: 'email:asc', value: first.keys[1]!, id: last.id } });
+    expect(second.users.map((u) => u.mail)).toEqual(['ned@acme.example']);
+    expect(second.hasMoreAfter).toBe(false);
+    expect([byDomain.id, both.id]).toContain(first.users[0]!.id);
   });
 
   it('follows identities: the first linked IdP is the home IdP; removing all clears it', async () => {

@@ -1,11 +1,12 @@
 import type { Router } from '@koa/router';
 import { z } from 'zod';
+import { scopeOf, type SkipTokenCodec } from '../../api/skiptoken.js';
 import type { AppliedPolicy, GraphSignIn, SignInFilter, SignInLog } from '../../audit/sign-in-log.js';
 import type { Translator } from '../../i18n/translator.js';
 import { HttpError } from '../../http/http-error.js';
 import type { PageRenderer } from '../../http/render.js';
 import { requireConsolePermission } from '../console-access.js';
-import { CONSOLE_PAGE_SIZE, optionalDate, optionalText, pageLinks, pageNumber, parseConsoleQuery } from '../console-forms.js';
+import { CONSOLE_PAGE_SIZE, optionalDate, optionalText, parseConsoleQuery } from '../console-forms.js';
 import { consolePageBase } from '../console-page.js';
 
 const BASE = '/myapps/admin/sign-ins';
@@ -33,7 +34,8 @@ const listQuery = z
     partner: idText,
     from: optionalDate,
     to: optionalDate,
-    page: pageNumber,
+    /** Where the page starts: an opaque token at the previous page's last row (keyset paging). */
+    after: z.string().max(1024).optional(),
   })
   .refine((q) => !q.from || !q.to || q.from <= q.to, { message: 'the start date must not be after the end date', path: ['from'] });
 
@@ -63,6 +65,8 @@ interface Choice {
 export interface SignInsConsoleDeps {
   log: SignInLog;
   renderer: PageRenderer;
+  /** Signs the `after` tokens of the next-page links, bound to the filter they were made for. */
+  cursors: SkipTokenCodec;
   /** What the filters' selects offer: apps, identity providers and partners by id and name (Foyer's own ones with a catalog key). */
   choices: Record<'apps' | 'idps' | 'partners', Choice[]>;
 }
@@ -84,14 +88,22 @@ export function signInsConsoleRoutes(router: Router, deps: SignInsConsoleDeps): 
       // A date alone means the whole of that day (UTC).
       ...(q.to ? { createdBefore: new Date(q.to.getTime() + (/^\d{4}-\d\d-\d\d$/.test(String(ctx.query.to).trim()) ? DAY_MS - 1 : 0)).toISOString() } : {}),
     };
-    const rows = await deps.log.list({ top: CONSOLE_PAGE_SIZE + 1, skip: (q.page - 1) * CONSOLE_PAGE_SIZE, filter });
+    // Keyset pages: each reads one index range from the previous page's last row, so a deep page
+    // costs what the first costs (issue 20). A token made for another filter is refused (400).
+    const scope = scopeOf('console-sign-ins', filter);
+    const after = q.after ? afterPosition(deps.cursors, q.after, scope) : undefined;
+    const rows = await deps.log.list({ top: CONSOLE_PAGE_SIZE + 1, after, filter });
     const shown = { user: q.user, app: q.app, status: q.status, ca: q.ca, idp: q.idp, partner: q.partner, from: dateOnly(ctx.query.from), to: dateOnly(ctx.query.to) };
+    const kept = rows.slice(0, CONSOLE_PAGE_SIZE);
+    const last = kept.at(-1);
     await deps.renderer.page(ctx, 'console-sign-ins', {
       ...consolePageBase(ctx, 'sign-ins'),
       query: shown,
       choices: Object.fromEntries(Object.entries(deps.choices).map(([kind, list]) => [kind, list.map((c) => ({ id: c.id, name: c.key ? deps.renderer.translator(ctx).t(c.key) : c.name }))])),
-      signIns: rows.slice(0, CONSOLE_PAGE_SIZE).map((s) => summary(s, deps.renderer.translator(ctx))),
-      ...pageLinks(BASE, shown, q.page, rows.length > CONSOLE_PAGE_SIZE),
+      signIns: kept.map((s) => summary(s, deps.renderer.translator(ctx))),
+      // Back to the first (newest) page rather than one page back: the log is read newest first, forwards only.
+      first: after ? link(shown) : '',
+      next: last && rows.length > CONSOLE_PAGE_SIZE ? link(shown, deps.cursors.encode(scope, { value: last.createdDateTime, id: last.id })) : '',
     });
   });
 
@@ -104,6 +116,21 @@ export function signInsConsoleRoutes(router: Router, deps: SignInsConsoleDeps): 
   });
 
   return router;
+}
+
+function afterPosition(cursors: SkipTokenCodec, token: string, scope: string) {
+  try {
+    return cursors.decode(token, scope);
+  } catch {
+    throw new HttpError(400, 'invalidFilter', 'The page link is not one Foyer made for this filter: follow the links as given, or start again from the newest sign-ins.');
+  }
+}
+
+function link(filters: Record<string, string | undefined>, after?: string): string {
+  const params = new URLSearchParams(Object.entries(filters).filter((e): e is [string, string] => Boolean(e[1])));
+  if (after) params.set('after', after);
+  const query = params.toString();
+  return query ? `${BASE}?${query}` : BASE;
 }
 
 function dateOnly(raw: unknown): string {

@@ -2,7 +2,7 @@ import { hkdfSync } from 'node:crypto';
 import type { SigningKeys } from './signing-keys.js';
 
 /** What a derived key is for; each purpose gets its own key, so one never verifies another's output. */
-export type DerivedKeyPurpose = 'guest-list-cursor' | 'session-handle' | 'api-skiptoken' | 'email-passcode';
+export type DerivedKeyPurpose = 'guest-list-cursor' | 'session-handle' | 'api-skiptoken' | 'email-passcode' | 'console-sign-ins-cursor';
 
 /**
  * Keys for one purpose (console page cursors, session handles, Graph's $skiptoken,
