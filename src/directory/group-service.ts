@@ -64,11 +64,13 @@ export class GroupService {
   /**
    * Adds the user with this email as member or owner; 404 for an unknown address, 400 when they
    * already are one. `mayFind` narrows the directory to what the caller may see: a user it hides
-   * gets the very answer an unknown address gets.
+   * gets the very answer an unknown address gets. It is asked for an unknown address too (with
+   * undefined), so it can do the same work either way and the time taken tells nothing either.
    */
-  async addByEmail(link: GroupLink, groupId: string, email: string, actor: Actor, correlationId?: string, asOwner = false, mayFind: (user: User) => Promise<boolean> = async () => true): Promise<{ group: Group; user: User }> {
+  async addByEmail(link: GroupLink, groupId: string, email: string, actor: Actor, correlationId?: string, asOwner = false, mayFind: (user: User | undefined) => Promise<boolean> = async () => true): Promise<{ group: Group; user: User }> {
     const found = await this.deps.users.findByEmail(email);
-    const user = found && (await mayFind(found)) ? found : undefined;
+    const visible = await mayFind(found);
+    const user = found && visible ? found : undefined;
     if (!user) throw new HttpError(404, 'userNotFound', `No user has the email address ${email}. Invite them first.`);
     return this.add(link, groupId, user.id, actor, correlationId, asOwner);
   }

@@ -90,6 +90,12 @@ export class GroupsRepository {
     return Boolean(await trx(TABLE[link]).where({ group_id: groupId, user_id: userId }).first());
   }
 
+  /** Whether the user is linked to any of these groups: one query however many groups there are. */
+  async hasLinkToAny(link: GroupLink, groupIds: readonly string[], userId: string, trx: Database = this.db): Promise<boolean> {
+    if (groupIds.length === 0) return false;
+    return Boolean(await trx(TABLE[link]).whereIn('group_id', groupIds).andWhere({ user_id: userId }).first());
+  }
+
   /** The members or owners of a group, as users, in the order they were added. */
   async listLinked(link: GroupLink, groupId: string, page: { top: number; skip: number } = { top: 1000, skip: 0 }, trx: Database = this.db): Promise<User[]> {
     const rows = await trx<UserRow>('users')

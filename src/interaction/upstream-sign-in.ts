@@ -213,9 +213,9 @@ function unknownIdp(): HttpError {
 export type FinishSignIn = (ctx: Context, details: InteractionDetails, journey: JourneyState, identity: UpstreamIdentity) => Promise<void>;
 
 /**
- * The `state`/`RelayState` sent upstream: the interaction's uid, then 192 random bits (54 characters
- * with oidc-provider's 21-character uids, within SAML's 80-byte RelayState). The uid only finds the
- * interaction; the whole value must equal the one stored in it.
+ * The `state`/`RelayState` sent upstream: the interaction's uid, then 192 random bits (76 characters
+ * with oidc-provider 9's 43-character uids, within SAML's 80-byte RelayState, which is why the random
+ * part is not longer). The uid only finds the interaction; the whole value must equal the one stored in it.
  */
 function upstreamState(uid: string): string {
   return `${uid}.${randomBytes(24).toString('base64url')}`;
