@@ -218,7 +218,11 @@ export function createMetrics(deps: { db: Database; idpIds: string[] }): Metrics
       });
       // The typings list each event with its own listener signature; the count needs none of the arguments.
       const on = provider.on.bind(provider) as (event: string, listener: () => void) => unknown;
-      for (const event of PROVIDER_EVENTS) on(event, () => protocol.inc({ event }));
+      for (const event of PROVIDER_EVENTS) {
+        // The labelled child is looked up once: grant.success fires on every token request.
+        const counted = protocol.labels({ event });
+        on(event, () => counted.inc());
+      }
     },
   };
 }
