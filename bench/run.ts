@@ -1,6 +1,6 @@
 /**
  * `npm run bench [-- --quick] [-- --storage=sqlite|postgres|redis|postgres+redis[,…]]
- *   [-- --only=cc,refresh,guest,mfa,invite,password,memory,retention,guests,startup,profile] [-- --no-profile]`
+ *   [-- --only=cc,jwks,refresh,guest,mfa,invite,password,memory,retention,guests,startup,profile] [-- --no-profile]`
  *
  * Starts everything on loopback (a partner IdP, Foyer, and a bare oidc-provider configured the
  * same way on the same storage: bench/lib/storage.ts; default SQLite, a comma list runs each), drives each scenario from a separate load process (autocannon for
@@ -31,7 +31,7 @@ import { BENCH_SECRET, MFA_APP_ID, mfaPolicy } from './servers/bench-config.js';
 import { BenchStorage, benchDatabaseUrl, checkPostgres, parseStorages, showUrl, usesPostgres, usesRedis, type StorageKind } from './lib/storage.js';
 import { retentionScenario, retentionText, type RetentionResult } from './scenarios/retention.js';
 
-const SCENARIOS = ['cc', 'refresh', 'guest', 'mfa', 'invite', 'password', 'memory', 'retention', 'guests', 'startup', 'profile'] as const;
+const SCENARIOS = ['cc', 'jwks', 'refresh', 'guest', 'mfa', 'invite', 'password', 'memory', 'retention', 'guests', 'startup', 'profile'] as const;
 type ScenarioId = (typeof SCENARIOS)[number];
 
 const { values: argv } = parseArgs({
@@ -477,7 +477,7 @@ async function guestRow(storage: string, baseline: Server, foyer: Server, partne
 
 /** The side-by-side scenarios on one storage: both servers on it, Foyer with the same seeded guests. */
 async function storagePhase(w: World, st: BenchStorage): Promise<void> {
-  const needServers = (['cc', 'refresh', 'guest', 'invite', 'mfa'] as ScenarioId[]).some((s) => only.has(s));
+  const needServers = (['cc', 'jwks', 'refresh', 'guest', 'invite', 'mfa'] as ScenarioId[]).some((s) => only.has(s));
   if (!needServers) return;
   const storage = st.kind;
   const dir = join(tmp, storage, 'main');
@@ -492,6 +492,15 @@ async function storagePhase(w: World, st: BenchStorage): Promise<void> {
       log('client-credentials grants: baseline and Foyer, alternating');
       const m = await compareCannon({ servers: [baseline], job: job(baseline.info.issuer) }, { servers: [foyer], job: job(foyer.info.issuer) });
       rows.push({ id: `cc-${storage}`, scenario: 'client-credentials grant, ES256 JWT access token (resource indicator)', storage, unit: 'req/s', ...m, target: 0.9, note: 'JWT access tokens are not stored: no storage on this path' });
+    }
+    if (only.has('jwks')) {
+      for (const kind of ['jwks', 'discovery'] as const) {
+        const job = (issuer: string): CannonJob => ({ kind, issuer, connections: S.connections, durationSec: S.cannonSeconds });
+        log(`${kind === 'jwks' ? 'GET /jwks' : 'discovery'}: baseline and Foyer, alternating`);
+        const m = await compareCannon({ servers: [baseline], job: job(baseline.info.issuer) }, { servers: [foyer], job: job(foyer.info.issuer) });
+        const what = kind === 'jwks' ? 'GET /jwks (signing keys)' : 'GET /.well-known/openid-configuration';
+        rows.push({ id: `${kind}-${storage}`, scenario: what, storage, unit: 'req/s', ...m, target: 0.9, note: 'unconditional GETs; no storage on this path' });
+      }
     }
     if (only.has('refresh')) rows.push(await refreshRow(storage, baseline, foyer));
     if (only.has('guest') || only.has('mfa') || only.has('invite')) {

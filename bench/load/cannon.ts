@@ -1,14 +1,15 @@
 /**
  * Single-request scenarios through autocannon, in their own process: client-credentials grants,
  * refresh-token grants with rotation (each response's new refresh token is the next request's),
- * and invitation creation through the API (a new address per request).
+ * `GET /jwks` and discovery (unconditional GETs, as a client without a cache sends them), and
+ * invitation creation through the API (a new address per request).
  */
 import autocannon, { type Options, type Request } from 'autocannon';
 import { serveChild } from '../lib/rpc.js';
 import { BENCH_API_RESOURCE, BENCH_APP_URL, BENCH_SECRET } from '../servers/bench-config.js';
 
 export interface CannonJob {
-  kind: 'cc' | 'refresh' | 'invite';
+  kind: 'cc' | 'refresh' | 'invite' | 'jwks' | 'discovery';
   issuer: string;
   connections: number;
   durationSec: number;
@@ -45,6 +46,10 @@ function requestsFor(job: CannonJob, samples: string[]): Request[] {
         body: new URLSearchParams({ grant_type: 'client_credentials', resource: BENCH_API_RESOURCE, scope: 'read' }).toString(),
         onResponse: keep,
       }];
+    case 'jwks':
+      return [{ method: 'GET', path: '/jwks', onResponse: keep }];
+    case 'discovery':
+      return [{ method: 'GET', path: '/.well-known/openid-configuration', onResponse: keep }];
     case 'refresh': {
       // A shared queue rather than per-connection state (autocannon resets a connection's context
       // after every request): each request takes a token, each response gives back its successor.

@@ -3,7 +3,7 @@ import type { Logger } from '../logging/logger.js';
 import { nothingAnswered, pageNotFound } from './not-found.js';
 import { refuseUnknownMethod } from './method-guard.js';
 import { assignRequestId, logRequest } from './request-context.js';
-import { securityHeaders } from './security-headers.js';
+import { isJsonOrEmpty, isProtocolJsonRequest, securityHeaders } from './security-headers.js';
 
 export interface RequestEdgeDeps {
   /** Where the one line per request goes. */
@@ -25,11 +25,15 @@ export interface RequestEdgeDeps {
  * (docs/benchmarks.md).
  */
 export function requestEdge(deps: RequestEdgeDeps): Middleware {
-  const setSecurityHeaders = securityHeaders({ hsts: deps.hsts });
+  const headers = securityHeaders({ hsts: deps.hsts });
   return async (ctx, next) => {
     const started = process.hrtime.bigint();
     assignRequestId(ctx);
-    setSecurityHeaders(ctx.res);
+    // JSON-only protocol endpoints get the headers that matter for JSON; anything else, and any of
+    // them that answers with something other than JSON after all, the full browser set.
+    const protocolJson = isProtocolJsonRequest(ctx.method, ctx.path);
+    if (protocolJson) headers.protocolJson(ctx.res);
+    else headers.browser(ctx.res);
     // While draining, tell keep-alive clients to reconnect elsewhere instead of holding the socket.
     if (deps.isShuttingDown()) ctx.set('Connection', 'close');
     try {
@@ -39,6 +43,7 @@ export function requestEdge(deps: RequestEdgeDeps): Middleware {
     } catch (err) {
       await deps.respondToError(ctx, err);
     } finally {
+      if (protocolJson && !ctx.res.headersSent && !isJsonOrEmpty(ctx.res)) headers.browserOnly(ctx.res);
       deps.observe(ctx, started);
       logRequest(deps.requestLog, ctx, started);
     }

@@ -61,6 +61,18 @@ export function createMetrics(deps: { db: Database; idpIds: string[] }): Metrics
     buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
     registers: [registry],
   });
+  // prom-client hashes the label object on every inc/observe; the children for a (method, route,
+  // status) are looked up once and kept (a few dozen in practice; capped against odd methods).
+  const requestChildren = new Map<string, { count: { inc(): void }; time: { observe(v: number): void } }>();
+  function requestChild(method: string, route: string, status: number) {
+    const key = `${method} ${status} ${route}`;
+    let child = requestChildren.get(key);
+    if (!child) {
+      child = { count: requests.labels({ method, route, status: String(status) }), time: latency.labels({ method, route }) };
+      if (requestChildren.size < 2000) requestChildren.set(key, child);
+    }
+    return child;
+  }
   const signIns = new Counter({
     name: 'foyer_sign_ins_total',
     help: 'Credential steps of sign-ins by identity provider (password, email-otp, or a configured IdP id) and result.',
@@ -160,8 +172,9 @@ export function createMetrics(deps: { db: Database; idpIds: string[] }): Metrics
     observeRequest(ctx, startedNs) {
       try {
         const route = routeOf(ctx);
-        requests.inc({ method: ctx.method, route, status: String(ctx.status) });
-        latency.observe({ method: ctx.method, route }, Number(process.hrtime.bigint() - startedNs) / 1e9);
+        const child = requestChild(ctx.method, route, ctx.status);
+        child.count.inc();
+        child.time.observe(Number(process.hrtime.bigint() - startedNs) / 1e9);
         observeSignIn(ctx, route);
       } catch {
         /* metrics never break a request */
@@ -205,7 +218,11 @@ export function createMetrics(deps: { db: Database; idpIds: string[] }): Metrics
       });
       // The typings list each event with its own listener signature; the count needs none of the arguments.
       const on = provider.on.bind(provider) as (event: string, listener: () => void) => unknown;
-      for (const event of PROVIDER_EVENTS) on(event, () => protocol.inc({ event }));
+      for (const event of PROVIDER_EVENTS) {
+        // The labelled child is looked up once: grant.success fires on every token request.
+        const counted = protocol.labels({ event });
+        on(event, () => counted.inc());
+      }
     },
   };
 }

@@ -1,7 +1,7 @@
 /**
  * The protocol core: oidc-provider built from config and from what the features contribute
  * (clients, prompts, policy), its signing keys kept current, its events logged and counted, and
- * (on SQL) its expired state purged.
+ * (on SQL) its expired state purged, and `/jwks` and discovery served from a kept body.
  */
 import type Provider from 'oidc-provider';
 import type { Feature } from '../core/feature.js';
@@ -10,6 +10,7 @@ import type { SharedServices } from '../core/shared-services.js';
 import { purgeExpired } from './adapters/sql-adapter.js';
 import { buildProvider, replaceSigningKeys } from './build-provider.js';
 import { allAppAccessChecks } from './find-account.js';
+import { publishedDocuments } from './published-documents.js';
 
 const PURGE_INTERVAL_MS = 60 * 1000;
 const PURGE_BATCH = 1000;
@@ -36,7 +37,12 @@ export function wireProvider(shared: SharedServices, parts: ProviderParts[]): { 
     logger.warn({ err: err.message, code: (err as { code?: unknown }).code }, 'request stream error'),
   );
   for (const part of parts) part.observe?.(provider);
-  keys.onChange((fresh) => replaceSigningKeys(provider, fresh.jwks));
+  // /jwks and discovery are served from a kept body; a rotation makes the next request build them again.
+  const documents = publishedDocuments();
+  keys.onChange(async (fresh) => {
+    await replaceSigningKeys(provider, fresh.jwks);
+    documents.invalidate();
+  });
 
   const jobs: Feature['jobs'] = [];
   // The SQL adapter hides expired rows; this deletes them. Redis expires keys by itself.
@@ -68,5 +74,5 @@ export function wireProvider(shared: SharedServices, parts: ProviderParts[]): { 
       },
     });
   }
-  return { provider, feature: { jobs } };
+  return { provider, feature: { jobs, middleware: [documents.middleware] } };
 }

@@ -135,7 +135,7 @@ describeInChromium('a failed sign-in leads back to a working sign-in button', ()
 
 it("Foyer's pages set no form-action: their forms redirect on to upstream IdPs and to apps' redirect URIs, which Chromium checks against it", () => {
   const headers = new Map<string, string>();
-  securityHeaders({ hsts: false })({ setHeader: (name: string, value: string) => headers.set(name, value) } as never);
+  securityHeaders({ hsts: false }).browser({ setHeader: (name: string, value: string) => headers.set(name, value) } as never);
   const csp = headers.get('Content-Security-Policy')!;
   expect(csp).toContain("default-src 'self'");
   // form-action does not fall back to default-src, so leaving it out leaves form posts (and their redirects) unrestricted.

@@ -13,6 +13,7 @@ import { APP_URL, latestOutboxMail, redeemUrlIn, startGuestWorld, type GuestWorl
 import { signInAtPartner } from '../support/partner-idp.js';
 import { SPA_APP, WEB_APP, signIn, spaClient, webAppClient } from '../support/oidc-client.js';
 import { useWorld } from '../support/world.js';
+import { DEMO_SECRET } from '../support/start-foyer.js';
 
 interface Seen {
   url: string;
@@ -42,10 +43,21 @@ class RecordingBrowser extends Browser {
 
 const PASSWORD = 'correct horse battery staple';
 
+/** oidc-provider's JSON-only endpoints a browser may fetch: nosniff and HSTS only (docs/security.md, "Security headers"). */
+const PROTOCOL_JSON = new Set(['/jwks', '/.well-known/openid-configuration']);
+
 function checkHeaders(seen: Seen[], origin: string, opts: { https: boolean }): string[] {
   const problems: string[] = [];
   for (const { url, status, headers } of seen.filter((s) => s.url.startsWith(origin))) {
     const where = `${status} ${new URL(url).pathname}`;
+    if (PROTOCOL_JSON.has(new URL(url).pathname)) {
+      if (!/json/.test(headers.get('content-type') ?? '')) problems.push(`${where}: a protocol endpoint answered with ${headers.get('content-type')}`);
+      if (headers.get('x-content-type-options') !== 'nosniff') problems.push(`${where}: no X-Content-Type-Options: nosniff`);
+      const hsts = headers.get('strict-transport-security');
+      if (opts.https && !/max-age=\d{7,}/.test(hsts ?? '')) problems.push(`${where}: https without HSTS`);
+      if (!opts.https && hsts) problems.push(`${where}: HSTS over plain http`);
+      continue;
+    }
     const csp = headers.get('content-security-policy') ?? '';
     if (!/frame-ancestors 'none'/.test(csp)) problems.push(`${where}: CSP without frame-ancestors 'none': "${csp}"`);
     if (!/default-src 'self'/.test(csp)) problems.push(`${where}: CSP without default-src 'self'`);
@@ -137,6 +149,47 @@ describe('security headers and cookie flags on every page', () => {
     }, 60_000);
   });
 
+  describe('JSON-only protocol answers and pages (plain http)', () => {
+    const world = useWorld({ oidc: true, portal: true });
+    const tokenRequest = (issuer: string, secret: string, headers: Record<string, string> = {}) =>
+      fetch(`${issuer}/token`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded', authorization: `Basic ${Buffer.from(`portal-app:${secret}`).toString('base64')}`, ...headers },
+        body: new URLSearchParams({ grant_type: 'client_credentials', resource: `${issuer}/v1.0` }),
+      });
+    const documentHeaders = ['content-security-policy', 'x-frame-options', 'referrer-policy', 'cross-origin-opener-policy'];
+
+    it('the token endpoint, JWKS and discovery carry nosniff and their Cache-Control, not the page-only headers', async () => {
+      const issuer = world.foyer.issuer;
+      const granted = await tokenRequest(issuer, DEMO_SECRET);
+      const refused = await tokenRequest(issuer, 'not-the-secret-0123456789abcdefghijklmnop');
+      expect(granted.status).toBe(200);
+      expect(refused.status).toBe(401);
+      for (const res of [granted, refused]) {
+        expect(res.headers.get('content-type')).toMatch(/json/);
+        expect(res.headers.get('x-content-type-options')).toBe('nosniff');
+        expect(res.headers.get('cache-control')).toBe('no-store');
+        expect(res.headers.get('x-request-id')).toBeTruthy();
+        for (const name of documentHeaders) expect(res.headers.get(name), name).toBeNull();
+      }
+      for (const path of ['/jwks', '/.well-known/openid-configuration']) {
+        const res = await fetch(`${issuer}${path}`);
+        expect(res.headers.get('x-content-type-options')).toBe('nosniff');
+        for (const name of documentHeaders) expect(res.headers.get(name), name).toBeNull();
+      }
+    });
+
+    it('pages keep the full set, also at the protocol paths when the answer is not JSON', async () => {
+      const issuer = world.foyer.issuer;
+      // GET /token is no protocol request: the answer is Foyer's 404 page.
+      for (const path of ['/', '/token', '/jwks/nothing', '/no/such/page', '/myapps']) {
+        const res = await fetch(`${issuer}${path}`, { headers: { accept: 'text/html' }, redirect: 'manual' });
+        expect(checkHeaders([{ url: `${issuer}${path}`, status: res.status, headers: res.headers }], issuer, { https: false }), path).toEqual([]);
+        expect(res.headers.get('content-security-policy'), path).toMatch(/frame-ancestors 'none'/);
+      }
+    });
+  });
+
   describe('https issuer behind a TLS-terminating proxy (trustProxy, X-Forwarded-Proto)', () => {
     let world: GuestWorld;
     let publicOrigin: string;
@@ -164,6 +217,11 @@ describe('security headers and cookie flags on every page', () => {
       page = await browser.submit(page, { email: 'member.tls@contoso.example', password: PASSWORD }, { stopAt: [WEB_APP.redirectUri] });
       expect(page.stoppedAt).toBeTruthy();
       for (const path of ['/healthz', '/jwks', '/redeem?t=x', '/no/such/page', '/v1.0/users/x']) await browser.navigate(`${publicOrigin}${path}`);
+      // The token endpoint keeps HSTS too.
+      const tokenRes = await fetch(`${localOrigin}/token`, { method: 'POST', headers: { 'x-forwarded-proto': 'https', 'content-type': 'application/x-www-form-urlencoded' }, body: 'grant_type=client_credentials' });
+      expect(tokenRes.status).toBe(400);
+      expect(tokenRes.headers.get('strict-transport-security')).toMatch(/max-age=\d{7,}/);
+      expect(tokenRes.headers.get('x-content-type-options')).toBe('nosniff');
       const ours = browser.seen.filter((s) => s.url.startsWith(localOrigin));
       expect(ours.some((s) => s.headers.getSetCookie().length > 0)).toBe(true);
       expect(checkHeaders(browser.seen, localOrigin, { https: true })).toEqual([]);
