@@ -1,6 +1,6 @@
-import { createHmac, timingSafeEqual } from 'node:crypto';
 import type { Context } from 'koa';
 import { HttpError } from '../http/http-error.js';
+import { SignedTokens } from '../lib/signed-token.js';
 
 /**
  * Where the next page of a keyset-paged list starts: the last row's sort value and id. A page
@@ -24,41 +24,26 @@ const invalid = () =>
  * 400 invalidQuery (the code a bad offset always had) before any query runs.
  */
 export class SkipTokenCodec {
+  private readonly tokens: SignedTokens;
+
   /**
    * `keys`: newest first, read at each call (provider/keys/derived-keys.ts), so tokens follow a
    * cookie-secret rotation on every node: made with the newest key, accepted under any current one.
    */
-  constructor(private readonly keys: () => Buffer[]) {}
+  constructor(keys: () => Buffer[]) {
+    this.tokens = new SignedTokens(keys, 'foyer-skiptoken', MAX_TOKEN_LENGTH);
+  }
 
   encode(scope: string, position: KeysetPosition): string {
-    const body = Buffer.from(JSON.stringify([scope, position.value, position.id])).toString('base64url');
-    return `${body}.${this.mac(this.keys()[0]!, body)}`;
+    return this.tokens.seal([scope, position.value, position.id]);
   }
 
   decode(raw: unknown, scope: string): KeysetPosition {
-    if (typeof raw !== 'string' || raw.length > MAX_TOKEN_LENGTH) throw invalid();
-    const [body, mac, extra] = raw.split('.');
-    if (!body || !mac || extra !== undefined) throw invalid();
-    const given = Buffer.from(mac);
-    const signed = this.keys().some((key) => {
-      const expected = Buffer.from(this.mac(key, body));
-      return expected.length === given.length && timingSafeEqual(expected, given);
-    });
-    if (!signed) throw invalid();
-    let parsed: unknown;
-    try {
-      parsed = JSON.parse(Buffer.from(body, 'base64url').toString('utf8'));
-    } catch {
-      throw invalid();
-    }
-    if (!Array.isArray(parsed) || parsed.length !== 3) throw invalid();
-    const [s, value, id] = parsed as unknown[];
+    const parsed = this.tokens.open(raw);
+    if (!parsed || parsed.length !== 3) throw invalid();
+    const [s, value, id] = parsed;
     if (s !== scope || typeof value !== 'string' || typeof id !== 'string') throw invalid();
     return { value, id };
-  }
-
-  private mac(key: Buffer, body: string): string {
-    return createHmac('sha256', key).update(`foyer-skiptoken\0${body}`).digest('base64url').slice(0, 32);
   }
 }
 
