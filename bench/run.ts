@@ -470,7 +470,7 @@ async function guestRow(storage: string, baseline: Server, foyer: Server, partne
     storage,
     unit: 'sign-ins/s',
     ...m,
-    target: 0.4,
+    target: 0.5, // issue 20
     note: 'baseline: bare authorization-code flow, in-process login; Foyer CPU/op includes the partner IdP',
   };
 }
