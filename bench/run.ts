@@ -545,21 +545,29 @@ async function storagePhase(w: World, st: BenchStorage): Promise<void> {
  * the Graph lists /users, /invitations, /auditLogs/signIns (bench/load/directory-api.ts), first and
  * deep pages; target p99 ≤ 20 ms.
  */
-async function guestsPhase(): Promise<void> {
+async function guestsPhase(runs: BenchStorage[]): Promise<void> {
   if (!only.has('guests')) return;
+  // The directory lives in SQL whatever holds the sessions: once on SQLite, once on PostgreSQL when a storage has it.
+  const databases = new Map<'sqlite' | 'postgres', BenchStorage | undefined>();
+  for (const st of runs) databases.set(usesPostgres(st.kind) ? 'postgres' : 'sqlite', databases.get(usesPostgres(st.kind) ? 'postgres' : 'sqlite') ?? st);
+  for (const [database, st] of databases) await guestsOn(database, database === 'postgres' ? await st!.databaseUrl('guests') : undefined);
+}
+
+async function guestsOn(database: 'sqlite' | 'postgres', databaseUrl: string | undefined): Promise<void> {
   const guests = quick ? 20_000 : 100_000;
   const load1 = Number(os.loadavg()[0]!.toFixed(2));
-  const { seedMs, cases, api } = await guestTableBench({ dir: tmp, guests, iterations: quick ? 100 : 200, deepPages: 50, log });
+  log(`guests on ${database}`);
+  const { seedMs, cases, api } = await guestTableBench({ dir: tmp, databaseUrl, guests, iterations: quick ? 100 : 200, deepPages: 50, log });
   const loadAfter = Number(os.loadavg()[0]!.toFixed(2));
   notes.push(
-    `guests: ${guests.toLocaleString('en')} guests and as many sign-in log rows seeded in ${(seedMs / 1000).toFixed(1)} s (batched INSERTs, one transaction); console cases loaded one at a time as the route loads it (page + capped count + row names), without HTTP; API cases fetched over loopback HTTP through the real routers; deep = the next link followed up to 50 pages; load average ${load1} → ${loadAfter}; target p99 ≤ 20 ms`,
+    `guests-${database}: ${guests.toLocaleString('en')} guests and as many sign-in log rows seeded in ${(seedMs / 1000).toFixed(1)} s (batched INSERTs, one transaction); console cases loaded one at a time as the route loads it (page + capped count + row names), without HTTP; API cases fetched over loopback HTTP through the real routers; deep = the next link followed up to 50 pages; load average ${load1} → ${loadAfter}; target p99 ≤ 20 ms`,
   );
   const mark = (p99: number) => `p99 ${p99 <= 20 ? 'within' : 'OVER'} the 20 ms target`;
   for (const c of cases) {
-    rows.push({ id: c.id, scenario: `guest table: ${c.what}`, storage: 'sqlite', unit: 'page', foyer: { rate: 0, p50: c.p50, p99: c.p99, ops: c.ops, errors: 0, load1 }, note: `${c.rows} rows; count ${c.total > 1000 ? 'more than 1,000' : c.total}; CPU ${c.cpuMs} ms a page; ${mark(c.p99)}` });
+    rows.push({ id: `${c.id}-${database}`, scenario: `guest table: ${c.what}`, storage: database, unit: 'page', foyer: { rate: 0, p50: c.p50, p99: c.p99, ops: c.ops, errors: 0, load1 }, note: `${c.rows} rows; count ${c.total > 1000 ? 'more than 1,000' : c.total}; CPU ${c.cpuMs} ms a page; ${mark(c.p99)}` });
   }
   for (const c of api) {
-    rows.push({ id: c.id, scenario: `GET ${c.what}`, storage: 'sqlite', unit: 'page', foyer: { rate: 0, p50: c.p50, p99: c.p99, ops: c.ops, errors: 0, load1 }, note: `${c.rows} rows; CPU ${c.cpuMs} ms a page (client + server); ${mark(c.p99)}` });
+    rows.push({ id: `${c.id}-${database}`, scenario: `GET ${c.what}`, storage: database, unit: 'page', foyer: { rate: 0, p50: c.p50, p99: c.p99, ops: c.ops, errors: 0, load1 }, note: `${c.rows} rows; CPU ${c.cpuMs} ms a page (client + server); ${mark(c.p99)}` });
   }
 }
 
@@ -862,7 +870,7 @@ async function main(): Promise<void> {
     }
     if (only.has('password')) rows.push(await passwordRow({ start, stop, log, rounds: S.rounds, seconds: S.cannonSeconds / 2 }));
     if (only.has('startup')) rows.push(...(await startupRows({ log, freePort, compile: compileFoyer, buildDist, dir: join(tmp, 'startup'), partnerIssuer: partner.info.issuer, runs: S.startups })));
-    await guestsPhase();
+    await guestsPhase(runs);
     await memoryPhase(world, runs);
     if (only.has('retention')) {
       for (const st of runs) {

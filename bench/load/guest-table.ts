@@ -33,13 +33,15 @@ export interface GuestTableCase {
 
 export async function guestTableBench(opts: {
   dir: string;
+  /** The database to seed and query (default: a SQLite file in `dir`). */
+  databaseUrl?: string;
   guests: number;
   iterations: number;
   /** How many pages deep the deep-page cases go (following the next-page link). */
   deepPages: number;
   log: (m: string) => void;
 }): Promise<{ seedMs: number; cases: GuestTableCase[]; api: ApiListCase[] }> {
-  const db = connectDatabase(`sqlite:${join(opts.dir, 'guests.sqlite')}`);
+  const db = connectDatabase(opts.databaseUrl ?? `sqlite:${join(opts.dir, 'guests.sqlite')}`);
   try {
     await migrateLatest(db);
     const sponsorId = randomUUID();
