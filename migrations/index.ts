@@ -23,6 +23,7 @@ import * as bulkInvitations from './20261207_017_bulk_invitations.js';
 import * as guestFilterColumns from './20261207_17_guest_filter_columns.js';
 import * as directoryIndexes from './20261207_20_directory_indexes.js';
 import * as guestPartnerInviterColumns from './20261207_17_guest_partner_inviter_columns.js';
+import * as preferredLanguage from './20261207_17_preferred_language.js';
 
 type Migration = Pick<Knex.Migration, 'up' | 'down'>;
 
@@ -52,4 +53,5 @@ export const migrations: Record<string, Migration> = {
   '20261207_17_guest_filter_columns': guestFilterColumns,
   '20261207_20_directory_indexes': directoryIndexes,
   '20261207_17_guest_partner_inviter_columns': guestPartnerInviterColumns,
+  '20261207_17_preferred_language': preferredLanguage,
 };

@@ -13,6 +13,7 @@ export function toGraphUser(user: User, identities: { idpId: string; issuer: str
     externalUserState: user.externalUserState,
     externalUserStateChangeDateTime: user.externalUserStateChangeDateTime,
     createdDateTime: user.createdDateTime,
+    preferredLanguage: user.preferredLanguage,
     signInActivity: { lastSignInDateTime: user.lastSignInDateTime },
     identities: identities.map((i) => ({ signInType: 'federated', issuer: i.issuer, issuerAssignedId: i.subject, identityProvider: i.idpId })),
   };

@@ -1,13 +1,14 @@
 import { Router } from '@koa/router';
 import type { Context } from 'koa';
 import { z } from 'zod';
-import type { DirectoryUsers } from '../directory/directory-users.js';
+import type { DirectoryUsers, UserChanges } from '../directory/directory-users.js';
 import type { GroupsRepository } from '../directory/groups-repository.js';
 import type { IdentitiesRepository } from '../directory/identities-repository.js';
 import type { UserLifecycle } from '../directory/user-lifecycle.js';
 import type { User } from '../directory/user-model.js';
 import type { UsersRepository } from '../directory/users-repository.js';
 import { HttpError } from '../http/http-error.js';
+import { parsePreferredLanguage } from '../i18n/language-tag.js';
 import { PRIVILEGED_ROLES } from '../roles/directory-roles.js';
 import { parseInput } from '../http/validate.js';
 import { actorOf } from './api-actor.js';
@@ -21,9 +22,11 @@ const userPatch = z
   .strictObject({
     displayName: z.string().trim().min(1, 'must not be empty').max(256),
     accountEnabled: z.boolean(),
+    // Checked by parsePreferredLanguage, so a bad tag has its own code (invalidPreferredLanguage).
+    preferredLanguage: z.unknown(),
   })
   .partial()
-  .refine((p) => Object.keys(p).length > 0, 'send at least one of displayName, accountEnabled');
+  .refine((p) => Object.keys(p).length > 0, 'send at least one of displayName, accountEnabled, preferredLanguage');
 
 export interface UsersRouteDeps {
   issuer: string;
@@ -81,7 +84,9 @@ export function usersRoutes(deps: UsersRouteDeps): Router {
 
   router.patch('/users/:id', requireJson, permit('User.ReadWrite.All'), async (ctx) => {
     const user = await requireUser(ctx.params.id);
-    const changes = parseInput(userPatch, ctx.request.body);
+    const { preferredLanguage, ...rest } = parseInput(userPatch, ctx.request.body);
+    // JSON has no undefined: absent means unchanged, null clears.
+    const changes: UserChanges = preferredLanguage !== undefined ? { ...rest, preferredLanguage: parsePreferredLanguage(preferredLanguage) } : rest;
     notPrivilegedUnlessAdmin(ctx, user);
     if (changes.accountEnabled === false) notSelf(ctx, user.id, 'disable');
     await deps.lifecycle.update(user.id, changes, actorOf(principalOf(ctx)), ctx.state.requestId);

@@ -15,6 +15,8 @@ export interface UserFilter {
 export interface UserChanges {
   displayName?: string;
   accountEnabled?: boolean;
+  /** A canonical BCP 47 tag (src/i18n/language-tag.ts), or null to clear it. */
+  preferredLanguage?: string | null;
 }
 
 /**
@@ -54,6 +56,7 @@ export class DirectoryUsers {
     const patch: Partial<UserRow> = { updated_at: nowIso() };
     if (changes.displayName !== undefined) patch.display_name = changes.displayName.trim();
     if (changes.accountEnabled !== undefined) patch.account_enabled = changes.accountEnabled;
+    if (changes.preferredLanguage !== undefined) patch.preferred_language = changes.preferredLanguage;
     const changed = await trx('users').where({ id, ...(expect ? { account_enabled: expect.accountEnabled } : {}) }).update(patch);
     if (!changed) return undefined;
     const row = await trx<UserRow>('users').where({ id }).first();

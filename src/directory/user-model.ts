@@ -19,6 +19,8 @@ export interface User {
   createdDateTime: string;
   lastSignInDateTime: string | null;
   hasPassword: boolean;
+  /** Graph's preferredLanguage: a BCP 47 tag; the language of the mails Foyer sends this person (null: the default). */
+  preferredLanguage: string | null;
 }
 
 export interface UserRow {
@@ -37,6 +39,7 @@ export interface UserRow {
   created_at: string;
   updated_at: string;
   last_sign_in_at: string | null;
+  preferred_language?: string | null;
 }
 
 export function normalizeEmail(email: string): string {
@@ -59,5 +62,6 @@ export function toUser(row: UserRow): User {
     createdDateTime: row.created_at,
     lastSignInDateTime: row.last_sign_in_at,
     hasPassword: row.password_hash !== null,
+    preferredLanguage: row.preferred_language ?? null,
   };
 }

@@ -97,6 +97,15 @@ export class UsersRepository {
     await this.db('users').where({ id }).update({ last_sign_in_at: nowIso() });
   }
 
+  /**
+   * Records a language the person chose (an invitation's messageLanguage at redemption, the
+   * language of the pages they signed in through) as their preferredLanguage, only while they have
+   * none: one an admin set, or an earlier choice, is never overwritten. True when it was written.
+   */
+  async adoptPreferredLanguage(id: string, tag: string, trx: Database = this.db): Promise<boolean> {
+    return (await trx('users').where({ id }).whereNull('preferred_language').update({ preferred_language: tag })) === 1;
+  }
+
   /** Replaces the user's directory roles (src/roles/ decides who may). */
   async setRoles(id: string, roles: UserRole[], trx: Database = this.db): Promise<void> {
     await trx('users').where({ id }).update({ roles: JSON.stringify(roles), updated_at: nowIso() });

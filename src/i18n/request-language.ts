@@ -17,6 +17,29 @@ export function requestLanguage(ctx: Context, supported: readonly string[]): str
 }
 
 /**
+ * The language this request's person chose, as requestLanguage resolves it, or undefined when
+ * the page fell back to the default because nobody said (no ui_locales or messageLanguage a
+ * catalog speaks, no Accept-Language it matches): a sign-in may keep it as the person's
+ * preferredLanguage, and a default nobody chose must not become one.
+ */
+export function chosenLanguage(ctx: Context, supported: readonly string[]): string | undefined {
+  const asked = matchLanguage(ctx.state.askedLanguages as string | undefined, supported);
+  if (asked) return asked;
+  // Named languages only: Node's fetch and many clients send "*", which is nobody's choice.
+  const named = ctx
+    .get('accept-language')
+    .split(',')
+    .map((entry) => entry.split(';')[0]!.trim().toLowerCase())
+    .filter((tag) => tag && tag !== '*');
+  if (!named.length) return undefined;
+  const negotiated = ctx.acceptsLanguages([...supported]);
+  if (typeof negotiated !== 'string') return undefined;
+  const primary = negotiated.toLowerCase().split('-')[0];
+  // Matched through a wildcard only ("de, *"): the browser did not ask for this language.
+  return named.some((tag) => tag === negotiated.toLowerCase() || tag.split('-')[0] === primary) ? negotiated : undefined;
+}
+
+/**
  * Records the languages this request was explicitly asked for (BCP 47 tags in order of
  * preference, space-separated as in `ui_locales`: "fr-CA en"); they win over Accept-Language.
  * Tags no catalog speaks are ignored, so an unknown language falls back to the browser's.

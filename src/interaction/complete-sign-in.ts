@@ -2,6 +2,7 @@ import type { Context } from 'koa';
 import type { LinkedIdentity } from '../directory/identities-repository.js';
 import type { User } from '../directory/user-model.js';
 import { recordSignInTimes } from './sign-in-bookkeeping.js';
+import { keepSignInLanguage } from './sign-in-language.js';
 import { EMAIL_OTP_IDP_ID } from '../federation/email-passcode.js';
 import type { UpstreamIdentity } from '../federation/upstream-identity.js';
 import { upstreamMfaSatisfied } from '../federation/upstream-trust.js';
@@ -148,7 +149,7 @@ export function completeSignIn(deps: JourneyDeps, actions: { sendPasscode: SendP
   async function login(ctx: Context, details: InteractionDetails, user: User, identity: UpstreamIdentity, linked?: LinkedIdentity): Promise<void> {
     await refuseDisabled(ctx, identity, user);
     // Independent writes, sent together; the login is handed over only once they are all done.
-    await Promise.all([deps.partners?.remember(user.id, identity), recordSignInTimes(deps, user, linked)]);
+    await Promise.all([deps.partners?.remember(user.id, identity), recordSignInTimes(deps, user, linked), keepSignInLanguage(ctx, { users: deps.users, languages: deps.renderer.languages }, user)]);
     rememberSignIn(ctx, user.mail, identity.idpId, deps.secureCookies);
     const connector = deps.registry.byId(identity.idpId);
     // The home organisation's MFA counts only where the admin said to trust it (cross-tenant trust:

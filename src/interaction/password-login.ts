@@ -11,6 +11,7 @@ import { signInFacts } from '../access/sign-in-facts.js';
 import type { SignInRecorder } from '../access/sign-in-recorder.js';
 import { LOCAL_IDP_ID } from '../config/policies-schema.js';
 import type { PasswordlessLogin } from '../passkeys/passwordless-login.js';
+import { keepSignInLanguage } from './sign-in-language.js';
 
 const loginForm = z.object({
   email: z.string().trim().max(320),
@@ -100,7 +101,7 @@ export function passwordLogin(deps: PasswordLoginDeps) {
     await deps.perAccount.reset(accountKey);
     // A hash from an older scheme or cost is replaced while the password is in hand (the only time it is).
     if (hash && needsRehash(hash)) await users.setPasswordHash(user.id, await hashPassword(parsed.data.password));
-    await users.recordSignIn(user.id);
+    await Promise.all([users.recordSignIn(user.id), keepSignInLanguage(ctx, { users, languages: renderer.languages }, user)]);
     await finishInteraction(details, ctx, {
       login: { accountId: user.id, amr: AMR_PASSWORD, acr: ACR_PASSWORD, remember: true },
       ...signInFacts(LOCAL_IDP_ID, undefined, ['password']),

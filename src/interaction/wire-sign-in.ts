@@ -83,7 +83,7 @@ export function wireSignIn(shared: SharedServices, deps: SignInDeps): Feature {
   if (idpInitiatedOn) {
     journey.idpInitiated = { pending: shared.adapters('IdpInitiated'), assertionIds, launchUrlOf: (app) => config.apps.find((a) => a.id === app)?.launchUrl };
   }
-  if (deps.passkeys) journey.passwordless = passwordlessLogin({ passkeys: deps.passkeys, users, signIns: deps.access.recorder, localSignInAllowed: memberIdentity ? (email) => memberIdentity.passwordAllowed(email) : undefined });
+  if (deps.passkeys) journey.passwordless = passwordlessLogin({ passkeys: deps.passkeys, users, languages: renderer.languages, signIns: deps.access.recorder, localSignInAllowed: memberIdentity ? (email) => memberIdentity.passwordAllowed(email) : undefined });
   const { limits } = config;
   const login = passwordLogin({
     provider,

@@ -9,6 +9,7 @@ import { provenEmail, type EmailAuthority } from '../federation/email-authority.
 import type { UpstreamIdentity } from '../federation/upstream-identity.js';
 import { HttpError } from '../http/http-error.js';
 import { nowIso } from '../lib/clock.js';
+import { canonicalLanguageTag } from '../i18n/language-tag.js';
 import { isDomainAllowed } from './domain-policy.js';
 import { identityLinkedElsewhere } from './identity-linked-elsewhere.js';
 import type { InvitationRow } from './invitation-model.js';
@@ -102,6 +103,9 @@ export class RedemptionService {
       // Only while the account is enabled: a disable that lands during the redemption rolls it all back.
       const accepted = await trx('users').where({ id: invitation.user_id, account_enabled: true }).update({ external_user_state: 'Accepted', external_user_state_changed_at: nowIso(), updated_at: nowIso() });
       if (!accepted) throw accountDisabled();
+      // The language the inviter wrote to the guest in becomes theirs, unless they (or an admin) have one.
+      const language = invitation.message_language ? canonicalLanguageTag(invitation.message_language) : undefined;
+      if (language) await this.deps.users.adoptPreferredLanguage(invitation.user_id, language, trx);
       await this.deps.audit.record(
         {
           category: 'Invitation',

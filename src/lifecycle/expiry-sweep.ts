@@ -56,7 +56,7 @@ const SYSTEM = { type: 'system' as const };
 
 /**
  * The expiry sweep, run once across the deployment (a job with a lease): first the notices (each
- * sponsor gets a one-click extend link, the guest a notice), then the ends (the assignment removed
+ * sponsor gets a one-click extend link, the guest a notice, each in their preferredLanguage), then the ends (the assignment removed
  * and the app's refresh tokens revoked, or the guest disabled and signed out everywhere, through
  * AppAssignmentService.removeIn and UserLifecycle.disableIn as for an administrator). Every
  * item is its own transaction that re-checks the row (a notice is marked sent, an end applied, only
@@ -102,7 +102,7 @@ export class ExpirySweep {
     if (!sent) return false;
     const what = this.what(item);
     for (const { sponsor, token } of sent.tokens) {
-      await this.deps.mail.send(sponsor.mail, 'sponsorExpiry', {
+      const data = {
         tenant: this.deps.tenantName,
         guest: sent.guest.displayName,
         guestMail: sent.guest.mail,
@@ -111,9 +111,11 @@ export class ExpirySweep {
         extendUrl: `${this.deps.issuer}/myapps/extend?t=${token}`,
         extendDays: this.deps.settings.extendDays,
         linkDays: this.deps.settings.linkValidDays,
-      });
+      };
+      await this.deps.mail.send(sponsor.mail, 'sponsorExpiry', data, sponsor.preferredLanguage);
     }
-    const guestLanguage = await new InvitationsRepository(this.deps.db).messageLanguageOf(sent.guest.id);
+    // A guest who has no preferredLanguage yet (invited before Foyer kept one) hears the language of their latest invitation.
+    const guestLanguage = sent.guest.preferredLanguage ?? (await new InvitationsRepository(this.deps.db).messageLanguageOf(sent.guest.id));
     await this.deps.mail.send(sent.guest.mail, 'guestExpiry', { tenant: this.deps.tenantName, what, endsOn: item.endsAt, sponsors: sent.sponsorNames }, guestLanguage);
     return true;
   }

@@ -104,7 +104,7 @@ export class InactivitySweep {
     if (!outcome) return false;
     if (item.action === 'notify') {
       for (const sponsor of outcome.who) {
-        await this.deps.mail.send(sponsor.mail, 'sponsorInactive', { tenant: this.deps.tenantName, guest: outcome.row.display_name, guestMail: outcome.row.mail, lastSeen: item.lastActivity, disableOn: item.at });
+        await this.deps.mail.send(sponsor.mail, 'sponsorInactive', { tenant: this.deps.tenantName, guest: outcome.row.display_name, guestMail: outcome.row.mail, lastSeen: item.lastActivity, disableOn: item.at }, sponsor.preferredLanguage);
       }
       return true;
     }

@@ -13,7 +13,11 @@ import type { MailContent } from './mail-content.js';
 export class LifecycleMail {
   constructor(private readonly deps: { mailer: Mailer; renderer: PageRenderer; logger: Logger }) {}
 
-  /** `lang`: the recipient's language when Foyer knows it (a guest's invitation messageLanguage); the default otherwise. */
+  /**
+   * `lang`: the recipient's language when Foyer knows it (their preferredLanguage; for a guest who
+   * has none, their latest invitation's messageLanguage); the nearest catalog speaks it (fr-CA → fr),
+   * and the default language anything else.
+   */
   async send<K extends LifecycleMailKind>(to: string, kind: K, data: LifecycleMailData[K], lang?: string | null): Promise<boolean> {
     const tr = this.deps.renderer.translatorFor(lang);
     const content = lifecycleContent(tr, kind, data);

@@ -8,6 +8,7 @@ import { LOCAL_IDP_ID } from '../config/policies-schema.js';
 import type { User } from '../directory/user-model.js';
 import type { UsersRepository } from '../directory/users-repository.js';
 import { finishInteraction, type InteractionDetails } from '../interaction/interaction-context.js';
+import { keepSignInLanguage } from '../interaction/sign-in-language.js';
 import { passkeyError } from './passkey-errors.js';
 import { passkeyAnswer } from './passkey-input.js';
 import { passkeyAmr, type PasskeyService } from './passkey-service.js';
@@ -22,6 +23,8 @@ import { passkeyAmr, type PasskeyService } from './passkey-service.js';
 export function passwordlessLogin(deps: {
   passkeys: PasskeyService;
   users: UsersRepository;
+  /** The languages there are catalogs for: the one the sign-in spoke becomes the member's preferredLanguage when they have none. */
+  languages?: readonly string[];
   signIns?: SignInRecorder;
   /** With members signing in through the host's IdP and local passwords off, only break-glass admins may sign in here. */
   localSignInAllowed?: (email: string) => boolean;
@@ -42,7 +45,7 @@ export function passwordlessLogin(deps: {
       await deps.signIns?.failure(ctx, { userId: user?.id, identityProvider: LOCAL_IDP_ID, errorCode: refusal.code, failureReason: refusal.message, mfaMethod: 'passkey' });
       throw refusal;
     }
-    await deps.users.recordSignIn(user.id);
+    await Promise.all([deps.users.recordSignIn(user.id), keepSignInLanguage(ctx, { users: deps.users, languages: deps.languages ?? [] }, user)]);
     await finishInteraction(details, ctx, {
       login: { accountId: user.id, amr: passkeyAmr(outcome.value), acr: strongestAcr(['passkey']) ?? ACR_MFA, remember: true },
       ...signInFacts(LOCAL_IDP_ID, 'passkey', ['passkey']),

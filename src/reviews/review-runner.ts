@@ -75,13 +75,13 @@ export class ReviewRunner {
       for (const r of reviewerRows) await trx('access_review_reviewers').insert({ instance_id: instanceId, ...r });
       await this.deps.audit.record({ category: 'UserManagement', activity: 'Start access review', result: 'success', actor: SYSTEM, target: { type: 'AccessReview', id: instanceId }, details: { definitionId: review.id, guests: guests.length, endsAt } }, trx);
     });
-    // Mails after the commit (lifecycle-mail.ts): a refused mail never undoes the start.
+    // Mails after the commit (lifecycle-mail.ts), each in its reviewer's preferredLanguage: a refused mail never undoes the start.
     const perReviewer = new Map<string, number>();
     for (const r of reviewerRows) perReviewer.set(r.reviewer_id, (perReviewer.get(r.reviewer_id) ?? 0) + 1);
     for (const [reviewerId, count] of perReviewer) {
       const reviewer = await db('users').where({ id: reviewerId }).first();
       if (!reviewer?.mail) continue;
-      await this.deps.mail.send(reviewer.mail, 'reviewerAsked', { tenant: this.deps.tenantName, review: review.displayName, guests: count, endsOn: endsAt, reviewUrl: `${this.deps.issuer}/myapps/reviews/${instanceId}`, defaultDecision: review.defaultDecision });
+      await this.deps.mail.send(reviewer.mail, 'reviewerAsked', { tenant: this.deps.tenantName, review: review.displayName, guests: count, endsOn: endsAt, reviewUrl: `${this.deps.issuer}/myapps/reviews/${instanceId}`, defaultDecision: review.defaultDecision }, reviewer.preferred_language);
     }
     return true;
   }

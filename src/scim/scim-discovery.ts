@@ -43,6 +43,7 @@ export function schemas(issuer: string) {
         attr('active', 'boolean'),
         attr('emails', 'complex', { multiValued: true, mutability: 'readOnly', subAttributes: [attr('value', 'string'), attr('type', 'string'), attr('primary', 'boolean')] }),
         attr('userType', 'string', { mutability: 'readOnly' }),
+        attr('preferredLanguage', 'string'),
       ],
       meta: meta(USER_SCHEMA),
     },

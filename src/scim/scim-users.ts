@@ -6,6 +6,7 @@ import { isUniqueViolation } from '../db/unique-violation.js';
 import type { UserLifecycle } from '../directory/user-lifecycle.js';
 import { normalizeEmail, type User } from '../directory/user-model.js';
 import { DuplicateEmailError, type UsersRepository } from '../directory/users-repository.js';
+import { canonicalLanguageTag } from '../i18n/language-tag.js';
 import { nowIso } from '../lib/clock.js';
 import type { ScimClient } from './scim-auth.js';
 import { ScimError } from './scim-error.js';
@@ -22,6 +23,8 @@ const userInput = z.looseObject({
   displayName: nullableText(256),
   name: z.looseObject({ formatted: nullableText(256), givenName: nullableText(128), familyName: nullableText(128) }).nullish(),
   active: scimBoolean.optional(),
+  // RFC 7643 §4.1.1: a language tag, or an Accept-Language list ("fr-CA, fr;q=0.9"); Foyer keeps the most preferred tag.
+  preferredLanguage: z.string().max(256).nullish(),
 });
 type UserInput = z.infer<typeof userInput>;
 
@@ -54,6 +57,7 @@ export class ScimUsers {
       active: user.accountEnabled,
       emails: [{ value: user.mail, type: 'work', primary: true }],
       userType: user.userType,
+      ...(user.preferredLanguage ? { preferredLanguage: user.preferredLanguage } : {}),
       meta: { resourceType: 'User', created: row.created_at, lastModified: row.updated_at, location: `${this.deps.issuer}/scim/v2/Users/${user.id}` },
     };
     (resource.meta as Record<string, unknown>).version = versionOf(resource);
@@ -93,10 +97,11 @@ export class ScimUsers {
         throw err;
       }
       if (input.active === false) await trx('users').where({ id: user.id }).update({ account_enabled: false });
+      if (input.preferredLanguage) await trx('users').where({ id: user.id }).update({ preferred_language: input.preferredLanguage });
       const row: ScimResourceRow = { resource_type: 'User', resource_id: user.id, client_id: client.id, external_id: input.externalId ?? null, created_at: now, updated_at: now };
       await this.deps.resources.insert(row, trx);
       await this.deps.audit.record({ category: 'UserManagement', activity: 'Add user', result: 'success', actor, target: { type: 'User', id: user.id }, details: { userType: user.userType, by: 'SCIM', partner: client.partnerId ?? null } }, trx);
-      return { user: { ...user, accountEnabled: input.active !== false }, row };
+      return { user: { ...user, accountEnabled: input.active !== false, preferredLanguage: input.preferredLanguage ?? null }, row };
     });
     return this.toScim(user, row);
   }
@@ -105,6 +110,8 @@ export class ScimUsers {
   async replace(client: ScimClient, id: string, body: unknown, ifMatch: (version: string) => void): Promise<Record<string, unknown>> {
     const current = await this.own(client, id);
     ifMatch(versionOf(this.toScim(current.user, current.row)));
+    // A PUT without preferredLanguage keeps the one the user has (an admin's, or one they chose):
+    // most clients send only the attributes they map, and would otherwise wipe it at every sync.
     return this.apply(client, current, parse(body));
   }
 
@@ -114,7 +121,9 @@ export class ScimUsers {
     const served = this.toScim(current.user, current.row);
     ifMatch(versionOf(served));
     const patched = applyPatch(served, body);
-    return this.apply(client, current, parse(patched));
+    const input = parse(patched);
+    // The served resource had it: gone after the operations means a `remove` cleared it.
+    return this.apply(client, current, input.preferredLanguage === undefined && current.user.preferredLanguage ? { ...input, preferredLanguage: null } : input);
   }
 
   async delete(client: ScimClient, id: string, ifMatch: (version: string) => void): Promise<void> {
@@ -139,7 +148,13 @@ export class ScimUsers {
       try {
         await trx('users')
           .where({ id: user.id })
-          .update({ mail: input.userName, mail_normalized: normalizeEmail(input.userName), display_name: displayNameOf(input) ?? user.displayName, updated_at: now });
+          .update({
+            mail: input.userName,
+            mail_normalized: normalizeEmail(input.userName),
+            display_name: displayNameOf(input) ?? user.displayName,
+            ...(input.preferredLanguage !== undefined ? { preferred_language: input.preferredLanguage } : {}),
+            updated_at: now,
+          });
       } catch (err) {
         // Two renames to one name at once both pass the check above; the unique index decides.
         if (isUniqueViolation(err)) throw taken();
@@ -173,7 +188,26 @@ export class ScimUsers {
 function parse(body: unknown): UserInput {
   const parsed = userInput.safeParse(body);
   if (!parsed.success) throw invalidValue(parsed.error);
-  return parsed.data;
+  const input = parsed.data;
+  // An empty value is no value (clients write "" for an unmapped source attribute).
+  if (typeof input.preferredLanguage === 'string') input.preferredLanguage = input.preferredLanguage.trim() ? scimLanguage(input.preferredLanguage) : null;
+  return input;
+}
+
+/** The most preferred well-formed tag of a SCIM preferredLanguage (a tag or an Accept-Language list); 400 invalidValue otherwise. */
+function scimLanguage(value: string): string {
+  const ranked = value
+    .split(',')
+    .map((entry, i) => {
+      const [tag = '', ...params] = entry.split(';').map((p) => p.trim());
+      const q = params.find((p) => p.startsWith('q='));
+      return { tag, q: q ? Number(q.slice(2)) : 1, i };
+    })
+    .filter((e) => e.tag && e.tag !== '*' && e.q > 0)
+    .sort((a, b) => b.q - a.q || a.i - b.i);
+  const tag = ranked[0] ? canonicalLanguageTag(ranked[0].tag) : undefined;
+  if (!tag) throw new ScimError(400, `preferredLanguage: ${JSON.stringify(value.slice(0, 60))} is not a language tag (such as fr-FR) or an Accept-Language list`, 'invalidValue');
+  return tag;
 }
 
 function displayNameOf(input: UserInput): string | undefined {

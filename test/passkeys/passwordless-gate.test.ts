@@ -22,6 +22,7 @@ const user = (over: Partial<User>): User => ({
   createdDateTime: '2026-12-01T00:00:00.000Z',
   lastSignInDateTime: null,
   hasPassword: false,
+  preferredLanguage: null,
   ...over,
 });
 

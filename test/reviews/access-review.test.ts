@@ -51,15 +51,18 @@ async function decide(browser: Browser, name: string, decision: 'Approve' | 'Den
   return { status: res.status, body: await res.text() };
 }
 
-it('starts when due: one instance, one decision row per guest with its recommendation, a mail to each reviewer', async () => {
+it('starts when due: one instance, one decision row per guest with its recommendation, a mail to each reviewer in their preferredLanguage', async () => {
+  // rita reads French (Graph's preferredLanguage); raj has none: English, the default.
+  await db()('users').where({ mail: 'rita@contoso.example' }).update({ preferred_language: 'fr-FR' });
   expect((await runDue())['lifecycle: access reviews']).toBe('ran');
   const instances = await db()('access_review_instances');
   expect(instances.map((i) => [i.definition_id, i.status])).toEqual([['quarterly-guests', 'InProgress']]);
   const rows = await db()('access_review_decisions').select('principal_id', 'recommendation');
   expect(Object.fromEntries(rows.map((r) => [r.principal_id, r.recommendation]))).toEqual({ [guests.ann!]: 'Approve', [guests.ben!]: 'Approve', [guests.cat!]: 'Deny', [guests.dan!]: 'Approve' });
-  for (const reviewer of ['rita@contoso.example', 'raj@contoso.example']) {
+  for (const [reviewer, subject] of [['rita@contoso.example', /^Revue d’accès ?: /], ['raj@contoso.example', /^Access review: /]] as const) {
     const mail = await world.smtp.waitForMessage(reviewer);
     expect(mail.subject).toContain('Quarterly guest review');
+    expect(mail.subject).toMatch(subject);
     const text = mail.text.replace(/=\r?\n/g, '');
     expect(text).toContain(`${issuer()}/myapps/reviews/${instances[0].id}`);
   }

@@ -113,6 +113,20 @@ describe('the host’s HR or IdP provisions members (Entra and Okta shapes)', ()
     for (const s of [session, fresh]) expect(await oauthErrorOf(client.refreshTokenGrant(s.config, s.tokens.refresh_token!))).toMatchObject({ error: 'invalid_grant' });
   });
 
+  it('preferredLanguage (SCIM core): set at creation, replaced by PATCH (an Accept-Language list keeps its first choice), kept by a PUT that leaves it out, cleared by remove', async () => {
+    const c = scim(hr.token);
+    const created = await c.createUser('kai@contoso.example', { preferredLanguage: 'fr-ca' });
+    expect(created.body.preferredLanguage).toBe('fr-CA');
+    const id = created.body.id!;
+    const patched = await c.patch(`/Users/${id}`, [{ op: 'replace', path: 'preferredLanguage', value: 'en;q=0.5, de-DE' }]);
+    expect([patched.status, patched.body.preferredLanguage]).toEqual([200, 'de-DE']);
+    const put = await c.send('PUT', `/Users/${id}`, { schemas: [USER], userName: 'kai@contoso.example', displayName: 'Kai' });
+    expect([put.status, put.body.preferredLanguage]).toEqual([200, 'de-DE']);
+    const removed = await c.patch(`/Users/${id}`, [{ op: 'remove', path: 'preferredLanguage' }]);
+    expect([removed.status, removed.body.preferredLanguage]).toEqual([200, undefined]);
+    expect((await userRow('kai@contoso.example')).preferred_language).toBeNull();
+  });
+
   it('ETags: a change against a stale version is 412 and changes nothing', async () => {
     const c = scim(hr.token);
     const { body, headers } = await c.createUser('jo@contoso.example');
@@ -240,6 +254,8 @@ describe('bad SCIM input: RFC 7644 errors with a 4xx, never a 500, nothing writt
       [c.patch(`/Users/${someone}`, [{ op: 'remove' }]), 400],
       [c.patch(`/Users/${someone}`, [{ op: 'replace', path: 'emails[type eq', value: 'x' }]), 400],
       [c.patch(`/Users/${someone}`, [{ op: 'replace', path: 'userName', value: 42 }]), 400, 'invalidValue'],
+      [c.send('POST', '/Users', { schemas: [USER], userName: 'x@contoso.example', preferredLanguage: 'not a language!' }), 400, 'invalidValue'],
+      [c.patch(`/Users/${someone}`, [{ op: 'replace', path: 'preferredLanguage', value: 'fr_FR' }]), 400, 'invalidValue'],
       [c.send('POST', '/Groups', { schemas: [GROUP], displayName: 'G', members: [{ value: '00000000-0000-0000-0000-000000000000' }] }), 400, 'invalidValue'],
       [c.send('GET', '/Users/not-an-id'), 404],
       [c.send('GET', '/Bulk'), 404],
