@@ -1,5 +1,6 @@
 import type { ConditionalAccessPolicy, ExternalUserType, GuestsOrExternalUsers, NamedLocation } from '../config/policies-schema.js';
 import { parseCidr, parseIp, rangeContains, type IpAddress } from './ip-ranges.js';
+import { englishReason, type ConditionReason, type PolicyReason, type UserMatch } from './policy-reasons.js';
 
 /**
  * Conditional access evaluation (DESIGN.md step 7): which policies apply to one sign-in, and what
@@ -53,8 +54,10 @@ export interface PolicyTrace {
   reportOnly: boolean;
   /** All conditions matched. */
   applied: boolean;
-  /** Why it applied, or the first condition that did not match. */
+  /** Why it applied, or the first condition that did not match, in English (the CLI, Graph's sign-in log). */
   reason: string;
+  /** The same as a stable code and parameters, for pages in other languages (policy-reasons.ts). */
+  why: PolicyReason;
   result: PolicyResult;
   /** The policy's grant controls: "block", "mfa", "authenticationStrength:<id>", "termsOfUse:<id>". */
   enforcedGrantControls: string[];
@@ -87,7 +90,12 @@ type Control = 'mfa' | `authenticationStrength:${string}` | `termsOfUse:${string
 const STRENGTH = 'authenticationStrength:';
 interface Verdict {
   applies: boolean;
-  why: string;
+  why: ConditionReason;
+}
+
+/** A trace's reason in both forms: the code the console translates and the English everyone else reads. */
+function because(why: PolicyReason): Pick<PolicyTrace, 'reason' | 'why'> {
+  return { reason: englishReason(why), why };
 }
 
 export function evaluate(policies: readonly ConditionalAccessPolicy[], context: SignInContext, env: EvaluationEnvironment = {}): AccessDecision {
@@ -113,20 +121,19 @@ export function evaluate(policies: readonly ConditionalAccessPolicy[], context: 
       enforcedSessionControls: sif?.isEnabled ? ['signInFrequency'] : [],
     };
     if (policy.state === 'disabled') {
-      trace.push({ ...base, applied: false, reason: 'the policy is disabled', result: 'notEnabled', unmet: [] });
+      trace.push({ ...base, applied: false, ...because({ code: 'policyDisabled' }), result: 'notEnabled', unmet: [] });
       continue;
     }
     const verdicts = [users(policy, context), applications(policy, context), identityProviders(policy, context), locations(policy, where)];
     const miss = verdicts.find((v) => !v.applies);
     if (miss) {
-      trace.push({ ...base, applied: false, reason: miss.why, result: reportOnly ? 'reportOnlyNotApplied' : 'notApplied', unmet: [] });
+      trace.push({ ...base, applied: false, ...because(miss.why), result: reportOnly ? 'reportOnlyNotApplied' : 'notApplied', unmet: [] });
       continue;
     }
-    const reason = `applies: ${verdicts.map((v) => v.why).join('; ')}`;
     const unmet = controls.filter((c) => !isSatisfied(c, context));
     const satisfied = block ? false : operator === 'AND' ? unmet.length === 0 : controls.length === 0 || unmet.length < controls.length;
     const result: PolicyResult = block ? (reportOnly ? 'reportOnlyFailure' : 'failure') : satisfied ? (reportOnly ? 'reportOnlySuccess' : 'success') : reportOnly ? 'reportOnlyInterrupted' : 'failure';
-    trace.push({ ...base, applied: true, reason, result, unmet: block ? ['block'] : satisfied ? [] : unmet, ...strengthTrace(controls, unmet, context) });
+    trace.push({ ...base, applied: true, ...because({ code: 'applies', conditions: verdicts.map((v) => v.why) }), result, unmet: block ? ['block'] : satisfied ? [] : unmet, ...strengthTrace(controls, unmet, context) });
     if (reportOnly) continue;
 
     enforcedApplied = true;
@@ -196,34 +203,34 @@ function strengthTrace(controls: readonly Control[], unmet: readonly Control[], 
 function users(policy: ConditionalAccessPolicy, { user }: SignInContext): Verdict {
   const c = policy.conditions.users;
   const groups = new Set(user.groupIds.map((g) => g.toLowerCase()));
-  const describe = (ref: string) => {
-    if (ref === 'All') return 'All';
-    if (ref === 'GuestsOrExternalUsers') return 'GuestsOrExternalUsers (the user is a guest)';
-    if (ref === 'Members') return 'Members (the user is a member)';
-    return ref.includes('@') ? `by email ${ref}` : `by user id ${ref}`;
+  const byRef = (ref: string): { match: UserMatch; ref?: string } => {
+    if (ref === 'All') return { match: 'all' };
+    if (ref === 'GuestsOrExternalUsers') return { match: 'guests' };
+    if (ref === 'Members') return { match: 'members' };
+    return ref.includes('@') ? { match: 'email', ref } : { match: 'userId', ref };
   };
   const excluded = c.excludeUsers.find((r) => matchesUser(r, user));
-  if (excluded) return { applies: false, why: `user excluded: ${describe(excluded)}` };
+  if (excluded) return { applies: false, why: { code: 'userExcluded', params: byRef(excluded) } };
   const excludedGroup = c.excludeGroups.find((g) => groups.has(g));
-  if (excludedGroup) return { applies: false, why: `user excluded: member of group ${excludedGroup}` };
+  if (excludedGroup) return { applies: false, why: { code: 'userExcluded', params: { match: 'group', ref: excludedGroup } } };
   const excludedExternal = c.excludeGuestsOrExternalUsers && matchesExternal(c.excludeGuestsOrExternalUsers, user);
-  if (excludedExternal) return { applies: false, why: `user excluded: ${excludedExternal}` };
+  if (excludedExternal) return { applies: false, why: { code: 'userExcluded', params: excludedExternal } };
   const included = c.includeUsers.find((r) => matchesUser(r, user));
-  if (included) return { applies: true, why: `user included: ${describe(included)}` };
+  if (included) return { applies: true, why: { code: 'userIncluded', params: byRef(included) } };
   const includedGroup = c.includeGroups.find((g) => groups.has(g));
-  if (includedGroup) return { applies: true, why: `user included: member of group ${includedGroup}` };
+  if (includedGroup) return { applies: true, why: { code: 'userIncluded', params: { match: 'group', ref: includedGroup } } };
   const includedExternal = c.includeGuestsOrExternalUsers && matchesExternal(c.includeGuestsOrExternalUsers, user);
-  if (includedExternal) return { applies: true, why: `user included: ${includedExternal}` };
-  return { applies: false, why: 'user not included' };
+  if (includedExternal) return { applies: true, why: { code: 'userIncluded', params: includedExternal } };
+  return { applies: false, why: { code: 'userNotIncluded' } };
 }
 
 /** Graph's guestsOrExternalUsers condition: the kind of external user, from which partner organisations. Returns why it matched. */
-function matchesExternal(condition: GuestsOrExternalUsers, user: SignInContext['user']): string | undefined {
+function matchesExternal(condition: GuestsOrExternalUsers, user: SignInContext['user']): { match: UserMatch; type: string; partner?: string } | undefined {
   if (!user.externalType || !condition.guestOrExternalUserTypes.includes(user.externalType)) return undefined;
   const tenants = condition.externalTenants;
-  if (tenants.membershipKind === 'all') return `${user.externalType} of any organisation`;
+  if (tenants.membershipKind === 'all') return { match: 'externalAny', type: user.externalType };
   const partner = (user.homeTenants ?? []).find((t) => tenants.members.includes(t));
-  return partner ? `${user.externalType} of partner ${partner}` : undefined;
+  return partner ? { match: 'externalPartner', type: user.externalType, partner } : undefined;
 }
 
 function matchesUser(ref: string, user: SignInContext['user']): boolean {
@@ -243,22 +250,22 @@ function matchesUser(ref: string, user: SignInContext['user']): boolean {
 
 function applications(policy: ConditionalAccessPolicy, { appId }: SignInContext): Verdict {
   const c = policy.conditions.applications;
-  if (c.excludeApplications.includes(appId)) return { applies: false, why: `app excluded: ${appId}` };
-  if (c.includeApplications.includes(appId)) return { applies: true, why: `app included: ${appId}` };
-  if (c.includeApplications.includes('All')) return { applies: true, why: 'app included: All' };
-  return { applies: false, why: `app not included: ${appId}` };
+  if (c.excludeApplications.includes(appId)) return { applies: false, why: { code: 'appExcluded', params: { app: appId } } };
+  if (c.includeApplications.includes(appId)) return { applies: true, why: { code: 'appIncluded', params: { app: appId } } };
+  if (c.includeApplications.includes('All')) return { applies: true, why: { code: 'appIncludedAll' } };
+  return { applies: false, why: { code: 'appNotIncluded', params: { app: appId } } };
 }
 
 function identityProviders(policy: ConditionalAccessPolicy, { identityProvider: idp }: SignInContext): Verdict {
   const c = policy.conditions.identityProviders;
-  if (!c) return { applies: true, why: 'any identity provider' };
+  if (!c) return { applies: true, why: { code: 'anyIdentityProvider' } };
   // Unknown (a session from before Foyer recorded it): the policy still applies, so a gap in what
   // Foyer knows never lets a sign-in past a policy meant for it.
-  if (idp === undefined) return { applies: true, why: 'identity provider unknown, so treated as included' };
-  if (c.excludeIdentityProviders.includes(idp)) return { applies: false, why: `identity provider excluded: ${idp}` };
-  if (c.includeIdentityProviders.includes(idp)) return { applies: true, why: `identity provider included: ${idp}` };
-  if (c.includeIdentityProviders.includes('All')) return { applies: true, why: `identity provider included: All (${idp})` };
-  return { applies: false, why: `identity provider not included: ${idp}` };
+  if (idp === undefined) return { applies: true, why: { code: 'identityProviderUnknown' } };
+  if (c.excludeIdentityProviders.includes(idp)) return { applies: false, why: { code: 'identityProviderExcluded', params: { idp } } };
+  if (c.includeIdentityProviders.includes(idp)) return { applies: true, why: { code: 'identityProviderIncluded', params: { idp } } };
+  if (c.includeIdentityProviders.includes('All')) return { applies: true, why: { code: 'identityProviderIncludedAll', params: { idp } } };
+  return { applies: false, why: { code: 'identityProviderNotIncluded', params: { idp } } };
 }
 
 interface Located {
@@ -280,12 +287,12 @@ function locate(ipAddress: string | undefined, named: readonly NamedLocation[]):
 
 function locations(policy: ConditionalAccessPolicy, where: Located): Verdict {
   const c = policy.conditions.locations;
-  if (!c) return { applies: true, why: 'any location' };
-  const from = where.ip ?? 'an unknown address';
+  if (!c) return { applies: true, why: { code: 'anyLocation' } };
+  const ip = where.ip;
   const matches = (ref: string) => (ref === 'All' ? true : ref === 'AllTrusted' ? where.locations.some((l) => l.isTrusted) : where.locations.some((l) => l.id === ref));
   const excluded = c.excludeLocations.find(matches);
-  if (excluded) return { applies: false, why: `location excluded: ${from} is in ${excluded}` };
+  if (excluded) return { applies: false, why: { code: 'locationExcluded', params: { ip, location: excluded } } };
   const included = c.includeLocations.find(matches);
-  if (included) return { applies: true, why: included === 'All' ? `location included: All (${from})` : `location included: ${from} is in ${included}` };
-  return { applies: false, why: `location not included: ${from} is in none of ${c.includeLocations.join(', ')}` };
+  if (included) return { applies: true, why: included === 'All' ? { code: 'locationIncludedAll', params: { ip } } : { code: 'locationIncluded', params: { ip, location: included } } };
+  return { applies: false, why: { code: 'locationNotIncluded', params: { ip, locations: c.includeLocations.join(', ') } } };
 }

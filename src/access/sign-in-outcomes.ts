@@ -94,6 +94,7 @@ export function toApplied(trace: PolicyTrace): AppliedPolicy {
     enforcedSessionControls: trace.enforcedSessionControls,
     result: trace.result,
     reason: trace.reason,
+    why: trace.why,
     ...(trace.authenticationStrength ? { authenticationStrength: trace.authenticationStrength } : {}),
     ...(trace.satisfiedBy ? { satisfiedBy: trace.satisfiedBy } : {}),
   };

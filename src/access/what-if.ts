@@ -99,7 +99,7 @@ export class WhatIf {
   }
 }
 
-/** The decision in one line ("REQUIRE MFA", "BLOCK (by …)"), for the CLI and the console. */
+/** The decision in one line ("REQUIRE MFA", "BLOCK (by …)"), in English for the CLI (the console says it in its reader’s language: console/policy-reason-text.ts). */
 export function describeDecision(d: AccessDecision): string {
   const frequency = d.signInFrequencySeconds ? `; sign in again after ${d.signInFrequencySeconds % 86_400 === 0 ? `${d.signInFrequencySeconds / 86_400} day(s)` : `${d.signInFrequencySeconds / 3600} hour(s)`}` : '';
   if (d.result === 'block') return `BLOCK (by ${d.trace.filter((t) => t.applied && !t.reportOnly && t.unmet.includes('block')).map((t) => t.id).join(', ')})${frequency}`;

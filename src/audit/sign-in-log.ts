@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import type { PolicyReason } from '../access/policy-reasons.js';
 import type { Database } from '../db/connect.js';
 import { nowIso } from '../lib/clock.js';
 import type { SecurityEventStream } from './event-stream.js';
@@ -11,6 +12,12 @@ export interface AppliedPolicy {
   enforcedSessionControls: string[];
   result: string;
   reason: string;
+  /**
+   * The reason as a stable code and parameters, which the console says in the reader's language.
+   * Stored with the row but never in Graph's answer (the API keeps `reason` alone); rows logged
+   * before Foyer stored it have none, and the console shows their English `reason` as it is.
+   */
+  why?: PolicyReason;
   /** Graph's authenticationStrength of a policy requiring one; Foyer adds satisfiedBy (the methods that met it). */
   authenticationStrength?: { authenticationStrengthId: string; displayName?: string; authenticationStrengthResult: string; satisfiedBy?: string };
   /** Foyer addition: the methods that met the policy's MFA or strength control, e.g. "federated,upstreamPasskey". */
@@ -140,7 +147,7 @@ export class SignInLog {
    * exact-match filter has an index (column, created_at, id) (migration 20261207_20_directory_indexes),
    * so a page, with or without a createdDateTime range, is one index range read at any depth.
    */
-  async list(query: { top: number; after?: { value: string; id: string }; filter?: SignInFilter }): Promise<GraphSignIn[]> {
+  async list(query: { top: number; after?: { value: string; id: string }; filter?: SignInFilter }, options: ReadOptions = {}): Promise<GraphSignIn[]> {
     const f = query.filter ?? {};
     let q = this.db<SignInRow>('sign_ins');
     const exact: [keyof SignInFilter, keyof SignInRow][] = [
@@ -163,18 +170,23 @@ export class SignInLog {
         { column: 'id', order: 'desc' },
       ])
       .limit(query.top);
-    return rows.map(toGraph);
+    return rows.map((row) => toGraph(row, options));
   }
 
-  async get(id: string): Promise<GraphSignIn | undefined> {
+  async get(id: string, options: ReadOptions = {}): Promise<GraphSignIn | undefined> {
     const row = await this.db<SignInRow>('sign_ins').where({ id }).first();
-    return row ? toGraph(row) : undefined;
+    return row ? toGraph(row, options) : undefined;
   }
+}
+
+/** How rows are read: as Graph shows them, or with each policy's reason code too (for the console's languages). */
+export interface ReadOptions {
+  reasonCodes?: boolean;
 }
 
 export type GraphSignIn = ReturnType<typeof toGraph>;
 
-function toGraph(row: SignInRow) {
+function toGraph(row: SignInRow, options: ReadOptions = {}) {
   return {
     id: row.id,
     createdDateTime: row.created_at,
@@ -200,7 +212,7 @@ function toGraph(row: SignInRow) {
       additionalDetails: row.result === 'interrupted' ? 'The sign-in was interrupted to ask for more (MFA or terms of use).' : row.failure_detail,
     },
     conditionalAccessStatus: row.conditional_access_status,
-    appliedConditionalAccessPolicies: JSON.parse(row.applied_policies) as AppliedPolicy[],
+    appliedConditionalAccessPolicies: appliedPolicies(row.applied_policies, options),
     authenticationRequirement: row.authentication_requirement,
     mfaDetail: row.mfa_method ? { authMethod: row.mfa_method } : null,
     // Foyer additions.
@@ -208,4 +220,9 @@ function toGraph(row: SignInRow) {
     identityProvider: row.identity_provider,
     authenticationMethodsUsed: row.amr ? (JSON.parse(row.amr) as string[]) : [],
   };
+}
+
+function appliedPolicies(stored: string, options: ReadOptions): AppliedPolicy[] {
+  const policies = JSON.parse(stored) as AppliedPolicy[];
+  return options.reasonCodes ? policies : policies.map(({ why: _why, ...graph }) => graph);
 }

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import type { PolicyTrace } from '../access/evaluate.js';
+import type { AccessDecision, PolicyTrace } from '../access/evaluate.js';
 import { parseIp } from '../access/ip-ranges.js';
 import { describeDecision, WhatIf } from '../access/what-if.js';
 import { MfaTrust } from '../partners/mfa-trust.js';
@@ -65,7 +65,7 @@ export function policyCommands(program: Command): void {
         const { decision, partner, trust } = await run(() => whatIf.evaluate({ appId: opts.app, ipAddress: opts.ip, identityProvider: opts.idp, user, mfa, methods: session.methods }));
         if (opts.json) {
           const partnerJson = partner && { allowed: partner.allowed, refusal: partner.refusal && { code: partner.refusal.code, partner: partner.refusal.partner.id, why: partner.refusal.why }, applied: partner.applied.map(appliedJson), mfaTrust: trust ?? null };
-          console.log(JSON.stringify({ user: { id: user.id, mail: user.mail, userType: user.userType, accountEnabled: user.accountEnabled }, appId: opts.app, ipAddress: opts.ip ?? null, identityProvider: opts.idp ?? null, mfa, methods: session.methods, upstream: session.why, partner: partnerJson ?? null, decision }, null, 2));
+          console.log(JSON.stringify({ user: { id: user.id, mail: user.mail, userType: user.userType, accountEnabled: user.accountEnabled }, appId: opts.app, ipAddress: opts.ip ?? null, identityProvider: opts.idp ?? null, mfa, methods: session.methods, upstream: session.why, partner: partnerJson ?? null, decision: asPrinted(decision) }, null, 2));
           return;
         }
         const how = [opts.ip ? `from ${opts.ip}` : 'from any address', opts.idp ? `with ${opts.idp}` : 'with any identity provider', session.methods.length ? `having used ${session.methods.join(', ')}` : mfa ? 'after MFA' : 'without MFA so far'];
@@ -131,6 +131,11 @@ function appliedJson(a: PartnerVerdicts) {
 
 function stateLabel(state: string): string {
   return state === 'enabledForReportingButNotEnforced' ? 'report-only' : state;
+}
+
+/** The decision as --json has always printed it: each policy's English reason, not its code (the code is for the console's languages). */
+function asPrinted(decision: AccessDecision): Omit<AccessDecision, 'trace'> & { trace: Omit<PolicyTrace, 'why'>[] } {
+  return { ...decision, trace: decision.trace.map(({ why: _why, ...printed }) => printed) };
 }
 
 function describeTrace(t: PolicyTrace): string {

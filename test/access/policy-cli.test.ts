@@ -85,6 +85,10 @@ describe('npx foyer policy what-if', () => {
       ['otp-terms', 'reportOnlyInterrupted'],
       ['off', 'notEnabled'],
     ]);
+    // Each policy as --json has always printed it: the English reason, without the code the console translates.
+    const keys = Object.keys(out.decision.trace[0]!);
+    expect(keys).toContain('reason');
+    expect(keys).not.toContain('why');
   });
 
   it.each([

@@ -7,12 +7,24 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { Browser, headingOf } from '../support/browserless.js';
 import { PASSWORD, useWorld } from '../support/world.js';
-import { postForm } from '../console/console-helpers.js';
+import { idsIn, postForm } from '../console/console-helpers.js';
+import { SignInLog } from '../../src/audit/sign-in-log.js';
 
 const ADMIN = 'ada@contoso.example';
 const GUEST = 'gaston@partner.example';
 
-const world = useWorld({ oidc: true, portal: true, members: [{ email: ADMIN, admin: true, name: 'Ada Admin' }] });
+const world = useWorld({
+  oidc: true,
+  portal: true,
+  members: [{ email: ADMIN, admin: true, name: 'Ada Admin' }],
+  // Policies whose explanations the console translates: one for guests at the SPA, one report-only for members (the admin's own sign-ins).
+  customize: (config) => {
+    config.conditionalAccess = [
+      { id: 'guests-spa-mfa', displayName: 'Guests need MFA for the SPA', state: 'enabled', conditions: { users: { includeUsers: ['GuestsOrExternalUsers'] }, applications: { includeApplications: ['spa-app'] } }, grantControls: { builtInControls: ['mfa'] } },
+      { id: 'members-report', displayName: 'Members MFA (report-only)', state: 'enabledForReportingButNotEnforced', conditions: { users: { includeUsers: ['Members'] }, applications: { includeApplications: ['All'] } }, grantControls: { builtInControls: ['mfa'] } },
+    ];
+  },
+});
 
 /** A browser whose every request says which languages its user reads. */
 class BrowserIn extends Browser {
@@ -30,6 +42,8 @@ const langOf = (html: string) => /<html lang="([^"]+)">/.exec(html)?.[1];
 /** The stable error code a page shows, in any language (errorCodeOf reads the English label). */
 const errorCodeOf = (html: string) => /(?:Error code|Code d’erreur)\s*:\s*<code>([^<]+)<\/code>/.exec(html)?.[1];
 const url = (path: string) => `${world.issuer}/myapps/admin${path}`;
+/** Each policy's "Why" on a what-if or sign-in page, in order. */
+const reasonsOf = (html: string) => [...html.matchAll(/class="reason">([^<]*)</g)].map((m) => m[1]);
 
 /** The admin signed in to My Apps with a password, in a browser that reads `language`. */
 async function adminIn(language?: string): Promise<Browser> {
@@ -153,5 +167,54 @@ describe('the start page and the 404 in French', () => {
     const en = await new BrowserIn().navigate(`${world.issuer}/nowhere/at-all`);
     expect([en.status, langOf(en.body), errorCodeOf(en.body)]).toEqual([404, 'en', 'notFound']);
     expect(en.body).toContain('There is no page at this address.');
+  });
+});
+
+describe('the policy explanations (the Why of what-if and of the sign-in log) in French', () => {
+  const GUEST_REASONS = {
+    fr: ['s’applique : utilisateur inclus : GuestsOrExternalUsers (l’utilisateur est un invité); application incluse : spa-app; n’importe quel fournisseur d’identité; n’importe quel emplacement', 'utilisateur non inclus'],
+    en: ['applies: user included: GuestsOrExternalUsers (the user is a guest); app included: spa-app; any identity provider; any location', 'user not included'],
+  };
+
+  it('what-if says each policy’s reason and the decision in French, in English by default', async () => {
+    const query = `/what-if?user=${encodeURIComponent(GUEST)}&app=spa-app`;
+    const page = await french.navigate(url(query));
+    expect([page.status, langOf(page.body)]).toEqual([200, 'fr']);
+    expect(page.body).toContain('Décision : EXIGER l’authentification multifacteur (MFA)');
+    expect(reasonsOf(page.body)).toEqual(GUEST_REASONS.fr);
+    const en = await english.navigate(url(query));
+    expect([en.status, langOf(en.body)]).toEqual([200, 'en']);
+    expect(en.body).toContain('Decision: REQUIRE MFA');
+    expect(reasonsOf(en.body)).toEqual(GUEST_REASONS.en);
+    const allowed = await french.navigate(url(`${query}&mfa=yes`));
+    expect(allowed.body).toContain('Décision : AUTORISER');
+  });
+
+  it('a sign-in’s detail says why in French; Graph’s sign-in keeps the English reason alone', async () => {
+    const list = await english.navigate(url(`/sign-ins?user=${encodeURIComponent(ADMIN)}&status=success`));
+    const [id] = idsIn(list.body, 'sign-in');
+    expect(id).toBeDefined();
+    const englishReasons = ['user not included', 'applies: user included: Members (the user is a member); app included: All; any identity provider; any location'];
+    const page = await french.navigate(url(`/sign-ins/${id}`));
+    expect([page.status, langOf(page.body)]).toEqual([200, 'fr']);
+    expect(reasonsOf(page.body)).toEqual(['utilisateur non inclus', 's’applique : utilisateur inclus : Members (l’utilisateur est un membre); application incluse : toutes (All); n’importe quel fournisseur d’identité; n’importe quel emplacement']);
+    expect(reasonsOf((await english.navigate(url(`/sign-ins/${id}`))).body)).toEqual(englishReasons);
+    // What the API and the SIEM stream read: the reasons as before, without the codes kept for the console.
+    const log = new SignInLog(world.foyer.foyer.db);
+    const graph = await log.get(id!);
+    expect(graph!.appliedConditionalAccessPolicies.map((p) => [p.reason, 'why' in p])).toEqual(englishReasons.map((r) => [r, false]));
+    expect((await log.get(id!, { reasonCodes: true }))!.appliedConditionalAccessPolicies.map((p) => p.why?.code)).toEqual(['userNotIncluded', 'applies']);
+  });
+
+  it('a sign-in logged before reasons had codes shows its stored English reason, in every language', async () => {
+    const id = await new SignInLog(world.foyer.foyer.db).record({
+      userPrincipalName: ADMIN,
+      appId: 'spa-app',
+      isInteractive: true,
+      result: 'success',
+      conditionalAccessStatus: 'notApplied',
+      appliedConditionalAccessPolicies: [{ id: 'guests-spa-mfa', displayName: 'Guests need MFA for the SPA', enforcedGrantControls: ['mfa'], enforcedSessionControls: [], result: 'notApplied', reason: 'user not included' }],
+    });
+    for (const browser of [french, english]) expect(reasonsOf((await browser.navigate(url(`/sign-ins/${id}`))).body)).toEqual(['user not included']);
   });
 });

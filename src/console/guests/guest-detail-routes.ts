@@ -8,6 +8,7 @@ import { portalUser } from '../../portal/portal-auth.js';
 import { STATE_LABEL_KEY } from '../../portal/guest-summary.js';
 import { consolePermissions } from '../console-access.js';
 import { consolePageBase } from '../console-page.js';
+import { reasonText } from '../policy-reason-text.js';
 import { actionNotice } from './action-notice.js';
 import { guestRows, shortTime } from './guest-rows.js';
 import type { GuestsConsoleDeps } from './guests-console-deps.js';
@@ -47,7 +48,7 @@ export function guestDetailRoutes(router: Router, deps: GuestsConsoleDeps): void
       deps.assignments.listForPrincipal('User', id),
       deps.sessions.list(id),
     ]);
-    const recentSignIns = mayAudit ? await signIns.list({ top: RECENT, filter: { userId: id } }) : [];
+    const recentSignIns = mayAudit ? await signIns.list({ top: RECENT, filter: { userId: id } }, { reasonCodes: true }) : [];
     const audit = mayAudit ? await auditTrail(id) : [];
     const actorNames = await namesOf(audit.map((a) => a.initiatedBy.user?.id).filter((x): x is string => Boolean(x)));
     await deps.renderer.page(ctx, 'console-guest', {
@@ -68,7 +69,7 @@ export function guestDetailRoutes(router: Router, deps: GuestsConsoleDeps): void
         error: s.status.errorCode ?? '',
         reason: s.status.failureReason ?? '',
         ca: s.conditionalAccessStatus,
-        policies: s.appliedConditionalAccessPolicies.map((p) => ({ name: p.displayName, result: p.result, reason: p.reason, controls: p.enforcedGrantControls.join(', ') })),
+        policies: s.appliedConditionalAccessPolicies.map((p) => ({ name: p.displayName, result: p.result, reason: reasonText(tr, p), controls: p.enforcedGrantControls.join(', ') })),
       })),
       audit: audit.map((a) => ({
         when: shortTime(a.activityDateTime),

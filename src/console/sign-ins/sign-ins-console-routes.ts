@@ -8,6 +8,7 @@ import type { PageRenderer } from '../../http/render.js';
 import { requireConsolePermission } from '../console-access.js';
 import { CONSOLE_PAGE_SIZE, optionalDate, optionalText, parseConsoleQuery } from '../console-forms.js';
 import { consolePageBase } from '../console-page.js';
+import { reasonText } from '../policy-reason-text.js';
 
 const BASE = '/myapps/admin/sign-ins';
 const DAY_MS = 86_400_000;
@@ -109,7 +110,7 @@ export function signInsConsoleRoutes(router: Router, deps: SignInsConsoleDeps): 
 
   router.get('/:id', async (ctx) => {
     const id = ctx.params.id ?? '';
-    const item = /^[0-9a-f-]{36}$/i.test(id) ? await deps.log.get(id.toLowerCase()) : undefined;
+    const item = /^[0-9a-f-]{36}$/i.test(id) ? await deps.log.get(id.toLowerCase(), { reasonCodes: true }) : undefined;
     if (!item) throw new HttpError(404, 'Request_ResourceNotFound', 'There is no such sign-in in the log (it may have been purged by the retention settings).');
     const tr = deps.renderer.translator(ctx);
     await deps.renderer.page(ctx, 'console-sign-in', { ...consolePageBase(ctx, 'sign-ins'), s: summary(item, tr), policies: item.appliedConditionalAccessPolicies.map((p) => policyView(p, tr)) });
@@ -168,7 +169,7 @@ function policyView(p: AppliedPolicy, tr: Translator) {
     applied: !NOT_APPLIED.has(p.result),
     result: p.result,
     resultLabel: Object.hasOwn(RESULT_LABELS, p.result) ? tr.t(RESULT_LABELS[p.result]!) : p.result,
-    reason: p.reason,
+    reason: reasonText(tr, p),
     grantControls: p.enforcedGrantControls,
     sessionControls: p.enforcedSessionControls,
   };

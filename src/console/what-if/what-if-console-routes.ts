@@ -2,7 +2,7 @@ import type { Router } from '@koa/router';
 import type { Context } from 'koa';
 import { z } from 'zod';
 import type { PolicyTrace } from '../../access/evaluate.js';
-import { describeDecision, type WhatIf, type WhatIfAnswer } from '../../access/what-if.js';
+import type { WhatIf, WhatIfAnswer } from '../../access/what-if.js';
 import type { UsersRepository } from '../../directory/users-repository.js';
 import { formErrorMessage } from '../../i18n/page-message.js';
 import type { Translator } from '../../i18n/translator.js';
@@ -13,6 +13,7 @@ import type { PageRenderer } from '../../http/render.js';
 import { requireConsolePermission } from '../console-access.js';
 import { optionalText, parseConsoleQuery } from '../console-forms.js';
 import { consolePageBase } from '../console-page.js';
+import { decisionText, reasonText } from '../policy-reason-text.js';
 
 const whatIfQuery = z.strictObject({
   user: optionalText(320),
@@ -90,7 +91,7 @@ function resultView(answer: WhatIfAnswer, who: { mail: string; userType: string;
     },
     trust: trust && { accepted: trust.accepted, amr: trust.amrValues.join(', '), source: trust.source },
     policies: decision.trace.map((t) => traceView(t, tr)),
-    decision: partner?.refusal ? tr.t('console.whatIf.partnerRefused', { refusal: partner.refusal.code }) : describeDecision(decision),
+    decision: partner?.refusal ? tr.t('console.whatIf.partnerRefused', { refusal: partner.refusal.code }) : decisionText(tr, decision),
   };
 }
 
@@ -101,7 +102,7 @@ function traceView(t: PolicyTrace, tr: Translator) {
     state: Object.hasOwn(STATE_LABELS, t.state) ? tr.t(STATE_LABELS[t.state]!) : t.state,
     label: tr.t(t.state === 'disabled' ? 'console.common.off' : !t.applied ? 'console.whatIf.doesNotApply' : t.reportOnly ? 'console.whatIf.appliesReportOnly' : 'console.whatIf.applies'),
     applied: t.applied,
-    reason: t.reason,
+    reason: reasonText(tr, t),
     result: t.result,
     grants: t.enforcedGrantControls,
     unmet: t.unmet,
