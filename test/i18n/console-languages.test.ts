@@ -5,7 +5,9 @@
  * (error codes, the CSV export's columns) stay as they are.
  */
 import { beforeAll, describe, expect, it } from 'vitest';
-import { Browser, headingOf } from '../support/browserless.js';
+import type { Browser} from '../support/browserless.js';
+import { headingOf } from '../support/browserless.js';
+import { BrowserIn, langOf } from './language-browser.js';
 import { PASSWORD, useWorld } from '../support/world.js';
 import { idsIn, postForm } from '../console/console-helpers.js';
 import { SignInLog } from '../../src/audit/sign-in-log.js';
@@ -26,19 +28,6 @@ const world = useWorld({
   },
 });
 
-/** A browser whose every request says which languages its user reads. */
-class BrowserIn extends Browser {
-  constructor(private readonly acceptLanguage?: string) {
-    super();
-  }
-  override request(url: string, init: RequestInit = {}): Promise<Response> {
-    const headers = new Headers(init.headers);
-    if (this.acceptLanguage) headers.set('accept-language', this.acceptLanguage);
-    return super.request(url, { ...init, headers });
-  }
-}
-
-const langOf = (html: string) => /<html lang="([^"]+)">/.exec(html)?.[1];
 /** The stable error code a page shows, in any language (errorCodeOf reads the English label). */
 const errorCodeOf = (html: string) => /(?:Error code|Code d’erreur)\s*:\s*<code>([^<]+)<\/code>/.exec(html)?.[1];
 const url = (path: string) => `${world.issuer}/myapps/admin${path}`;

@@ -6,7 +6,9 @@
  */
 import { beforeAll, describe, expect, it } from 'vitest';
 import { api, appToken } from '../support/api-client.js';
-import { Browser, headingOf } from '../support/browserless.js';
+import type { Browser} from '../support/browserless.js';
+import { headingOf } from '../support/browserless.js';
+import { BrowserIn, langOf } from './language-browser.js';
 import { startAuthorization, webAppClient } from '../support/oidc-client.js';
 import { APP_URL, redeemUrlIn, useWorld } from '../support/world.js';
 
@@ -18,19 +20,6 @@ beforeAll(async () => {
   token = await appToken(world.issuer, 'portal-app');
 });
 
-/** A browser whose every request says which languages its user reads. */
-class BrowserIn extends Browser {
-  constructor(private readonly acceptLanguage?: string) {
-    super();
-  }
-  override request(url: string, init: RequestInit = {}): Promise<Response> {
-    const headers = new Headers(init.headers);
-    if (this.acceptLanguage) headers.set('accept-language', this.acceptLanguage);
-    return super.request(url, { ...init, headers });
-  }
-}
-
-const langOf = (html: string) => /<html lang="([^"]+)">/.exec(html)?.[1];
 const errorCodeIn = (html: string) => /<code>([^<]+)<\/code>/.exec(html)?.[1];
 
 async function signInPage(browser: Browser, params: Record<string, string> = {}) {

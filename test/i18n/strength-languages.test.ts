@@ -8,6 +8,7 @@
 import { describe, expect, it } from 'vitest';
 import { appEntries, start, STRICT, WEB } from '../e2e-access/access-support.js';
 import { Browser, headingOf } from '../support/browserless.js';
+import { langOf } from './language-browser.js';
 import type { PartnerUser } from '../support/partner-idp.js';
 import { useWorld } from '../support/world.js';
 
@@ -35,7 +36,6 @@ const world = useWorld({
   },
 });
 
-const langOf = (html: string) => /<html lang="([^"]+)">/.exec(html)?.[1];
 /** The stable error code a page shows, in any language (errorCodeOf reads the English label). */
 const errorCodeOf = (html: string) => /(?:Error code|Code d’erreur)\s*:\s*<code>([^<]+)<\/code>/.exec(html)?.[1];
 
