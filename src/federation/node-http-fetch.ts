@@ -22,9 +22,39 @@ const NULL_BODY = new Set([101, 103, 204, 205, 304]);
  * network failure rejects with `TypeError('fetch failed')` carrying the socket error as `cause`,
  * and an aborted signal rejects with the signal's reason (a TimeoutError for openid-client's
  * timeouts).
+ *
+ * A kept-alive connection the IdP closed while it sat idle (its keep-alive timeout, 5 s for Node and
+ * Apache) can still be handed out by the agent when Foyer's event loop is busy and has not read the
+ * FIN yet: the request is then lost without an answer ("socket hang up", ECONNRESET). Under load this
+ * failed guest sign-ins at the code exchange with a 502 (docs/benchmarks.md, "Failed sign-ins under
+ * load"). Such a request is sent once more, on a new connection, as browsers and undici do: only
+ * when the failed connection was a reused one and no byte of an answer came back, so the IdP either
+ * never read it or cannot have answered it. The IdP still decides alone whether a code is used up (a
+ * second exchange of one code is refused there), and a failure on a fresh connection is reported.
  */
-export const nodeHttpFetch: CustomFetch = (url, options) =>
-  new Promise<Response>((resolve, reject) => {
+export const nodeHttpFetch: CustomFetch = async (url, options) => {
+  try {
+    return await send(url, options, 'pooled');
+  } catch (err) {
+    if (!(err instanceof StaleConnectionError) || options.signal?.aborted) throw unwrap(err);
+    return send(url, options, 'fresh').catch((again: unknown) => Promise.reject(unwrap(again)));
+  }
+};
+
+/** A request lost on a reused kept-alive connection before any answer (carries the fetch-like error). */
+class StaleConnectionError extends Error {
+  constructor(readonly failure: unknown) {
+    super('kept-alive connection closed by the peer');
+  }
+}
+
+const unwrap = (err: unknown) => (err instanceof StaleConnectionError ? err.failure : err);
+
+/** Connection errors that mean the peer closed the socket under the request (a half-written request gets EPIPE). */
+const CLOSED_BY_PEER = new Set(['ECONNRESET', 'EPIPE']);
+
+function send(url: string, options: Parameters<CustomFetch>[1], connection: 'pooled' | 'fresh'): Promise<Response> {
+  return new Promise<Response>((resolve, reject) => {
     const { signal } = options;
     if (signal?.aborted) return reject(signal.reason);
     const target = new URL(url);
@@ -34,17 +64,23 @@ export const nodeHttpFetch: CustomFetch = (url, options) =>
     const headers: Record<string, string | number> = { ...options.headers };
     if (body !== undefined) headers['content-length'] = body.byteLength;
 
-    const req = (target.protocol === 'https:' ? https : http).request(target, { method: options.method, headers, agent });
+    // `agent: false`: a connection of its own, closed after the answer (the retry above).
+    const req = (target.protocol === 'https:' ? https : http).request(target, { method: options.method, headers, agent: connection === 'pooled' ? agent : false });
     const onAbort = () => req.destroy(signal?.reason instanceof Error ? signal.reason : new Error('aborted'));
     signal?.addEventListener('abort', onAbort, { once: true });
     const settle = () => signal?.removeEventListener('abort', onAbort);
+    let answered = false;
 
     const fail = (err: Error) => {
       settle();
-      reject(signal?.aborted ? signal.reason : new TypeError('fetch failed', { cause: err }));
+      if (signal?.aborted) return reject(signal.reason);
+      const failure = new TypeError('fetch failed', { cause: err });
+      const stale = req.reusedSocket && !answered && CLOSED_BY_PEER.has((err as NodeJS.ErrnoException).code ?? '');
+      reject(stale ? new StaleConnectionError(failure) : failure);
     };
     req.on('error', fail);
     req.on('response', (res) => {
+      answered = true;
       const chunks: Buffer[] = [];
       let size = 0;
       res.on('data', (chunk: Buffer) => {
@@ -74,6 +110,7 @@ export const nodeHttpFetch: CustomFetch = (url, options) =>
     });
     req.end(body);
   });
+}
 
 function requestBody(body: Parameters<CustomFetch>[1]['body']): Buffer | undefined {
   if (body === undefined || body === null) return undefined;

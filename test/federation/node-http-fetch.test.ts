@@ -117,3 +117,98 @@ describe('nodeHttpFetch: openid-client requests over node:http with fetch semant
     expect(String((failure as { cause?: Error }).cause?.message)).toMatch(/larger than/);
   });
 });
+
+/**
+ * An IdP that closes a kept-alive connection while Foyer's agent still holds it as free (its
+ * keep-alive timeout, read late by a busy event loop): the next request on it is lost without an
+ * answer. Here the peer drops, without answering, requests that arrive on a connection that already
+ * served one (`dropOnReused`), or every request (`dropAll`), and records each arrival.
+ */
+describe('nodeHttpFetch: a request lost on a kept-alive connection the peer closed', () => {
+  let server: Server;
+  let base: string;
+  let mode: 'answer' | 'dropOnReused' | 'dropAll' = 'answer';
+  const arrivals: { path: string; body: string; connection: number; reused: boolean }[] = [];
+  const served = new WeakMap<object, number>();
+  let connections = 0;
+  const connectionIds = new WeakMap<object, number>();
+
+  beforeAll(async () => {
+    server = createServer((req, res) => {
+      const chunks: Buffer[] = [];
+      req.on('data', (c: Buffer) => chunks.push(c));
+      req.on('end', () => {
+        const socket = req.socket;
+        if (!connectionIds.has(socket)) connectionIds.set(socket, ++connections);
+        const before = served.get(socket) ?? 0;
+        served.set(socket, before + 1);
+        arrivals.push({ path: req.url ?? '', body: Buffer.concat(chunks).toString(), connection: connectionIds.get(socket)!, reused: before > 0 });
+        if (mode === 'dropAll' || (mode === 'dropOnReused' && before > 0)) {
+          if (mode === 'dropOnReused') mode = 'answer';
+          socket.destroy();
+          return;
+        }
+        res.setHeader('content-type', 'application/json');
+        res.end(JSON.stringify({ ok: true, path: req.url }));
+      });
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  });
+  afterAll(async () => {
+    server.closeAllConnections();
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+  });
+
+  const post = (path: string, code: string) =>
+    nodeHttpFetch(`${base}${path}`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams({ code }), redirect: 'manual' });
+
+  it('sends the request once more on a new connection, and the answer is the one that request got', async () => {
+    // A first request leaves a kept-alive connection in the agent's pool.
+    expect((await post('/warm', 'w')).status).toBe(200);
+    arrivals.length = 0;
+    mode = 'dropOnReused';
+    const res = await post('/token', 'the-code');
+    expect(res.status).toBe(200);
+    expect(await res.json()).toEqual({ ok: true, path: '/token' });
+    // The same request twice: lost on the reused connection, answered on a new one; never a third time.
+    expect(arrivals.map((a) => [a.path, a.body, a.reused])).toEqual([
+      ['/token', 'code=the-code', true],
+      ['/token', 'code=the-code', false],
+    ]);
+    expect(arrivals[1]!.connection).not.toBe(arrivals[0]!.connection);
+  });
+
+  it('reports a peer that drops the retried request too, after exactly one retry', async () => {
+    expect((await post('/warm', 'w')).status).toBe(200);
+    arrivals.length = 0;
+    mode = 'dropAll';
+    try {
+      const failure = await post('/token', 'the-code').catch((e: unknown) => e);
+      expect(failure).toBeInstanceOf(TypeError);
+      expect((failure as TypeError).message).toBe('fetch failed');
+      expect((failure as { cause?: { code?: string } }).cause?.code).toBe('ECONNRESET');
+      expect(arrivals.map((a) => a.reused)).toEqual([true, false]);
+    } finally {
+      mode = 'answer';
+    }
+  });
+
+  it('does not retry a request lost on a new connection: the peer is failing, not an idle connection', async () => {
+    // Nothing pooled: a fresh server port, so the first request opens a new connection.
+    const other = createServer((req) => req.socket.destroy());
+    let seen = 0;
+    other.on('request', () => seen++);
+    await new Promise<void>((resolve) => other.listen(0, '127.0.0.1', resolve));
+    try {
+      const port = (other.address() as AddressInfo).port;
+      const failure = await nodeHttpFetch(`http://127.0.0.1:${port}/token`, { method: 'POST', headers: {}, body: 'code=x', redirect: 'manual' }).catch((e: unknown) => e);
+      expect(failure).toBeInstanceOf(TypeError);
+      expect((failure as TypeError).message).toBe('fetch failed');
+      expect(seen).toBe(1);
+    } finally {
+      other.closeAllConnections();
+      await new Promise<void>((resolve) => other.close(() => resolve()));
+    }
+  });
+});
