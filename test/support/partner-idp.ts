@@ -68,6 +68,12 @@ export interface PartnerIdp {
   issuer: string;
   provider: Provider;
   tamperIdTokens(tamper?: IdTokenTamper): void;
+  /**
+   * Closes, without answering, the next request for `path` that arrives on a kept-alive connection
+   * that already served one: what the client sees when the IdP's keep-alive timeout closed an idle
+   * connection just as the client sent on it. `arrivals` counts every request for `path` from now on.
+   */
+  dropNextOnReusedConnection(path: string): { arrivals: () => number; dropped: () => boolean };
   close(): Promise<void>;
 }
 
@@ -79,7 +85,21 @@ export async function startPartnerIdp(opts: PartnerIdpOptions): Promise<PartnerI
   const foreign = rsaKey();
   let tamper: IdTokenTamper | undefined;
   let handler: Parameters<typeof createServer>[1] = (_req, res) => res.end();
-  const server: Server = createServer((req, res) => handler?.(req, res));
+  const served = new WeakMap<object, number>();
+  let drop: { path: string; arrivals: number; dropped: boolean } | undefined;
+  const server: Server = createServer((req, res) => {
+    const before = served.get(req.socket) ?? 0;
+    served.set(req.socket, before + 1);
+    if (drop && req.url?.split('?')[0] === drop.path) {
+      drop.arrivals++;
+      if (!drop.dropped && before > 0) {
+        drop.dropped = true;
+        req.socket.destroy();
+        return;
+      }
+    }
+    handler?.(req, res);
+  });
   await new Promise<void>((resolve) => server.listen(opts.port ?? 0, '127.0.0.1', resolve));
   const issuer = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 
@@ -169,6 +189,11 @@ export async function startPartnerIdp(opts: PartnerIdpOptions): Promise<PartnerI
     provider,
     tamperIdTokens: (t) => {
       tamper = t;
+    },
+    dropNextOnReusedConnection: (path) => {
+      const armed = { path, arrivals: 0, dropped: false };
+      drop = armed;
+      return { arrivals: () => armed.arrivals, dropped: () => armed.dropped };
     },
     close: () =>
       new Promise<void>((resolve) => {
