@@ -134,14 +134,14 @@ export function upstreamCallbackRoutes(deps: JourneyDeps, finishSignIn: FinishSi
     const upstream = stored && safeEqual(key, pendingKey(stored.pending as unknown as PendingUpstream)) ? stored : undefined;
     // No sign-in in progress matches: an unsolicited response, accepted only from an IdP that opted in.
     if (!uid && keyName === 'RelayState' && connector.finishUnsolicited && deps.idpInitiated) return acceptUnsolicited(ctx, deps, deps.idpInitiated, connector, params);
-    if (!interaction || !upstream) throw responseUnknown();
+    if (!interaction || !upstream) throw refuseUnknown(ctx, idpId, uid, unmatchedBecause(uid, interaction, stored));
     if (!isSameBrowser(ctx, upstream.browser, deps.secureCookies)) return refuseOtherBrowser(ctx, idpId, uid!);
     // This browser's sign-in: a failed answer (cancelled, refused, invalid) leads back to the app.
     offerReturnToApp(ctx, deps.provider, uid!, interaction.params.client_id);
     requirePrompt(interaction, 'login');
     // Single use: of two deliveries of one response, only the first gets past this line.
     const first = carried ? await deps.usedStates.claim(key!, ENGAGED_INTERACTION_TTL) : await deps.federationIndex.take(key!);
-    if (!first) throw responseUnknown();
+    if (!first) throw refuseUnknown(ctx, idpId, uid, 'already used');
 
     const pending = upstream.pending as unknown as PendingUpstream;
     let identity: UpstreamIdentity;
@@ -170,6 +170,16 @@ export function upstreamCallbackRoutes(deps: JourneyDeps, finishSignIn: FinishSi
     // In memory only: the decision saves the interaction once (its result, or the page's state).
     setJourney(interaction, next);
     await finishSignIn(ctx, interaction, next, identity);
+  }
+
+  /**
+   * The guest sees one page whatever did not match (telling a forger which check failed helps
+   * only the forger); the log says which, so a refusal of real guests (an interaction store that
+   * lost its keys, a state claimed twice) can be told from a replay.
+   */
+  function refuseUnknown(ctx: Context, idpId: string, uid: string | undefined, reason: string): HttpError {
+    deps.logger.warn({ requestId: ctx.state.requestId, idpId, interactionUid: uid, reason }, 'upstream response refused');
+    return responseUnknown();
   }
 
   /**
@@ -226,6 +236,14 @@ const CARRIED_STATE = /^([A-Za-z0-9_-]{1,64})\.[A-Za-z0-9_-]{32}$/;
 /** The interaction uid a state made by upstreamState carries, or undefined for any other value. */
 function interactionUidIn(state: string): string | undefined {
   return CARRIED_STATE.exec(state)?.[1];
+}
+
+/** Which part of a callback found no sign-in to answer, for the log. */
+function unmatchedBecause(uid: string | undefined, interaction: unknown, stored: unknown): string {
+  if (!uid) return 'the state names no sign-in';
+  if (!interaction) return 'no such interaction (expired, finished or gone from the store)';
+  if (!stored) return 'no sign-in at this IdP in progress';
+  return 'not the state this sign-in sent last';
 }
 
 function responseUnknown(): HttpError {
