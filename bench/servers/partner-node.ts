@@ -51,11 +51,12 @@ async function main() {
 
   // Its refusals, on stderr (the bench shows it): a failed guest sign-in at Foyer's callback is
   // often the partner refusing the code exchange, and only the partner knows why.
-  for (const event of ['grant.error', 'authorization.error', 'server_error'] as const) {
-    provider.on(event, (ctx: { method?: string; path?: string } | undefined, err: Error & { error_description?: string }) => {
-      process.stderr.write(`${JSON.stringify({ partner: event, time: new Date().toISOString(), request: ctx ? `${ctx.method} ${ctx.path}` : undefined, error: err.message, description: err.error_description })}\n`);
-    });
-  }
+  const refused = (event: string) => (ctx: { method?: string; path?: string } | undefined, err: Error & { error_description?: string }) => {
+    process.stderr.write(`${JSON.stringify({ partner: event, time: new Date().toISOString(), request: ctx ? `${ctx.method} ${ctx.path}` : undefined, error: err.message, description: err.error_description })}\n`);
+  };
+  provider.on('grant.error', refused('grant.error'));
+  provider.on('authorization.error', refused('authorization.error'));
+  provider.on('server_error', refused('server_error'));
 
   // Requests by path (the `requests` command): shows whether Foyer re-fetches discovery or JWKS.
   const paths = new Map<string, number>();
