@@ -9,6 +9,7 @@ import { UsersRepository } from '../directory/users-repository.js';
 import type { ConnectorTestOverrides } from '../federation/create-connector.js';
 import { createRequestLimiter, type RequestLimiter } from '../http/rate-limit.js';
 import { createLogs, type Logger } from '../logging/logger.js';
+import { requestLogThrough, type RequestLog } from '../logging/request-log.js';
 import { createMetrics, type Metrics } from '../ops/metrics.js';
 import { createAdapterFactory, type AdapterFactory } from '../provider/adapters/index.js';
 import { storageFailureReason } from '../provider/adapters/storage-unavailable.js';
@@ -24,7 +25,7 @@ import { systemClock, type Clock } from '../lib/clock.js';
 export interface NodeServices {
   logger: Logger;
   /** Where the one line per request goes (the same logger in tests). */
-  requestLog: Logger;
+  requestLog: RequestLog;
   /** The one setting of the logger a config reload changes (a logger the caller gave keeps its own level). */
   setLogLevel(level: string): void;
   db: Database;
@@ -58,7 +59,7 @@ export interface NodeServiceOptions {
 /** Opens storage (migrating it, or refusing to start on a database that needs migrations) and loads the keys. */
 export async function openNodeServices(config: FoyerConfig, opts: NodeServiceOptions = {}): Promise<NodeServices> {
   // A logger given by the caller (tests) takes the request lines too.
-  const { logger, requests: requestLog } = opts.logger ? { logger: opts.logger, requests: opts.logger } : createLogs(config.server.logLevel);
+  const { logger, requests: requestLog } = opts.logger ? { logger: opts.logger, requests: requestLogThrough(opts.logger) } : createLogs(config.server.logLevel);
   const db = connectDatabase(config.storage.databaseUrl, logger);
   const metrics = createMetrics({ db, idpIds: config.identityProviders.map((i) => i.id) });
   db.on('query-error', (err: unknown) => metrics.storageError('database', storageFailureReason(err) ? 'unavailable' : 'error'));

@@ -10,6 +10,7 @@ import type { ConnectorTestOverrides } from '../federation/create-connector.js';
 import { rateLimit, type RefusalStyle } from '../http/rate-limit.js';
 import { createRenderer, type PageRenderer } from '../http/render.js';
 import type { Logger } from '../logging/logger.js';
+import type { RequestLog } from '../logging/request-log.js';
 import { createMailer, type Mailer } from '../mail/mailer.js';
 import type { Metrics } from '../ops/metrics.js';
 import type { AdapterFactory } from '../provider/adapters/index.js';
@@ -39,7 +40,7 @@ export interface SharedServices {
   config: FoyerConfig;
   logger: Logger;
   /** Where the one line per request goes (the same logger in tests). */
-  requestLog: Logger;
+  requestLog: RequestLog;
   db: Database;
   redis?: Redis;
   metrics: Metrics;

@@ -29,6 +29,11 @@ const SWEEP_EVERY_MS = 1000;
 export interface LeasedBudget {
   /** Resolves with 0 when the request may go ahead, else the milliseconds before the window ends. */
   take(key: string): Promise<number>;
+  /**
+   * `take` without waiting, when the node's lease decides: 0 (spent a point), the milliseconds
+   * before the window ends (refused), or undefined when a lease must be taken first (call `take`).
+   */
+  takeNow(key: string): number | undefined;
   /** How many addresses this node holds a lease or a refusal for (bounded by the sweep). */
   readonly size: number;
 }
@@ -89,6 +94,7 @@ export function leasedBudget(shared: RateLimiterAbstract, points: number, leaseS
 
   return {
     take,
+    takeNow: (key) => spend(key, Date.now()),
     get size() {
       return leases.size;
     },

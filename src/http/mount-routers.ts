@@ -40,9 +40,16 @@ export function mountRouters(routers: Router[]): Middleware {
       run: (ctx, next) => routes(ctx as never, () => allowed(ctx as never, next)) as Promise<unknown>,
     };
   });
+  const mayMatch = (m: Mounted, path: string) => m.prefixes.some((prefix) => path.startsWith(prefix));
+  const anyMayMatch = (path: string) => {
+    for (const m of mounted) for (const prefix of m.prefixes) if (path.startsWith(prefix)) return true;
+    return false;
+  };
   return (ctx, next) => {
     const path = ctx.path.toLowerCase();
-    const applicable = mounted.filter((m) => m.prefixes.some((prefix) => path.startsWith(prefix)));
+    // Most protocol requests (`/token`, `/jwks`) match no router: straight on, nothing allocated.
+    if (!anyMayMatch(path)) return next();
+    const applicable = mounted.filter((m) => mayMatch(m, path));
     const dispatch = (i: number): Promise<unknown> => (i === applicable.length ? next() : applicable[i]!.run(ctx, () => dispatch(i + 1)));
     return dispatch(0);
   };

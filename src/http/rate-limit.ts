@@ -22,11 +22,18 @@ export interface RequestLimiter {
   readonly name: string;
   /** Takes one point for `key`; resolves with 0 when allowed, else the seconds to wait. */
   take(key: string): Promise<number>;
+  /**
+   * `take`'s answer when this node knows it without waiting (a large budget spending a lease it
+   * holds): 0 to go ahead, else the seconds to wait; undefined when only `take` can tell.
+   */
+  takeNow?(key: string): number | undefined;
 }
 
 /**
  * Budgets of 200 points or more are counted in Redis a lease at a time (1% of the budget,
- * at most 20 points; see leased-budget.ts) instead of one round trip per request.
+ * at most 20 points; see leased-budget.ts) instead of one round trip per request. Without Redis
+ * they are leased from the node's own counter the same way: one node holds every lease, so exactly
+ * the budget is allowed, and a request spending a lease needs no promise (the token endpoint's).
  */
 function leaseSizeFor(points: number): number {
   return Math.min(20, Math.floor(points / 100));
@@ -39,13 +46,22 @@ export function createRequestLimiter(budget: RequestBudget, redis?: Redis, prefi
     ? new RateLimiterRedis({ ...opts, storeClient: redis, insuranceLimiter: memory, rejectIfRedisNotReady: true })
     : memory;
   const leaseSize = leaseSizeFor(budget.points);
-  const waitMs = redis && leaseSize > 1 ? leasedBudget(limiter, budget.points, leaseSize).take : consumeOne(limiter);
+  const leased = leaseSize > 1 ? leasedBudget(limiter, budget.points, leaseSize) : undefined;
+  const waitMs = leased ? leased.take : consumeOne(limiter);
+  const seconds = (wait: number) => (wait > 0 ? Math.max(1, Math.ceil(wait / 1000)) : 0);
   return {
     name: budget.name,
+    ...(leased
+      ? {
+          takeNow(key: string) {
+            const wait = leased.takeNow(key);
+            return wait === undefined ? undefined : seconds(wait);
+          },
+        }
+      : {}),
     async take(key) {
       try {
-        const wait = await waitMs(key);
-        return wait > 0 ? Math.max(1, Math.ceil(wait / 1000)) : 0;
+        return seconds(await waitMs(key));
       } catch {
         // Neither the store nor the insurance could count: let the request through rather than fail it.
         return 0;
@@ -81,8 +97,8 @@ export interface RateLimitOptions {
 
 /** A Koa middleware answering 429 with `Retry-After` once a key's budget is spent. */
 export function rateLimit(opts: RateLimitOptions): Middleware {
-  const limited = async (ctx: Context, next: Next, key: string) => {
-    const wait = await opts.limiter.take(key);
+  const limited = async (ctx: Context, next: Next, key: string, known: number | undefined) => {
+    const wait = known ?? (await opts.limiter.take(key));
     if (wait === 0) return next();
     opts.onLimited?.(opts.limiter.name);
     const style = typeof opts.style === 'function' ? opts.style(ctx) : opts.style;
@@ -92,10 +108,13 @@ export function rateLimit(opts: RateLimitOptions): Middleware {
     ctx.set('Cache-Control', 'no-store');
     ctx.body = { error: 'too_many_requests', error_description: opts.message };
   };
-  // Requests that do not count pass straight through, without an async frame of their own.
+  // Requests that do not count, and counted ones the node's lease lets through, pass straight on
+  // without an async frame of their own.
   return (ctx, next) => {
     const key = opts.keyOf(ctx);
-    return key === undefined ? next() : limited(ctx, next, key);
+    if (key === undefined) return next();
+    const known = opts.limiter.takeNow?.(key);
+    return known === 0 ? next() : limited(ctx, next, key, known);
   };
 }
 

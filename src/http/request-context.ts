@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Context } from 'koa';
-import type { Logger } from '../logging/logger.js';
+import type { RequestLog } from '../logging/request-log.js';
 
 const REQUEST_ID = /^[A-Za-z0-9._-]{8,64}$/;
 
@@ -14,8 +14,8 @@ export function assignRequestId(ctx: Context): string {
 }
 
 /** The one line logged when a request ends. */
-export function logRequest(logger: Logger, ctx: Context, startedNs: bigint): void {
+export function logRequest(log: RequestLog, ctx: Context, startedNs: bigint): void {
   const ms = Number(process.hrtime.bigint() - startedNs) / 1e6;
   // The path only: query strings carry codes, states and hints that do not belong in logs.
-  logger.info({ requestId: ctx.state.requestId as string, method: ctx.method, path: ctx.path, status: ctx.status, ms: Math.round(ms * 10) / 10 }, 'request');
+  log.write({ requestId: ctx.state.requestId as string, method: ctx.method, path: ctx.path, status: ctx.status, ms: Math.round(ms * 10) / 10 });
 }

@@ -1,5 +1,5 @@
 import type { Context, Middleware } from 'koa';
-import type { Logger } from '../logging/logger.js';
+import type { RequestLog } from '../logging/request-log.js';
 import { nothingAnswered, pageNotFound } from './not-found.js';
 import { refuseUnknownMethod } from './method-guard.js';
 import { assignRequestId, logRequest } from './request-context.js';
@@ -7,7 +7,7 @@ import { isJsonOrEmpty, isProtocolJsonRequest, securityHeaders } from './securit
 
 export interface RequestEdgeDeps {
   /** Where the one line per request goes. */
-  requestLog: Logger;
+  requestLog: RequestLog;
   /** Counts the finished request (metrics). */
   observe(ctx: Context, startedNs: bigint): void;
   /** Answers an error thrown by anything inside (Foyer's own routes; oidc-provider renders its own). */

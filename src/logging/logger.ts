@@ -1,4 +1,5 @@
 import { pino, type Logger } from 'pino';
+import { preformattedRequestLog, type RequestLog } from './request-log.js';
 
 export type { Logger };
 
@@ -7,11 +8,12 @@ export type { Logger };
  * line per request. Redaction is a second line of defence on `logger`: code must not log secrets
  * in the first place, but a header or body that slips into a log line is censored there. Request
  * lines hold only fixed, safe fields (id, method, path without query, status, duration), so they
- * skip the redaction pass, which cost more than the rest of the line on a token request.
+ * skip the redaction pass, which cost more than the rest of the line on a token request, and are
+ * written from a template in pino's format (request-log.ts).
  */
 export interface Logs {
   logger: Logger;
-  requests: Logger;
+  requests: RequestLog;
 }
 
 const REDACT = {
@@ -45,7 +47,7 @@ export function createLogs(level: string, destination: pino.DestinationStream = 
   const common = { level, base: { service: 'foyer' }, timestamp: pino.stdTimeFunctions.isoTime };
   return {
     logger: pino({ ...common, redact: REDACT }, destination),
-    requests: pino(common, destination),
+    requests: preformattedRequestLog(level, destination),
   };
 }
 

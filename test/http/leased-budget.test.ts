@@ -89,12 +89,35 @@ describeWithRedis('a large request budget shared through Redis', () => {
 });
 
 describe('a large request budget without Redis', () => {
-  it('is counted in memory request by request: the 1001st of the window is refused', async () => {
+  it('allows exactly the budget in a window, leased from the node\'s own counter: the 1001st is refused', async () => {
     const node = createRequestLimiter(budget);
     expect((await takeMany(node, '192.0.2.9', POINTS)).every((wait) => wait === 0)).toBe(true);
     const refused = await node.take('192.0.2.9');
     expect(refused).toBeGreaterThanOrEqual(1);
     expect(refused).toBeLessThanOrEqual(60);
+    expect(node.takeNow!('192.0.2.9')).toBe(refused);
+    // Another address has a budget of its own.
+    expect(await node.take('192.0.2.10')).toBe(0);
+  });
+
+  it('answers without waiting while a lease lasts, and sends the request that needs a new lease to take()', async () => {
+    const node = createRequestLimiter(budget);
+    const key = '192.0.2.11';
+    expect(node.takeNow!(key)).toBeUndefined(); // no lease yet
+    expect(await node.take(key)).toBe(0); // leases 10, spends 1
+    const now = Array.from({ length: 9 }, () => node.takeNow!(key));
+    expect(now).toEqual(Array(9).fill(0));
+    expect(node.takeNow!(key)).toBeUndefined(); // the lease is spent
+    // Spending through takeNow counted: 990 more are allowed in the window, then the refusal.
+    expect((await takeMany(node, key, POINTS - 10)).every((wait) => wait === 0)).toBe(true);
+    expect(await node.take(key)).toBeGreaterThanOrEqual(1);
+  });
+
+  it('a small budget has no lease to answer from: every request is counted by take()', async () => {
+    const small = createRequestLimiter({ name: 'sign-in-posts', points: 3, durationSeconds: 60 });
+    expect(small.takeNow).toBeUndefined();
+    expect(await takeMany(small, '192.0.2.12', 3)).toEqual([0, 0, 0]);
+    expect(await small.take('192.0.2.12')).toBeGreaterThanOrEqual(1);
   });
 });
 
