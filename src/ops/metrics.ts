@@ -2,8 +2,9 @@ import { timingSafeEqual } from 'node:crypto';
 import { Router } from '@koa/router';
 import type { Context } from 'koa';
 import type Provider from 'oidc-provider';
-import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
 import type { Database } from '../db/connect.js';
+import { requestMetrics } from './request-metrics.js';
 
 /**
  * Prometheus metrics (prom-client), one registry per Foyer instance. Every metric is documented in
@@ -48,31 +49,9 @@ export function createMetrics(deps: { db: Database; idpIds: string[] }): Metrics
   collectDefaultMetrics({ register: registry, prefix: 'foyer_' });
   let knownIdps = new Set(deps.idpIds);
 
-  const requests = new Counter({
-    name: 'foyer_http_requests_total',
-    help: 'HTTP requests by method, route template and status code.',
-    labelNames: ['method', 'route', 'status'] as const,
-    registers: [registry],
-  });
-  const latency = new Histogram({
-    name: 'foyer_http_request_duration_seconds',
-    help: 'HTTP request latency by method and route template.',
-    labelNames: ['method', 'route'] as const,
-    buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
-    registers: [registry],
-  });
-  // prom-client hashes the label object on every inc/observe; the children for a (method, route,
-  // status) are looked up once and kept (a few dozen in practice; capped against odd methods).
-  const requestChildren = new Map<string, { count: { inc(): void }; time: { observe(v: number): void } }>();
-  function requestChild(method: string, route: string, status: number) {
-    const key = `${method} ${status} ${route}`;
-    let child = requestChildren.get(key);
-    if (!child) {
-      child = { count: requests.labels({ method, route, status: String(status) }), time: latency.labels({ method, route }) };
-      if (requestChildren.size < 2000) requestChildren.set(key, child);
-    }
-    return child;
-  }
+  // foyer_http_requests_total and foyer_http_request_duration_seconds, counted without prom-client's
+  // per-call label hashing (request-metrics.ts).
+  const requests = requestMetrics(registry, [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10]);
   const signIns = new Counter({
     name: 'foyer_sign_ins_total',
     help: 'Credential steps of sign-ins by identity provider (password, email-otp, or a configured IdP id) and result.',
@@ -172,9 +151,7 @@ export function createMetrics(deps: { db: Database; idpIds: string[] }): Metrics
     observeRequest(ctx, startedNs) {
       try {
         const route = routeOf(ctx);
-        const child = requestChild(ctx.method, route, ctx.status);
-        child.count.inc();
-        child.time.observe(Number(process.hrtime.bigint() - startedNs) / 1e9);
+        requests.observe(ctx.method, route, ctx.status, Number(process.hrtime.bigint() - startedNs) / 1e9);
         observeSignIn(ctx, route);
       } catch {
         /* metrics never break a request */
