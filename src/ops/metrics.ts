@@ -64,11 +64,18 @@ export function createMetrics(deps: { db: Database; idpIds: string[] }): Metrics
     labelNames: ['prompt'] as const,
     registers: [registry],
   });
-  const protocol = new Counter({
+  // Provider events since the last scrape, added to the counter when it is read: prom-client's
+  // `inc` hashes the labels on every call, and grant.success fires on every token request.
+  const unscrapedEvents = new Map<string, number>();
+  new Counter({
     name: 'foyer_oidc_events_total',
     help: 'oidc-provider outcomes: authorization, grant (token endpoint), end_session success/error, server_error.',
     labelNames: ['event'] as const,
     registers: [registry],
+    collect() {
+      for (const [event, n] of unscrapedEvents) if (n > 0) this.inc({ event }, n);
+      unscrapedEvents.clear();
+    },
   });
   const limited = new Counter({
     name: 'foyer_rate_limited_total',
@@ -196,9 +203,8 @@ export function createMetrics(deps: { db: Database; idpIds: string[] }): Metrics
       // The typings list each event with its own listener signature; the count needs none of the arguments.
       const on = provider.on.bind(provider) as (event: string, listener: () => void) => unknown;
       for (const event of PROVIDER_EVENTS) {
-        // The labelled child is looked up once: grant.success fires on every token request.
-        const counted = protocol.labels({ event });
-        on(event, () => counted.inc());
+        // Counted in a plain number until the next scrape adds it to the counter.
+        on(event, () => void unscrapedEvents.set(event, (unscrapedEvents.get(event) ?? 0) + 1));
       }
     },
   };

@@ -66,6 +66,19 @@ describe('/metrics', () => {
     expect(value(text, 'foyer_oidc_events_total', { event: 'grant.success' })).toBeGreaterThanOrEqual(2);
   });
 
+  it('keeps counting between scrapes: a grant and a request after a scrape add to what it read', async () => {
+    const issuer = world.foyer.issuer;
+    const scrape = async () => (await fetch(`${issuer}/metrics`)).text();
+    const before = await scrape();
+    const grants = value(before, 'foyer_oidc_events_total', { event: 'grant.success' })!;
+    const tokens = value(before, 'foyer_http_requests_total', { method: 'POST', route: '/token', status: '200' })!;
+    await appToken(issuer, 'portal-app');
+    const after = await scrape();
+    expect(value(after, 'foyer_oidc_events_total', { event: 'grant.success' })).toBe(grants + 1);
+    expect(value(after, 'foyer_http_requests_total', { method: 'POST', route: '/token', status: '200' })).toBe(tokens + 1);
+    expect(value(after, 'foyer_http_request_duration_seconds_count', { method: 'POST', route: '/token' })).toBeGreaterThan(tokens);
+  });
+
   it('reports invitations by state, straight from the database', () => {
     expect(value(text, 'foyer_invitations', { state: 'PendingAcceptance' })).toBe(1);
     expect(value(text, 'foyer_invitations', { state: 'Completed' })).toBe(0);
