@@ -13,8 +13,8 @@ import { requestMetrics } from './request-metrics.js';
  */
 export interface Metrics {
   registry: Registry;
-  /** Counts a finished request and its latency by route template and status; also derives sign-in results. */
-  observeRequest(ctx: Context, startedNs: bigint): void;
+  /** Counts a finished request and its latency (ms) by route template and status; also derives sign-in results. */
+  observeRequest(ctx: Context, durationMs: number): void;
   /** GET /metrics. */
   routes(opts: { token?: string }): Router;
   signIn(idp: string, result: (typeof SIGN_IN_RESULTS)[number]): void;
@@ -155,10 +155,10 @@ export function createMetrics(deps: { db: Database; idpIds: string[] }): Metrics
 
   return {
     registry,
-    observeRequest(ctx, startedNs) {
+    observeRequest(ctx, durationMs) {
       try {
         const route = routeOf(ctx);
-        requests.observe(ctx.method, route, ctx.status, Number(process.hrtime.bigint() - startedNs) / 1e9);
+        requests.observe(ctx.method, route, ctx.status, durationMs / 1000);
         observeSignIn(ctx, route);
       } catch {
         /* metrics never break a request */
