@@ -3,6 +3,7 @@ import type { KoaContextWithOIDC, PromptDetail } from 'oidc-provider';
 import type Provider from 'oidc-provider';
 import type { AppliedPolicy, SignInEntry, SignInLog } from '../audit/sign-in-log.js';
 import type { Logger } from '../logging/logger.js';
+import { isAuthorizationPath } from '../provider/protocol-paths.js';
 import type { AccessEngine, AccessEvaluation } from './access-engine.js';
 import { ACCESS_REASONS, MFA_PROMPT } from './access-prompt.js';
 import type { PolicyTrace } from './evaluate.js';
@@ -50,6 +51,7 @@ export function signInOutcomes(deps: { provider: Provider; engine: AccessEngine;
   }
 
   return async (ctx, next) => {
+    if (!isAuthorizationPath(ctx.path)) return next();
     try {
       await next();
     } finally {

@@ -1,6 +1,7 @@
 import type { Middleware } from 'koa';
 import type Provider from 'oidc-provider';
 import type { KoaContextWithOIDC } from 'oidc-provider';
+import { isAuthorizationPath } from '../provider/protocol-paths.js';
 
 /**
  * How long oidc-provider keeps an Interaction. Anyone can make Foyer store one with a GET of /auth,
@@ -36,8 +37,8 @@ export function keepForJourney(interaction: { iat?: number; exp: number }): void
 export function keepInteractionCookies(provider: Provider): Middleware {
   const names = new RegExp(`^(?:${escape(provider.cookieName('interaction'))}|${escape(provider.cookieName('resume'))})(?:\\.sig)?=`);
   return async (ctx, next) => {
+    if (!isAuthorizationPath(ctx.path)) return next();
     await next();
-    if (ctx.path !== '/auth' && !ctx.path.startsWith('/auth/')) return;
     const header = ctx.response.get('Set-Cookie') as string | string[] | undefined;
     const cookies = typeof header === 'string' ? [header] : header;
     if (!cookies?.some((c) => names.test(c))) return;

@@ -16,6 +16,7 @@ import type { Connector, SamlSessionRef } from '../federation/connector.js';
 import type { UpstreamIdentity } from '../federation/upstream-identity.js';
 import type { Logger } from '../logging/logger.js';
 import type { FoyerAdapter } from '../provider/adapters/index.js';
+import { isAuthorizationPath, isEndSessionPath } from '../provider/protocol-paths.js';
 
 /** The key a login result carries the SAML session under (see samlSessionResult). */
 export const SAML_SESSION_RESULT_KEY = 'foyerSamlSession';
@@ -48,6 +49,8 @@ export const pendingLogoutKey = (idpId: string, requestId: string) => `logout:${
 export function samlSignOut(deps: { store: FoyerAdapter; connector: (idpId: string) => Connector | undefined; logger: Logger }): Middleware {
   const { store } = deps;
   return async (ctx: Context, next: Next) => {
+    // Only the resume (/auth/:uid) and the logout confirmation act here.
+    if (!isAuthorizationPath(ctx.path) && !isEndSessionPath(ctx.path)) return next();
     await next();
     const oidc = (ctx as KoaContextWithOIDC).oidc;
     if (!oidc?.session?.uid) return;
