@@ -30,7 +30,7 @@ beforeAll(async () => {
 });
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-async function modulesLoadedBy(args: string[]): Promise<{ code: number | null; stdout: string; modules: string[] }> {
+async function modulesLoadedBy(args: string[]): Promise<{ code: number | null; stdout: string; modules: string[]; sources: string[] }> {
   const out = join(dir, `loaded-${args.join('-')}.json`);
   const result = await runProcess(process.execPath, ['--import', join(dir, 'probe.mjs'), BIN, ...args], {
     cwd: projectRoot,
