@@ -2,7 +2,7 @@
 # docs/deployment.md. (Written to match the repository layout; this repository's CI machine has no
 # Docker engine, so it is checked by reading, not by building.)
 
-# --- build: install everything, compile TypeScript, then drop the dev dependencies -------------
+# --- build: install everything, typecheck and bundle (esbuild), then drop the dev dependencies -------------
 FROM node:22-bookworm-slim AS build
 # better-sqlite3 falls back to compiling itself when no prebuilt binary fits the platform.
 RUN apt-get update \
@@ -10,14 +10,16 @@ RUN apt-get update \
  && rm -rf /var/lib/apt/lists/*
 WORKDIR /app
 COPY package.json package-lock.json ./
-# Dependencies first (a layer that survives source changes); the root `prepare` (tsc) runs later.
+# Dependencies first (a layer that survives source changes); the root `prepare` (the build) runs later.
 RUN npm ci --ignore-scripts && npm rebuild better-sqlite3
-COPY tsconfig.json tsconfig.build.json ./
+COPY tsconfig.json ./
+COPY scripts ./scripts
+COPY locales ./locales
 COPY src ./src
 COPY migrations ./migrations
 RUN npm run build && npm prune --omit=dev
 
-# --- runtime: node, the compiled code, the templates and static files, nothing else -------------
+# --- runtime: node, the bundled code, the templates and static files, nothing else -------------
 FROM node:22-bookworm-slim
 ENV NODE_ENV=production \
     PORT=3000 \

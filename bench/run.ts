@@ -351,12 +351,11 @@ async function compileFoyer(): Promise<boolean> {
   return ok;
 }
 
-/** `npm run build`: dist/, which bin/foyer.js runs (the startup scenario times `foyer --help`). */
+/** dist/ as `npm run build` makes it, without the typecheck (scripts/bundle.mjs): what `npm start` and bin/foyer.js run. */
 async function buildDist(): Promise<boolean> {
-  const tsc = join(dirname(createRequire(import.meta.url).resolve('typescript/package.json')), 'bin', 'tsc');
   const root = join(BENCH_DIR, '..');
-  await new Promise<number | null>((resolve) => spawn(process.execPath, [tsc, '-p', join(root, 'tsconfig.build.json')], { cwd: root, stdio: ['ignore', 'ignore', 'inherit'] }).once('exit', resolve));
-  return existsSync(join(root, 'dist/src/cli/index.js'));
+  const code = await new Promise<number | null>((resolve) => spawn(process.execPath, [join(root, 'scripts/bundle.mjs')], { cwd: root, stdio: ['ignore', 'ignore', 'inherit'] }).once('exit', resolve));
+  return code === 0 && existsSync(join(root, 'dist/src/main.js')) && existsSync(join(root, 'dist/src/cli/index.js'));
 }
 
 // ---------------------------------------------------------------------------------------------

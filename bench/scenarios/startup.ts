@@ -1,10 +1,10 @@
 /**
- * `startup`: how long a node takes from `node …` to answering, as `npm start` runs it (compiled
- * JavaScript, no tsx), side by side with the bare oidc-provider (bench/servers/baseline-node.ts,
+ * `startup`: how long a node takes from `node …` to answering, as `npm start` runs it (the bundle
+ * `npm run build` makes, dist/src/main.js; no tsx), side by side with the bare oidc-provider (bench/servers/baseline-node.ts,
  * configured like Foyer, on the same storage), and how long `foyer --help` takes next to Node
  * starting with nothing to do.
  *
- * Foyer: `node data/bench-build/src/main.js` with the bench's config file, timed until `GET /readyz`
+ * Foyer: `node dist/src/main.js` (built by scripts/bundle.mjs) with the bench's config file, timed until `GET /readyz`
  * answers 200 (database reachable, keys loaded). Baseline: the compiled baseline node, timed until its
  * discovery document answers 200. Both keep their database and signing keys between starts (the
  * first, warm-up start of each makes them), so every counted start is a restart of a deployed node.
@@ -38,7 +38,7 @@ interface Harness {
   freePort(): Promise<number>;
   /** Compiles src/ and bench/servers/ to data/bench-build (bench/tsconfig.build.json); false if nothing was emitted. */
   compile(): Promise<boolean>;
-  /** Builds dist/ (`npm run build`), which bin/foyer.js runs. */
+  /** Builds dist/ (scripts/bundle.mjs, `npm run build` without its typecheck), which `npm start` and bin/foyer.js run. */
   buildDist(): Promise<boolean>;
   dir: string;
   partnerIssuer: string;
@@ -51,7 +51,9 @@ interface Timed {
 }
 
 export async function startupRows(h: Harness): Promise<Row[]> {
+  // The baseline runs compiled (data/bench-build); Foyer runs the bundle in dist/, as npm start does.
   if (!(await h.compile())) return [skipped('startup', 'start to ready', 'compiling to JavaScript failed')];
+  if (!(await h.buildDist())) return [skipped('startup', 'start to ready', 'building dist/ (scripts/bundle.mjs) failed')];
   mkdirSync(h.dir, { recursive: true });
   const [foyerPort, basePort] = [await h.freePort(), await h.freePort()];
   const foyerConfig = join(h.dir, 'foyer.yaml');
@@ -62,9 +64,9 @@ export async function startupRows(h: Harness): Promise<Row[]> {
     }),
   );
   const foyerEnv = { FOYER_CONFIG: foyerConfig, PORT: String(foyerPort), NODE_COMPILE_CACHE: join(h.dir, 'compile-cache') };
-  const foyer = () => timeToReady(process.execPath, [join(BUILD, 'src/main.js')], `http://127.0.0.1:${foyerPort}/readyz`, foyerEnv, false);
+  const foyer = () => timeToReady(process.execPath, [join(PROJECT, 'dist/src/main.js')], `http://127.0.0.1:${foyerPort}/readyz`, foyerEnv, false);
   const foyerNoCache = () =>
-    timeToReady(process.execPath, [join(BUILD, 'src/main.js')], `http://127.0.0.1:${foyerPort}/readyz`, { ...foyerEnv, NODE_DISABLE_COMPILE_CACHE: '1' }, false);
+    timeToReady(process.execPath, [join(PROJECT, 'dist/src/main.js')], `http://127.0.0.1:${foyerPort}/readyz`, { ...foyerEnv, NODE_DISABLE_COMPILE_CACHE: '1' }, false);
   const baseline = () =>
     timeToReady(
       process.execPath,
@@ -74,23 +76,20 @@ export async function startupRows(h: Harness): Promise<Row[]> {
       true,
     );
 
-  h.log(`startup: start to ready, Foyer (compiled, SQLite; compile cache on, and off) and the bare provider, 1 warm-up + ${h.runs} starts each, alternating`);
+  h.log(`startup: start to ready, Foyer (the dist/ bundle, SQLite; compile cache on, and off) and the bare provider, 1 warm-up + ${h.runs} starts each, alternating`);
   await baseline();
   await foyer();
   await foyerNoCache();
   const [base, cached, uncached] = await alternate(h.runs, [baseline, foyer, foyerNoCache]);
   const rows: Row[] = [readyRow('startup', 'compile cache on, as shipped', { baseline: base!, foyer: cached! }), readyRow('startup-nocache', 'compile cache off', { baseline: base!, foyer: uncached! })];
 
-  h.log('startup: `foyer --help` (bin/foyer.js, dist/ built by npm run build) and bare `node -e 0`');
-  if (!(await h.buildDist())) rows.push(skipped('startup-help', '`foyer --help`', 'npm run build failed'));
-  else {
-    const help = () => timeToExit(process.execPath, [join(PROJECT, 'bin/foyer.js'), '--help']);
-    const bareNode = () => timeToExit(process.execPath, ['-e', '0']);
-    await help();
-    await bareNode();
-    const [bare, foyerHelp] = await alternate(h.runs, [bareNode, help]);
-    rows.push(helpRow({ baseline: bare!, foyer: foyerHelp! }));
-  }
+  h.log('startup: `foyer --help` (bin/foyer.js, dist/ built above) and bare `node -e 0`');
+  const help = () => timeToExit(process.execPath, [join(PROJECT, 'bin/foyer.js'), '--help']);
+  const bareNode = () => timeToExit(process.execPath, ['-e', '0']);
+  await help();
+  await bareNode();
+  const [bare, foyerHelp] = await alternate(h.runs, [bareNode, help]);
+  rows.push(helpRow({ baseline: bare!, foyer: foyerHelp! }));
   return rows;
 }
 

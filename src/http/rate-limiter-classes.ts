@@ -7,9 +7,9 @@ import type * as Flexible from 'rate-limiter-flexible';
  * (issue 20). Same files as the index's, so `instanceof RateLimiterRes` holds whichever way a
  * limiter was loaded; the types are the package's own.
  */
-const require = createRequire(import.meta.url);
+const requireHere = createRequire(import.meta.url);
 
-export const RateLimiterMemory = require('rate-limiter-flexible/lib/RateLimiterMemory.js') as typeof Flexible.RateLimiterMemory;
-export const RateLimiterRedis = require('rate-limiter-flexible/lib/RateLimiterRedis.js') as typeof Flexible.RateLimiterRedis;
-export const RateLimiterRes = require('rate-limiter-flexible/lib/RateLimiterRes.js') as typeof Flexible.RateLimiterRes;
+export const RateLimiterMemory = requireHere('rate-limiter-flexible/lib/RateLimiterMemory.js') as typeof Flexible.RateLimiterMemory;
+export const RateLimiterRedis = requireHere('rate-limiter-flexible/lib/RateLimiterRedis.js') as typeof Flexible.RateLimiterRedis;
+export const RateLimiterRes = requireHere('rate-limiter-flexible/lib/RateLimiterRes.js') as typeof Flexible.RateLimiterRes;
 export type RateLimiterAbstract = Flexible.RateLimiterAbstract;

@@ -1,4 +1,5 @@
-import { readdirSync, readFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import IntlMessageFormat from 'intl-messageformat';
 import { projectRoot } from '../lib/project-root.js';
@@ -13,15 +14,39 @@ export const LOCALES_DIR = join(projectRoot, 'locales');
 export const DEFAULT_LANGUAGE = 'en';
 
 /**
+ * The SHA-256 of each catalog file `npm run build` parsed without error (scripts/bundle.mjs writes
+ * it next to the bundle). A start skips parsing a file whose bytes are exactly those: parsing every
+ * message of every language took about a tenth of a start (issue 20). Any other file (an edited or
+ * added catalog, or no build at all: tests run the sources) is parsed at start as before.
+ */
+export const CHECKED_CATALOGS_FILE = join(projectRoot, 'dist', 'checked-catalogs.json');
+
+function checkedCatalogs(file: string): ReadonlySet<string> {
+  try {
+    const hashes = JSON.parse(readFileSync(file, 'utf8')) as unknown;
+    return new Set(Array.isArray(hashes) ? hashes.filter((h): h is string => typeof h === 'string') : []);
+  } catch {
+    return new Set();
+  }
+}
+
+const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
+
+/**
  * Reads every `locales/<language>.json` (nested objects of strings, flattened to dotted keys) and
  * parses each message once, so a message a translator broke stops Foyer at start with its key,
- * not a guest's page at run time.
+ * not a guest's page at run time (unless the build already parsed that very file: CHECKED_CATALOGS_FILE).
  */
-export function loadCatalogs(dir = LOCALES_DIR): Map<string, Catalog> {
+export function loadCatalogs(dir = LOCALES_DIR, checked: ReadonlySet<string> = checkedCatalogs(CHECKED_CATALOGS_FILE)): Map<string, Catalog> {
   const catalogs = new Map<string, Catalog>();
   for (const file of readdirSync(dir).filter((f) => f.endsWith('.json')).sort()) {
     const language = file.slice(0, -'.json'.length);
-    const messages = flatten(JSON.parse(readFileSync(join(dir, file), 'utf8')) as unknown, '', file);
+    const text = readFileSync(join(dir, file), 'utf8');
+    const messages = flatten(JSON.parse(text) as unknown, '', file);
+    if (checked.has(sha256(text))) {
+      catalogs.set(language, messages);
+      continue;
+    }
     for (const [key, message] of messages) {
       try {
         new IntlMessageFormat(message, language);
@@ -43,4 +68,14 @@ function flatten(node: unknown, prefix: string, file: string, into = new Map<str
     else flatten(value, key, file, into);
   }
   return into;
+}
+
+/** For the build: parses every catalog (throwing at the first broken message) and records their hashes in CHECKED_CATALOGS_FILE. */
+export function recordCheckedCatalogs(dir = LOCALES_DIR, into = CHECKED_CATALOGS_FILE): void {
+  loadCatalogs(dir, new Set());
+  const hashes = readdirSync(dir)
+    .filter((f) => f.endsWith('.json'))
+    .sort()
+    .map((f) => sha256(readFileSync(join(dir, f), 'utf8')));
+  writeFileSync(into, `${JSON.stringify(hashes, null, 2)}\n`);
 }

@@ -65,18 +65,20 @@ function makeTranslator(lang: string, catalog: Catalog, fallback: Catalog): Tran
     const out = mf.format<string>(params as Record<string, PrimitiveType>);
     return Array.isArray(out) ? out.join('') : String(out);
   };
-  const dates = { long: new Intl.DateTimeFormat(lang, { dateStyle: 'long', timeZone: 'UTC' }), short: new Intl.DateTimeFormat(lang, { dateStyle: 'short', timeZone: 'UTC' }) };
-  const dateTimes = new Intl.DateTimeFormat(lang, { dateStyle: 'medium', timeStyle: 'short', timeZone: 'UTC' });
-  const numbers = new Intl.NumberFormat(lang);
+  // Made at first use: building Intl formatters loads the language's ICU data, about a tenth of a
+  // start for every language at once (issue 20), while most starts format no date before a page asks.
+  const dates = { long: once(() => new Intl.DateTimeFormat(lang, { dateStyle: 'long', timeZone: 'UTC' })), short: once(() => new Intl.DateTimeFormat(lang, { dateStyle: 'short', timeZone: 'UTC' })) };
+  const dateTimes = once(() => new Intl.DateTimeFormat(lang, { dateStyle: 'medium', timeStyle: 'short', timeZone: 'UTC' }));
+  const numbers = once(() => new Intl.NumberFormat(lang));
   return {
     lang,
     t: (key, params) => format(key, { ...STYLE_TAGS_AS_TEXT, ...asText(params) }),
     html: (key, params) => format(key, { ...STYLE_TAGS, ...escapeParams(params) }),
     has: (key) => catalog.has(key) || fallback.has(key),
     link: (href) => Object.assign((chunks: string[]) => `<a href="${escapeHtml(href)}">${chunks.join('')}</a>`, { [LINK]: href }),
-    date: (value, style = 'long') => dates[style].format(typeof value === 'string' ? new Date(value) : value),
-    dateTime: (value) => `${dateTimes.format(typeof value === 'string' ? new Date(value) : value)} UTC`,
-    number: (value) => numbers.format(value),
+    date: (value, style = 'long') => dates[style]().format(typeof value === 'string' ? new Date(value) : value),
+    dateTime: (value) => `${dateTimes().format(typeof value === 'string' ? new Date(value) : value)} UTC`,
+    number: (value) => numbers().format(value),
   };
 }
 
@@ -102,4 +104,10 @@ function escapeParams(params: MessageParams | undefined): MessageParams {
 
 export function escapeHtml(text: string): string {
   return text.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
+}
+
+/** The value `make` returns, made at the first call and kept. */
+function once<T>(make: () => T): () => T {
+  let made: T | undefined;
+  return () => (made ??= make());
 }
