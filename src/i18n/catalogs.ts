@@ -30,6 +30,14 @@ function checkedCatalogs(file: string): ReadonlySet<string> {
   }
 }
 
+function isLanguageTag(name: string): boolean {
+  try {
+    return Intl.getCanonicalLocales(name).length === 1;
+  } catch {
+    return false;
+  }
+}
+
 const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
 
 /**
@@ -41,6 +49,8 @@ export function loadCatalogs(dir = LOCALES_DIR, checked: ReadonlySet<string> = c
   const catalogs = new Map<string, Catalog>();
   for (const file of readdirSync(dir).filter((f) => f.endsWith('.json')).sort()) {
     const language = file.slice(0, -'.json'.length);
+    // Checked here, not left to the first date a page formats (the formatters are made at first use).
+    if (!isLanguageTag(language)) throw new Error(`locales/${file}: "${language}" is not a BCP 47 language tag`);
     const text = readFileSync(join(dir, file), 'utf8');
     const messages = flatten(JSON.parse(text) as unknown, '', file);
     if (checked.has(sha256(text))) {

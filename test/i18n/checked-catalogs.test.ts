@@ -45,6 +45,14 @@ describe('catalogs the build checked', () => {
     expect(() => loadCatalogs(dir, checked())).toThrow(/locales\/de\.json: the message "a\.hello"/);
   });
 
+  it('refuse the start when a file is not named by a language tag, even one whose bytes the build checked', () => {
+    recordCheckedCatalogs(dir, stamp);
+    // Same bytes as en.json, whose hash the build recorded.
+    writeFileSync(join(dir, 'not_a-tag!.json'), readText(join(dir, 'en.json')));
+    const withOdd = checked();
+    expect(() => loadCatalogs(dir, withOdd)).toThrow(/locales\/not_a-tag!\.json: "not_a-tag!" is not a BCP 47 language tag/);
+  });
+
   it('cannot be recorded while a message is broken: the build fails instead', () => {
     writeFileSync(join(dir, 'en.json'), JSON.stringify({ a: { hello: 'Hello {name' } }));
     expect(() => recordCheckedCatalogs(dir, stamp)).toThrow(/locales\/en\.json/);
