@@ -25,7 +25,7 @@ export interface OidcConnectorOptions {
 
 /**
  * Authorization code flow with PKCE S256, state and nonce against any OpenID Provider, through
- * openid-client v6's Passport strategy (never passport-openidconnect: docs/decisions.md). Non-repudiation checks are switched on so the ID token's signature is
+ * openid-client v6 (the answer checked by its Passport strategy; never passport-openidconnect: docs/decisions.md). Non-repudiation checks are switched on so the ID token's signature is
  * verified against the IdP's JWKS even though it arrived over TLS (OIDC Core would allow
  * skipping that); the issue asks for full ID token validation.
  */
