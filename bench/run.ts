@@ -712,7 +712,7 @@ function routeCpuText(): string {
     sum += perFlow * r.cpuMs;
     lines.push(`| ${r.route} | ${perFlow.toFixed(1)} | ${r.cpuMs.toFixed(2)} |`);
   }
-  lines.push(`| all steps (inside the middleware chain; HTTP parsing, writes and GC are outside) | | ${sum.toFixed(2)} per sign-in |`);
+  lines.push(`| all steps (from the server's request event to the response's finish; header parsing is outside) | | ${sum.toFixed(2)} per sign-in |`);
   return lines.join('\n');
 }
 

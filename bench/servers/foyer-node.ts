@@ -6,6 +6,7 @@
  * argv: --port N --partner ISSUER --database URL --dir DIR [--redis URL] [--log-level L]
  *       [--extra JSON] (merged into the config: the MFA policy) [--no-listen] (a seeding node)
  */
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -51,29 +52,30 @@ async function main() {
   const config = loadConfig(file, {});
   const foyer = await createFoyer(config);
   const { provider } = foyer;
-  // CPU per request by route, taken first thing in the middleware chain. Exact only while one
-  // request at a time is in flight (the bench uses it with a single virtual user).
+  // CPU per request by route, from the moment the HTTP server hands the request over until its
+  // response is finished (so Foyer's own routes count too: a middleware on the provider saw only
+  // oidc-provider's). Exact only while one request at a time is in flight (the bench uses it with a
+  // single virtual user).
   const byRoute = new Map<string, { n: number; cpuUs: number }>();
   // Switched on by the `cpuByRouteStart` command and off by `cpuByRoute`: getrusage() twice per
   // request is not free, and must not show in a CPU profile taken afterwards.
   let routeTiming = false;
-  if (values['cpu-by-route']) {
-    provider.middleware.unshift(async (ctx, next) => {
-      if (!routeTiming) return next();
+  const listening = values['no-listen'] ? undefined : await foyer.listen(port, '127.0.0.1');
+  if (values['cpu-by-route'] && listening) {
+    listening.server.prependListener('request', (req: IncomingMessage, res: ServerResponse) => {
+      if (!routeTiming) return;
       const before = process.cpuUsage();
-      try {
-        await next();
-      } finally {
+      res.once('finish', () => {
         const used = process.cpuUsage(before);
-        const key = `${ctx.method} ${ctx.path.replace(/\/(interaction|auth)\/[^/]+/, '/$1/:uid')}`;
+        const path = (req.url ?? '').split('?')[0]!;
+        const key = `${req.method} ${path.replace(/\/(interaction|auth)\/[^/]+/, '/$1/:uid')}`;
         const entry = byRoute.get(key) ?? { n: 0, cpuUs: 0 };
         entry.n++;
         entry.cpuUs += used.user + used.system;
         byRoute.set(key, entry);
-      }
+      });
     });
   }
-  if (!values['no-listen']) await foyer.listen(port, '127.0.0.1');
   // Statements by text, to count what one sign-in costs the database (the `queries` command).
   const statements = new Map<string, number>();
   foyer.db.on('query', (q: { sql: string; bindings?: unknown[] }) => {

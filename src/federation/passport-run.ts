@@ -1,6 +1,6 @@
 /**
  * Runs one Passport strategy for one step of an upstream sign-in, outside any Express app. Every
- * redirect-based connector (OIDC, GitHub, `type: passport`) is a Passport strategy run through
+ * redirect-based connector (OIDC's answer, GitHub, `type: passport`) is a Passport strategy run through
  * this: passport's own `authenticate` middleware augments the strategy with success/fail/redirect/
  * error, and this file turns whichever one the strategy calls into a value.
  *

@@ -23,6 +23,50 @@ interface Row {
   consumed_at: number | string | null; // pg returns bigint columns as strings
 }
 
+/**
+ * The adapter's statements, written once. They never change shape, so knex's query builder, which
+ * compiled each one anew on every call (about a tenth of Foyer's CPU in a guest sign-in on SQLite,
+ * bench profile), is skipped; knex still runs them (its pool, so an open transaction is waited for,
+ * its `query` events, which count statements, and its errors). The same SQL runs on SQLite and
+ * PostgreSQL (both have `on conflict … do update` and `returning`).
+ */
+const STATEMENTS = {
+  // The payload is the whole truth after an upsert: a re-saved consumable model carries its own
+  // `consumed`, so a stale consumed_at must not survive.
+  upsert: oneLine(`insert into ${TABLE} (model, id, payload, grant_id, user_code, uid, expires_at, consumed_at) values (?, ?, ?, ?, ?, ?, ?, null)
+    on conflict (model, id) do update set payload = excluded.payload, grant_id = excluded.grant_id, user_code = excluded.user_code,
+    uid = excluded.uid, expires_at = excluded.expires_at, consumed_at = null`),
+  find: {
+    id: findBy('id'),
+    user_code: findBy('user_code'),
+    uid: findBy('uid'),
+  },
+  consume: `update ${TABLE} set consumed_at = ? where model = ? and id = ?`,
+  destroy: `delete from ${TABLE} where model = ? and id = ?`,
+  claim: oneLine(`insert into ${TABLE} (model, id, payload, grant_id, user_code, uid, expires_at, consumed_at) values (?, ?, '{}', null, null, null, ?, null)
+    on conflict (model, id) do nothing returning id`),
+};
+
+/** Statements are logged and counted by their text: one line each. */
+function oneLine(sql: string): string {
+  return sql.replace(/\s+/g, ' ');
+}
+
+function findBy(column: string): string {
+  return `select payload, consumed_at from ${TABLE} where model = ? and ${column} = ? and (expires_at is null or expires_at > ?) limit 1`;
+}
+
+/** Rows of a raw select: better-sqlite3 gives the array, pg a result with `rows`. */
+function rowsOf<T>(result: unknown): T[] {
+  return Array.isArray(result) ? (result as T[]) : ((result as { rows?: T[] }).rows ?? []);
+}
+
+/** Rows a raw write changed: better-sqlite3's `changes`, pg's `rowCount`. */
+function changesOf(result: unknown): number {
+  const r = result as { changes?: number; rowCount?: number | null };
+  return r.changes ?? r.rowCount ?? 0;
+}
+
 /** oidc-provider state in the `oidc_payloads` table; the contract is documented in ./index.ts. */
 export class SqlAdapter implements Adapter {
   constructor(
@@ -31,50 +75,40 @@ export class SqlAdapter implements Adapter {
   ) {}
 
   async upsert(id: string, payload: AdapterPayload, expiresIn?: number): Promise<void> {
-    const row = {
-      model: this.model,
-      id,
-      payload: JSON.stringify(payload),
-      grant_id: payload.grantId ?? null,
-      user_code: payload.userCode ?? null,
-      uid: payload.uid ?? null,
-      expires_at: typeof expiresIn === 'number' ? Date.now() + expiresIn * 1000 : null,
-      // The payload is the whole truth after an upsert: a re-saved consumable model carries its own
-      // `consumed`, so a stale consumed_at must not survive.
-      consumed_at: null,
-    };
-    await guardStorage(() => this.db(TABLE).insert(row).onConflict(['model', 'id']).merge());
+    const expiresAt = typeof expiresIn === 'number' ? Date.now() + expiresIn * 1000 : null;
+    await guardStorage(() =>
+      this.db.raw(STATEMENTS.upsert, [this.model, id, JSON.stringify(payload), payload.grantId ?? null, payload.userCode ?? null, payload.uid ?? null, expiresAt]),
+    );
   }
 
   find(id: string): Promise<AdapterPayload | undefined> {
-    return this.findWhere({ id });
+    return this.findWhere('id', id);
   }
 
   findByUserCode(userCode: string): Promise<AdapterPayload | undefined> {
-    return this.findWhere({ user_code: userCode });
+    return this.findWhere('user_code', userCode);
   }
 
   findByUid(uid: string): Promise<AdapterPayload | undefined> {
-    return this.findWhere({ uid });
+    return this.findWhere('uid', uid);
   }
 
   async consume(id: string): Promise<void> {
-    await guardStorage(() => this.db(TABLE).where({ model: this.model, id }).update({ consumed_at: Date.now() }));
+    await guardStorage(() => this.db.raw(STATEMENTS.consume, [Date.now(), this.model, id]));
   }
 
   async destroy(id: string): Promise<void> {
-    await guardStorage(() => this.db(TABLE).where({ model: this.model, id }).delete());
+    await guardStorage(() => this.db.raw(STATEMENTS.destroy, [this.model, id]));
   }
 
   async take(id: string): Promise<boolean> {
     // One DELETE: the database lets exactly one of two concurrent deletes count the row.
-    return (await guardStorage(() => this.db(TABLE).where({ model: this.model, id }).delete())) === 1;
+    return changesOf(await guardStorage(() => this.db.raw(STATEMENTS.destroy, [this.model, id]))) === 1;
   }
 
   async claim(id: string, expiresIn: number): Promise<boolean> {
-    const row = { model: this.model, id, payload: '{}', grant_id: null, user_code: null, uid: null, expires_at: Date.now() + expiresIn * 1000, consumed_at: null };
     // One INSERT that does nothing on a conflict: of two concurrent claims exactly one gets its row back.
-    const inserted = await guardStorage(() => this.db(TABLE).insert(row).onConflict(['model', 'id']).ignore().returning('id'));
+    const inserted = rowsOf(await guardStorage(() => this.db.raw(STATEMENTS.claim, [this.model, id, Date.now() + expiresIn * 1000])));
     return inserted.length === 1;
   }
 
@@ -86,15 +120,9 @@ export class SqlAdapter implements Adapter {
     );
   }
 
-  private async findWhere(where: Record<string, string>): Promise<AdapterPayload | undefined> {
-    const row: Row | undefined = await guardStorage(() =>
-      this.db(TABLE)
-        .select('payload', 'consumed_at')
-        .where({ model: this.model, ...where })
-        // Expired rows linger until purgeExpired runs; to oidc-provider they are already gone.
-        .andWhere((q) => q.whereNull('expires_at').orWhere('expires_at', '>', Date.now()))
-        .first(),
-    );
+  private async findWhere(column: 'id' | 'user_code' | 'uid', value: string): Promise<AdapterPayload | undefined> {
+    // Expired rows linger until purgeExpired runs; to oidc-provider they are already gone.
+    const [row] = rowsOf<Row>(await guardStorage(() => this.db.raw(STATEMENTS.find[column], [this.model, value, Date.now()])));
     if (!row) return undefined;
     const payload = JSON.parse(row.payload) as AdapterPayload;
     if (row.consumed_at !== null) payload.consumed = Math.floor(Number(row.consumed_at) / 1000);
