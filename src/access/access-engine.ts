@@ -1,5 +1,6 @@
 import type { InteractionResults, KoaContextWithOIDC } from 'oidc-provider';
 import type { ConditionalAccessPolicy, NamedLocation, TermsOfUse } from '../config/policies-schema.js';
+import { accountUsable } from '../directory/account-usable.js';
 import type { GroupsRepository } from '../directory/groups-repository.js';
 import type { User } from '../directory/user-model.js';
 import type { UsersRepository } from '../directory/users-repository.js';
@@ -112,7 +113,7 @@ export class AccessEngine {
     const client = ctx.oidc.client;
     if (!session || !accountId || !client) return undefined;
     const user = await this.deps.users.findByIdInRequest(ctx, accountId);
-    if (!user || !user.accountEnabled) return undefined;
+    if (!user || !accountUsable(user, this.deps.users.clock.now())) return undefined;
     const facts = await this.sessionFacts(ctx, accountId);
     const amr = session.amr ?? [];
     const methods = facts.methods ?? firstFactorOf(facts.identityProvider, amr);

@@ -81,7 +81,7 @@ export async function openNodeServices(config: FoyerConfig, opts: NodeServiceOpt
     metrics,
     keys,
     adapters: createAdapterFactory({ db, redis }),
-    users: new UsersRepository(db),
+    users: new UsersRepository(db, opts.clock ?? systemClock),
     identities: new IdentitiesRepository(db),
     clock: opts.clock ?? systemClock,
     manualJobs: Boolean(opts.clock),

@@ -21,6 +21,8 @@ export interface User {
   hasPassword: boolean;
   /** Graph's preferredLanguage: a BCP 47 tag; the language of the mails Foyer sends this person (null: the default). */
   preferredLanguage: string | null;
+  /** When a guest's whole access ends (the invitation's accessExpirationDateTime, moved by an extend link); null: never. */
+  accessExpiresAt: string | null;
 }
 
 export interface UserRow {
@@ -40,6 +42,7 @@ export interface UserRow {
   updated_at: string;
   last_sign_in_at: string | null;
   preferred_language?: string | null;
+  access_expires_at?: string | null;
 }
 
 export function normalizeEmail(email: string): string {
@@ -63,5 +66,6 @@ export function toUser(row: UserRow): User {
     lastSignInDateTime: row.last_sign_in_at,
     hasPassword: row.password_hash !== null,
     preferredLanguage: row.preferred_language ?? null,
+    accessExpiresAt: row.access_expires_at ?? null,
   };
 }

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Database } from '../db/connect.js';
-import { nowIso } from '../lib/clock.js';
+import { nowIso, systemClock, type Clock } from '../lib/clock.js';
 import { isUniqueViolation } from '../db/unique-violation.js';
 import { normalizeEmail, toUser, type User, type UserRole, type UserRow, type UserType } from './user-model.js';
 
@@ -26,7 +26,11 @@ export class UsersRepository {
   /** Lookups by id per HTTP request (keyed by its context object), for findByIdInRequest. */
   private readonly perRequest = new WeakMap<object, Map<string, Promise<User | undefined>>>();
 
-  constructor(private readonly db: Database) {}
+  /** `clock`: the shared clock, which decides when an access end has passed (accountUsable). */
+  constructor(
+    private readonly db: Database,
+    readonly clock: Clock = systemClock,
+  ) {}
 
   async create(input: NewUser, trx: Database = this.db): Promise<User> {
     const now = nowIso();

@@ -18,6 +18,7 @@ import { rememberSignIn } from './known-browser.js';
 import { PASSCODE_IDP } from './home-realm-discovery.js';
 import { clientName } from './interaction-context.js';
 import { accountDisabled } from '../invitations/redemption-service.js';
+import { accessExpired, accountRefusal } from '../directory/account-usable.js';
 import { signInFacts } from '../access/sign-in-facts.js';
 import { samlSessionResult } from './saml-sign-out.js';
 import { withMethods, type AuthMethod } from '../strengths/authentication-methods.js';
@@ -139,8 +140,9 @@ export function completeSignIn(deps: JourneyDeps, actions: { sendPasscode: SendP
   }
 
   async function refuseDisabled(ctx: Context, identity: UpstreamIdentity, user: User): Promise<void> {
-    if (user.accountEnabled) return;
-    const refused = accountDisabled();
+    const why = accountRefusal(user, deps.users.clock.now());
+    if (!why) return;
+    const refused = why === 'accessExpired' ? accessExpired() : accountDisabled();
     await failure(ctx, identity, refused, user.id);
     throw refused;
   }

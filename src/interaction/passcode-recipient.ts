@@ -1,3 +1,4 @@
+import { accountUsable } from '../directory/account-usable.js';
 import type { JourneyDeps } from './journey-deps.js';
 
 /**
@@ -9,7 +10,7 @@ import type { JourneyDeps } from './journey-deps.js';
  */
 export async function passcodeLeadsSomewhere(deps: Pick<JourneyDeps, 'users' | 'identities' | 'invitations'>, email: string): Promise<boolean> {
   const user = await deps.users.findByEmail(email);
-  if (!user?.accountEnabled) return false;
+  if (!user || !accountUsable(user, deps.users.clock.now())) return false;
   if ((await deps.identities.listForUser(user.id)).length > 0) return true;
   if (user.externalUserState !== 'PendingAcceptance') return false;
   return Boolean((await deps.invitations.findPendingForUser(user.id))?.ticket_hash);

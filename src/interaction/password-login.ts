@@ -2,6 +2,7 @@ import type { Context } from 'koa';
 import type Provider from 'oidc-provider';
 import { z } from 'zod';
 import { burnPasswordCheck, hashPassword, needsRehash, verifyPassword } from '../directory/password-hash.js';
+import { accountRefusal } from '../directory/account-usable.js';
 import type { UsersRepository } from '../directory/users-repository.js';
 import type { PageRenderer } from '../http/render.js';
 import type { Throttle } from '../http/throttle.js';
@@ -94,8 +95,9 @@ export function passwordLogin(deps: PasswordLoginDeps) {
       await deps.signIns?.failure(ctx, { userId: user?.id, userPrincipalName: email, identityProvider: LOCAL_IDP_ID, errorCode: 'invalidCredentials', failureReason: 'Invalid email address or password' });
       return showForm(ctx, uid, { email, status: 401, error: deps.renderer.translator(ctx).t('password.wrong') });
     }
-    if (!user.accountEnabled) {
-      await deps.signIns?.failure(ctx, { userId: user.id, identityProvider: LOCAL_IDP_ID, errorCode: 'accountDisabled', failureReason: 'The account is disabled' });
+    const refusal = accountRefusal(user, users.clock.now());
+    if (refusal) {
+      await deps.signIns?.failure(ctx, { userId: user.id, identityProvider: LOCAL_IDP_ID, errorCode: refusal, failureReason: refusal === 'accessExpired' ? 'The access has ended' : 'The account is disabled' });
       return showForm(ctx, uid, { email, status: 403, error: deps.renderer.translator(ctx).t('password.disabled') });
     }
     await deps.perAccount.reset(accountKey);

@@ -1,6 +1,7 @@
 import type { Context, Middleware } from 'koa';
 import type Provider from 'oidc-provider';
 import { consoleSectionsFor } from '../console/console-access.js';
+import { accountUsable } from '../directory/account-usable.js';
 import type { UsersRepository } from '../directory/users-repository.js';
 import type { PageRenderer } from '../http/render.js';
 import { readPortalSession } from '../portal/portal-session.js';
@@ -28,6 +29,6 @@ export function landingPage(deps: { provider: Provider; users: UsersRepository; 
   async function signedInUser(ctx: Context) {
     const session = await readPortalSession(ctx, deps.provider);
     const user = session ? await deps.users.findById(session.accountId) : undefined;
-    return user?.accountEnabled ? user : undefined;
+    return user && accountUsable(user, deps.users.clock.now()) ? user : undefined;
   }
 }

@@ -9,6 +9,7 @@ import { signInFacts } from '../access/sign-in-facts.js';
 import type { SignInRecorder } from '../access/sign-in-recorder.js';
 import type { AuditLog } from '../audit/audit-log.js';
 import type { MfaMethod } from '../audit/sign-in-log.js';
+import { accessExpired, accountRefusal } from '../directory/account-usable.js';
 import type { User } from '../directory/user-model.js';
 import type { UsersRepository } from '../directory/users-repository.js';
 import { HttpError } from '../http/http-error.js';
@@ -80,7 +81,9 @@ export function mfaStep(deps: {
   async function userOf(details: InteractionDetails): Promise<User> {
     const accountId = details.session?.accountId;
     const user = accountId ? await deps.users.findById(accountId) : undefined;
-    if (!user || !user.accountEnabled) throw new HttpError(403, 'accountDisabled', 'Your account is disabled here. Ask the person who shares the app with you.');
+    const refusal = user ? accountRefusal(user, deps.users.clock.now()) : 'accountDisabled';
+    if (refusal === 'accessExpired') throw accessExpired();
+    if (!user || refusal) throw new HttpError(403, 'accountDisabled', 'Your account is disabled here. Ask the person who shares the app with you.');
     if (!mfa.available) throw new HttpError(503, 'mfaUnavailable', 'Multi-factor authentication is not set up on this server yet. Tell the administrator: mfa.encryptionKey is missing.');
     return user;
   }

@@ -6,6 +6,7 @@ import { ACR_MFA } from '../access/acr.js';
 import { strongestAcr } from '../strengths/strength-catalog.js';
 import { LOCAL_IDP_ID } from '../config/policies-schema.js';
 import type { User } from '../directory/user-model.js';
+import { accountUsable } from '../directory/account-usable.js';
 import type { UsersRepository } from '../directory/users-repository.js';
 import { finishInteraction, type InteractionDetails } from '../interaction/interaction-context.js';
 import { keepSignInLanguage } from '../interaction/sign-in-language.js';
@@ -40,7 +41,7 @@ export function passwordlessLogin(deps: {
     const answer = passkeyAnswer<AuthenticationResponseJSON>(ctx);
     const outcome = answer ? await deps.passkeys.authenticate(scopeOf(details), answer) : ({ ok: false, reason: 'responseInvalid' } as const);
     const user = outcome.ok ? await deps.users.findById(outcome.value.userId) : undefined;
-    if (!outcome.ok || !user || !mayUsePasswordless(user, deps.localSignInAllowed)) {
+    if (!outcome.ok || !user || !mayUsePasswordless(user, deps.users.clock.now(), deps.localSignInAllowed)) {
       const refusal = passkeyError(outcome.ok ? 'unknownCredential' : outcome.reason);
       await deps.signIns?.failure(ctx, { userId: user?.id, identityProvider: LOCAL_IDP_ID, errorCode: refusal.code, failureReason: refusal.message, mfaMethod: 'passkey' });
       throw refusal;
@@ -60,8 +61,8 @@ export function passwordlessLogin(deps: {
  * switched off for members (tenant.memberIdentityProvider), only a break-glass admin; otherwise a
  * member cut off at the host's IdP would keep signing in here with a passkey added earlier.
  */
-export function mayUsePasswordless(user: User, localSignInAllowed?: (email: string) => boolean): boolean {
-  return user.accountEnabled && user.userType === 'Member' && !user.externalUserState && (localSignInAllowed?.(user.mail) ?? true);
+export function mayUsePasswordless(user: User, now: Date, localSignInAllowed?: (email: string) => boolean): boolean {
+  return accountUsable(user, now) && user.userType === 'Member' && !user.externalUserState && (localSignInAllowed?.(user.mail) ?? true);
 }
 
 export type PasswordlessLogin = ReturnType<typeof passwordlessLogin>;

@@ -1,4 +1,5 @@
 import type { Account, KoaContextWithOIDC } from 'oidc-provider';
+import { accountUsable } from '../directory/account-usable.js';
 import type { User } from '../directory/user-model.js';
 import type { UsersRepository } from '../directory/users-repository.js';
 import type { TokenClaimsHook } from './scope-claims.js';
@@ -33,7 +34,7 @@ export function allAppAccessChecks(checks: (AppAccessCheck | undefined)[]): AppA
 export function createFindAccount(users: UsersRepository, access?: AppAccessCheck, tokenClaims?: TokenClaimsHook) {
   return async function findAccount(ctx: KoaContextWithOIDC, sub: string, token?: object): Promise<Account | undefined> {
     const user = ctx ? await users.findByIdInRequest(ctx, sub) : await users.findById(sub);
-    if (!user || !user.accountEnabled) return undefined;
+    if (!user || !accountUsable(user, users.clock.now())) return undefined;
     const clientId = ctx?.oidc?.route === 'token' ? ctx.oidc.client?.clientId : undefined;
     if (clientId && access && !(await access.allows(clientId, user.id, { user, sessionUid: sessionUidOf(token) }))) return undefined;
     return {

@@ -23,27 +23,39 @@ const user = (over: Partial<User>): User => ({
   lastSignInDateTime: null,
   hasPassword: false,
   preferredLanguage: null,
+  accessExpiresAt: null,
   ...over,
 });
+
+const at = new Date('2026-12-07T12:00:00.000Z');
+/** The rule at a fixed instant (the shared clock's now). */
+const may = (u: User, localSignInAllowed?: (email: string) => boolean) => mayUsePasswordless(u, at, localSignInAllowed);
 
 const members = (localPasswords: boolean) =>
   new MemberIdentity({ idp: 'workforce', provisioning: 'justInTime', groupsClaim: 'groups', groupMapping: {}, roleMapping: {}, localPasswords, breakGlassAdmins: ['root@contoso.example'] }, ['contoso.example']);
 
 describe('who may sign in with a passkey alone', () => {
   it('an enabled member, where nothing switches local sign-in off', () => {
-    expect(mayUsePasswordless(user({}))).toBe(true);
-    expect(mayUsePasswordless(user({}), (email) => members(true).passwordAllowed(email))).toBe(true);
+    expect(may(user({}))).toBe(true);
+    expect(may(user({}), (email) => members(true).passwordAllowed(email))).toBe(true);
   });
 
   it('never a guest, a disabled member, or a guest made from an invitation', () => {
-    expect(mayUsePasswordless(user({ userType: 'Guest' }))).toBe(false);
-    expect(mayUsePasswordless(user({ accountEnabled: false }))).toBe(false);
-    expect(mayUsePasswordless(user({ externalUserState: 'Accepted' }))).toBe(false);
+    expect(may(user({ userType: 'Guest' }))).toBe(false);
+    expect(may(user({ accountEnabled: false }))).toBe(false);
+    expect(may(user({ externalUserState: 'Accepted' }))).toBe(false);
+  });
+
+  it('not once the access end has passed (from its instant, before any sweep disables the account)', () => {
+    expect(may(user({ accessExpiresAt: '2026-12-07T11:59:59.000Z' }))).toBe(false);
+    expect(may(user({ accessExpiresAt: '2026-12-07T12:00:00.000Z' }))).toBe(false);
+    expect(may(user({ accessExpiresAt: 'not a date' }))).toBe(false);
+    expect(may(user({ accessExpiresAt: '2026-12-07T12:00:01.000Z' }))).toBe(true);
   });
 
   it('with local passwords off at the host IdP: only the break-glass admins', () => {
     const allowed = (email: string) => members(false).passwordAllowed(email);
-    expect(mayUsePasswordless(user({}), allowed)).toBe(false);
-    expect(mayUsePasswordless(user({ mail: 'root@contoso.example' }), allowed)).toBe(true);
+    expect(may(user({}), allowed)).toBe(false);
+    expect(may(user({ mail: 'root@contoso.example' }), allowed)).toBe(true);
   });
 });
