@@ -1,6 +1,7 @@
 import type { Middleware } from 'koa';
 import { createLocalJWKSet, jwtVerify, type JSONWebKeySet } from 'jose';
 import type { AppConfig } from '../config/apps-schema.js';
+import { accountUsable } from '../directory/account-usable.js';
 import type { UsersRepository } from '../directory/users-repository.js';
 import { HttpError } from '../http/http-error.js';
 import type { ApiPrincipal } from './api-principal.js';
@@ -56,7 +57,7 @@ export function bearerAuth(deps: BearerAuthDeps): Middleware {
       principal = { kind: 'app', appId: app.id, displayName: app.displayName, permissions: new Set(app.permissions) };
     } else {
       const user = claims.sub ? await deps.users.findById(claims.sub) : undefined;
-      if (!user || !user.accountEnabled) throw unauthorized('The signed-in user no longer exists or is disabled.');
+      if (!user || !accountUsable(user, deps.users.clock.now())) throw unauthorized('The signed-in user no longer exists, is disabled, or their access has ended.');
       if (deps.grantAlive && !(typeof claims.gid === 'string' && (await deps.grantAlive(claims.gid)))) {
         ctx.set('WWW-Authenticate', 'Bearer error="invalid_token"');
         throw unauthorized('The sign-in this token was issued for was revoked or has ended. Sign in again.');

@@ -1,5 +1,6 @@
 import type { IdentitiesRepository, LinkedIdentity } from '../directory/identities-repository.js';
 import { normalizeEmail, type User } from '../directory/user-model.js';
+import { accountUsable } from '../directory/account-usable.js';
 import type { UsersRepository } from '../directory/users-repository.js';
 import type { UpstreamIdentity } from '../federation/upstream-identity.js';
 import { linkableEmail, provenEmail, type EmailAuthority } from '../federation/email-authority.js';
@@ -71,8 +72,8 @@ export async function decideLink(input: LinkInput, deps: LinkDeps): Promise<Link
 
   if (identity.email) {
     const user = await deps.users.findByEmail(identity.email);
-    // A disabled guest's invitation is not redeemed just in time (nor a code mailed for it).
-    if (user?.externalUserState === 'PendingAcceptance' && user.accountEnabled) {
+    // A disabled guest's invitation, or one whose access has ended, is not redeemed just in time (nor a code mailed for it).
+    if (user?.externalUserState === 'PendingAcceptance' && accountUsable(user, deps.users.clock.now())) {
       // Just-in-time redemption (Entra's direct-link redemption): the guest went straight to the
       // app. An IdP that proves the invited address redeems the pending invitation; any other
       // must have the address confirmed by an emailed code first.

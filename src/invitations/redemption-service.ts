@@ -4,6 +4,7 @@ import type { InvitationsConfig } from '../config/invitations-schema.js';
 import type { Database } from '../db/connect.js';
 import type { IdentitiesRepository } from '../directory/identities-repository.js';
 import { normalizeEmail, type User } from '../directory/user-model.js';
+import { accountUsable } from '../directory/account-usable.js';
 import type { UsersRepository } from '../directory/users-repository.js';
 import { provenEmail, type EmailAuthority } from '../federation/email-authority.js';
 import type { UpstreamIdentity } from '../federation/upstream-identity.js';
@@ -144,8 +145,8 @@ export class RedemptionService {
     if (row.status === 'Revoked') return { ...base, state: 'revoked' };
     if (row.status === 'Superseded') return { ...base, state: 'superseded' };
     if (row.expires_at <= nowIso()) return { ...base, state: 'expired' };
-    // A disabled guest's pending invitation is not redeemed: no identity linked, nothing accepted.
-    if (!user.accountEnabled) return { ...base, state: 'accountDisabled' };
+    // A disabled guest's pending invitation, or one whose access has ended, is not redeemed: no identity linked, nothing accepted.
+    if (!accountUsable(user, this.deps.users.clock.now())) return { ...base, state: 'accountDisabled' };
     // Checked again here: a domain blocked after the invitation was sent cannot redeem it.
     if (!isDomainAllowed(row.invited_email, this.deps.settings)) return { ...base, state: 'blockedDomain' };
     const refusal = this.deps.admission?.ticket(row, app);

@@ -1,5 +1,6 @@
 import type { Context, Middleware } from 'koa';
 import type Provider from 'oidc-provider';
+import { accountUsable } from '../directory/account-usable.js';
 import type { User } from '../directory/user-model.js';
 import type { UsersRepository } from '../directory/users-repository.js';
 import { HttpError } from '../http/http-error.js';
@@ -20,7 +21,7 @@ export function requirePortalUser(deps: { provider: Provider; users: UsersReposi
   return async (ctx, next) => {
     const session = await readPortalSession(ctx, deps.provider);
     const user = session ? await deps.users.findById(session.accountId) : undefined;
-    if (!user || !user.accountEnabled) {
+    if (!user || !accountUsable(user, deps.users.clock.now())) {
       if (session) clearPortalSession(ctx);
       if (ctx.method === 'GET' || ctx.method === 'HEAD') {
         // originalUrl is a path on this origin (Koa never puts a scheme or host in it).
