@@ -85,6 +85,9 @@ describe("a guest one second after their access end, before any sweep", () => {
     // (2) The refresh token from before the end: invalid_grant, no token.
     expect(await oauthErrorOf(client.refreshTokenGrant(config, tokens.refresh_token!))).toMatchObject({ error: 'invalid_grant' });
 
+    // Their access token from before the end, at userinfo: refused too.
+    expect(await oauthErrorOf(client.fetchUserInfo(config, tokens.access_token, userId))).toMatchObject({ status: 401 });
+
     // (3) The existing session at /auth with prompt=none: an error to the app, no code.
     const pending = await startAuthorization(config, { prompt: 'none' });
     const silent = await browser.navigate(pending.url.href, { stopAt: [WEB_APP.redirectUri] });
