@@ -32,8 +32,6 @@ export interface UserVersions {
 }
 
 export const USER_VERSION_PREFIX = 'foyer:user-version:';
-/** Bumped by writes that do not name their users (none in src/ today; a data migration would). */
-const EPOCH_KEY = `${USER_VERSION_PREFIX}epoch`;
 /** Local counters kept before they are folded into one floor (memory stays bounded). */
 const LOCAL_LIMIT = 10_000;
 
@@ -80,13 +78,16 @@ export interface UserVersionsOptions {
   /** The deployment's Redis, when configured (every node and the CLI then announce their writes there). */
   redis?: Redis | (() => Promise<Redis>);
   onError?: (err: unknown) => void;
+  /** Key prefix in Redis (tests use a namespace of their own). */
+  prefix?: string;
 }
 
 export function createUserVersions(opts: UserVersionsOptions): UserVersions {
   const local = new LocalUserVersions();
   const sqlite = !isPostgresDb(opts.db);
   const redisOf = typeof opts.redis === 'function' ? opts.redis : opts.redis ? async () => opts.redis as Redis : undefined;
-  const key = (id: string, part: 's' | 'f') => `${USER_VERSION_PREFIX}${id}:${part}`;
+  const prefix = opts.prefix ?? USER_VERSION_PREFIX;
+  const key = (id: string, part: 's' | 'f') => `${prefix}${id}:${part}`;
   return {
     caching: sqlite || Boolean(redisOf),
     async current(userId) {
@@ -99,9 +100,9 @@ export function createUserVersions(opts: UserVersionsOptions): UserVersions {
       }
       if (!redisOf) return undefined;
       try {
-        const [started, finished, epoch] = await (await redisOf()).mget(key(userId, 's'), key(userId, 'f'), EPOCH_KEY);
+        const [started, finished] = await (await redisOf()).mget(key(userId, 's'), key(userId, 'f'));
         if ((started ?? '0') !== (finished ?? '0')) return undefined;
-        return `${own}|${finished ?? '0'}|${epoch ?? '0'}`;
+        return `${own}|${finished ?? '0'}`;
       } catch (err) {
         // No version, no copy: the row is read instead (and its own read fails if storage is down).
         opts.onError?.(err);
