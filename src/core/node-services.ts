@@ -5,6 +5,8 @@ import { connectDatabase, type Database } from '../db/connect.js';
 import { migrateLatest, pendingMigrations } from '../db/migrate.js';
 import { connectRedis, type Redis } from '../db/redis.js';
 import { IdentitiesRepository } from '../directory/identities-repository.js';
+import { createUserVersions } from '../directory/user-versions.js';
+import { attachUserVersions } from '../directory/user-writes.js';
 import { UsersRepository } from '../directory/users-repository.js';
 import type { ConnectorTestOverrides } from '../federation/create-connector.js';
 import { createRequestLimiter, type RequestLimiter } from '../http/rate-limit.js';
@@ -64,6 +66,8 @@ export async function openNodeServices(config: FoyerConfig, opts: NodeServiceOpt
   const metrics = createMetrics({ db, idpIds: config.identityProviders.map((i) => i.id) });
   db.on('query-error', (err: unknown) => metrics.storageError('database', storageFailureReason(err) ? 'unavailable' : 'error'));
   const redis = await openStorage(config, db, logger, metrics);
+  // Every node announces its user writes in Redis, so the others drop their copies (user-versions.ts).
+  attachUserVersions(db, createUserVersions({ db, redis, onError: (err) => logger.warn({ err: err instanceof Error ? err.message : String(err) }, 'user version not read or settled in Redis') }));
   const keys = await loadSigningKeys(db, { algorithm: config.keys.algorithm, prePublishSeconds: config.server.keysPrePublishSeconds });
 
   // Request budgets are per deployment (every node of one issuer shares them through Redis).

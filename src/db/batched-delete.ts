@@ -26,6 +26,8 @@ export interface BatchedDeleteOptions {
  * and a run cut short has removed whole batches and the next run continues. Returns how many.
  */
 export async function deleteInBatches(db: Database, table: string, where: (q: Knex.QueryBuilder) => void, options: number | BatchedDeleteOptions = {}): Promise<number> {
+  // Users are written through writeUsers only, so that nodes drop their copies (src/directory/user-writes.ts).
+  if (table === 'users') throw new Error('deleteInBatches: users are deleted through writeUsers');
   const { batch = DEFAULT_BATCH, pauseMs = DEFAULT_PAUSE_MS, onBatch } = typeof options === 'number' ? { batch: options } : options;
   let total = 0;
   let pause = 0;

@@ -30,7 +30,8 @@ export function connectDatabase(url: string, logger?: Logger): Database {
   if (url.startsWith('sqlite:')) {
     const file = url.slice('sqlite:'.length).replace(/^\/\//, '');
     if (file !== ':memory:') mkdirSync(dirname(resolve(file)), { recursive: true });
-    return knex({
+    const watch: DataVersionWatch = { generation: 0 };
+    const db = knex({
       ...common(logger),
       client: 'better-sqlite3',
       connection: { filename: file },
@@ -48,11 +49,14 @@ export function connectDatabase(url: string, logger?: Logger): Database {
           conn.pragma('foreign_keys = ON');
           conn.pragma('busy_timeout = 5000');
           conn.pragma('synchronous = NORMAL');
+          watchDataVersion(watch, conn);
           cachePreparedStatements(conn);
           done(null, conn);
         },
       },
     });
+    dataVersionWatches.set(db.client.config as object, watch);
+    return db;
   }
   return knex({
     ...common(logger),
@@ -61,6 +65,38 @@ export function connectDatabase(url: string, logger?: Logger): Database {
     pool: { min: 0, max: 10, acquireTimeoutMillis: 5000 },
     acquireConnectionTimeout: 5000,
   });
+}
+
+interface PluckedStatement {
+  get(): unknown;
+}
+interface DataVersionWatch {
+  generation: number;
+  statement?: PluckedStatement;
+}
+/** Per SQLite knex instance (its config object, which its transactions share). */
+const dataVersionWatches = new WeakMap<object, DataVersionWatch>();
+
+/** Prepared on the pool's connection as it is made; a new connection is a new generation (its counter starts anew). */
+function watchDataVersion(watch: DataVersionWatch, conn: { prepare(sql: string): unknown }): void {
+  watch.generation++;
+  watch.statement = (conn.prepare('PRAGMA data_version') as { pluck(): PluckedStatement }).pluck();
+}
+
+/**
+ * SQLite's `PRAGMA data_version` on the process's connection, read without going through knex (a
+ * synchronous call, no pool round trip): it changes whenever another connection (another process:
+ * the CLI, a second node on the same file) commits to the file. Undefined for PostgreSQL, or when it
+ * cannot be read.
+ */
+export function sqliteDataVersion(db: Database): string | undefined {
+  const watch = dataVersionWatches.get(db.client.config as object);
+  if (!watch?.statement) return undefined;
+  try {
+    return `${watch.generation}:${String(watch.statement.get())}`;
+  } catch {
+    return undefined;
+  }
 }
 
 /**

@@ -1,6 +1,7 @@
 import type { Database } from '../db/connect.js';
 import { nowIso } from '../lib/clock.js';
 import { normalizeEmail, toUser, type ExternalUserState, type User, type UserRow, type UserType } from './user-model.js';
+import { writeUsers } from './user-writes.js';
 
 /** What a user list can be narrowed by: Graph's `$filter` fields plus the admin page's search. */
 export interface UserFilter {
@@ -57,7 +58,7 @@ export class DirectoryUsers {
     if (changes.displayName !== undefined) patch.display_name = changes.displayName.trim();
     if (changes.accountEnabled !== undefined) patch.account_enabled = changes.accountEnabled;
     if (changes.preferredLanguage !== undefined) patch.preferred_language = changes.preferredLanguage;
-    const changed = await trx('users').where({ id, ...(expect ? { account_enabled: expect.accountEnabled } : {}) }).update(patch);
+    const changed = await writeUsers(trx, id, (users) => users.where({ id, ...(expect ? { account_enabled: expect.accountEnabled } : {}) }).update(patch));
     if (!changed) return undefined;
     const row = await trx<UserRow>('users').where({ id }).first();
     return row ? toUser(row) : undefined;
@@ -69,6 +70,6 @@ export class DirectoryUsers {
    */
   async delete(id: string, trx: Database = this.db): Promise<boolean> {
     await trx('app_assignments').where({ principal_type: 'User', principal_id: id }).delete();
-    return (await trx('users').where({ id }).delete()) === 1;
+    return (await writeUsers(trx, id, (users) => users.where({ id }).delete())) === 1;
   }
 }

@@ -4,6 +4,7 @@ import { isUniqueViolation } from '../db/unique-violation.js';
 import { HttpError } from '../http/http-error.js';
 import { nowIso } from '../lib/clock.js';
 import { normalizeEmail, toUser, type User, type UserRow } from './user-model.js';
+import { writeUsers } from './user-writes.js';
 
 export interface LinkedIdentity {
   id: string;
@@ -128,7 +129,7 @@ export class IdentitiesRepository {
     }
     // The first identity is the guest's home IdP, which the console's IdP filter reads from the
     // row (migration 20261207_17_guest_filter_columns), written in the same transaction.
-    await trx('users').where({ id: userId }).whereNull('home_idp').update({ home_idp: row.idp_id });
+    await writeUsers(trx, userId, (users) => users.where({ id: userId }).whereNull('home_idp').update({ home_idp: row.idp_id }));
     return toIdentity(row);
   }
 
@@ -138,7 +139,7 @@ export class IdentitiesRepository {
 
   async removeAllForUser(userId: string, trx: Database = this.db): Promise<number> {
     const removed = await trx('identities').where({ user_id: userId }).delete();
-    await trx('users').where({ id: userId }).update({ home_idp: null });
+    await writeUsers(trx, userId, (users) => users.where({ id: userId }).update({ home_idp: null }));
     return removed;
   }
 }

@@ -2,7 +2,9 @@ import { randomUUID } from 'node:crypto';
 import type { Database } from '../db/connect.js';
 import { nowIso, systemClock, type Clock } from '../lib/clock.js';
 import { isUniqueViolation } from '../db/unique-violation.js';
+import { UserCache } from './user-cache.js';
 import { normalizeEmail, toUser, type User, type UserRole, type UserRow, type UserType } from './user-model.js';
+import { userVersionsOf, writeUsers } from './user-writes.js';
 
 export class DuplicateEmailError extends Error {
   constructor(readonly mail: string) {
@@ -25,12 +27,15 @@ export interface NewUser {
 export class UsersRepository {
   /** Lookups by id per HTTP request (keyed by its context object), for findByIdInRequest. */
   private readonly perRequest = new WeakMap<object, Map<string, Promise<User | undefined>>>();
+  private readonly cache: UserCache;
 
   /** `clock`: the shared clock, which decides when an access end has passed (accountUsable). */
   constructor(
     private readonly db: Database,
     readonly clock: Clock = systemClock,
-  ) {}
+  ) {
+    this.cache = new UserCache(() => userVersionsOf(db));
+  }
 
   async create(input: NewUser, trx: Database = this.db): Promise<User> {
     const now = nowIso();
@@ -54,7 +59,7 @@ export class UsersRepository {
     const existing = await trx('users').where({ mail_normalized: row.mail_normalized }).first('id');
     if (existing) throw new DuplicateEmailError(row.mail);
     try {
-      await trx('users').insert(row);
+      await writeUsers(trx, row.id, (users) => users.insert(row));
     } catch (err) {
       if (isUniqueViolation(err)) throw new DuplicateEmailError(row.mail);
       throw err;
@@ -72,13 +77,14 @@ export class UsersRepository {
   /**
    * The user by id, read once per HTTP request however many steps of it ask (oidc-provider's
    * account lookup and conditional access both need the signing-in user). `request` is the
-   * request's context; the entry goes with it.
+   * request's context; the entry goes with it. Served from the node's copy of the user while the
+   * user's version says it is current (user-cache.ts): every refresh-token grant asks.
    */
   findByIdInRequest(request: object, id: string): Promise<User | undefined> {
     let lookups = this.perRequest.get(request);
     if (!lookups) this.perRequest.set(request, (lookups = new Map()));
     let user = lookups.get(id);
-    if (!user) lookups.set(id, (user = this.findById(id)));
+    if (!user) lookups.set(id, (user = this.cache.get(id, (userId) => this.findById(userId))));
     return user;
   }
 
@@ -94,11 +100,11 @@ export class UsersRepository {
   }
 
   async setPasswordHash(id: string, passwordHash: string): Promise<void> {
-    await this.db('users').where({ id }).update({ password_hash: passwordHash, updated_at: nowIso() });
+    await writeUsers(this.db, id, (users) => users.where({ id }).update({ password_hash: passwordHash, updated_at: nowIso() }));
   }
 
   async recordSignIn(id: string): Promise<void> {
-    await this.db('users').where({ id }).update({ last_sign_in_at: nowIso() });
+    await writeUsers(this.db, id, (users) => users.where({ id }).update({ last_sign_in_at: nowIso() }));
   }
 
   /**
@@ -107,12 +113,12 @@ export class UsersRepository {
    * none: one an admin set, or an earlier choice, is never overwritten. True when it was written.
    */
   async adoptPreferredLanguage(id: string, tag: string, trx: Database = this.db): Promise<boolean> {
-    return (await trx('users').where({ id }).whereNull('preferred_language').update({ preferred_language: tag })) === 1;
+    return (await writeUsers(trx, id, (users) => users.where({ id }).whereNull('preferred_language').update({ preferred_language: tag }))) === 1;
   }
 
   /** Replaces the user's directory roles (src/roles/ decides who may). */
   async setRoles(id: string, roles: UserRole[], trx: Database = this.db): Promise<void> {
-    await trx('users').where({ id }).update({ roles: JSON.stringify(roles), updated_at: nowIso() });
+    await writeUsers(trx, id, (users) => users.where({ id }).update({ roles: JSON.stringify(roles), updated_at: nowIso() }));
   }
 
   /** Holders of one directory role, oldest first. Roles are a JSON list: the LIKE only narrows, the parsed list decides. */

@@ -9,6 +9,7 @@ import type { EmailAuthority } from '../federation/email-authority.js';
 import { provenEmail } from '../federation/email-authority.js';
 import type { UpstreamIdentity } from '../federation/upstream-identity.js';
 import { HttpError } from '../http/http-error.js';
+import { writeUsers } from '../directory/user-writes.js';
 
 type MemberIdpConfig = NonNullable<TenantConfig['memberIdentityProvider']>;
 
@@ -92,7 +93,7 @@ export class MemberIdentity {
       if (mapped.size) {
         const granted = new Set(Object.entries(this.settings.roleMapping).filter(([value]) => asserted.has(value)).map(([, role]) => role));
         const roles: UserRole[] = [...user.roles.filter((r) => !mapped.has(r)), ...granted];
-        await trx('users').where({ id: user.id }).update({ roles: JSON.stringify([...new Set(roles)]) });
+        await writeUsers(trx, user.id, (users) => users.where({ id: user.id }).update({ roles: JSON.stringify([...new Set(roles)]) }));
       }
     });
   }

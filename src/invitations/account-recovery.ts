@@ -7,6 +7,7 @@ import { createThrottle } from '../http/throttle.js';
 import { nowIso } from '../lib/clock.js';
 import { MfaService } from '../mfa/mfa-service.js';
 import { recoveryRight, type Inviter, type RecoveryRight } from './inviter.js';
+import { writeUsers } from '../directory/user-writes.js';
 
 /**
  * Resetting a guest's redemption is account recovery: whoever redeems the new invitation becomes
@@ -60,12 +61,12 @@ export async function recoverAccount(
       );
     }
     if (await deps.users.findByEmail(target.address, trx)) throw new HttpError(409, 'emailInUse', 'Another user already has that email address.');
-    await trx('users').where({ id: user.id }).update({ mail: target.address, mail_normalized: normalizeEmail(target.address) });
+    await writeUsers(trx, user.id, (users) => users.where({ id: user.id }).update({ mail: target.address, mail_normalized: normalizeEmail(target.address) }));
   }
   const identitiesRemoved = await deps.identities.removeAllForUser(user.id, trx);
   const mfaReset = await clearMfaFactors(user.id, trx);
   const now = nowIso();
-  await trx('users').where({ id: user.id }).update({ external_user_state: 'PendingAcceptance', external_user_state_changed_at: now, updated_at: now });
+  await writeUsers(trx, user.id, (users) => users.where({ id: user.id }).update({ external_user_state: 'PendingAcceptance', external_user_state_changed_at: now, updated_at: now }));
   return {
     user: { ...user, mail: changesAddress ? target.address : user.mail, externalUserState: 'PendingAcceptance' },
     outcome: { previousAddress: user.mail, newAddress: target.address, previousState: user.externalUserState ?? null, identitiesRemoved, mfaReset },

@@ -21,6 +21,7 @@ import type { InvitationsRepository } from './invitations-repository.js';
 import { invitationReach, inviterId, mayInvite, mayInviteMembers, type InvitationReach, type Inviter } from './inviter.js';
 import { newTicket } from './redeem-ticket.js';
 import { appForRedirect } from './redirect-guard.js';
+import { writeUsers } from '../directory/user-writes.js';
 
 export interface InvitationServiceDeps {
   db: Database;
@@ -84,7 +85,7 @@ export class InvitationService {
       const user = recovered?.user ?? (await this.resolveInvitedUser(input, inviter, trx));
       if (within) await within(user, trx);
       if (input.accessExpirationDateTime && user.userType === 'Guest') {
-        await trx('users').where({ id: user.id }).update({ access_expires_at: input.accessExpirationDateTime, expiry_notified_at: null });
+        await writeUsers(trx, user.id, (users) => users.where({ id: user.id }).update({ access_expires_at: input.accessExpirationDateTime, expiry_notified_at: null }));
       }
       if (user.userType === 'Guest') await this.sponsors.setInitial(user.id, await this.initialSponsors(input, inviter, partner.sponsor, trx), actor, trx, correlationId);
       // An accepted guest gets no ticket: a redeem link for them would be a way into their account.

@@ -1,4 +1,5 @@
 import type { Database } from '../db/connect.js';
+import { writeUsers } from '../directory/user-writes.js';
 import { nowIso } from '../lib/clock.js';
 import type { InvitationRow, InvitationStatus } from './invitation-model.js';
 
@@ -11,7 +12,7 @@ export class InvitationsRepository {
     await this.refreshOpenInvitation(trx, row.user_id);
     // The inviter of the guest's first invitation, which the console's "invited by" filter reads
     // from the row (migration 20261207_17_guest_partner_inviter_columns), in the same transaction.
-    await trx.raw('UPDATE users SET invited_by_id = (SELECT i.invited_by_id FROM invitations i WHERE i.user_id = users.id ORDER BY i.created_at, i.id LIMIT 1) WHERE id = ?', [row.user_id]);
+    await writeUsers(trx, row.user_id, () => trx.raw('UPDATE users SET invited_by_id = (SELECT i.invited_by_id FROM invitations i WHERE i.user_id = users.id ORDER BY i.created_at, i.id LIMIT 1) WHERE id = ?', [row.user_id]));
   }
 
   /**
@@ -21,8 +22,9 @@ export class InvitationsRepository {
    */
   private async refreshOpenInvitation(trx: Database, userId: string | { invitationId: string }): Promise<void> {
     const latest = "(SELECT max(i.expires_at) FROM invitations i WHERE i.user_id = users.id AND i.status = 'PendingAcceptance')";
-    if (typeof userId === 'string') await trx.raw(`UPDATE users SET open_invitation_expires_at = ${latest} WHERE id = ?`, [userId]);
-    else await trx.raw(`UPDATE users SET open_invitation_expires_at = ${latest} WHERE id = (SELECT user_id FROM invitations WHERE id = ?)`, [userId.invitationId]);
+    // The user is named (not found by a subquery) so that the write can announce it (user-writes.ts).
+    const id = typeof userId === 'string' ? userId : ((await trx('invitations').where({ id: userId.invitationId }).first('user_id')) as { user_id: string } | undefined)?.user_id;
+    if (id) await writeUsers(trx, id, () => trx.raw(`UPDATE users SET open_invitation_expires_at = ${latest} WHERE id = ?`, [id]));
   }
 
   async findById(id: string, trx: Database = this.db): Promise<InvitationRow | undefined> {

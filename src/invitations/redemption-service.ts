@@ -17,6 +17,7 @@ import type { InvitationRow } from './invitation-model.js';
 import type { InvitationsRepository } from './invitations-repository.js';
 import { hashTicket } from './redeem-ticket.js';
 import { appForRedirect } from './redirect-guard.js';
+import { writeUsers } from '../directory/user-writes.js';
 
 export type TicketState = 'valid' | 'redeemed' | 'expired' | 'revoked' | 'superseded' | 'notFound' | 'blockedDomain' | 'partnerRefused' | 'accountDisabled';
 
@@ -102,7 +103,7 @@ export class RedemptionService {
         await this.deps.identities.link(invitation.user_id, { idpId: input.identity.idpId, issuer: input.identity.issuer, subject: input.identity.subject, email: input.identity.email }, trx);
       }
       // Only while the account is enabled: a disable that lands during the redemption rolls it all back.
-      const accepted = await trx('users').where({ id: invitation.user_id, account_enabled: true }).update({ external_user_state: 'Accepted', external_user_state_changed_at: nowIso(), updated_at: nowIso() });
+      const accepted = await writeUsers(trx, invitation.user_id, (users) => users.where({ id: invitation.user_id, account_enabled: true }).update({ external_user_state: 'Accepted', external_user_state_changed_at: nowIso(), updated_at: nowIso() }));
       if (!accepted) throw accountDisabled();
       // The language the inviter wrote to the guest in becomes theirs, unless they (or an admin) have one.
       const language = invitation.message_language ? canonicalLanguageTag(invitation.message_language) : undefined;

@@ -11,6 +11,8 @@ import type { Logger } from '../logging/logger.js';
 import { DAY_MS, type Clock } from '../lib/clock.js';
 import type { ExtensionKind, ExtensionLinks } from './extension-links.js';
 import type { LifecycleMail } from './lifecycle-mail.js';
+import type { Knex } from 'knex';
+import { writeUsers } from '../directory/user-writes.js';
 
 export interface ExpirySweepDeps {
   db: Database;
@@ -84,9 +86,9 @@ export class ExpirySweep {
   private async notice(item: Ending): Promise<boolean> {
     const { db, clock, sponsors, links, audit } = this.deps;
     const sent = await db.transaction(async (trx) => {
-      const table = item.kind === 'assignment' ? 'app_assignments' : 'users';
       const endColumn = item.kind === 'assignment' ? 'expires_at' : 'access_expires_at';
-      const claimed = await trx(table).where({ id: item.id, [endColumn]: item.endsAt }).whereNull('expiry_notified_at').update({ expiry_notified_at: clock.now().toISOString() });
+      const claim = (rows: Knex.QueryBuilder) => rows.where({ id: item.id, [endColumn]: item.endsAt }).whereNull('expiry_notified_at').update({ expiry_notified_at: clock.now().toISOString() });
+      const claimed = item.kind === 'assignment' ? await claim(trx('app_assignments')) : await writeUsers(trx, item.id, claim);
       if (claimed !== 1) return undefined;
       const guest = await sponsors.userById(item.userId, trx);
       if (!guest) return undefined;

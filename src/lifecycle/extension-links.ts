@@ -7,6 +7,7 @@ import type { User } from '../directory/user-model.js';
 import { HttpError } from '../http/http-error.js';
 import { hashTicket, looksLikeTicket, newTicket } from '../invitations/redeem-ticket.js';
 import { DAY_MS, type Clock } from '../lib/clock.js';
+import { writeUsers } from '../directory/user-writes.js';
 
 export type ExtensionKind = 'assignment' | 'user';
 
@@ -77,7 +78,7 @@ export class ExtensionLinks {
       const moved =
         link.kind === 'assignment'
           ? await trx('app_assignments').where({ id: link.target_id, expires_at: link.expires_at }).update({ expires_at: offer.newEnd, expiry_notified_at: null })
-          : await trx('users').where({ id: link.target_id, access_expires_at: link.expires_at }).update({ access_expires_at: offer.newEnd, expiry_notified_at: null });
+          : await writeUsers(trx, link.target_id, (users) => users.where({ id: link.target_id, access_expires_at: link.expires_at }).update({ access_expires_at: offer.newEnd, expiry_notified_at: null }));
       if (moved !== 1) throw expired();
       await this.deps.audit.record(
         {

@@ -6,6 +6,7 @@ import type { AfterCommit, UserLifecycle } from '../directory/user-lifecycle.js'
 import { DAY_MS, type Clock } from '../lib/clock.js';
 import type { Logger } from '../logging/logger.js';
 import type { LifecycleMail } from './lifecycle-mail.js';
+import { writeUsers } from '../directory/user-writes.js';
 
 export type InactivityAction = 'notify' | 'disable' | 'delete' | 'deletePending';
 
@@ -92,7 +93,7 @@ export class InactivitySweep {
       if (!row || lastActivity(row) !== item.lastActivity) return undefined;
       const details = { reason: item.action === 'deletePending' ? 'neverRedeemed' : 'inactive', lastActivity: item.lastActivity };
       if (item.action === 'notify') {
-        await trx('users').where({ id: item.userId }).update({ inactivity_notified_at: now });
+        await writeUsers(trx, item.userId, (users) => users.where({ id: item.userId }).update({ inactivity_notified_at: now }));
         const who = (await sponsors.list(item.userId, trx)).filter((s) => s.accountEnabled);
         await audit.record({ category: 'UserManagement', activity: 'Notify of inactivity', result: 'success', actor: SYSTEM, target: { type: 'User', id: item.userId }, details: { ...details, disableOn: item.at, sponsorsNotified: who.map((s) => s.id) } }, trx);
         return { row, who };

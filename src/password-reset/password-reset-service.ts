@@ -13,6 +13,7 @@ import type { Logger } from '../logging/logger.js';
 import type { Mailer } from '../mail/mailer.js';
 import { createHash } from 'node:crypto';
 import { ResetTicketsRepository, type ResetTicketRow } from './reset-tickets-repository.js';
+import { writeUsers } from '../directory/user-writes.js';
 
 export const MIN_PASSWORD_LENGTH = 12;
 export const MAX_PASSWORD_LENGTH = 1024;
@@ -135,7 +136,7 @@ export class PasswordResetService {
     checkPassword(password);
     const passwordHash = await hashPassword(password);
     await this.deps.db.transaction(async (trx) => {
-      await trx('users').where({ id: user.id }).update({ password_hash: passwordHash, updated_at: this.iso() });
+      await writeUsers(trx, user.id, (users) => users.where({ id: user.id }).update({ password_hash: passwordHash, updated_at: this.iso() }));
       await this.tickets.closeAllFor(user.id, this.iso(), trx);
       await this.deps.audit.record({ category: 'UserManagement', activity: 'Reset password', result: 'success', actor: { type: 'cli' }, target: { type: 'User', id: user.id }, details: { by: 'administrator' } }, trx);
     });
@@ -167,7 +168,7 @@ export class PasswordResetService {
       const target = await this.deps.users.findById(row.user_id, trx);
       // The account may have changed since the link was mailed (disabled, made a guest, IdP-only).
       if (!target || !this.eligible(target)) throw linkRefused('invalid');
-      await trx('users').where({ id: target.id }).update({ password_hash: passwordHash, updated_at: now });
+      await writeUsers(trx, target.id, (users) => users.where({ id: target.id }).update({ password_hash: passwordHash, updated_at: now }));
       await this.tickets.closeAllFor(target.id, now, trx);
       await this.deps.audit.record({ category: 'UserManagement', activity: 'Reset password', result: 'success', actor: { type: 'user', id: target.id }, target: { type: 'User', id: target.id }, details: { by: 'self-service link' }, correlationId }, trx);
       return target;

@@ -13,6 +13,7 @@ import { ScimError } from './scim-error.js';
 import { listResponse, parseListFilter, type ListFilter } from './scim-list.js';
 import type { ScimResourceRow, ScimResourcesRepository } from './scim-resources-repository.js';
 import { invalidValue, patchBody, scimBoolean, versionOf } from './scim-values.js';
+import { writeUsers } from '../directory/user-writes.js';
 
 export const USER_SCHEMA = 'urn:ietf:params:scim:schemas:core:2.0:User';
 
@@ -96,8 +97,8 @@ export class ScimUsers {
         if (err instanceof DuplicateEmailError) throw new ScimError(409, `A user with userName ${input.userName} already exists.`, 'uniqueness');
         throw err;
       }
-      if (input.active === false) await trx('users').where({ id: user.id }).update({ account_enabled: false });
-      if (input.preferredLanguage) await trx('users').where({ id: user.id }).update({ preferred_language: input.preferredLanguage });
+      if (input.active === false) await writeUsers(trx, user.id, (users) => users.where({ id: user.id }).update({ account_enabled: false }));
+      if (input.preferredLanguage) await writeUsers(trx, user.id, (users) => users.where({ id: user.id }).update({ preferred_language: input.preferredLanguage }));
       const row: ScimResourceRow = { resource_type: 'User', resource_id: user.id, client_id: client.id, external_id: input.externalId ?? null, created_at: now, updated_at: now };
       await this.deps.resources.insert(row, trx);
       await this.deps.audit.record({ category: 'UserManagement', activity: 'Add user', result: 'success', actor, target: { type: 'User', id: user.id }, details: { userType: user.userType, by: 'SCIM', partner: client.partnerId ?? null } }, trx);
@@ -146,15 +147,15 @@ export class ScimUsers {
       const taken = () => new ScimError(409, `A user with userName ${input.userName} already exists.`, 'uniqueness');
       if (changesMail && (await this.deps.users.findByEmail(input.userName, trx))) throw taken();
       try {
-        await trx('users')
-          .where({ id: user.id })
-          .update({
+        await writeUsers(trx, user.id, (users) =>
+          users.where({ id: user.id }).update({
             mail: input.userName,
             mail_normalized: normalizeEmail(input.userName),
             display_name: displayNameOf(input) ?? user.displayName,
             ...(input.preferredLanguage !== undefined ? { preferred_language: input.preferredLanguage } : {}),
             updated_at: now,
-          });
+          }),
+        );
       } catch (err) {
         // Two renames to one name at once both pass the check above; the unique index decides.
         if (isUniqueViolation(err)) throw taken();

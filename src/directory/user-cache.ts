@@ -1,0 +1,39 @@
+import type { User } from './user-model.js';
+import type { UserVersions } from './user-versions.js';
+
+/** Users kept per node; beyond this the oldest copy goes (a few MB at most). */
+const LIMIT = 5_000;
+
+/**
+ * This node's copies of users, each kept under the user's version when it was read
+ * (user-versions.ts) and used only while that version is still the current one. The version is
+ * read before the row: a read that raced a write keeps its copy under the version the write
+ * already moved past, so it is never used (test/directory/user-cache.test.ts).
+ */
+export class UserCache {
+  private readonly copies = new Map<string, { version: string; user: User }>();
+
+  constructor(private readonly versions: () => UserVersions) {}
+
+  async get(id: string, read: (id: string) => Promise<User | undefined>): Promise<User | undefined> {
+    const versions = this.versions();
+    if (!versions.caching) return read(id);
+    const version = await versions.current(id);
+    if (version === undefined) return read(id);
+    const copy = this.copies.get(id);
+    if (copy?.version === version) return copy.user;
+    const user = await read(id);
+    // A deleted user is not kept: there is nothing to serve, and the next grant reads again.
+    if (user) this.keep(id, version, user);
+    else this.copies.delete(id);
+    return user;
+  }
+
+  private keep(id: string, version: string, user: User): void {
+    this.copies.delete(id);
+    if (this.copies.size >= LIMIT) this.copies.delete(this.copies.keys().next().value!);
+    // Callers share the copy: frozen, so one cannot change what the next is served.
+    Object.freeze(user.roles);
+    this.copies.set(id, { version, user: Object.freeze(user) });
+  }
+}

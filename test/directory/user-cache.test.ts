@@ -1,0 +1,196 @@
+/**
+ * A node's copies of users (src/directory/user-cache.ts): the account read on every refresh-token
+ * grant is served from a copy only while no write of that user, from this process, another node or
+ * the CLI, has happened since it was read. What an attacker would try: keep using a refresh token
+ * after their account was disabled, on a node that had their user cached, or in the moment the
+ * disable commits.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { connectDatabase, type Database } from '../../src/db/connect.js';
+import { migrateLatest } from '../../src/db/migrate.js';
+import { DirectoryUsers } from '../../src/directory/directory-users.js';
+import { UserCache } from '../../src/directory/user-cache.js';
+import type { User } from '../../src/directory/user-model.js';
+import { createUserVersions } from '../../src/directory/user-versions.js';
+import { attachUserVersions, userVersionsOf } from '../../src/directory/user-writes.js';
+import { UsersRepository } from '../../src/directory/users-repository.js';
+import { ensureBuilt, runCli, tempConfig, type TempConfig } from '../cli/cli-harness.js';
+import { describeWithPostgres, describeWithRedis, freshPostgresSchema, freshRedisNamespace } from '../support/real-servers.js';
+
+/** SELECTs of the users table this database ran while `fn` ran. */
+async function userReads(db: Database, fn: () => Promise<unknown>): Promise<number> {
+  let n = 0;
+  const count = (q: { sql: string; method?: string }) => {
+    if (/from "users"|from `users`/i.test(q.sql) && /^select/i.test(q.sql)) n++;
+  };
+  db.on('query', count);
+  try {
+    await fn();
+  } finally {
+    db.removeListener('query', count);
+  }
+  return n;
+}
+
+const lookup = (users: UsersRepository, id: string) => users.findByIdInRequest({}, id);
+
+/** The checks every storage that keeps copies must pass; `writer` is another node, or this one. */
+function copiesStayTrue(ctx: () => { reader: Database; writer: Database; users: UsersRepository; directory: DirectoryUsers; id: () => Promise<string> }) {
+  it('a second lookup in another request is served from the copy (no read of users)', async () => {
+    const { reader, users, id } = ctx();
+    const userId = await id();
+    expect((await lookup(users, userId))?.accountEnabled).toBe(true);
+    expect(await userReads(reader, () => lookup(users, userId))).toBe(0);
+  });
+
+  it('a disable written elsewhere is seen by the very next lookup, and the copy is read again', async () => {
+    const { reader, users, directory, id } = ctx();
+    const userId = await id();
+    await lookup(users, userId);
+    await directory.update(userId, { accountEnabled: false });
+    let seen: User | undefined;
+    expect(await userReads(reader, async () => (seen = await lookup(users, userId)))).toBe(1);
+    expect(seen?.accountEnabled).toBe(false);
+    // and the disabled copy is what is kept now
+    expect((await lookup(users, userId))?.accountEnabled).toBe(false);
+  });
+
+  it('a rename written elsewhere reaches the next lookup (the ID token’s claims come from it)', async () => {
+    const { users, directory, id } = ctx();
+    const userId = await id();
+    await lookup(users, userId);
+    await directory.update(userId, { displayName: 'Renamed Elsewhere' });
+    expect((await lookup(users, userId))?.displayName).toBe('Renamed Elsewhere');
+  });
+
+  it('a deleted user is gone at the next lookup', async () => {
+    const { users, directory, id } = ctx();
+    const userId = await id();
+    await lookup(users, userId);
+    await directory.delete(userId);
+    expect(await lookup(users, userId)).toBeUndefined();
+  });
+
+  it('race: a lookup that read the row just before a disable committed does not leave its stale copy behind', async () => {
+    const { reader, users, directory, id } = ctx();
+    const userId = await id();
+    const cache = new UserCache(() => userVersionsOf(reader));
+    // The racing lookup reads the enabled row, then the disable commits, then the lookup stores what it read.
+    const racing = await cache.get(userId, async (uid) => {
+      const before = await users.findById(uid);
+      await directory.update(uid, { accountEnabled: false });
+      return before;
+    });
+    expect(racing?.accountEnabled).toBe(true);
+    const next = await cache.get(userId, (uid) => users.findById(uid));
+    expect(next?.accountEnabled).toBe(false);
+  });
+}
+
+describe('user copies on SQLite', () => {
+  let cfg: TempConfig;
+  let node: Database;
+  let other: Database;
+  let n = 0;
+  beforeAll(async () => {
+    cfg = tempConfig();
+    node = connectDatabase(cfg.databaseUrl);
+    await migrateLatest(node);
+    // Another connection to the same file: its commits are another process's to the node (the CLI).
+    other = connectDatabase(cfg.databaseUrl);
+  });
+  afterAll(async () => {
+    await node?.destroy();
+    await other?.destroy();
+    cfg?.remove();
+  });
+  const newUser = async () => (await new UsersRepository(node).create({ mail: `sqlite${n++}@partner.example`, userType: 'Guest', externalUserState: 'Accepted' })).id;
+
+  describe('written by this process', () => {
+    const users = () => new UsersRepository(node);
+    let repo: UsersRepository;
+    beforeAll(() => {
+      repo = users();
+    });
+    copiesStayTrue(() => ({ reader: node, writer: node, users: repo, directory: new DirectoryUsers(node), id: newUser }));
+  });
+
+  describe('written by another connection to the file (PRAGMA data_version)', () => {
+    let repo: UsersRepository;
+    beforeAll(() => {
+      repo = new UsersRepository(node);
+    });
+    copiesStayTrue(() => ({ reader: node, writer: other, users: repo, directory: new DirectoryUsers(other), id: newUser }));
+  });
+
+  it('written by the CLI in its own process: `foyer users disable` is seen by the next lookup', { timeout: 180_000 }, async () => {
+    await ensureBuilt();
+    const repo = new UsersRepository(node);
+    const id = (await repo.create({ mail: 'cli.target@partner.example', userType: 'Guest', externalUserState: 'Accepted' })).id;
+    expect((await lookup(repo, id))?.accountEnabled).toBe(true);
+    expect(await userReads(node, () => lookup(repo, id))).toBe(0);
+    const result = await runCli(['users', 'disable', 'cli.target@partner.example'], { config: cfg.file });
+    expect(result.code, result.stderr).toBe(0);
+    expect((await lookup(repo, id))?.accountEnabled).toBe(false);
+  });
+});
+
+describeWithPostgres('user copies on PostgreSQL', () => {
+  const pg = freshPostgresSchema();
+  let n = 0;
+  beforeAll(() => migrateLatest(pg.db));
+  const newUser = (db: Database) => async () => (await new UsersRepository(db).create({ mail: `pg${n++}@partner.example`, userType: 'Guest', externalUserState: 'Accepted' })).id;
+
+  it('without Redis no copy is kept: every lookup reads the row (nodes have no channel)', async () => {
+    const repo = new UsersRepository(pg.db);
+    const id = await newUser(pg.db)();
+    await lookup(repo, id);
+    expect(await userReads(pg.db, () => lookup(repo, id))).toBe(1);
+  });
+
+  describeWithRedis('with Redis, two nodes', () => {
+    const ns = freshRedisNamespace();
+    let nodeA: Database;
+    let nodeB: Database;
+    let repoB: UsersRepository;
+    beforeAll(async () => {
+      nodeA = connectDatabase(pg.url);
+      nodeB = connectDatabase(pg.url);
+      for (const db of [nodeA, nodeB]) attachUserVersions(db, createUserVersions({ db, redis: ns.redis, prefix: `${ns.prefix}user-version:` }));
+      repoB = new UsersRepository(nodeB);
+    });
+    afterAll(async () => {
+      await nodeA?.destroy();
+      await nodeB?.destroy();
+    });
+
+    copiesStayTrue(() => ({ reader: nodeB, writer: nodeA, users: repoB, directory: new DirectoryUsers(nodeA), id: newUser(nodeA) }));
+
+    it('while a disable on A is not yet committed, B keeps no copy: it reads the committed row, and the disabled one right after the commit', async () => {
+      const id = await newUser(nodeA)();
+      await lookup(repoB, id);
+      await nodeA.transaction(async (trx) => {
+        await new DirectoryUsers(nodeA).update(id, { accountEnabled: false }, trx);
+        let during: User | undefined;
+        expect(await userReads(nodeB, async () => (during = await lookup(repoB, id)))).toBe(1);
+        expect(during?.accountEnabled).toBe(true);
+      });
+      expect((await lookup(repoB, id))?.accountEnabled).toBe(false);
+    });
+
+    it('a write whose transaction rolls back settles its version: B keeps copies of that user again', async () => {
+      const id = await newUser(nodeA)();
+      await nodeA
+        .transaction(async (trx) => {
+          await new DirectoryUsers(nodeA).update(id, { displayName: 'Never Committed' }, trx);
+          throw new Error('rolled back');
+        })
+        .catch(() => undefined);
+      // the "finished" count reaches Redis after the rollback, without being awaited by anyone
+      await new Promise((resolve) => setImmediate(resolve));
+      await ns.redis.ping();
+      expect((await lookup(repoB, id))?.displayName).not.toBe('Never Committed');
+      expect(await userReads(nodeB, () => lookup(repoB, id))).toBe(0);
+    });
+  });
+});
