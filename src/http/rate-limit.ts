@@ -3,6 +3,7 @@ import type { Context, Middleware, Next } from 'koa';
 import { RateLimiterMemory, RateLimiterRedis, RateLimiterRes, type RateLimiterAbstract } from './rate-limiter-classes.js';
 import { HttpError } from './http-error.js';
 import { leasedBudget } from './leased-budget.js';
+import { routePath } from './route-path.js';
 
 /**
  * Request budgets against abuse (floods of token requests, sign-in form posts, invitations). Unlike
@@ -120,12 +121,14 @@ export function rateLimit(opts: RateLimitOptions): Middleware {
 
 /** The paths whose POSTs are sign-in form submissions (password, email, passcode, consent, redemption). */
 export function isSignInPost(ctx: Context): boolean {
-  return ctx.method === 'POST' && (ctx.path.startsWith('/interaction/') || ctx.path === '/redeem' || ctx.path.startsWith('/federation/'));
+  if (ctx.method !== 'POST') return false;
+  const path = routePath(ctx.path);
+  return path.startsWith('/interaction/') || path === '/redeem' || path.startsWith('/federation/');
 }
 
 /** POST /v1.0/invitations and POST /v1.0/invitations/{id}/resend: each sends a mail. */
 export function isInvitationSend(ctx: Context): boolean {
-  return ctx.method === 'POST' && /^\/v1\.0\/invitations(?:\/[^/]+\/resend)?\/?$/.test(ctx.path);
+  return ctx.method === 'POST' && /^\/v1\.0\/invitations(?:\/[^/]+\/resend)?$/.test(routePath(ctx.path));
 }
 
 /**
@@ -135,17 +138,20 @@ export function isInvitationSend(ctx: Context): boolean {
  * needs an interaction the person already finished a step of.
  */
 export function isAuthorizationRequest(ctx: Context): boolean {
-  const { method, path } = ctx;
+  const { method } = ctx;
   if (method !== 'GET' && method !== 'POST') return false;
+  const path = routePath(ctx.path);
   return path === '/auth' || path === '/session/end' || (method === 'POST' && path === '/request');
 }
 
 /** An upstream IdP's answer: the OIDC/GitHub callback (GET) or the SAML assertion consumer (POST). */
 export function isUpstreamCallback(ctx: Context): boolean {
-  return /^\/federation\/[^/]+\/(?:callback|acs)\/?$/.test(ctx.path) && (ctx.method === 'GET' || ctx.method === 'POST');
+  return /^\/federation\/[^/]+\/(?:callback|acs)$/.test(routePath(ctx.path)) && (ctx.method === 'GET' || ctx.method === 'POST');
 }
 
 /** A GET of a sign-in page: the journey under /interaction/ and the invitation link. */
 export function isSignInPageView(ctx: Context): boolean {
-  return ctx.method === 'GET' && (ctx.path.startsWith('/interaction/') || ctx.path === '/redeem');
+  if (ctx.method !== 'GET') return false;
+  const path = routePath(ctx.path);
+  return path.startsWith('/interaction/') || path === '/redeem';
 }

@@ -9,6 +9,7 @@ import type { SharedServices } from '../core/shared-services.js';
 import { capAuthorizationParameters } from './authorization-size-limits.js';
 import { clientNetwork } from './client-network.js';
 import { isAuthorizationRequest, isSignInPageView, isSignInPost, isUpstreamCallback } from './rate-limit.js';
+import { routePath } from './route-path.js';
 import { staticRoutes } from './static-routes.js';
 
 export async function wireHttp(shared: SharedServices): Promise<Feature> {
@@ -21,7 +22,7 @@ export async function wireHttp(shared: SharedServices): Promise<Feature> {
         name: 'token',
         points: limits.tokenRequestsPerIpPerMinute,
         ...perMinute,
-        keyOf: (ctx) => (ctx.method === 'POST' && ctx.path === '/token' ? ctx.ip : undefined),
+        keyOf: (ctx) => (ctx.method === 'POST' && routePath(ctx.path) === '/token' ? ctx.ip : undefined),
         style: 'oauth',
         message: 'Too many token requests from this address. Retry after the number of seconds in Retry-After.',
       }),
@@ -31,7 +32,7 @@ export async function wireHttp(shared: SharedServices): Promise<Feature> {
         ...perMinute,
         keyOf: (ctx) => (isAuthorizationRequest(ctx) ? clientNetwork(ctx.ip) : undefined),
         // Browsers get a page; an app pushing a request (PAR) gets an OAuth error it can parse.
-        style: (ctx) => (ctx.path === '/request' ? 'oauth' : 'foyer'),
+        style: (ctx) => (routePath(ctx.path) === '/request' ? 'oauth' : 'foyer'),
         message: 'Too many sign-in requests from your network. Wait a minute, then try again.',
       }),
       shared.budget({ name: 'upstream-callbacks', points: limits.upstreamCallbacksPerIpPerMinute, ...perMinute, keyOf: (ctx) => (isUpstreamCallback(ctx) ? clientNetwork(ctx.ip) : undefined), style: 'foyer', message: 'Too many sign-in responses from your network. Wait a minute, then sign in again.' }),

@@ -20,6 +20,9 @@ export interface RequestMetrics {
 
 /** Series kept per metric at most, against odd methods (the route is a template, the status bounded). */
 const MAX_SERIES = 2000;
+/** Requests of any series beyond the cap are counted here, so totals stay true and the overflow shows. */
+const OVERFLOW = { method: 'other', route: 'overflow', status: 'other' } as const;
+const OVERFLOW_KEY = '\0overflow';
 
 /**
  * `foyer_http_requests_total` and `foyer_http_request_duration_seconds` with prom-client's names,
@@ -82,16 +85,18 @@ export function requestMetrics(registry: Registry, buckets: readonly number[]): 
       const countKey = `${seriesKey} ${status}`;
       let c = counted.get(countKey);
       if (!c) {
-        if (counted.size >= MAX_SERIES) return;
-        c = { labels: { method, route, status: String(status) }, count: 0 };
-        counted.set(countKey, c);
+        const full = counted.size >= MAX_SERIES;
+        const key = full ? OVERFLOW_KEY : countKey;
+        c = counted.get(key) ?? { labels: full ? { ...OVERFLOW } : { method, route, status: String(status) }, count: 0 };
+        counted.set(key, c);
       }
       c.count++;
       let t = timed.get(seriesKey);
       if (!t) {
-        if (timed.size >= MAX_SERIES) return;
-        t = { labels: { method, route }, buckets: new Float64Array(bounds.length + 1), sum: 0, count: 0 };
-        timed.set(seriesKey, t);
+        const full = timed.size >= MAX_SERIES;
+        const key = full ? OVERFLOW_KEY : seriesKey;
+        t = timed.get(key) ?? { labels: full ? { method: OVERFLOW.method, route: OVERFLOW.route } : { method, route }, buckets: new Float64Array(bounds.length + 1), sum: 0, count: 0 };
+        timed.set(key, t);
       }
       let i = 0;
       while (i < bounds.length && seconds > bounds[i]!) i++;

@@ -68,3 +68,19 @@ async function withEmpty(): Promise<string> {
   requestMetrics(registry, BUCKETS);
   return registry.metrics();
 }
+
+describe('the series cap', () => {
+  it('counts requests of series beyond it in one overflow series, so the totals stay true', async () => {
+    const registry = new Registry();
+    const metrics = requestMetrics(registry, BUCKETS);
+    // 2,000 series fill the cap; 5 more distinct ones (and a repeat of one) land in the overflow series.
+    for (let i = 0; i < 2005; i++) metrics.observe(`M${i}`, '/x', 200, 0.001);
+    metrics.observe('M2003', '/x', 200, 0.001);
+    const counted = (await registry.getSingleMetric('foyer_http_requests_total')!.get()).values;
+    expect(counted).toHaveLength(2001);
+    expect(counted.reduce((sum, v) => sum + v.value, 0)).toBe(2006);
+    expect(counted.find((v) => v.labels.route === 'overflow')).toMatchObject({ labels: { method: 'other', route: 'overflow', status: 'other' }, value: 6 });
+    const text = await registry.metrics();
+    expect(text).toContain('foyer_http_request_duration_seconds_count{method="other",route="overflow"} 6');
+  });
+});
