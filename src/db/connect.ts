@@ -73,6 +73,8 @@ interface PluckedStatement {
 interface DataVersionWatch {
   generation: number;
   statement?: PluckedStatement;
+  /** The connection: inside an open transaction its data_version is the snapshot's, not the file's. */
+  connection?: { inTransaction?: boolean };
 }
 /** Per SQLite knex instance (its config object, which its transactions share). */
 const dataVersionWatches = new WeakMap<object, DataVersionWatch>();
@@ -80,18 +82,22 @@ const dataVersionWatches = new WeakMap<object, DataVersionWatch>();
 /** Prepared on the pool's connection as it is made; a new connection is a new generation (its counter starts anew). */
 function watchDataVersion(watch: DataVersionWatch, conn: { prepare(sql: string): unknown }): void {
   watch.generation++;
+  watch.connection = conn as { inTransaction?: boolean };
   watch.statement = (conn.prepare('PRAGMA data_version') as { pluck(): PluckedStatement }).pluck();
 }
 
 /**
  * SQLite's `PRAGMA data_version` on the process's connection, read without going through knex (a
  * synchronous call, no pool round trip): it changes whenever another connection (another process:
- * the CLI, a second node on the same file) commits to the file. Undefined for PostgreSQL, or when it
- * cannot be read.
+ * the CLI, a second node on the same file) commits to the file. Undefined for PostgreSQL, when it
+ * cannot be read, or while a transaction is open on the connection.
  */
 export function sqliteDataVersion(db: Database): string | undefined {
   const watch = dataVersionWatches.get(db.client.config as object);
   if (!watch?.statement) return undefined;
+  // While a transaction is open on the one connection, another process's commit does not show
+  // (the snapshot's data_version stays): no version, so no copy is used and the row is read.
+  if (watch.connection?.inTransaction) return undefined;
   try {
     return `${watch.generation}:${String(watch.statement.get())}`;
   } catch {

@@ -3,6 +3,12 @@ import type { UserVersions } from './user-versions.js';
 
 /** Users kept per node; beyond this the oldest copy goes (a few MB at most). */
 const LIMIT = 5_000;
+/**
+ * A copy is read again after this long even when its version still matches: a backstop for what
+ * versions cannot see (a write made outside writeUsers, or by a process without the deployment's
+ * Redis), so such a write reaches the token path within this time instead of never.
+ */
+export const USER_COPY_MAX_AGE_MS = 30_000;
 
 /**
  * This node's copies of users, each kept under the user's version when it was read
@@ -11,9 +17,13 @@ const LIMIT = 5_000;
  * already moved past, so it is never used (test/directory/user-cache.test.ts).
  */
 export class UserCache {
-  private readonly copies = new Map<string, { version: string; user: User }>();
+  private readonly copies = new Map<string, { version: string; user: User; keptAt: number }>();
 
-  constructor(private readonly versions: () => UserVersions) {}
+  /** `now`: a monotonic clock in milliseconds (tests move it). */
+  constructor(
+    private readonly versions: () => UserVersions,
+    private readonly now: () => number = () => performance.now(),
+  ) {}
 
   async get(id: string, read: (id: string) => Promise<User | undefined>): Promise<User | undefined> {
     const versions = this.versions();
@@ -21,7 +31,7 @@ export class UserCache {
     const version = await versions.current(id);
     if (version === undefined) return read(id);
     const copy = this.copies.get(id);
-    if (copy?.version === version) return copy.user;
+    if (copy?.version === version && this.now() - copy.keptAt < USER_COPY_MAX_AGE_MS) return copy.user;
     const user = await read(id);
     // A deleted user is not kept: there is nothing to serve, and the next grant reads again.
     if (user) this.keep(id, version, user);
@@ -34,6 +44,6 @@ export class UserCache {
     if (this.copies.size >= LIMIT) this.copies.delete(this.copies.keys().next().value!);
     // Callers share the copy: frozen, so one cannot change what the next is served.
     Object.freeze(user.roles);
-    this.copies.set(id, { version, user: Object.freeze(user) });
+    this.copies.set(id, { version, user: Object.freeze(user), keptAt: this.now() });
   }
 }

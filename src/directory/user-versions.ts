@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import type { Database } from '../db/connect.js';
 import { sqliteDataVersion } from '../db/connect.js';
 import type { Redis } from '../db/redis.js';
@@ -16,7 +17,9 @@ import type { Redis } from '../db/redis.js';
  * - this process's writes (always);
  * - every node's and the CLI's writes through Redis (`INCR` of `<id>:s` inside the write's
  *   transaction, before its statement, and of `<id>:f` once it ended), when Redis is configured
- *   for a directory in PostgreSQL;
+ *   for a directory in PostgreSQL; with Redis's epoch (a random value made anew when Redis lost
+ *   its data) and the number of times this node reconnected to Redis (a failover), since either
+ *   can put the counters back to values an old copy was read under;
  * - any other process's commit to a SQLite file (`PRAGMA data_version`), for SQLite.
  * PostgreSQL without Redis has no channel between nodes: no copy is kept there.
  */
@@ -88,6 +91,23 @@ export function createUserVersions(opts: UserVersionsOptions): UserVersions {
   const redisOf = typeof opts.redis === 'function' ? opts.redis : opts.redis ? async () => opts.redis as Redis : undefined;
   const prefix = opts.prefix ?? USER_VERSION_PREFIX;
   const key = (id: string, part: 's' | 'f') => `${prefix}${id}:${part}`;
+  const epochKey = `${prefix}epoch`;
+  // A failover to a replica that missed the last writes also puts counters back, without losing
+  // the epoch; every node reconnects then, and a reconnect makes every version read before it stale.
+  const reconnects = new WeakMap<Redis, number>();
+  const newEpoch = async (redis: Redis): Promise<string> => {
+    const mine = randomUUID();
+    // SET … NX GET answers the value already there, or nil when this one was set.
+    const earlier = (await redis.call('SET', epochKey, mine, 'NX', 'GET')) as string | null;
+    return earlier ?? mine;
+  };
+  const watchReconnects = (redis: Redis): Redis => {
+    if (!reconnects.has(redis)) {
+      reconnects.set(redis, 0);
+      redis.on('ready', () => reconnects.set(redis, (reconnects.get(redis) ?? 0) + 1));
+    }
+    return redis;
+  };
   return {
     caching: sqlite || Boolean(redisOf),
     async current(userId) {
@@ -100,9 +120,14 @@ export function createUserVersions(opts: UserVersionsOptions): UserVersions {
       }
       if (!redisOf) return undefined;
       try {
-        const [started, finished] = await (await redisOf()).mget(key(userId, 's'), key(userId, 'f'));
+        const redis = watchReconnects(await redisOf());
+        const [started, finished, kept] = await redis.mget(key(userId, 's'), key(userId, 'f'), epochKey);
         if ((started ?? '0') !== (finished ?? '0')) return undefined;
-        return `${own}|${finished ?? '0'}`;
+        // No epoch: Redis is new or lost its data (a flush, a restart without persistence), so
+        // counters may have gone back to values a kept copy was read under. A new epoch makes every
+        // old version stale; of two nodes making one at once, both use the one that was set first.
+        const epoch = kept ?? (await newEpoch(redis));
+        return `${reconnects.get(redis)}|${epoch}|${own}|${finished ?? '0'}`;
       } catch (err) {
         // No version, no copy: the row is read instead (and its own read fails if storage is down).
         opts.onError?.(err);

@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connectDatabase, type Database } from '../../src/db/connect.js';
 import { migrateLatest } from '../../src/db/migrate.js';
 import { DirectoryUsers } from '../../src/directory/directory-users.js';
-import { UserCache } from '../../src/directory/user-cache.js';
+import { USER_COPY_MAX_AGE_MS, UserCache } from '../../src/directory/user-cache.js';
 import type { User } from '../../src/directory/user-model.js';
 import { createUserVersions } from '../../src/directory/user-versions.js';
 import { attachUserVersions, userVersionsOf } from '../../src/directory/user-writes.js';
@@ -133,6 +133,37 @@ describe('user copies on SQLite', () => {
     expect(result.code, result.stderr).toBe(0);
     expect((await lookup(repo, id))?.accountEnabled).toBe(false);
   });
+
+  it('while a transaction is open on the node, another process\'s disable is not hidden by the snapshot: the lookup waits and reads the row', async () => {
+    const repo = new UsersRepository(node);
+    const id = await newUser();
+    expect((await lookup(repo, id))?.accountEnabled).toBe(true);
+    let during: Promise<User | undefined> | undefined;
+    await node.transaction(async (trx) => {
+      await trx('users').where({ id }).first(); // the transaction now reads from a snapshot
+      await new DirectoryUsers(other).update(id, { accountEnabled: false });
+      // Not awaited in here: the row read needs the node's one connection, which the transaction holds.
+      during = lookup(repo, id);
+    });
+    expect((await during)?.accountEnabled).toBe(false);
+  });
+});
+
+describe('a copy\'s age', () => {
+  it('a copy is read again once it is older than the cap, even when its version still matches', async () => {
+    let clock = 0;
+    const versions = { caching: true, current: async () => 'v1', begin: async () => undefined, end: () => undefined };
+    const cache = new UserCache(() => versions, () => clock);
+    let reads = 0;
+    const read = async (id: string) => ({ id, reads: ++reads }) as unknown as User;
+    await cache.get('u1', read);
+    clock = USER_COPY_MAX_AGE_MS - 1;
+    await cache.get('u1', read);
+    expect(reads).toBe(1);
+    clock = USER_COPY_MAX_AGE_MS + 1;
+    await cache.get('u1', read);
+    expect(reads).toBe(2);
+  });
 });
 
 describeWithPostgres('user copies on PostgreSQL', () => {
@@ -191,6 +222,37 @@ describeWithPostgres('user copies on PostgreSQL', () => {
       await ns.redis.ping();
       expect((await lookup(repoB, id))?.displayName).not.toBe('Never Committed');
       expect(await userReads(nodeB, () => lookup(repoB, id))).toBe(0);
+    });
+
+    const versionKeys = (id: string) => [`${ns.prefix}user-version:${id}:s`, `${ns.prefix}user-version:${id}:f`];
+
+    it('Redis losing its data (a flush) cannot bring back a version an old copy was read under', async () => {
+      const id = await newUser(nodeA)();
+      // As for a user last written before versions existed: no counters, so the copy is kept at 0.
+      await ns.redis.del(...versionKeys(id));
+      expect((await lookup(repoB, id))?.accountEnabled).toBe(true);
+      expect(await userReads(nodeB, () => lookup(repoB, id))).toBe(0);
+      await new DirectoryUsers(nodeA).update(id, { accountEnabled: false });
+      await ns.redis.ping();
+      // The flush: the counters are back at 0, and the epoch is gone with them.
+      await ns.redis.del(...versionKeys(id), `${ns.prefix}user-version:epoch`);
+      expect((await lookup(repoB, id))?.accountEnabled).toBe(false);
+    });
+
+    it('a failover to a replica that missed the last writes (counters put back, a reconnect) cannot either', async () => {
+      const id = await newUser(nodeA)();
+      const [started, finished] = await ns.redis.mget(...versionKeys(id));
+      await lookup(repoB, id);
+      await lookup(repoB, id);
+      expect(await userReads(nodeB, () => lookup(repoB, id))).toBe(0);
+      await new DirectoryUsers(nodeA).update(id, { accountEnabled: false });
+      await ns.redis.ping();
+      // The replica has the counters as they were when B kept its copy; B's connection is new.
+      await ns.redis.mset(versionKeys(id)[0]!, started!, versionKeys(id)[1]!, finished!);
+      const ready = new Promise((resolve) => ns.redis.once('ready', resolve));
+      ns.redis.disconnect(true);
+      await ready;
+      expect((await lookup(repoB, id))?.accountEnabled).toBe(false);
     });
   });
 });

@@ -7,6 +7,7 @@
 import type Provider from 'oidc-provider';
 import type { Feature } from '../../core/feature.js';
 import type { SharedServices } from '../../core/shared-services.js';
+import { accountUsable } from '../../directory/account-usable.js';
 import type { User } from '../../directory/user-model.js';
 import { HttpError } from '../../http/http-error.js';
 import { BulkInvitationJobs } from '../../invitations/bulk/bulk-jobs.js';
@@ -32,7 +33,7 @@ export function wireConsoleInvite(shared: SharedServices, deps: { provider: Prov
     // The uploader as they are when each row is sent: one who has lost the right to invite meanwhile sends nothing more.
     async inviterFor(job) {
       const owner = await users.findById(job.createdBy);
-      if (!owner?.accountEnabled || !mayUseConsole(owner, 'User.Invite.All')) {
+      if (!owner || !accountUsable(owner, users.clock.now()) || !mayUseConsole(owner, 'User.Invite.All')) {
         return new HttpError(403, 'consolePermissionRequired', 'The administrator who uploaded this file may no longer invite guests, so the remaining rows were not sent.');
       }
       return inviterOf(owner);
