@@ -27,6 +27,8 @@ export interface NewUser {
 export class UsersRepository {
   /** Lookups by id per HTTP request (keyed by its context object), for findByIdInRequest. */
   private readonly perRequest = new WeakMap<object, Map<string, Promise<User | undefined>>>();
+  /** The same lookups once they have answered, for readers that cannot wait (settledInRequest). */
+  private readonly settled = new WeakMap<object, Map<string, User | undefined>>();
   private readonly cache: UserCache;
 
   /** `clock`: the shared clock, which decides when an access end has passed (accountUsable). */
@@ -84,8 +86,28 @@ export class UsersRepository {
     let lookups = this.perRequest.get(request);
     if (!lookups) this.perRequest.set(request, (lookups = new Map()));
     let user = lookups.get(id);
-    if (!user) lookups.set(id, (user = this.cache.get(id, (userId) => this.findById(userId))));
+    if (!user) {
+      lookups.set(id, (user = this.cache.get(id, (userId) => this.findById(userId))));
+      user.then(
+        (found) => {
+          let answered = this.settled.get(request);
+          if (!answered) this.settled.set(request, (answered = new Map()));
+          answered.set(id, found);
+        },
+        () => undefined, // the caller of findByIdInRequest sees the failure
+      );
+    }
     return user;
+  }
+
+  /**
+   * The user a findByIdInRequest of this request has already read, without waiting: `null` when
+   * no lookup of this user in this request has answered yet. For oidc-provider's token lifetimes,
+   * which are synchronous and always follow the account lookup of the same request.
+   */
+  settledInRequest(request: object, id: string): User | undefined | null {
+    const answered = this.settled.get(request);
+    return answered && answered.has(id) ? answered.get(id) : null;
   }
 
   async findByEmail(mail: string, trx: Database = this.db): Promise<User | undefined> {

@@ -10,6 +10,7 @@ import { createFirstPartyOfflineAccess } from './first-party-offline-access.js';
 import { createLoadExistingGrant } from './grants.js';
 import { interactionTtl, UNTOUCHED_INTERACTION_TTL } from '../interaction/interaction-lifetime.js';
 import { buildInteractionPolicy } from './interaction-policy.js';
+import { capAtAccessEnd } from './access-end-ttl.js';
 import type { KeyMaterial } from './keys/key-store.js';
 import { providerPages } from './provider-pages.js';
 import { resourceIndicators } from './resource-servers.js';
@@ -166,10 +167,16 @@ export function buildProvider(deps: ProviderDeps): Provider {
     fetch: backchannelAwareFetch(config.apps),
     clientBasedCORS: (_ctx, origin, client) => allowedOrigins.get(client.clientId)?.has(origin) ?? false,
     renderError: (ctx, out) => pages.renderError(ctx as KoaContextWithOIDC, out),
+    // Everything issued for a user ends no later than their access end (access-end-ttl.ts).
     ttl: {
       ...TOKEN_TTL,
+      AccessToken: capAtAccessEnd(deps.users, TOKEN_TTL.AccessToken),
+      AuthorizationCode: capAtAccessEnd(deps.users, TOKEN_TTL.AuthorizationCode),
+      IdToken: capAtAccessEnd(deps.users, TOKEN_TTL.IdToken),
+      RefreshToken: capAtAccessEnd(deps.users, TOKEN_TTL.RefreshToken),
+      Grant: capAtAccessEnd(deps.users, TOKEN_TTL.Grant),
       Interaction: interactionTtl,
-      Session: sessionTtl,
+      Session: capAtAccessEnd(deps.users, sessionTtl),
       DeviceCode: 600,
       BackchannelAuthenticationRequest: 600,
     },
