@@ -4,42 +4,41 @@
  * issued before the end must itself expire by then: a guest whose end is 10 minutes away gets an
  * access token, ID token and refresh token for 10 minutes, and a refresh a minute before the end
  * gives tokens for that last minute. A member without an end keeps the usual lifetimes (1 h, and
- * 14 days for the refresh token). Real Foyer, real partner IdP, the lifecycle clock moved by hand;
+ * 14 days for the refresh token). On SQLite, and on PostgreSQL + Redis (where the user comes from
+ * the node's copy). Real Foyer, real partner IdP, the lifecycle clock moved by hand;
  * lifetimes are read as exp - iat, since tokens are stamped with the real time and the end is
  * judged on the lifecycle clock.
  */
 import * as client from 'openid-client';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { manualClock } from '../../src/lib/clock.js';
+import { describe, expect, it } from 'vitest';
+import { manualClock, type ManualClock } from '../../src/lib/clock.js';
 import { PASSWORD, redeemLink } from '../portal/portal-helpers.js';
 import { Browser, headingOf } from '../support/browserless.js';
 import { finishAuthorization, signedInWebApp, startAuthorization, WEB_APP, webAppClient } from '../support/oidc-client.js';
-import { partnerUser, startWorld, type World } from '../support/world.js';
+import { describeWithPostgres, describeWithRedis, freshPostgresSchema, redisUrl } from '../support/real-servers.js';
+import { partnerUser, useWorld, type World, type WorldOptions } from '../support/world.js';
 
 const MINUTE = 60_000;
-const clock = manualClock(new Date(Math.floor(Date.now() / 1000) * 1000));
-let world: World;
-const issuer = () => world.foyer.issuer;
-const myApps = () => `${issuer()}/myapps`;
+const DAYS_14 = 14 * 86_400;
 
-beforeAll(async () => {
-  world = await startWorld({
+function worldOptions(clock: ManualClock): WorldOptions {
+  return {
     oidc: [{ users: { gus: partnerUser('gus') } }],
     portal: true,
     smtp: true,
     clock,
     members: ['sponsor@contoso.example', 'mia@contoso.example'],
-  });
-});
-afterAll(() => world?.stop());
+  };
+}
 
 /** A guest invited with an access end, redeemed and signed in to the web app (with a refresh token). */
-async function guest(login: string, end: string) {
-  const invited = await world.invite(`${login}@partner.example`, { inviteRedirectUrl: myApps(), invitedUserSponsors: [{ id: world.members['sponsor@contoso.example'] }], accessExpirationDateTime: end });
+async function guest(world: World, login: string, end: string) {
+  const myApps = `${world.foyer.issuer}/myapps`;
+  const invited = await world.invite(`${login}@partner.example`, { inviteRedirectUrl: myApps, invitedUserSponsors: [{ id: world.members['sponsor@contoso.example'] }], accessExpirationDateTime: end });
   const browser = new Browser();
   const landed = await redeemLink(world, browser, invited.redeemUrl, login, 'http://never.example/');
-  expect([landed.url, headingOf(landed.body)]).toEqual([myApps(), 'My Apps']);
-  const config = await webAppClient(issuer());
+  expect([landed.url, headingOf(landed.body)]).toEqual([myApps, 'My Apps']);
+  const config = await webAppClient(world.foyer.issuer);
   const pending = await startAuthorization(config);
   const page = await browser.navigate(pending.url.href, { stopAt: [WEB_APP.redirectUri] });
   return { config, tokens: await finishAuthorization(config, page.stoppedAt!, pending) };
@@ -53,10 +52,10 @@ async function lifetimes(config: client.Configuration, tokens: client.TokenEndpo
   return { access: tokens.expires_in, id: id.exp - id.iat, refresh: refresh.exp! - refresh.iat! };
 }
 
-describe('token lifetimes and the access end', () => {
+function lifetimeTests(clock: ManualClock, world: World) {
   it('a guest whose end is 10 minutes away gets tokens that expire at the end, and a refresh a minute before it gives tokens for that minute', async () => {
     const end = new Date(clock.now().getTime() + 10 * MINUTE);
-    const { config, tokens } = await guest('gus', end.toISOString());
+    const { config, tokens } = await guest(world, 'gus', end.toISOString());
     const first = await lifetimes(config, tokens);
     // The refresh token is stamped when built and its exp when stored, which may fall in the next second.
     expect(first).toEqual({ access: 600, id: 600, refresh: expect.any(Number) });
@@ -74,13 +73,27 @@ describe('token lifetimes and the access end', () => {
   });
 
   it('a member without an end keeps the usual lifetimes: 1 h for access and ID tokens, 14 days for the refresh token', async () => {
-    const { config, tokens } = await signedInWebApp(issuer(), 'mia@contoso.example', PASSWORD);
+    const { config, tokens } = await signedInWebApp(world.foyer.issuer, 'mia@contoso.example', PASSWORD);
     const usual = await lifetimes(config, tokens!);
     expect({ access: usual.access, id: usual.id }).toEqual({ access: 3600, id: 3600 });
-    expect(usual.refresh === 14 * 86_400 || usual.refresh === 14 * 86_400 - 1).toBe(true);
+    expect(usual.refresh === DAYS_14 || usual.refresh === DAYS_14 - 1).toBe(true);
     const refreshed = await client.refreshTokenGrant(config, tokens!.refresh_token!);
     const again = await lifetimes(config, refreshed);
     expect({ access: again.access, id: again.id }).toEqual({ access: 3600, id: 3600 });
-    expect(again.refresh === 14 * 86_400 || again.refresh === 14 * 86_400 - 1).toBe(true);
+    expect(again.refresh === DAYS_14 || again.refresh === DAYS_14 - 1).toBe(true);
+  });
+}
+
+describe('token lifetimes and the access end, on SQLite', () => {
+  // Whole seconds, so that 10 minutes from now on this clock is exactly 600 s of token lifetime.
+  const clock = manualClock(new Date(Math.floor(Date.now() / 1000) * 1000));
+  lifetimeTests(clock, useWorld(worldOptions(clock)));
+});
+
+describeWithPostgres('token lifetimes and the access end', () => {
+  describeWithRedis('on PostgreSQL and Redis', () => {
+    const clock = manualClock(new Date(Math.floor(Date.now() / 1000) * 1000));
+    const pg = freshPostgresSchema();
+    lifetimeTests(clock, useWorld(() => ({ ...worldOptions(clock), databaseUrl: pg.url, redisUrl: redisUrl() })));
   });
 });
