@@ -1,5 +1,6 @@
 import * as client from 'openid-client';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { writeUsers } from '../../src/directory/user-writes.js';
 import { Browser, csrfTokenOf, errorCodeOf, headingOf } from '../support/browserless.js';
 import { finishAuthorization, isIdentifyPage, isPasswordPage, oauthErrorOf, openPasswordForm, openSignIn, signIn, WEB_APP, webAppClient } from '../support/oidc-client.js';
 import { useFoyer } from '../support/world.js';
@@ -122,7 +123,10 @@ describe('a disabled account', () => {
     const open = new Browser();
     const { page: form } = await openPasswordForm(open, config, email);
 
-    const updated = await foyer.foyer.db('users').where({ mail: email }).update({ account_enabled: false });
+    // Switched off in the row only (no session revoked), through the one write path every writer of
+    // users uses (src/directory/user-writes.ts), so the nodes' copies of the user see it.
+    const id = (await foyer.foyer.users.findByEmail(email))!.id;
+    const updated = await writeUsers(foyer.foyer.db, id, (users) => users.where({ id }).update({ account_enabled: false }));
     expect(updated).toBe(1);
 
     // Typing the email on a new sign-in reveals nothing (the same password form as for anyone);
