@@ -40,9 +40,13 @@ export function mountRouters(routers: Router[]): Middleware {
       run: (ctx, next) => routes(ctx as never, () => allowed(ctx as never, next)) as Promise<unknown>,
     };
   });
-  const mayMatch = (m: Mounted, path: string) => m.prefixes.some((prefix) => path.startsWith(prefix));
+  // Plain loops: a request that matches no router allocates nothing here.
+  const mayMatch = (m: Mounted, path: string) => {
+    for (const prefix of m.prefixes) if (path.startsWith(prefix)) return true;
+    return false;
+  };
   const anyMayMatch = (path: string) => {
-    for (const m of mounted) for (const prefix of m.prefixes) if (path.startsWith(prefix)) return true;
+    for (const m of mounted) if (mayMatch(m, path)) return true;
     return false;
   };
   return (ctx, next) => {

@@ -3,6 +3,7 @@ import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import IntlMessageFormat from 'intl-messageformat';
 import { projectRoot } from '../lib/project-root.js';
+import { canonicalLanguageTag } from './language-tag.js';
 
 /** One language's messages, by dotted key ("signIn.title"), in ICU MessageFormat. */
 export type Catalog = ReadonlyMap<string, string>;
@@ -30,14 +31,6 @@ function checkedCatalogs(file: string): ReadonlySet<string> {
   }
 }
 
-function isLanguageTag(name: string): boolean {
-  try {
-    return Intl.getCanonicalLocales(name).length === 1;
-  } catch {
-    return false;
-  }
-}
-
 const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
 
 /**
@@ -50,7 +43,7 @@ export function loadCatalogs(dir = LOCALES_DIR, checked: ReadonlySet<string> = c
   for (const file of readdirSync(dir).filter((f) => f.endsWith('.json')).sort()) {
     const language = file.slice(0, -'.json'.length);
     // Checked here, not left to the first date a page formats (the formatters are made at first use).
-    if (!isLanguageTag(language)) throw new Error(`locales/${file}: "${language}" is not a BCP 47 language tag`);
+    if (canonicalLanguageTag(language) === undefined) throw new Error(`locales/${file}: "${language}" is not a BCP 47 language tag`);
     const text = readFileSync(join(dir, file), 'utf8');
     const messages = flatten(JSON.parse(text) as unknown, '', file);
     if (checked.has(sha256(text))) {

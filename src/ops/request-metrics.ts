@@ -83,21 +83,12 @@ export function requestMetrics(registry: Registry, buckets: readonly number[]): 
     observe(method, route, status, seconds) {
       const seriesKey = `${method} ${route}`;
       const countKey = `${seriesKey} ${status}`;
-      let c = counted.get(countKey);
-      if (!c) {
-        const full = counted.size >= MAX_SERIES;
-        const key = full ? OVERFLOW_KEY : countKey;
-        c = counted.get(key) ?? { labels: full ? { ...OVERFLOW } : { method, route, status: String(status) }, count: 0 };
-        counted.set(key, c);
-      }
+      // The closures are made only for a series not seen yet (after ??), never on the hot path.
+      const c = counted.get(countKey) ?? addSeries(counted, countKey, (overflow) => ({ labels: overflow ? { ...OVERFLOW } : { method, route, status: String(status) }, count: 0 }));
       c.count++;
-      let t = timed.get(seriesKey);
-      if (!t) {
-        const full = timed.size >= MAX_SERIES;
-        const key = full ? OVERFLOW_KEY : seriesKey;
-        t = timed.get(key) ?? { labels: full ? { method: OVERFLOW.method, route: OVERFLOW.route } : { method, route }, buckets: new Float64Array(bounds.length + 1), sum: 0, count: 0 };
-        timed.set(key, t);
-      }
+      const t =
+        timed.get(seriesKey) ??
+        addSeries(timed, seriesKey, (overflow) => ({ labels: overflow ? { method: OVERFLOW.method, route: OVERFLOW.route } : { method, route }, buckets: new Float64Array(bounds.length + 1), sum: 0, count: 0 }));
       let i = 0;
       while (i < bounds.length && seconds > bounds[i]!) i++;
       t.buckets[i]!++;
@@ -105,4 +96,13 @@ export function requestMetrics(registry: Registry, buckets: readonly number[]): 
       t.count++;
     },
   };
+}
+
+/** A new series under `key`, or, once the map holds MAX_SERIES, the one overflow series (made at its first use). */
+function addSeries<T>(series: Map<string, T>, key: string, make: (overflow: boolean) => T): T {
+  const overflow = series.size >= MAX_SERIES;
+  const at = overflow ? OVERFLOW_KEY : key;
+  let found = series.get(at);
+  if (!found) series.set(at, (found = make(overflow)));
+  return found;
 }

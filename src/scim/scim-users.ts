@@ -97,8 +97,9 @@ export class ScimUsers {
         if (err instanceof DuplicateEmailError) throw new ScimError(409, `A user with userName ${input.userName} already exists.`, 'uniqueness');
         throw err;
       }
-      if (input.active === false) await writeUsers(trx, user.id, (users) => users.where({ id: user.id }).update({ account_enabled: false }));
-      if (input.preferredLanguage) await writeUsers(trx, user.id, (users) => users.where({ id: user.id }).update({ preferred_language: input.preferredLanguage }));
+      // What the body sets beyond what create() writes, in one update.
+      const extra = { ...(input.active === false ? { account_enabled: false } : {}), ...(input.preferredLanguage ? { preferred_language: input.preferredLanguage } : {}) };
+      if (Object.keys(extra).length) await writeUsers(trx, user.id, (users) => users.where({ id: user.id }).update(extra));
       const row: ScimResourceRow = { resource_type: 'User', resource_id: user.id, client_id: client.id, external_id: input.externalId ?? null, created_at: now, updated_at: now };
       await this.deps.resources.insert(row, trx);
       await this.deps.audit.record({ category: 'UserManagement', activity: 'Add user', result: 'success', actor, target: { type: 'User', id: user.id }, details: { userType: user.userType, by: 'SCIM', partner: client.partnerId ?? null } }, trx);

@@ -127,6 +127,13 @@ describe('the host’s HR or IdP provisions members (Entra and Okta shapes)', ()
     expect((await userRow('kai@contoso.example')).preferred_language).toBeNull();
   });
 
+  it('a user created inactive and with a language is stored that way, both in the one creation', async () => {
+    const created = await scim(hr.token).createUser('lou@contoso.example', { active: false, preferredLanguage: 'fr' });
+    expect([created.status, created.body.active, created.body.preferredLanguage]).toEqual([201, false, 'fr']);
+    const row = await userRow('lou@contoso.example');
+    expect([Boolean(row.account_enabled), row.preferred_language]).toEqual([false, 'fr']);
+  });
+
   it('ETags: a change against a stale version is 412 and changes nothing', async () => {
     const c = scim(hr.token);
     const { body, headers } = await c.createUser('jo@contoso.example');
