@@ -1,4 +1,3 @@
-import { createServer } from 'node:net';
 import { afterAll, describe, expect, it } from 'vitest';
 import { identityProvidersSchema } from '../../src/config/identity-providers-schema.js';
 import { createConnectorRegistry } from '../../src/federation/connector-registry.js';
@@ -7,19 +6,12 @@ import { createLogger } from '../../src/logging/logger.js';
 import { Browser } from '../support/browserless.js';
 import { createKeyPair } from '../support/certs.js';
 import { signInAtPartner, startPartnerIdp, type PartnerIdp } from '../support/partner-idp.js';
+import { freePort } from '../support/start-foyer.js';
 
 const FOYER = 'http://127.0.0.1:3999';
 const CALLBACK = `${FOYER}/federation/partner/callback`;
 const SECRET = 'partner-client-secret-for-foyer-0123456789';
 const logger = createLogger('silent');
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
 
 let partner: PartnerIdp | undefined;
 afterAll(() => partner?.close());

@@ -107,14 +107,38 @@ export async function startFoyer(
   };
 }
 
+/**
+ * A port for a server whose address must be known before it listens (Foyer's issuer goes into the
+ * partners' registrations first). Picked below Linux's ephemeral range (32768-60999): a port the
+ * kernel handed out for `listen(0)` or an outgoing connection is free again the moment it is
+ * checked, and then another server or a client socket of a parallel test file can take it before
+ * Foyer listens (seen in CI as EADDRINUSE). Below that range only another such pick can collide.
+ */
 export async function freePort(): Promise<number> {
+  for (let attempt = 0; attempt < 50; attempt++) {
+    const port = 20_000 + Math.floor(Math.random() * 12_000);
+    if (await canListen(port)) return port;
+  }
+  return listenAndRelease(0);
+}
+
+async function canListen(port: number): Promise<boolean> {
+  try {
+    await listenAndRelease(port);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+async function listenAndRelease(port: number): Promise<number> {
   const { createServer } = await import('node:net');
   return new Promise((resolve, reject) => {
     const srv = createServer();
     srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address() as { port: number };
-      srv.close(() => resolve(port));
+    srv.listen(port, '127.0.0.1', () => {
+      const { port: bound } = srv.address() as { port: number };
+      srv.close(() => resolve(bound));
     });
   });
 }
