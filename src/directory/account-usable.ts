@@ -12,8 +12,16 @@ export type AccountRefusal = 'accountDisabled' | 'accessExpired';
  */
 export function accountRefusal(user: Pick<User, 'accountEnabled' | 'accessExpiresAt'>, now: Date): AccountRefusal | undefined {
   if (!user.accountEnabled) return 'accountDisabled';
-  if (user.accessExpiresAt !== null && !(Date.parse(user.accessExpiresAt) > now.getTime())) return 'accessExpired';
+  if (accessEnded(user, now)) return 'accessExpired';
   return undefined;
+}
+
+/**
+ * Whether the user's access end has passed at `now`, whatever the stored flag says (an end that is
+ * not a date counts as passed). Only a new invitation with a new end, or an extension, undoes it.
+ */
+export function accessEnded(user: Pick<User, 'accessExpiresAt'>, now: Date): boolean {
+  return user.accessExpiresAt !== null && !(Date.parse(user.accessExpiresAt) > now.getTime());
 }
 
 /** Whether this user may sign in or get tokens at `now`: enabled, and their access has not ended. */

@@ -3,6 +3,7 @@ import { z } from 'zod';
 import type { AuditLog } from '../audit/audit-log.js';
 import type { Database } from '../db/connect.js';
 import { isUniqueViolation } from '../db/unique-violation.js';
+import { accessEnded, accountUsable } from '../directory/account-usable.js';
 import type { UserLifecycle } from '../directory/user-lifecycle.js';
 import { normalizeEmail, type User } from '../directory/user-model.js';
 import { DuplicateEmailError, type UsersRepository } from '../directory/users-repository.js';
@@ -43,11 +44,15 @@ export interface ScimUsersDeps {
  * guests, and sees and changes only the users it created. An address outside its domains is a 403
  * before anything is written; an address someone else already has is a 409 (never a takeover).
  * Deactivating (active false) or deleting disables or removes the user and ends their sessions.
+ * `active` is whether the user may sign in at the request's instant (the shared clock): false once
+ * a guest's access end has passed, before the expiry sweep stores the disable. Asking for active
+ * true on such a guest is refused (400 mutability, nothing written): only a new invitation with a
+ * new end, or an extension, gives access back (README, guest lifecycle).
  */
 export class ScimUsers {
   constructor(private readonly deps: ScimUsersDeps) {}
 
-  toScim(user: User, row: ScimResourceRow): Record<string, unknown> {
+  toScim(user: User, row: ScimResourceRow, now: Date = this.deps.users.clock.now()): Record<string, unknown> {
     const resource: Record<string, unknown> = {
       schemas: [USER_SCHEMA],
       id: user.id,
@@ -55,7 +60,8 @@ export class ScimUsers {
       userName: user.mail,
       name: { formatted: user.displayName },
       displayName: user.displayName,
-      active: user.accountEnabled,
+      // What a provisioning client reads as "can sign in": the access end counts from its instant.
+      active: accountUsable(user, now),
       emails: [{ value: user.mail, type: 'work', primary: true }],
       userType: user.userType,
       ...(user.preferredLanguage ? { preferredLanguage: user.preferredLanguage } : {}),
@@ -74,9 +80,10 @@ export class ScimUsers {
     const filter: ListFilter = parseListFilter(query.filter, ['userName', 'externalId', 'id']);
     const { rows, total } = await this.deps.resources.page(client.id, 'User', { resource_id: filter.id, external_id: filter.externalId, userName: filter.userName }, { offset: paging.startIndex - 1, limit: paging.count });
     const resources = [];
+    const now = this.deps.users.clock.now(); // one instant for the whole page
     for (const row of rows) {
       const user = await this.deps.users.findById(row.resource_id);
-      if (user) resources.push(this.toScim(user, row));
+      if (user) resources.push(this.toScim(user, row, now));
     }
     return listResponse(resources, total, paging.startIndex);
   }
@@ -122,8 +129,12 @@ export class ScimUsers {
     const current = await this.own(client, id);
     const served = this.toScim(current.user, current.row);
     ifMatch(versionOf(served));
-    const patched = applyPatch(served, body);
-    const input = parse(patched);
+    // The operations applied to the served resource with active true and with active false: where
+    // both results agree the operations set it; where they differ they left it alone. So a PATCH of
+    // the display name of a guest whose access has ended (served active false, stored flag still
+    // true until the sweep) does not disable them on the client's behalf.
+    const [ifActive, ifInactive] = [true, false].map((active) => parse(applyPatch({ ...served, active }, body)));
+    const input: UserInput = { ...ifActive!, active: ifActive!.active === ifInactive!.active ? ifActive!.active : undefined };
     // The served resource had it: gone after the operations means a `remove` cleared it.
     return this.apply(client, current, input.preferredLanguage === undefined && current.user.preferredLanguage ? { ...input, preferredLanguage: null } : input);
   }
@@ -142,6 +153,7 @@ export class ScimUsers {
   private async apply(client: ScimClient, current: { user: User; row: ScimResourceRow }, input: UserInput): Promise<Record<string, unknown>> {
     this.inScope(client, input.userName);
     const { user } = current;
+    if (input.active === true && accessEnded(user, this.deps.users.clock.now())) throw accessEndedError(user);
     const now = nowIso();
     const changesMail = normalizeEmail(input.userName) !== normalizeEmail(user.mail);
     await this.deps.db.transaction(async (trx) => {
@@ -185,6 +197,20 @@ export class ScimUsers {
     if (!row || !user) throw new ScimError(404, `No user ${id} provisioned by this client.`);
     return { user, row };
   }
+}
+
+/**
+ * active true for a user whose access end has passed: refused before anything is written. The
+ * lifecycle ended that access; re-enabling the account would not give it back (every sign-in checks
+ * the end) and would only make the client believe it had. RFC 7644 §3.12: mutability, "not
+ * compatible with the attribute's current state".
+ */
+function accessEndedError(user: User): ScimError {
+  return new ScimError(
+    400,
+    `active cannot be set to true: this user's access ended at ${user.accessExpiresAt ?? 'an unknown time'} (accessExpired). Only a new invitation with a new accessExpirationDateTime, or an extension by a sponsor, gives access back.`,
+    'mutability',
+  );
 }
 
 function parse(body: unknown): UserInput {
