@@ -1,7 +1,9 @@
 import type { Command } from 'commander';
 import { z } from 'zod';
 import { AuditLog } from '../audit/audit-log.js';
+import { accessEnded } from '../directory/account-usable.js';
 import { hashPassword } from '../directory/password-hash.js';
+import type { User } from '../directory/user-model.js';
 import { parseUserFilter as parseODataUserFilter } from '../api/odata.js';
 import { IdentitiesRepository } from '../directory/identities-repository.js';
 import { DuplicateEmailError, UsersRepository } from '../directory/users-repository.js';
@@ -59,7 +61,10 @@ export function usersCommands(program: Command): void {
       withDirectory(program.opts().config, async ({ directory }) => {
         const list = await directory.list(opts.filter === undefined ? {} : parseUserFilter(opts.filter), { top: 100_000 });
         if (opts.json) console.log(JSON.stringify(list, null, 2));
-        else printTable(['ID', 'TYPE', 'STATE', 'EMAIL', 'NAME'], list.map((u) => [u.id, u.userType, u.accountEnabled ? 'enabled' : 'disabled', u.mail, u.displayName]), 'no users');
+        else {
+          const now = new Date();
+          printTable(['ID', 'TYPE', 'STATE', 'EMAIL', 'NAME'], list.map((u) => [u.id, u.userType, !u.accountEnabled ? 'disabled' : accessEnded(u, now) ? 'access ended' : 'enabled', u.mail, u.displayName]), 'no users');
+        }
       }),
     );
 
@@ -78,10 +83,11 @@ export function usersCommands(program: Command): void {
           appAssignments: (await cli.assignments.listForPrincipal('User', user.id)).map((a) => a.appId),
         };
         if (opts.json) return console.log(JSON.stringify(details, null, 2));
-        const state = user.accountEnabled ? (user.externalUserState ?? 'enabled') : 'disabled';
+        const state = stateOf(user, new Date());
         console.log(`${user.mail}  ${user.displayName}`);
         console.log(`  id ${user.id}, ${user.userType}, ${state}${user.roles.length ? `, roles: ${user.roles.join(', ')}` : ''}`);
         console.log(`  created ${user.createdDateTime}, last sign-in ${user.lastSignInDateTime ?? 'never'}`);
+        if (user.accessExpiresAt) console.log(`  access ${accessEnded(user, new Date()) ? 'ended' : 'ends'} ${user.accessExpiresAt}`);
         for (const i of details.identities) console.log(`  signs in with ${i.idpId} (${i.issuer})`);
         if (details.memberOf.length) console.log(`  member of: ${details.memberOf.map((g) => g.displayName).join(', ')}`);
         if (details.owns.length) console.log(`  owner of: ${details.owns.map((g) => g.displayName).join(', ')}`);
@@ -124,4 +130,14 @@ function parseUserFilter(raw: string) {
     if (err instanceof HttpError) throw new CliError(`--filter: ${err.message}`);
     throw err;
   }
+}
+
+/**
+ * What `users show` says of a user: disabled, access ended (from the end's instant, before the
+ * expiry sweep disables the account: they can no longer sign in), or their invitation state.
+ */
+function stateOf(user: User, now: Date): string {
+  if (!user.accountEnabled) return 'disabled';
+  if (accessEnded(user, now)) return 'access ended';
+  return user.externalUserState ?? 'enabled';
 }

@@ -66,7 +66,7 @@ export class DelegatedGuests {
 
   /** The guests who have access through this target: assigned to the app directly, or members of the group. */
   async guestsOf(target: ManagedTarget): Promise<GuestSummary[]> {
-    return summarizeGuests(this.deps.db, (await this.principalsOf(target)).filter((u) => u.userType === 'Guest'));
+    return summarizeGuests(this.deps.db, (await this.principalsOf(target)).filter((u) => u.userType === 'Guest'), this.deps.users.clock.now());
   }
 
   /**

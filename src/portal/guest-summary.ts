@@ -1,16 +1,17 @@
 import type { User } from '../directory/user-model.js';
 import type { InvitationRow } from '../invitations/invitation-model.js';
 import type { Database } from '../db/connect.js';
-import { nowIso } from '../lib/clock.js';
+import { accessEnded } from '../directory/account-usable.js';
 
 /** What the owner and admin pages say about a guest's access. */
-export type GuestState = 'pending' | 'expired' | 'accepted' | 'withdrawn' | 'disabled';
+export type GuestState = 'pending' | 'expired' | 'accepted' | 'withdrawn' | 'accessEnded' | 'disabled';
 
 export const STATE_LABEL: Record<GuestState, string> = {
   pending: 'Invitation pending',
   expired: 'Invitation expired',
   accepted: 'Accepted',
   withdrawn: 'No open invitation',
+  accessEnded: 'Access ended',
   disabled: 'Disabled',
 };
 
@@ -20,6 +21,7 @@ export const STATE_LABEL_KEY: Record<GuestState, string> = {
   expired: 'guestState.expired',
   accepted: 'guestState.accepted',
   withdrawn: 'guestState.withdrawn',
+  accessEnded: 'guestState.accessEnded',
   disabled: 'guestState.disabled',
 };
 
@@ -37,8 +39,12 @@ export interface GuestSummary {
   lastRedirectUrl: string | null;
 }
 
-/** Summaries for many users at once: one query for invitations and one for identities. */
-export async function summarizeGuests(db: Database, users: User[]): Promise<GuestSummary[]> {
+/**
+ * Summaries for many users at once: one query for invitations and one for identities. `now` is the
+ * shared clock's instant: a guest whose access end has passed reads as accessEnded at once, not
+ * only once the expiry sweep has disabled them.
+ */
+export async function summarizeGuests(db: Database, users: User[], at: Date): Promise<GuestSummary[]> {
   if (users.length === 0) return [];
   const ids = users.map((u) => u.id);
   const invitations: InvitationRow[] = await db<InvitationRow>('invitations').whereIn('user_id', ids).orderBy([{ column: 'created_at', order: 'desc' }, { column: 'id' }]);
@@ -49,13 +55,15 @@ export async function summarizeGuests(db: Database, users: User[]): Promise<Gues
     if (row.status === 'PendingAcceptance' && !pending.has(row.user_id)) pending.set(row.user_id, row);
   }
   const idpRows: { user_id: string; idp_id: string }[] = await db('identities').whereIn('user_id', ids).select('user_id', 'idp_id');
-  const now = nowIso();
+  const now = at.toISOString();
   return users.map((user) => {
     const open = pending.get(user.id);
     const last = latest.get(user.id);
     const state: GuestState = !user.accountEnabled
       ? 'disabled'
-      : user.externalUserState === 'Accepted'
+      : accessEnded(user, at)
+        ? 'accessEnded'
+        : user.externalUserState === 'Accepted'
         ? 'accepted'
         : open
           ? open.expires_at <= now

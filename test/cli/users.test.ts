@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connectDatabase } from '../../src/db/connect.js';
 import { verifyPassword } from '../../src/directory/password-hash.js';
 import type { User } from '../../src/directory/user-model.js';
+import { writeUsers } from '../../src/directory/user-writes.js';
 import { ensureBuilt, runCli, tempConfig, type TempConfig } from './cli-harness.js';
 
 const PASSWORD = 'correct horse battery staple';
@@ -101,5 +102,18 @@ describe.sequential('foyer users', () => {
     const text = await runCli(['users', 'list'], { config: cfg.file });
     expect(text.stdout.trim().split('\n')).toHaveLength(3);
     expect(text.stdout).toMatch(/Member {2}enabled {2}b@contoso\.example {2}Bea Member/);
+  });
+
+  it('a user whose access end has passed (the sweep not run yet: still enabled) lists and shows as access ended', async () => {
+    const end = new Date(Date.now() - 60_000).toISOString();
+    const id = (await listUsers()).find((u) => u.mail === 'b@contoso.example')!.id;
+    await inDatabase((db) => writeUsers(db, id, (users) => users.where({ id }).update({ access_expires_at: end })));
+    const list = await runCli(['users', 'list'], { config: cfg.file });
+    expect(list.stdout).toMatch(/Member {2}access ended {2}b@contoso\.example {2}Bea Member/);
+    expect(list.stdout).toMatch(/Member {2}enabled {7}a@contoso\.example/);
+    const show = await runCli(['users', 'show', 'b@contoso.example'], { config: cfg.file });
+    expect(show.stdout).toContain(', Member, access ended');
+    expect(show.stdout).toContain(`  access ended ${end}`);
+    expect((await listUsers()).find((u) => u.mail === 'b@contoso.example')).toMatchObject({ accountEnabled: true, accessExpiresAt: end });
   });
 });

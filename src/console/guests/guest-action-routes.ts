@@ -138,7 +138,7 @@ export function guestActionRoutes(router: Router, deps: GuestsConsoleDeps): void
     const guest = await guestOf(ctx);
     const ask = CONFIRM[action];
     if (ask && !confirmed(ctx)) return askToConfirm(ctx, guest, ask);
-    const [summary] = await summarizeGuests(deps.db, [guest]);
+    const [summary] = await summarizeGuests(deps.db, [guest], deps.users.clock.now());
     const actor = { type: 'user' as const, id: admin.id };
     switch (action) {
       case 'resend':

@@ -41,7 +41,7 @@ export function guestDetailRoutes(router: Router, deps: GuestsConsoleDeps): void
     const unknown = tr.t('console.common.unknown');
     const mayAudit = held.has('AuditLog.Read.All');
     const [[row], sponsors, identities, groups, assignments, sessions] = await Promise.all([
-      guestRows(deps.db, [user], { idps: deps.idpNames, partners: deps.partners }),
+      guestRows(deps.db, [user], { idps: deps.idpNames, partners: deps.partners }, deps.users.clock.now()),
       deps.sponsors.list(id),
       deps.identities.listForUser(id),
       deps.groups.groupsOf('members', id),

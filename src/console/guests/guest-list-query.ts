@@ -5,7 +5,7 @@ import type { GuestCursor } from './guest-list-cursor.js';
 
 export const GUEST_SORTS = ['name', 'email', 'state', 'lastSignIn', 'invited'] as const;
 export type GuestSort = (typeof GUEST_SORTS)[number];
-export const GUEST_STATES = ['pending', 'expired', 'accepted', 'withdrawn', 'disabled'] as const;
+export const GUEST_STATES = ['pending', 'expired', 'accepted', 'withdrawn', 'accessEnded', 'disabled'] as const;
 export type GuestStateFilter = (typeof GUEST_STATES)[number];
 
 /** What the table can be narrowed by; every field optional, all given must match. */
@@ -155,12 +155,18 @@ export class GuestListQuery {
     // disabled) and the open invitation's expiry kept on the row: each (state, sort) pair has an
     // index (migration 20261207_17_guest_filter_columns), so a page reads one index range.
     const state = SORT_EXPRESSIONS.state;
+    // An enabled guest whose access end has passed is accessEnded, in no other state (as the rows
+    // say: guest-summary.ts), from the end's instant on, before the sweep disables them.
+    const ended = (b: Knex.QueryBuilder) => b.whereNotNull('users.access_expires_at').andWhere('users.access_expires_at', '<=', now);
+    const notEnded = (b: Knex.QueryBuilder) => b.whereNull('users.access_expires_at').orWhere('users.access_expires_at', '>', now);
+    if (f.state && f.state !== 'disabled') q.andWhere(f.state === 'accessEnded' ? ended : notEnded);
     switch (f.state) {
       case 'accepted':
         q.whereRaw(`${state} = '1'`);
         break;
       case 'disabled':
-        q.whereRaw(`${state} = '3'`);
+      case 'accessEnded':
+        q.whereRaw(`${state} ${f.state === 'disabled' ? '=' : '<>'} '3'`);
         break;
       case 'pending':
         q.whereRaw(`${state} = '2'`).andWhere('users.open_invitation_expires_at', '>', now);

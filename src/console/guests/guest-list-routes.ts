@@ -1,7 +1,6 @@
 import { Readable } from 'node:stream';
 import type { Router } from '@koa/router';
 import type { Context } from 'koa';
-import { nowIso } from '../../lib/clock.js';
 import { portalUser } from '../../portal/portal-auth.js';
 import { STATE_LABEL_KEY } from '../../portal/guest-summary.js';
 import { consolePermissions } from '../console-access.js';
@@ -25,6 +24,7 @@ const STATE_OPTIONS = [
   ['expired', STATE_LABEL_KEY.expired],
   ['accepted', STATE_LABEL_KEY.accepted],
   ['withdrawn', STATE_LABEL_KEY.withdrawn],
+  ['accessEnded', STATE_LABEL_KEY.accessEnded],
   ['disabled', STATE_LABEL_KEY.disabled],
 ] as const;
 
@@ -52,9 +52,11 @@ export async function loadGuestTable(deps: Pick<GuestsConsoleDeps, 'db' | 'users
   const after = p.after ? deps.cursors.decode(p.after, sortId) : undefined;
   const before = !after && p.before ? deps.cursors.decode(p.before, sortId) : undefined;
   const filter = await resolveFilter(deps, p);
-  const now = nowIso();
+  // One instant of the shared clock for the filter and the rows: an access end counts from it.
+  const at = deps.users.clock.now();
+  const now = at.toISOString();
   const [page, total] = await Promise.all([deps.query.page({ filter, sort: p.sort, dir: p.dir, size: PAGE_SIZE, after, before, now }), deps.query.count(filter, now)]);
-  const rows = await guestRows(deps.db, page.users, { idps: deps.idpNames, partners: deps.partners });
+  const rows = await guestRows(deps.db, page.users, { idps: deps.idpNames, partners: deps.partners }, at);
   return { p, sortId, after, before, page, total, rows };
 }
 
@@ -108,12 +110,13 @@ export function guestListRoutes(router: Router, deps: GuestsConsoleDeps): ShowGu
   router.get('/export.csv', async (ctx) => {
     const p = guestListParams.parse(ctx.query);
     const filter = await resolveFilter(deps, p);
-    const now = nowIso();
+    const at = deps.users.clock.now();
+    const now = at.toISOString();
     const names = { idps: deps.idpNames, partners: deps.partners };
     async function* lines() {
       yield csvLine([...CSV_COLUMNS]);
       for await (const users of deps.query.all(filter, p.sort, p.dir, now)) {
-        yield (await guestRows(deps.db, users, names)).map(csvRow).join('');
+        yield (await guestRows(deps.db, users, names, at)).map(csvRow).join('');
       }
     }
     ctx.type = 'text/csv; charset=utf-8';

@@ -21,8 +21,8 @@ export interface GuestRow {
 }
 
 /** Names for the rows of one page: invitations and identities in one query each (guest-summary.ts). */
-export async function guestRows(db: Database, users: User[], names: { idps: Map<string, string>; partners: PartnerDirectory }): Promise<GuestRow[]> {
-  return (await summarizeGuests(db, users)).map((g) => {
+export async function guestRows(db: Database, users: User[], names: { idps: Map<string, string>; partners: PartnerDirectory }, now: Date): Promise<GuestRow[]> {
+  return (await summarizeGuests(db, users, now)).map((g) => {
     const partner = names.partners.byEmail(g.user.mail) ?? g.idps.map((id) => names.partners.byIdp(id)).find(Boolean);
     return {
       id: g.user.id,
