@@ -1,14 +1,17 @@
 /**
  * The admin console says what an access end means from its instant: one second after a guest's
  * end, before any sweep (the stored flag still on), the guest table, the state filter, the CSV
- * export and the guest's page show them as "Access ended", never as accepted; a guest without an
+ * export and the guest's page show them as "Access ended", never as accepted, and so does the
+ * app owner's guest list on My Apps; a guest without an
  * end, and one whose end is still ahead, read as before. Real Foyer, the lifecycle clock moved by
  * hand.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DAY_MS, manualClock } from '../../src/lib/clock.js';
-import { guestPageState, guestTableRows, memberOnMyApps, redeemLink } from '../portal/portal-helpers.js';
+import { guestPageState, guestRows, guestTableRows, memberOnMyApps, redeemLink } from '../portal/portal-helpers.js';
+import { api, appToken } from '../support/api-client.js';
 import { Browser } from '../support/browserless.js';
+import { DEMO_SECRET } from '../support/start-foyer.js';
 import { partnerUser, startWorld, type World } from '../support/world.js';
 
 const clock = manualClock(new Date());
@@ -32,12 +35,20 @@ beforeAll(async () => {
     portal: true,
     smtp: true,
     clock,
-    members: [{ email: 'admin@contoso.example', admin: true }, 'sponsor@contoso.example'],
+    members: [{ email: 'admin@contoso.example', admin: true }, 'sponsor@contoso.example', 'owner@contoso.example'],
+    customize: (config) => {
+      const apps = config.apps as Record<string, unknown>[];
+      Object.assign(apps.find((a) => a.id === 'web-app')!, { owners: ['owner@contoso.example'] });
+      config.delegatedManagement = { appOwnersCanInvite: true };
+      apps.push({ id: 'admin-app', displayName: 'Admin', clientSecret: DEMO_SECRET, grantTypes: ['client_credentials'], permissions: ['User.ReadWrite.All'] });
+    },
   });
   end = inDays(5);
   ids.ended = await acceptedGuest('ann', end);
   ids.later = await acceptedGuest('bob', inDays(30));
   ids.open = await acceptedGuest('cat');
+  const token = await appToken(world.issuer, 'admin-app');
+  for (const id of [ids.ended, ids.later]) expect((await api(world.issuer, token, 'POST', `/users/${id}/appRoleAssignments`, { principalId: id, resourceId: 'web-app' })).status).toBe(201);
   clock.set(new Date(Date.parse(end) + 1000));
   admin = (await memberOnMyApps(world.foyer, 'admin@contoso.example', '/myapps/admin/guests')).browser;
 });
@@ -66,6 +77,13 @@ describe('a guest one second after their access end, before any sweep', () => {
     expect(csv.split('\r\n').find((l) => l.startsWith(ids.ended!))).toContain(',Access ended,');
     expect(guestPageState((await admin.navigate(`${TABLE()}/${ids.ended}`)).body)).toBe('accessEnded');
     expect(guestPageState((await admin.navigate(`${TABLE()}/${ids.later}`)).body)).toBe('accepted');
+  });
+
+  it("the app owner's guest list on My Apps says so too", async () => {
+    const { browser } = await memberOnMyApps(world.foyer, 'owner@contoso.example');
+    const page = await browser.navigate(`${world.issuer}/myapps/manage/app/web-app`);
+    expect(Object.fromEntries(guestRows(page.body).map((r) => [r.id, r.state]))).toEqual({ [ids.ended!]: 'accessEnded', [ids.later!]: 'accepted' });
+    expect(guestRows(page.body).find((r) => r.id === ids.ended)!.text).toContain('Access ended');
   });
 
   it('after the sweep they read as disabled, as before', async () => {
