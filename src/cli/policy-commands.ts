@@ -4,6 +4,7 @@ import { parseIp } from '../access/ip-ranges.js';
 import { describeDecision, WhatIf } from '../access/what-if.js';
 import { MfaTrust } from '../partners/mfa-trust.js';
 import { AUTH_METHODS, isAuthMethod, withMethods, type AuthMethod } from '../strengths/authentication-methods.js';
+import { accessEnded } from '../directory/account-usable.js';
 import { UsersRepository } from '../directory/users-repository.js';
 import { LOCAL_IDP_ID } from '../config/policies-schema.js';
 import { PASSCODE_IDP } from '../interaction/home-realm-discovery.js';
@@ -71,6 +72,7 @@ export function policyCommands(program: Command): void {
         const how = [opts.ip ? `from ${opts.ip}` : 'from any address', opts.idp ? `with ${opts.idp}` : 'with any identity provider', session.methods.length ? `having used ${session.methods.join(', ')}` : mfa ? 'after MFA' : 'without MFA so far'];
         console.log(`What if ${user.mail} (${user.userType}, id ${user.id}) signs in to ${apps.get(opts.app)} (${opts.app}) ${how.join(', ')}:\n`);
         if (!user.accountEnabled) console.log('  note: this account is disabled, so its sign-ins are refused before any policy\n');
+        else if (accessEnded(user, new Date())) console.log(`  note: this guest's access ended at ${user.accessExpiresAt}, so their sign-ins are refused before any policy\n`);
         if (partner) console.log(describePartners(partner, trust));
         if (session.why.length) console.log(`What the home IdP asserted counts as:\n${session.why.map((w) => `  ${w}`).join('\n')}\n`);
         else console.log('Partner settings: none apply (a member of this organisation)\n');

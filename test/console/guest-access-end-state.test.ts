@@ -2,7 +2,7 @@
  * The admin console says what an access end means from its instant: one second after a guest's
  * end, before any sweep (the stored flag still on), the guest table, the state filter, the CSV
  * export and the guest's page show them as "Access ended", never as accepted, and so does the
- * app owner's guest list on My Apps; a guest without an
+ * app owner's guest list on My Apps; the what-if page warns that their sign-ins are refused; a guest without an
  * end, and one whose end is still ahead, read as before. Real Foyer, the lifecycle clock moved by
  * hand.
  */
@@ -77,6 +77,14 @@ describe('a guest one second after their access end, before any sweep', () => {
     expect(csv.split('\r\n').find((l) => l.startsWith(ids.ended!))).toContain(',Access ended,');
     expect(guestPageState((await admin.navigate(`${TABLE()}/${ids.ended}`)).body)).toBe('accessEnded');
     expect(guestPageState((await admin.navigate(`${TABLE()}/${ids.later}`)).body)).toBe('accepted');
+  });
+
+  it('the what-if page warns that their sign-ins are refused before any policy', async () => {
+    const whatIf = (mail: string) => admin.navigate(`${world.issuer}/myapps/admin/what-if?user=${encodeURIComponent(mail)}&app=web-app`);
+    const ended = await whatIf('ann@partner.example');
+    expect(ended.status).toBe(200);
+    expect(/<p class="alert" id="access-ended">([^<]*)<\/p>/.exec(ended.body)?.[1]).toBe(`This guest's access ended on ${end}: their sign-ins are refused before any policy.`.replace(/'/g, '&#39;'));
+    expect((await whatIf('bob@partner.example')).body).not.toContain('id="access-ended"');
   });
 
   it("the app owner's guest list on My Apps says so too", async () => {

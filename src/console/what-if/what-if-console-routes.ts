@@ -3,6 +3,7 @@ import type { Context } from 'koa';
 import { z } from 'zod';
 import type { PolicyTrace } from '../../access/evaluate.js';
 import type { WhatIf, WhatIfAnswer } from '../../access/what-if.js';
+import { accessEnded } from '../../directory/account-usable.js';
 import type { UsersRepository } from '../../directory/users-repository.js';
 import { formErrorMessage } from '../../i18n/page-message.js';
 import type { Translator } from '../../i18n/translator.js';
@@ -65,7 +66,7 @@ export function whatIfConsoleRoutes(router: Router, deps: WhatIfConsoleDeps): Ro
       const user = await deps.users.findByEmail(q.user);
       if (!user) throw new HttpError(400, 'userNotFound', `No user has the email address ${q.user}.`);
       const answer = await deps.whatIf.evaluate({ user, appId: q.app, ipAddress: q.ip, identityProvider: q.idp, mfa: form.mfa });
-      return page({ result: resultView(answer, { mail: user.mail, userType: user.userType, enabled: user.accountEnabled, app: deps.whatIf.apps.get(q.app)! }, deps.renderer.translator(ctx)) });
+      return page({ result: resultView(answer, { mail: user.mail, userType: user.userType, enabled: user.accountEnabled, accessEndedAt: accessEnded(user, deps.users.clock.now()) ? user.accessExpiresAt : null, app: deps.whatIf.apps.get(q.app)! }, deps.renderer.translator(ctx)) });
     } catch (err) {
       if (err instanceof HttpError && err.status < 500) return page({ error: formErrorMessage(deps.renderer.translator(ctx), err), errorCode: err.code }, 400);
       throw err;
@@ -75,7 +76,7 @@ export function whatIfConsoleRoutes(router: Router, deps: WhatIfConsoleDeps): Ro
   return router;
 }
 
-function resultView(answer: WhatIfAnswer, who: { mail: string; userType: string; enabled: boolean; app: string }, tr: Translator) {
+function resultView(answer: WhatIfAnswer, who: { mail: string; userType: string; enabled: boolean; accessEndedAt: string | null; app: string }, tr: Translator) {
   const { partner, trust, decision } = answer;
   return {
     who,
