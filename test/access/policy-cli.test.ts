@@ -3,6 +3,7 @@ import { SignInLog } from '../../src/audit/sign-in-log.js';
 import { connectDatabase, type Database } from '../../src/db/connect.js';
 import { migrateLatest } from '../../src/db/migrate.js';
 import { UsersRepository } from '../../src/directory/users-repository.js';
+import { writeUsers } from '../../src/directory/user-writes.js';
 import { createThrottle } from '../../src/http/throttle.js';
 import { MfaService } from '../../src/mfa/mfa-service.js';
 import { ensureBuilt, runCli, tempConfig, type TempConfig } from '../cli/cli-harness.js';
@@ -62,6 +63,15 @@ describe('npx foyer policy what-if', () => {
 
     const afterMfa = await cli('policy', 'what-if', '--user', guestId, '--app', 'payroll', '--mfa');
     expect(afterMfa.stdout.trim().split('\n').at(-1)).toBe('Decision: ALLOW');
+  });
+
+  it('notes that a guest whose access end has passed (before the sweep: still enabled) is refused before any policy', async () => {
+    const end = new Date(Date.now() - 60_000).toISOString();
+    const ended = (await new UsersRepository(db).create({ mail: 'ed@partner.example', userType: 'Guest', externalUserState: 'Accepted' })).id;
+    await writeUsers(db, ended, (users) => users.where({ id: ended }).update({ access_expires_at: end }));
+    const r = await cli('policy', 'what-if', '--user', 'ed@partner.example', '--app', 'payroll');
+    expect(r.stdout).toContain(`  note: this guest's access ended at ${end}, so their sign-ins are refused before any policy\n`);
+    expect((await cli('policy', 'what-if', '--user', 'gina@partner.example', '--app', 'payroll')).stdout).not.toContain('note:');
   });
 
   it('uses group membership and named locations (IPv4 and IPv6)', async () => {
