@@ -3,6 +3,7 @@ import type { KoaContextWithOIDC, PromptDetail } from 'oidc-provider';
 import type Provider from 'oidc-provider';
 import type { AppliedPolicy, SignInEntry, SignInLog } from '../audit/sign-in-log.js';
 import type { Logger } from '../logging/logger.js';
+import { onlyWhere } from '../http/only-where.js';
 import { isAuthorizationPath } from '../provider/protocol-paths.js';
 import type { AccessEngine, AccessEvaluation } from './access-engine.js';
 import { ACCESS_REASONS, MFA_PROMPT } from './access-prompt.js';
@@ -50,8 +51,7 @@ export function signInOutcomes(deps: { provider: Provider; engine: AccessEngine;
     await deps.log.record(entryFor(ctx, evaluation, result));
   }
 
-  return async (ctx, next) => {
-    if (!isAuthorizationPath(ctx.path)) return next();
+  return onlyWhere((ctx) => isAuthorizationPath(ctx.path), async (ctx, next) => {
     try {
       await next();
     } finally {
@@ -60,7 +60,7 @@ export function signInOutcomes(deps: { provider: Provider; engine: AccessEngine;
         await record(oidcCtx).catch((err: unknown) => deps.logger.warn({ err: err instanceof Error ? err.message : String(err), requestId: ctx.state.requestId }, 'writing the sign-in log failed'));
       }
     }
-  };
+  });
 }
 
 function entryFor(ctx: KoaContextWithOIDC, evaluation: AccessEvaluation, outcome: Pick<SignInEntry, 'result' | 'errorCode' | 'failureReason'>): SignInEntry {

@@ -146,7 +146,7 @@ export function isAuthorizationRequest(ctx: Context): boolean {
 
 /** An upstream IdP's answer: the OIDC/GitHub callback (GET) or the SAML assertion consumer (POST). */
 export function isUpstreamCallback(ctx: Context): boolean {
-  return /^\/federation\/[^/]+\/(?:callback|acs)$/.test(routePath(ctx.path)) && (ctx.method === 'GET' || ctx.method === 'POST');
+  return (ctx.method === 'GET' || ctx.method === 'POST') && /^\/federation\/[^/]+\/(?:callback|acs)$/.test(routePath(ctx.path));
 }
 
 /** A GET of a sign-in page: the journey under /interaction/ and the invitation link. */

@@ -5,6 +5,14 @@
  * compare this form, or a variant of the path would reach the route while skipping the check.
  */
 export function routePath(path: string): string {
+  // Every budget, size cap and path-bound middleware asks for the same request's path in turn
+  // (eight times on a token request): the last answer is kept, so the path is lowered once.
+  if (path === lastPath) return lastRoute;
   const lower = path.toLowerCase();
-  return lower.length > 1 && lower.endsWith('/') ? lower.slice(0, -1) : lower;
+  lastRoute = lower.length > 1 && lower.endsWith('/') ? lower.slice(0, -1) : lower;
+  lastPath = path;
+  return lastRoute;
 }
+
+let lastPath = '/';
+let lastRoute = '/';

@@ -1,6 +1,7 @@
 import type { Middleware } from 'koa';
 import type Provider from 'oidc-provider';
 import type { KoaContextWithOIDC } from 'oidc-provider';
+import { onlyWhere } from '../http/only-where.js';
 import { isAuthorizationPath } from '../provider/protocol-paths.js';
 
 /**
@@ -36,8 +37,7 @@ export function keepForJourney(interaction: { iat?: number; exp: number }): void
  */
 export function keepInteractionCookies(provider: Provider): Middleware {
   const names = new RegExp(`^(?:${escape(provider.cookieName('interaction'))}|${escape(provider.cookieName('resume'))})(?:\\.sig)?=`);
-  return async (ctx, next) => {
-    if (!isAuthorizationPath(ctx.path)) return next();
+  return onlyWhere((ctx) => isAuthorizationPath(ctx.path), async (ctx, next) => {
     await next();
     const header = ctx.response.get('Set-Cookie') as string | string[] | undefined;
     const cookies = typeof header === 'string' ? [header] : header;
@@ -47,7 +47,7 @@ export function keepInteractionCookies(provider: Provider): Middleware {
       'Set-Cookie',
       cookies.map((c) => (names.test(c) && !c.includes('expires=Thu, 01 Jan 1970') ? c.replace(/; expires=[^;]*/, `; expires=${expires}`) : c)),
     );
-  };
+  });
 }
 
 function escape(name: string): string {

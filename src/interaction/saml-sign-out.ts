@@ -16,6 +16,7 @@ import type { Connector, SamlSessionRef } from '../federation/connector.js';
 import type { UpstreamIdentity } from '../federation/upstream-identity.js';
 import type { Logger } from '../logging/logger.js';
 import type { FoyerAdapter } from '../provider/adapters/index.js';
+import { onlyWhere } from '../http/only-where.js';
 import { isAuthorizationPath, isEndSessionPath } from '../provider/protocol-paths.js';
 
 /** The key a login result carries the SAML session under (see samlSessionResult). */
@@ -48,15 +49,15 @@ export const pendingLogoutKey = (idpId: string, requestId: string) => `logout:${
 
 export function samlSignOut(deps: { store: FoyerAdapter; connector: (idpId: string) => Connector | undefined; logger: Logger }): Middleware {
   const { store } = deps;
-  return async (ctx: Context, next: Next) => {
-    // Only the resume (/auth/:uid) and the logout confirmation act here.
-    if (!isAuthorizationPath(ctx.path) && !isEndSessionPath(ctx.path)) return next();
+  // Only the resume (/auth/:uid) and the logout confirmation act here.
+  const middleware = onlyWhere((ctx) => isAuthorizationPath(ctx.path) || isEndSessionPath(ctx.path), async (ctx: Context, next: Next) => {
     await next();
     const oidc = (ctx as KoaContextWithOIDC).oidc;
     if (!oidc?.session?.uid) return;
     if (oidc.route === 'resume') return keep(oidc);
     if (oidc.route === 'end_session_confirm' && oidc.params?.logout && ctx.status >= 300 && ctx.status < 400) return toIdp(ctx, oidc.session.uid);
-  };
+  });
+  return middleware;
 
   /**
    * A SAML login is kept for the session. Another login of the same account (the MFA step-up,

@@ -4,6 +4,7 @@ import { consoleSectionsFor } from '../console/console-access.js';
 import { accountUsable } from '../directory/account-usable.js';
 import type { UsersRepository } from '../directory/users-repository.js';
 import type { PageRenderer } from '../http/render.js';
+import { onlyWhere } from '../http/only-where.js';
 import { readPortalSession } from '../portal/portal-session.js';
 
 /**
@@ -14,8 +15,7 @@ import { readPortalSession } from '../portal/portal-session.js';
  * request (mount-routers.ts matches routers by path prefix), the token endpoint included.
  */
 export function landingPage(deps: { provider: Provider; users: UsersRepository; renderer: PageRenderer; myAppsUrl: string }): Middleware {
-  return async (ctx, next) => {
-    if (ctx.path !== '/' || (ctx.method !== 'GET' && ctx.method !== 'HEAD')) return next();
+  const page = onlyWhere((ctx) => ctx.path === '/' && (ctx.method === 'GET' || ctx.method === 'HEAD'), async (ctx) => {
     const user = await signedInUser(ctx);
     // Personalised for whoever is signed in: never kept by a shared cache.
     ctx.set('Cache-Control', 'no-store');
@@ -24,7 +24,8 @@ export function landingPage(deps: { provider: Provider; users: UsersRepository; 
       signedInAs: user?.mail,
       consoleUrl: user ? consoleSectionsFor(user)[0]?.path : undefined,
     });
-  };
+  });
+  return page;
 
   async function signedInUser(ctx: Context) {
     const session = await readPortalSession(ctx, deps.provider);

@@ -48,9 +48,9 @@ export function createGenerations<T extends Served>(first: T): Generations<T> {
     dispatch(req: IncomingMessage, res: ServerResponse) {
       const serving = current;
       serving.inflight++;
-      res.once('close', () => {
-        if (--serving.inflight === 0) serving.idle?.();
-      });
+      // The composition rides on the response and one shared listener lets it go: no closure per request.
+      (res as TaggedResponse)[SERVING] = serving;
+      res.on('close', requestClosed);
       return serving.served.handler(req, res);
     },
     swap(next) {
@@ -63,6 +63,17 @@ export function createGenerations<T extends Served>(first: T): Generations<T> {
       await Promise.all([...releasing]);
     },
   };
+}
+
+const SERVING = Symbol('serving composition');
+type TaggedResponse = ServerResponse & { [SERVING]?: Tracked<unknown> };
+
+/** A response is closed once (finished or aborted): its composition has one request fewer in flight. */
+function requestClosed(this: TaggedResponse): void {
+  const serving = this[SERVING];
+  if (!serving) return;
+  this[SERVING] = undefined;
+  if (--serving.inflight === 0) serving.idle?.();
 }
 
 function drained(g: Tracked<unknown>): Promise<void> {

@@ -44,6 +44,12 @@ export class PartnerDirectory {
   private readonly byIdMap = new Map<string, PartnerSettings>();
   private readonly byDomainMap = new Map<string, PartnerSettings>();
   private readonly byIdpMap = new Map<string, PartnerSettings>();
+  /**
+   * True when some organisation may not do everything: only then do sign-ins and refreshes need
+   * the partner checks. Settled at construction (the settings come from config; a reload builds a
+   * new directory), since every code and refresh-token redemption asks.
+   */
+  readonly restrictsAnything: boolean;
 
   constructor(config: { partners: PartnerConfig[]; partnerDefaults: PartnerDefaultsConfig; identityProviders: IdentityProviderConfig[] }) {
     const d = config.partnerDefaults;
@@ -68,6 +74,9 @@ export class PartnerDirectory {
       for (const domain of p.domains) this.byDomainMap.set(domain, p);
       for (const idp of p.dedicatedIdps) this.byIdpMap.set(idp, p);
     }
+    this.restrictsAnything = [this.defaults, ...this.partners].some(
+      (p) => !isAll(p.usersAndGroups, 'AllUsers') || !isAll(p.applications, 'AllApplications') || p.identityProviders.length > 0,
+    );
   }
 
   list(): PartnerSettings[] {
@@ -87,13 +96,6 @@ export class PartnerDirectory {
   /** The partner an IdP belongs to, for IdPs of one organisation only (a shared IdP such as Google classifies nobody). */
   byIdp(idpId: string | undefined): PartnerSettings | undefined {
     return idpId ? this.byIdpMap.get(idpId) : undefined;
-  }
-
-  /** True when some organisation may not do everything: only then do sign-ins and refreshes need the partner checks. */
-  get restrictsAnything(): boolean {
-    return [this.defaults, ...this.partners].some(
-      (p) => !isAll(p.usersAndGroups, 'AllUsers') || !isAll(p.applications, 'AllApplications') || p.identityProviders.length > 0,
-    );
   }
 
   /** Whether any partner admits people by a claim its IdP asserts (only then are claims kept). */

@@ -61,20 +61,28 @@ export function buildProvider(deps: ProviderDeps): Provider {
   const { config } = deps;
   const alg = config.keys.algorithm;
   const pages = providerPages(deps.renderer);
-  const permissions = new Map(config.apps.map((a) => [a.id, a.permissions]));
+  // What says which kind of principal a token acts for, made once per composition (a config reload
+  // builds a new provider, and these with it): an app's token lists its permissions in config.
+  const kinds = tokenKinds(config.apps);
   const firstParty = new Set([...config.apps.filter((a) => a.firstParty).map((a) => a.id), ...(deps.extraClients ?? []).map((c) => c.client_id)]);
   const allowedOrigins = new Map(
     config.apps.map((a) => [a.id, new Set(a.redirectUris.filter((u) => /^https?:/.test(u)).map((u) => new URL(u).origin))]),
   );
 
   const foyerApi = apiResource(config.issuer);
+  /**
+   * Whether a token gets its app's roles, groups and optional claims: a user's access token for an
+   * app that has any, unless it is for Foyer's own API (which reads `roles` as Graph permissions on
+   * app tokens: an app's roles have no place there). Decided without awaiting anything, so the
+   * tokens that get nothing (client credentials, most apps) cost no promise on the token path.
+   */
+  const getsAppClaims = (token: TokenFacts): token is TokenFacts & { clientId: string; accountId: string } =>
+    Boolean(deps.tokenClaims && token.kind === 'AccessToken' && token.clientId && token.accountId && deps.tokenClaims.addsToAccessTokens(token.clientId)) &&
+    token.resourceServer?.audience !== foyerApi;
   /** A user's access token: the roles, groups and optional claims of the app it was issued to. */
-  const appClaims = async (ctx: KoaContextWithOIDC | undefined, token: { kind: string; clientId?: string; accountId?: string; resourceServer?: { audience?: string } }) => {
-    if (!deps.tokenClaims || token.kind !== 'AccessToken' || !token.clientId || !token.accountId || !deps.tokenClaims.addsToAccessTokens(token.clientId)) return undefined;
-    // Foyer's own API reads `roles` as Graph permissions on app tokens: an app's roles have no place there.
-    if (token.resourceServer?.audience === foyerApi) return undefined;
+  const appClaims = async (ctx: KoaContextWithOIDC | undefined, token: TokenFacts & { clientId: string; accountId: string }) => {
     const user = ctx ? await deps.users.findByIdInRequest(ctx, token.accountId) : await deps.users.findById(token.accountId);
-    return user ? deps.tokenClaims.accessToken(ctx, token.clientId, user) : undefined;
+    return user ? deps.tokenClaims!.accessToken(ctx, token.clientId, user) : undefined;
   };
 
   const provider = new Provider(config.issuer, {
@@ -145,22 +153,23 @@ export function buildProvider(deps: ProviderDeps): Provider {
     // tokens get them from the JWT customizer instead: oidc-provider spreads a token's extra claims
     // into the JWT payload, and on Node 20's V8 that one object spread cost more than the rest of
     // building the payload (about 15 µs per token, docs/benchmarks.md).
-    extraTokenClaims: async (ctx, token) => {
+    // Both hooks answer at once when nothing is to be read (oidc-provider awaits whatever they return).
+    extraTokenClaims: (ctx, token) => {
       if (token.resourceServer?.accessTokenFormat === 'jwt') return undefined;
-      const kind = tokenKindClaims(token, permissions);
-      const app = await appClaims(ctx, token);
-      return app ? { ...app, ...kind } : kind;
+      const kind = kinds.of(token);
+      if (!getsAppClaims(token)) return kind && { ...kind };
+      return appClaims(ctx, token).then((app) => (app ? { ...app, ...kind } : kind && { ...kind }));
     },
     formats: {
       customizers: {
-        jwt: async (ctx, token, jwt) => {
-          Object.assign(jwt.payload, tokenKindClaims(token, permissions));
-          // The app's roles, groups and optional claims never replace what the token already says.
-          const app = await appClaims(ctx, token);
-          if (app) for (const [name, value] of Object.entries(app)) if (!(name in jwt.payload)) jwt.payload[name] = value;
-          // A JWT is checked offline, so revoking its grant (code replay, refresh-token reuse,
-          // revocation) could not reach it; naming the grant lets Foyer's own API check it is alive.
-          if (token.kind === 'AccessToken' && token.grantId) jwt.payload.gid = token.grantId;
+        jwt: (ctx, token, jwt) => {
+          Object.assign(jwt.payload, kinds.of(token));
+          if (!getsAppClaims(token)) return void nameGrant(token, jwt.payload);
+          return appClaims(ctx, token).then((app) => {
+            // The app's roles, groups and optional claims never replace what the token already says.
+            if (app) for (const [name, value] of Object.entries(app)) if (!(name in jwt.payload)) jwt.payload[name] = value;
+            nameGrant(token, jwt.payload);
+          });
         },
       },
     },
@@ -193,11 +202,38 @@ function sessionTtl(_ctx: unknown, session: { accountId?: string }): number {
   return session.accountId ? TOKEN_TTL.Session : UNTOUCHED_INTERACTION_TTL;
 }
 
-/** The claims that say what kind of principal a token acts for (see extraTokenClaims). */
-function tokenKindClaims(token: { kind: string; clientId?: string }, permissions: Map<string, string[]>): Record<string, unknown> | undefined {
-  if (token.kind === 'ClientCredentials') return { idtyp: 'app', roles: permissions.get(token.clientId ?? '') ?? [] };
-  if (token.kind === 'AccessToken') return { idtyp: 'user' };
-  return undefined;
+/** What the token hooks look at. */
+interface TokenFacts {
+  kind: string;
+  clientId?: string;
+  accountId?: string;
+  grantId?: string;
+  resourceServer?: { audience?: string };
+}
+
+/**
+ * The claims that say what kind of principal a token acts for (see extraTokenClaims), one frozen
+ * object per app and one for users: callers copy them into the token (Object.assign or a spread).
+ */
+function tokenKinds(apps: { id: string; permissions: string[] }[]) {
+  const user = Object.freeze({ idtyp: 'user' });
+  const noRoles = Object.freeze({ idtyp: 'app', roles: Object.freeze([]) });
+  const byApp = new Map(apps.map((a) => [a.id, Object.freeze({ idtyp: 'app', roles: Object.freeze([...a.permissions]) })]));
+  return {
+    of(token: TokenFacts): Readonly<Record<string, unknown>> | undefined {
+      if (token.kind === 'ClientCredentials') return byApp.get(token.clientId ?? '') ?? noRoles;
+      if (token.kind === 'AccessToken') return user;
+      return undefined;
+    },
+  };
+}
+
+/**
+ * A JWT is checked offline, so revoking its grant (code replay, refresh-token reuse, revocation)
+ * could not reach it; naming the grant lets Foyer's own API check it is alive.
+ */
+function nameGrant(token: TokenFacts, payload: Record<string, unknown>): void {
+  if (token.kind === 'AccessToken' && token.grantId) payload.gid = token.grantId;
 }
 
 function guardedFindAccount(find: ReturnType<typeof createFindAccount>): ReturnType<typeof createFindAccount> {

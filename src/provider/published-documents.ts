@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { Context, Middleware } from 'koa';
+import { onlyWhere } from '../http/only-where.js';
 
 /** oidc-provider's routes for the two documents every app and API fetches, and their route labels. */
 const DOCUMENTS = new Set(['/jwks', '/.well-known/openid-configuration']);
@@ -30,8 +31,7 @@ export interface PublishedDocuments {
  */
 export function publishedDocuments(): PublishedDocuments {
   let built = new Map<string, Document>();
-  const middleware: Middleware = async (ctx, next) => {
-    if ((ctx.method !== 'GET' && ctx.method !== 'HEAD') || !DOCUMENTS.has(ctx.path)) return next();
+  const middleware: Middleware = onlyWhere((ctx) => (ctx.method === 'GET' || ctx.method === 'HEAD') && DOCUMENTS.has(ctx.path), async (ctx, next) => {
     const key = `${ctx.path} ${ctx.origin}`;
     const cache = built;
     const known = cache.get(key);
@@ -43,7 +43,7 @@ export function publishedDocuments(): PublishedDocuments {
     // A rotation during this request may have replaced the map: keep the document out of the new one.
     if (cache === built && (cache.size < DOCUMENTS.size * MAX_ORIGINS || cache.has(key))) cache.set(key, doc);
     serveBody(ctx, doc);
-  };
+  });
   return {
     middleware,
     invalidate() {

@@ -6,6 +6,7 @@
  */
 import { request } from 'node:http';
 import { readFileSync, writeFileSync } from 'node:fs';
+import { decodeJwt } from 'jose';
 import { describe, expect, it } from 'vitest';
 import * as client from 'openid-client';
 import { parse, stringify } from 'yaml';
@@ -15,6 +16,7 @@ import { DEMO_SECRET } from '../support/start-foyer.js';
 import { daemonApp, PASSWORD, useWorld } from '../support/world.js';
 
 const MEMBER = 'mia@contoso.example';
+const API = 'https://api.contoso.example';
 const blockSpa = { id: 'block-spa', displayName: 'No SPA', state: 'enabled', conditions: { users: { includeUsers: ['All'] }, applications: { includeApplications: ['spa-app'] } }, grantControls: { builtInControls: ['block'] } };
 
 describe('config reload', () => {
@@ -142,6 +144,44 @@ describe('config reload', () => {
     } finally {
       writeFileSync(world.foyer.configFile, good);
     }
+  });
+
+  it('gives the next grant the permissions and resource scopes of a reloaded config (kept per composition)', async () => {
+    const tokenFor = async (scope: string) => {
+      const res = await fetch(`${world.issuer}/token`, {
+        method: 'POST',
+        headers: { authorization: basic('daemon-app'), 'content-type': 'application/x-www-form-urlencoded' },
+        body: new URLSearchParams({ grant_type: 'client_credentials', resource: API, scope }),
+      });
+      expect(res.status).toBe(200);
+      const body = (await res.json()) as { access_token: string; scope: string };
+      return { scope: body.scope, payload: decodeJwt(body.access_token) };
+    };
+    // Twice before the reload: the second token is built from what the first one's composition kept.
+    for (let i = 0; i < 2; i++) {
+      const before = await tokenFor('read write');
+      expect(before.scope).toBe('read write');
+      expect(before.payload).toMatchObject({ aud: API, idtyp: 'app', roles: [] });
+    }
+
+    editConfig((raw) => {
+      const daemon = (raw.apps as { id: string; permissions?: string[] }[]).find((a) => a.id === 'daemon-app')!;
+      daemon.permissions = ['User.Read.All'];
+      (raw.apps as unknown[]).push(daemonApp('inviting-app', ['User.Invite.All']));
+      raw.resourceServers = [{ identifier: API, scopes: ['read'] }];
+    });
+    expect((await world.foyer.foyer.reload()).result).toBe('applied');
+
+    const after = await tokenFor('read write');
+    expect(after.scope).toBe('read');
+    expect(after.payload).toMatchObject({ aud: API, idtyp: 'app', roles: ['User.Read.All'], scope: 'read' });
+    // Another app's token still lists only its own permissions.
+    const other = await fetch(`${world.issuer}/token`, {
+      method: 'POST',
+      headers: { authorization: basic('inviting-app'), 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({ grant_type: 'client_credentials', resource: API, scope: 'read' }),
+    });
+    expect(decodeJwt(((await other.json()) as { access_token: string }).access_token)).toMatchObject({ roles: ['User.Invite.All'] });
   });
 
   it('lets a request that began before the swap finish on the config it began with', async () => {
