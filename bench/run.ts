@@ -779,7 +779,12 @@ const verdict = (r: Row) => {
 /** Foyer's SQL statements and Redis commands per operation of a flow, by text (issue 20's count). */
 function statementsText(r: Row): string {
   const f = r.foyer!;
-  const sql = (f.sqlByStatement ?? []).map(([k, n]) => `    ${n.toFixed(2)}  ${k.replace(/\s+/g, ' ').slice(0, 160)}`);
+  // The statement's start, and oidc-provider's model (the key's ` [Model]` tail) however long the SQL.
+  const short = (k: string) => {
+    const model = / \[[A-Za-z]+\]$/.exec(k)?.[0] ?? '';
+    return `${k.slice(0, k.length - model.length).replace(/\s+/g, ' ').slice(0, 110)}${model}`;
+  };
+  const sql = (f.sqlByStatement ?? []).map(([k, n]) => `    ${n.toFixed(2)}  ${short(k)}`);
   const redis = (f.redisByCommand ?? []).map(([k, n]) => `    ${n.toFixed(2)}  ${k.replace(/\s+/g, ' ').slice(0, 160)}`);
   return [`${r.id}: Foyer's SQL statements per operation (${fmt(f.sqlPerOp, 1)}) and Redis round trips (${fmt(f.redisPerOp, 1)}), by text:`, '```', ...sql, ...(redis.length ? ['  redis:', ...redis] : []), '```'].join('\n');
 }
