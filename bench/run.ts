@@ -174,16 +174,20 @@ async function flows(job: FlowJob): Promise<FlowResult> {
  * Server CPU (user+system, ms) used by `servers` while `fn` runs, and the SQL statements the
  * first of them ran.
  */
-async function withCpu<T>(servers: Server[], fn: () => Promise<T>): Promise<{ result: T; cpuMs: number; cpuBy: Record<string, number>; statements: number }> {
+async function withCpu<T>(servers: Server[], fn: () => Promise<T>): Promise<{ result: T; cpuMs: number; cpuBy: Record<string, number>; statements: number; byStatement: [string, number][]; redis: [string, number][] }> {
   const cpu = async () => (await Promise.all(servers.map((s) => s.call<{ user: number; system: number }>('cpu')))).map((c) => c.user + c.system);
-  const statements = async () => (await servers[0]!.call<[string, number][]>('queries')).reduce((a, [, n]) => a + n, 0);
-  await statements();
+  const queries = () => servers[0]!.call<[string, number][]>('queries');
+  // The baseline node does not count Redis commands: an empty list.
+  const redis = () => (servers[0]!.name === 'foyer' ? servers[0]!.call<[string, number][]>('redisCommands') : Promise.resolve([] as [string, number][]));
+  await queries();
+  await redis();
   const before = await cpu();
   const result = await fn();
   const after = await cpu();
   const cpuBy: Record<string, number> = {};
   servers.forEach((s, i) => (cpuBy[s.name] = (after[i]! - before[i]!) / 1000));
-  return { result, cpuMs: Object.values(cpuBy).reduce((a, b) => a + b, 0), cpuBy, statements: await statements() };
+  const byStatement = await queries();
+  return { result, cpuMs: Object.values(cpuBy).reduce((a, b) => a + b, 0), cpuBy, statements: byStatement.reduce((a, [, n]) => a + n, 0), byStatement, redis: await redis() };
 }
 
 const load1 = () => Math.round(os.loadavg()[0]! * 100) / 100;
@@ -243,9 +247,17 @@ interface Totals {
   p99Weighted: number;
   samples: string[];
   load1: number[];
+  /** SQL statements and Redis commands (MULTI blocks as one) by text, for flows. */
+  byStatement: Map<string, number>;
+  redis: Map<string, number>;
 }
 
-const emptyTotals = (): Totals => ({ ops: 0, seconds: 0, errors: 0, cpuMs: 0, cpuBy: {}, clientCpuMs: 0, cpuOps: 0, statements: 0, requests: 0, latencies: [], p50Weighted: 0, p99Weighted: 0, samples: [], load1: [] });
+const emptyTotals = (): Totals => ({ ops: 0, seconds: 0, errors: 0, cpuMs: 0, cpuBy: {}, clientCpuMs: 0, cpuOps: 0, statements: 0, requests: 0, latencies: [], p50Weighted: 0, p99Weighted: 0, samples: [], load1: [], byStatement: new Map(), redis: new Map() });
+
+/** Counts by text per operation, most frequent first (two decimals). */
+function perOp(counts: Map<string, number>, ops: number): [string, number][] {
+  return [...counts].sort((a, b) => b[1] - a[1]).map(([k, n]) => [k, Math.round((n / ops) * 100) / 100]);
+}
 
 function totalsToMeasure(t: Totals, flowsMode: boolean): Measure {
   const lat = flowsMode ? summarize(t.latencies) : { p50: t.ops ? t.p50Weighted / t.ops : 0, p99: t.ops ? t.p99Weighted / t.ops : 0 };
@@ -259,6 +271,8 @@ function totalsToMeasure(t: Totals, flowsMode: boolean): Measure {
     ...(t.cpuOps && Object.keys(t.cpuBy).length > 1 ? { cpuMsPerOpBy: Object.fromEntries(Object.entries(t.cpuBy).map(([k, v]) => [k, Math.round((v / t.cpuOps) * 100) / 100])) } : {}),
     ...(t.cpuOps && t.clientCpuMs ? { clientCpuMsPerOp: Math.round((t.clientCpuMs / t.cpuOps) * 100) / 100 } : {}),
     ...(flowsMode && t.ops ? { requestsPerOp: Math.round((t.requests / t.ops) * 10) / 10 } : {}),
+    ...(flowsMode && t.cpuOps && t.byStatement.size ? { sqlByStatement: perOp(t.byStatement, t.cpuOps) } : {}),
+    ...(flowsMode && t.cpuOps && t.redis.size ? { redisPerOp: Math.round(([...t.redis.values()].reduce((a, b) => a + b, 0) / t.cpuOps) * 10) / 10, redisByCommand: perOp(t.redis, t.cpuOps) } : {}),
     load1: Math.round((t.load1.reduce((a, b) => a + b, 0) / Math.max(1, t.load1.length)) * 100) / 100,
     ...(t.samples.length ? { samples: t.samples.slice(0, 3) } : {}),
   };
@@ -312,7 +326,9 @@ async function compareFlows(base: SideSpec<FlowJob>, foyer: SideSpec<FlowJob>): 
         const t = totals[name];
         t.load1.push(load1());
         const clientBefore = await client.cpu();
-        const { result, cpuMs, cpuBy, statements } = await withCpu(side.servers, () => client.run({ ...side.job, warmupMs: 0, durationMs: S.flowMs / S.rounds }));
+        const { result, cpuMs, cpuBy, statements, byStatement, redis } = await withCpu(side.servers, () => client.run({ ...side.job, warmupMs: 0, durationMs: S.flowMs / S.rounds }));
+        for (const [k, n] of byStatement) t.byStatement.set(k, (t.byStatement.get(k) ?? 0) + n);
+        for (const [k, n] of redis) t.redis.set(k, (t.redis.get(k) ?? 0) + n);
         t.clientCpuMs += (await client.cpu()) - clientBefore;
         for (const [k, v] of Object.entries(cpuBy)) t.cpuBy[k] = (t.cpuBy[k] ?? 0) + v;
         t.ops += result.flows;
@@ -760,6 +776,19 @@ const verdict = (r: Row) => {
   return ratio >= r.target ? `≥${r.target}× met` : `≥${r.target}× NOT met`;
 };
 
+/** Foyer's SQL statements and Redis commands per operation of a flow, by text (issue 20's count). */
+function statementsText(r: Row): string {
+  const f = r.foyer!;
+  // The statement's start, and oidc-provider's model (the key's ` [Model]` tail) however long the SQL.
+  const short = (k: string) => {
+    const model = / \[[A-Za-z]+\]$/.exec(k)?.[0] ?? '';
+    return `${k.slice(0, k.length - model.length).replace(/\s+/g, ' ').slice(0, 110)}${model}`;
+  };
+  const sql = (f.sqlByStatement ?? []).map(([k, n]) => `    ${n.toFixed(2)}  ${short(k)}`);
+  const redis = (f.redisByCommand ?? []).map(([k, n]) => `    ${n.toFixed(2)}  ${k.replace(/\s+/g, ' ').slice(0, 160)}`);
+  return [`${r.id}: Foyer's SQL statements per operation (${fmt(f.sqlPerOp, 1)}) and Redis round trips (${fmt(f.redisPerOp, 1)}), by text:`, '```', ...sql, ...(redis.length ? ['  redis:', ...redis] : []), '```'].join('\n');
+}
+
 function markdownTable(): string {
   const head = '| scenario | storage | unit | baseline rate | Foyer rate | ratio | target | baseline p50 / p99 ms | Foyer p50 / p99 ms | server CPU ms/op base → Foyer | load-client CPU ms/op base → Foyer | SQL stmts/op base → Foyer | errors b/F | load1 |';
   const sep = '|---|---|---|--:|--:|--:|---|--:|--:|--:|--:|--:|--:|--:|';
@@ -902,6 +931,7 @@ async function main(): Promise<void> {
     ...rows.filter((r) => r.note && !r.skipped).map((r) => `- ${r.id}: ${r.note}`),
     ...rows.filter((r) => r.foyer?.cpuMsPerOpBy).map((r) => `- ${r.id}: Foyer-side server CPU per op by process: ${Object.entries(r.foyer!.cpuMsPerOpBy!).map(([k, v]) => `${k} ${v} ms`).join(', ')}`),
     `- load client: ${transport === 'node' ? 'node:http with a keep-alive agent (--client=node)' : "Node's fetch (default; --client=node for node:http)"}`,
+    ...rows.filter((r) => r.foyer?.sqlByStatement || r.foyer?.redisByCommand).flatMap((r) => ['', statementsText(r)]),
     ...(routeCpu ? ['', routeCpuText()] : []),
     ...(profile ? ['', '```', formatProfile(profile), '```'] : []),
   ].join('\n');

@@ -16,6 +16,11 @@ export interface Measure {
   requestsPerOp?: number;
   /** SQL statements per operation on the measured server (Foyer's directory + SQL adapter, or the baseline's adapter). */
   sqlPerOp?: number;
+  /** Flows: the SQL statements per operation by text (oidc_payloads ones with their model). */
+  sqlByStatement?: [string, number][];
+  /** Flows on Foyer with Redis: commands per operation (a MULTI … EXEC block counts once), and by command and key shape. */
+  redisPerOp?: number;
+  redisByCommand?: [string, number][];
   /** 1-minute load average when the measurement started (other work on the machine shows here). */
   load1: number;
   samples?: string[];

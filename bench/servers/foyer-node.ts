@@ -84,6 +84,28 @@ async function main() {
     statements.set(key, (statements.get(key) ?? 0) + 1);
   });
 
+  // Redis commands of Foyer's own client by name and key shape (the `redisCommands` command); a
+  // MULTI … EXEC block is one entry (one round trip), named by the commands inside it.
+  const commands = new Map<string, number>();
+  const redis = foyer.redis;
+  if (redis) {
+    const send = redis.sendCommand.bind(redis);
+    let block: string[] | undefined;
+    redis.sendCommand = ((command: { name: string; args: unknown[] }, ...rest: unknown[]) => {
+      const name = command.name.toUpperCase();
+      const keyArg = name === 'EVAL' || name === 'EVALSHA' ? command.args[2] : command.args[0];
+      const key = `${name} ${String(keyArg ?? '').replace(/^foyer-bench-[^:]*:/, '').replace(/[0-9a-f]{8}-[0-9a-f-]{27}|[A-Za-z0-9_-]{21,}/g, '…')}`.trim();
+      if (name === 'MULTI') block = [];
+      else if (name === 'EXEC' && block) {
+        const entry = `MULTI ${block.join(', ')} EXEC`;
+        commands.set(entry, (commands.get(entry) ?? 0) + 1);
+        block = undefined;
+      } else if (block) block.push(key);
+      else commands.set(key, (commands.get(key) ?? 0) + 1);
+      return (send as (...a: unknown[]) => unknown)(command, ...rest);
+    }) as typeof redis.sendCommand;
+  }
+
   serveChild(
     { issuer: config.issuer },
     {
@@ -92,6 +114,12 @@ async function main() {
       queries: () => {
         const out = [...statements].sort((a, b) => b[1] - a[1]);
         statements.clear();
+        return out;
+      },
+      /** Redis commands (MULTI blocks as one) since the last call, most frequent first (and resets the count). */
+      redisCommands: () => {
+        const out = [...commands].sort((a, b) => b[1] - a[1]);
+        commands.clear();
         return out;
       },
       /** Guests who already redeemed: a user plus the identity linked at the partner (what redemption leaves behind). */

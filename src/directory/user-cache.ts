@@ -39,6 +39,19 @@ export class UserCache {
     return user;
   }
 
+  /**
+   * Runs `write`, a statement that changes the user and answers the row it left (RETURNING), and
+   * keeps that row as the copy under the version read before it, as get() keeps a read. Only for
+   * a write that moves no version (writeLastSignIn): an announced one makes that version stale.
+   */
+  async renew(id: string, write: () => Promise<User | undefined>): Promise<User | undefined> {
+    const versions = this.versions();
+    const version = versions.caching ? await versions.current(id) : undefined;
+    const user = await write();
+    if (version !== undefined && user) this.keep(id, version, user);
+    return user;
+  }
+
   private keep(id: string, version: string, user: User): void {
     this.copies.delete(id);
     if (this.copies.size >= LIMIT) this.copies.delete(this.copies.keys().next().value!);

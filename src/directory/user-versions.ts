@@ -9,7 +9,8 @@ import type { Redis } from '../db/redis.js';
  * write at once, from any node or process.
  *
  * Every write to `users` goes through writeUsers() (src/directory/user-writes.ts), which marks the
- * user "being written" before its statement and "written" after its transaction ended. A version is
+ * user "being written" before its statement and "written" after its transaction ended (all but the
+ * last sign-in time, which no reader of a copy uses: writeLastSignIn says why). A version is
  * readable only while no write of that user is in flight (started == finished); a copy is used only
  * if it was read under the version that is current now. The version is read before the row, so a
  * read that raced a write stores its copy under a version that is already stale. Three counters

@@ -4,7 +4,7 @@ import { nowIso, systemClock, type Clock } from '../lib/clock.js';
 import { isUniqueViolation } from '../db/unique-violation.js';
 import { UserCache } from './user-cache.js';
 import { normalizeEmail, toUser, type User, type UserRole, type UserRow, type UserType } from './user-model.js';
-import { userVersionsOf, writeUsers } from './user-writes.js';
+import { userVersionsOf, writeLastSignIn, writeUsers } from './user-writes.js';
 
 export class DuplicateEmailError extends Error {
   constructor(readonly mail: string) {
@@ -125,8 +125,17 @@ export class UsersRepository {
     await writeUsers(this.db, id, (users) => users.where({ id }).update({ password_hash: passwordHash, updated_at: nowIso() }));
   }
 
-  async recordSignIn(id: string): Promise<void> {
-    await writeUsers(this.db, id, (users) => users.where({ id }).update({ last_sign_in_at: nowIso() }));
+  /**
+   * The user's last sign-in time, with the last use of the identity it came through when given
+   * (one statement on PostgreSQL). The row the write answers becomes the node's copy of the user, so
+   * the sign-in's next request (`/auth/:uid`: the account lookup, conditional access) reads no row.
+   */
+  async recordSignIn(id: string, opts: { identityId?: string; at?: string } = {}): Promise<void> {
+    const at = opts.at ?? nowIso();
+    await this.cache.renew(id, async () => {
+      const row = await writeLastSignIn(this.db, id, at, opts.identityId);
+      return row ? toUser(row) : undefined;
+    });
   }
 
   /**

@@ -11,14 +11,14 @@ export const LAST_USED_RESOLUTION_MS = 60_000;
 
 /**
  * What a successful sign-in leaves in the directory: the user's last sign-in and the last use of the
- * identity it came through. Both writes go out together (on PostgreSQL, two connections of the pool
- * at once) and each only when its stored time is older than the resolution.
+ * identity it came through, each only when its stored time is older than the resolution. Written
+ * together: one statement on PostgreSQL when both are due (UsersRepository.recordSignIn), and the
+ * row that write answers is the node's copy of the user for the sign-in's next request.
  */
 export async function recordSignInTimes(deps: { users: UsersRepository; identities: IdentitiesRepository }, user: User, identity?: Pick<LinkedIdentity, 'id' | 'lastUsedDateTime'>, now = Date.now()): Promise<void> {
-  await Promise.all([
-    isStale(user.lastSignInDateTime, now) ? deps.users.recordSignIn(user.id) : undefined,
-    identity && isStale(identity.lastUsedDateTime, now) ? deps.identities.touch(identity.id) : undefined,
-  ]);
+  const identityDue = identity && isStale(identity.lastUsedDateTime, now) ? identity.id : undefined;
+  if (isStale(user.lastSignInDateTime, now)) await deps.users.recordSignIn(user.id, { identityId: identityDue });
+  else if (identityDue) await deps.identities.touch(identityDue);
 }
 
 function isStale(iso: string | null | undefined, now: number): boolean {

@@ -10,9 +10,9 @@ import { connectDatabase, type Database } from '../../src/db/connect.js';
 import { migrateLatest } from '../../src/db/migrate.js';
 import { DirectoryUsers } from '../../src/directory/directory-users.js';
 import { USER_COPY_MAX_AGE_MS, UserCache } from '../../src/directory/user-cache.js';
-import type { User } from '../../src/directory/user-model.js';
+import { toUser, type User } from '../../src/directory/user-model.js';
 import { createUserVersions } from '../../src/directory/user-versions.js';
-import { attachUserVersions, userVersionsOf } from '../../src/directory/user-writes.js';
+import { attachUserVersions, userVersionsOf, writeLastSignIn } from '../../src/directory/user-writes.js';
 import { UsersRepository } from '../../src/directory/users-repository.js';
 import { ensureBuilt, runCli, tempConfig, type TempConfig } from '../cli/cli-harness.js';
 import { describeWithPostgres, describeWithRedis, freshPostgresSchema, freshRedisNamespace } from '../support/real-servers.js';
@@ -69,6 +69,51 @@ function copiesStayTrue(ctx: () => { reader: Database; writer: Database; users: 
     await lookup(users, userId);
     await directory.delete(userId);
     expect(await lookup(users, userId)).toBeUndefined();
+  });
+
+  it('a sign-in\'s last-sign-in write keeps the row it wrote as the copy: the sign-in\'s next lookup reads no row and sees the new time', async () => {
+    const { reader, users, id } = ctx();
+    const userId = await id();
+    const at = new Date(Date.now() - 1000).toISOString();
+    await users.recordSignIn(userId, { at });
+    let seen: User | undefined;
+    expect(await userReads(reader, async () => (seen = await lookup(users, userId)))).toBe(0);
+    expect(seen?.lastSignInDateTime).toBe(at);
+    expect(seen?.accountEnabled).toBe(true);
+  });
+
+  it('a disable written elsewhere after a sign-in\'s last-sign-in write is seen by the very next lookup', async () => {
+    const { reader, users, directory, id } = ctx();
+    const userId = await id();
+    await users.recordSignIn(userId);
+    await directory.update(userId, { accountEnabled: false });
+    let seen: User | undefined;
+    expect(await userReads(reader, async () => (seen = await lookup(users, userId)))).toBe(1);
+    expect(seen?.accountEnabled).toBe(false);
+  });
+
+  it('race: a disable that commits right after the last-sign-in write (before its row is kept) leaves no stale copy behind', async () => {
+    const { reader, users, directory, id } = ctx();
+    const userId = await id();
+    const cache = new UserCache(() => userVersionsOf(reader));
+    const written = await cache.renew(userId, async () => {
+      const row = await writeLastSignIn(reader, userId, new Date().toISOString());
+      await directory.update(userId, { accountEnabled: false });
+      return toUser(row!);
+    });
+    expect(written?.accountEnabled).toBe(true);
+    expect((await cache.get(userId, (uid) => users.findById(uid)))?.accountEnabled).toBe(false);
+  });
+
+  it('race: a disable that commits between the version read and the last-sign-in write is in the row kept', async () => {
+    const { reader, users, directory, id } = ctx();
+    const userId = await id();
+    const cache = new UserCache(() => userVersionsOf(reader));
+    await cache.renew(userId, async () => {
+      await directory.update(userId, { accountEnabled: false });
+      return toUser((await writeLastSignIn(reader, userId, new Date().toISOString()))!);
+    });
+    expect((await cache.get(userId, (uid) => users.findById(uid)))?.accountEnabled).toBe(false);
   });
 
   it('race: a lookup that read the row just before a disable committed does not leave its stale copy behind', async () => {
