@@ -4,6 +4,7 @@ import { HttpError } from '../http/http-error.js';
 import type { Logger } from '../logging/logger.js';
 import type { LogoutReason } from '../logout/logout-queue.js';
 import type { AccountSessions } from './account-sessions.js';
+import { accessEnded } from './account-usable.js';
 import type { DirectoryUsers, UserChanges } from './directory-users.js';
 import type { User } from './user-model.js';
 import type { UsersRepository } from './users-repository.js';
@@ -72,6 +73,10 @@ export class UserLifecycle {
   private async change(trx: Database, id: string, changes: UserChanges, actor: Actor, opts: { correlationId?: string; details?: ChangeDetails; onlyIfEnabled?: boolean }): Promise<{ before: User; after: User } | undefined> {
     const before = opts.onlyIfEnabled ? await this.deps.users.findById(id, trx) : await this.require(id, trx);
     if (!before) return undefined;
+    // Switching on an account whose access end has passed would not let the guest sign in (every
+    // sign-in and token checks the end), only make the caller believe it had: Graph, the console and
+    // the CLI refuse it as SCIM does. The way back is a new invitation with a new end, or an extension.
+    if (changes.accountEnabled === true && accessEnded(before, this.deps.users.clock.now())) throw accessEndedRefusal();
     const after = await this.deps.directory.update(id, changes, trx, opts.onlyIfEnabled ? { accountEnabled: true } : undefined);
     if (!after) return undefined;
     const activity = changes.accountEnabled === false && before.accountEnabled ? 'Disable account' : changes.accountEnabled === true && !before.accountEnabled ? 'Enable account' : 'Update user';
@@ -144,4 +149,8 @@ export class UserLifecycle {
     if (!user) throw new HttpError(404, 'Request_ResourceNotFound', `No user has the id ${id}.`);
     return user;
   }
+}
+
+function accessEndedRefusal(): HttpError {
+  return new HttpError(400, 'accessEnded', "This guest's access has ended, so enabling the account would not let them sign in. Send them a new invitation with a new end date.");
 }
