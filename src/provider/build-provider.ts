@@ -11,6 +11,7 @@ import { createLoadExistingGrant } from './grants.js';
 import { interactionTtl, UNTOUCHED_INTERACTION_TTL } from '../interaction/interaction-lifetime.js';
 import { buildInteractionPolicy } from './interaction-policy.js';
 import { capAtAccessEnd } from './access-end-ttl.js';
+import { resourceTokenTtl } from './resource-token-ttl.js';
 import type { KeyMaterial } from './keys/key-store.js';
 import { providerPages } from './provider-pages.js';
 import { resourceIndicators } from './resource-servers.js';
@@ -41,7 +42,9 @@ const HOUR = 3600;
 const DAY = 24 * HOUR;
 
 /**
- * Lifetimes of what Foyer issues; the benchmark's bare baseline uses the same table. `Interaction`
+ * Lifetimes of what Foyer issues; the benchmark's bare baseline uses the same table. `AccessToken`
+ * and `ClientCredentials` are for tokens without an API (opaque, userinfo only): a token for an
+ * API lives that API's `accessTokenTtlSeconds` (resource-token-ttl.ts). `Interaction`
  * is the life of a sign-in the person is taking steps in; Foyer gives one nobody has touched less
  * (interactionTtl below), which the baseline, having no journey, does not need.
  */
@@ -176,10 +179,12 @@ export function buildProvider(deps: ProviderDeps): Provider {
     fetch: backchannelAwareFetch(config.apps),
     clientBasedCORS: (_ctx, origin, client) => allowedOrigins.get(client.clientId)?.has(origin) ?? false,
     renderError: (ctx, out) => pages.renderError(ctx as KoaContextWithOIDC, out),
-    // Everything issued for a user ends no later than their access end (access-end-ttl.ts).
+    // Everything issued for a user ends no later than their access end (access-end-ttl.ts); an
+    // access token for an API lives that API's accessTokenTtlSeconds (resource-token-ttl.ts).
     ttl: {
       ...TOKEN_TTL,
-      AccessToken: capAtAccessEnd(deps.users, TOKEN_TTL.AccessToken),
+      AccessToken: capAtAccessEnd(deps.users, resourceTokenTtl(TOKEN_TTL.AccessToken)),
+      ClientCredentials: resourceTokenTtl(TOKEN_TTL.ClientCredentials),
       AuthorizationCode: capAtAccessEnd(deps.users, TOKEN_TTL.AuthorizationCode),
       IdToken: capAtAccessEnd(deps.users, TOKEN_TTL.IdToken),
       RefreshToken: capAtAccessEnd(deps.users, TOKEN_TTL.RefreshToken),

@@ -184,6 +184,32 @@ describe('config reload', () => {
     expect(decodeJwt(((await other.json()) as { access_token: string }).access_token)).toMatchObject({ roles: ['User.Invite.All'] });
   });
 
+  it('gives the next grant the access token lifetime of a reloaded config, for client credentials and for a refresh begun before the reload', async () => {
+    const lifetime = (tokens: { access_token: string; expires_in?: number }) => {
+      const jwt = decodeJwt(tokens.access_token);
+      return { expiresIn: tokens.expires_in, jwt: jwt.exp! - jwt.iat!, aud: jwt.aud };
+    };
+    const daemonTokens = async () => {
+      const res = await fetch(`${world.issuer}/token`, {
+        method: 'POST',
+        headers: { authorization: basic('daemon-app'), 'content-type': 'application/x-www-form-urlencoded' },
+        body: new URLSearchParams({ grant_type: 'client_credentials', resource: API, scope: 'read' }),
+      });
+      expect(res.status).toBe(200);
+      return (await res.json()) as { access_token: string; expires_in: number };
+    };
+    // The API sets no lifetime yet: the default hour.
+    expect(lifetime(await daemonTokens())).toEqual({ expiresIn: 3600, jwt: 3600, aud: API });
+    const { config, tokens } = await signedInWebApp(world.issuer, MEMBER, PASSWORD, { resource: API, scope: 'openid email profile read' });
+    expect(lifetime(tokens)).toEqual({ expiresIn: 3600, jwt: 3600, aud: API });
+
+    editConfig((raw) => void (raw.resourceServers = [{ identifier: API, scopes: ['read', 'write'], accessTokenTtlSeconds: 120 }]));
+    expect((await world.foyer.foyer.reload()).result).toBe('applied');
+
+    expect(lifetime(await daemonTokens())).toEqual({ expiresIn: 120, jwt: 120, aud: API });
+    expect(lifetime(await client.refreshTokenGrant(config, tokens.refresh_token!))).toEqual({ expiresIn: 120, jwt: 120, aud: API });
+  });
+
   it('lets a request that began before the swap finish on the config it began with', async () => {
     editConfig((raw) => void (raw.apps as unknown[]).push(daemonApp('racing-app', [])));
     // The request's headers reach the node (so it is dispatched) before its body is sent.

@@ -127,11 +127,11 @@ export function callbackError(callbackUrl: string): { error: string; description
   return error ? { error, description: params.get('error_description') ?? undefined, state: params.get('state') ?? undefined } : undefined;
 }
 
-/** A fresh browser plus the web app's client configuration, for tests that need one sign-in. */
-export async function signedInWebApp(issuer: string, email: string, password: string) {
+/** A fresh browser plus the web app's client configuration, for tests that need one sign-in; `params` add to or override the authorization request. */
+export async function signedInWebApp(issuer: string, email: string, password: string, params?: Record<string, string>) {
   const browser = new Browser();
   const config = await webAppClient(issuer);
-  const result = await signIn(browser, config, { email, password });
+  const result = await signIn(browser, config, { email, password, params });
   return { browser, config, ...result };
 }
 
