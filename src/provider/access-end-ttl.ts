@@ -1,8 +1,11 @@
 import type { UsersRepository } from '../directory/users-repository.js';
 
-/** What oidc-provider passes a `ttl` function: the request, and the token, session or grant being issued. */
+/**
+ * What oidc-provider passes a `ttl` function: the request, the token, session or grant being
+ * issued, and for tokens the client (never more: named, not spread, on the token path).
+ */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- each kind of token has its own type
-type TtlFunction = (ctx: any, token: any, ...rest: any[]) => number;
+type TtlFunction = (ctx: any, token: any, client?: any) => number;
 
 /**
  * Token lifetimes that end no later than the user's access end (accessExpirationDateTime). The
@@ -14,8 +17,8 @@ type TtlFunction = (ctx: any, token: any, ...rest: any[]) => number;
  * outside a request that looked the user up keep `base` exactly.
  */
 export function capAtAccessEnd(users: UsersRepository, base: number | TtlFunction): TtlFunction {
-  return (ctx, token, ...rest) => {
-    const seconds = typeof base === 'number' ? base : base(ctx, token, ...rest);
+  return (ctx, token, client) => {
+    const seconds = typeof base === 'number' ? base : base(ctx, token, client);
     // An ID token names no account of its own: it is for the account the request looked up.
     const accountId = accountIdOf(token) ?? accountIdOf((ctx as { oidc?: { account?: unknown } } | undefined)?.oidc?.account);
     if (!accountId || !ctx || typeof ctx !== 'object') return seconds;
