@@ -4,7 +4,7 @@ import { HttpError } from '../http/http-error.js';
 import { clearRedemptionCookie, readRedemptionCookie } from '../invitations/redemption-cookie.js';
 import { PORTAL_CLIENT_ID } from '../portal/portal-client.js';
 import { redemptionRefused } from '../invitations/redemption-service.js';
-import { discoverHomeRealm, PASSCODE_IDP } from './home-realm-discovery.js';
+import { discoverHomeRealm, PASSCODE_IDP, type Discovery } from './home-realm-discovery.js';
 import { rememberedIdps } from './known-browser.js';
 import { clientName, type InteractionDetails } from './interaction-context.js';
 import type { JourneyDeps } from './journey-deps.js';
@@ -16,7 +16,7 @@ const emailInput = z.email().max(320);
  * Identifier first: the email (typed, hinted, or the invited address) decides how the person signs
  * in. Members get the password form; guests go to their home IdP, a chooser, or an emailed code.
  */
-export function identifyStep(deps: JourneyDeps, actions: { startUpstream: StartUpstream; sendPasscode: SendPasscode }) {
+export function identifyStep(deps: JourneyDeps, actions: { startUpstream: StartUpstream; startUpstreamQuietly: StartUpstreamQuietly; sendPasscode: SendPasscode }) {
   async function showIdentify(ctx: Context, details: InteractionDetails, extra: { error?: string; email?: string; status?: number } = {}) {
     await deps.renderer.page(
       ctx,
@@ -41,11 +41,27 @@ export function identifyStep(deps: JourneyDeps, actions: { startUpstream: StartU
         await saveJourney(details, journey);
       }
     }
-    const hint = emailInput.safeParse(details.params.login_hint);
-    const email = journey.email ?? (hint.success ? hint.data : undefined);
-    const domainHint = typeof details.params.domain_hint === 'string' ? details.params.domain_hint : undefined;
-    if (!email && !domainHint) return showIdentify(ctx, details);
-    return route(ctx, details, { ...journey, email }, domainHint);
+    const start = hintedStart(details, journey);
+    if (!start) return showIdentify(ctx, details);
+    return route(ctx, details, start.journey, start.domainHint);
+  }
+
+  /**
+   * At the authorization endpoint, on the interaction oidc-provider has just saved: when the request
+   * alone (its login_hint or domain_hint) sends the person to one upstream IdP, which is what `begin`
+   * would do on the interaction page without asking anything, start that sign-in now and answer true.
+   * In every other case answer false having written and logged nothing, so the interaction page
+   * decides exactly as before: no hint, a redemption to take (begin clears its cookie), the password
+   * form, a chooser, the emailed passcode, an address screened out, an upstream that cannot start.
+   */
+  async function startFromAuthorization(ctx: Context, details: InteractionDetails): Promise<boolean> {
+    if (readRedemptionCookie(ctx)) return false;
+    const start = hintedStart(details, journeyOf(details));
+    if (!start) return false;
+    const discovery = await discover(ctx, start.journey, start.domainHint);
+    if (discovery.kind !== 'idp' || discovery.idpId === PASSCODE_IDP) return false;
+    // A new interaction's journey is only the address, which the upstream start saves with its state.
+    return actions.startUpstreamQuietly(ctx, details, discovery.idpId, start.journey.email);
   }
 
   async function submit(ctx: Context, details: InteractionDetails): Promise<void> {
@@ -57,25 +73,7 @@ export function identifyStep(deps: JourneyDeps, actions: { startUpstream: StartU
   }
 
   async function route(ctx: Context, details: InteractionDetails, journey: JourneyState, domainHint?: string): Promise<void> {
-    // A disabled account is refused only after it has authenticated, so this page reveals nothing.
-    // The user and their identities in one query (one round trip on PostgreSQL).
-    const found = journey.email ? await deps.identities.userByEmailWithIdentities(journey.email) : undefined;
-    const user = found?.user;
-    const linked = found?.identities ?? [];
-    const remembered = journey.email ? rememberedIdps(ctx, journey.email) : [];
-    const discovery = discoverHomeRealm({
-      email: journey.email,
-      domainHint,
-      user: user ? { hasPassword: user.hasPassword } : undefined,
-      // Only the IdPs this browser signed in with for this address (known-browser.ts): elsewhere the
-      // page answers as for any address of the domain, and the address is proven before it steers.
-      linkedIdpIds: journey.email ? [...new Set(linked.map((i) => i.idpId))].filter((id) => remembered.includes(id)) : [],
-      memberDomains: deps.memberDomains,
-      idps: deps.registry.list().map((c) => ({ id: c.id, type: c.type, displayName: c.displayName, domains: [...c.domains] })),
-      passcodeEnabled: Boolean(deps.passcode),
-      partnerIdps: journey.email ? deps.partners?.identityProvidersFor(journey.email) : undefined,
-      memberIdp: deps.members?.identity,
-    });
+    const discovery = await discover(ctx, journey, domainHint);
     // Sending the guest on (upstream or passcode) saves the journey there; a page shown here saves it now.
     if (discovery.kind === 'idp') setJourney(details, journey);
     else await saveJourney(details, journey);
@@ -110,8 +108,45 @@ export function identifyStep(deps: JourneyDeps, actions: { startUpstream: StartU
     }
   }
 
-  return { begin, submit, showIdentify };
+  /** Home-realm discovery for the journey's address (or the domain hint): the one decision both callers share. */
+  async function discover(ctx: Context, journey: JourneyState, domainHint?: string): Promise<Discovery> {
+    // A disabled account is refused only after it has authenticated, so this page reveals nothing.
+    // The user and their identities in one query (one round trip on PostgreSQL).
+    const found = journey.email ? await deps.identities.userByEmailWithIdentities(journey.email) : undefined;
+    const user = found?.user;
+    const linked = found?.identities ?? [];
+    const remembered = journey.email ? rememberedIdps(ctx, journey.email) : [];
+    return discoverHomeRealm({
+      email: journey.email,
+      domainHint,
+      user: user ? { hasPassword: user.hasPassword } : undefined,
+      // Only the IdPs this browser signed in with for this address (known-browser.ts): elsewhere the
+      // page answers as for any address of the domain, and the address is proven before it steers.
+      linkedIdpIds: journey.email ? [...new Set(linked.map((i) => i.idpId))].filter((id) => remembered.includes(id)) : [],
+      memberDomains: deps.memberDomains,
+      idps: deps.registry.list().map((c) => ({ id: c.id, type: c.type, displayName: c.displayName, domains: [...c.domains] })),
+      passcodeEnabled: Boolean(deps.passcode),
+      partnerIdps: journey.email ? deps.partners?.identityProvidersFor(journey.email) : undefined,
+      memberIdp: deps.members?.identity,
+    });
+  }
+
+  return { begin, submit, showIdentify, startFromAuthorization };
+}
+
+/**
+ * What the sign-in starts from without asking: the invited address, else a valid login_hint, and
+ * the domain_hint; undefined when there is neither (the email page asks).
+ */
+function hintedStart(details: InteractionDetails, journey: JourneyState): { journey: JourneyState; domainHint?: string } | undefined {
+  const hint = emailInput.safeParse(details.params.login_hint);
+  const email = journey.email ?? (hint.success ? hint.data : undefined);
+  const domainHint = typeof details.params.domain_hint === 'string' ? details.params.domain_hint : undefined;
+  if (!email && !domainHint) return undefined;
+  return { journey: { ...journey, email }, domainHint };
 }
 
 export type StartUpstream = (ctx: Context, details: InteractionDetails, idpId: string, email?: string) => Promise<void>;
+/** startUpstream from the authorization endpoint: false, with nothing logged or written, where startUpstream would refuse or fail to start. */
+export type StartUpstreamQuietly = (ctx: Context, details: InteractionDetails, idpId: string, email?: string) => Promise<boolean>;
 export type SendPasscode = (ctx: Context, details: InteractionDetails, email: string, purpose: 'signIn' | 'proveInvitedAddress') => Promise<void>;

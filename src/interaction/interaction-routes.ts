@@ -21,10 +21,10 @@ import type { AccessStep } from '../access/access-step.js';
  * callback (which finishes the sign-in itself) share them.
  */
 export function journeySteps(journey: JourneyDeps) {
-  const startUpstream = upstreamStart(journey);
+  const { startUpstream, startUpstreamQuietly } = upstreamStart(journey);
   const passcode = passcodeStep(journey, () => completion);
   const completion = completeSignIn(journey, { sendPasscode: passcode.send, startUpstream });
-  const identify = identifyStep(journey, { startUpstream, sendPasscode: passcode.send });
+  const identify = identifyStep(journey, { startUpstream, startUpstreamQuietly, sendPasscode: passcode.send });
   return { startUpstream, passcode, completion, identify };
 }
 

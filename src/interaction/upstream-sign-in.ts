@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { Router } from '@koa/router';
 import { bodyParser } from '@koa/bodyparser';
 import type { Context } from 'koa';
-import { safeEqual, type PendingUpstream } from '../federation/connector.js';
+import { safeEqual, type Connector, type PendingUpstream, type StartResult } from '../federation/connector.js';
 import type { UpstreamIdentity } from '../federation/upstream-identity.js';
 import { issueCsrfToken } from '../http/csrf.js';
 import { askForLanguage } from '../i18n/request-language.js';
@@ -29,30 +29,53 @@ function pendingKey(pending: PendingUpstream): string {
 
 /** Step 4: send the browser to the upstream IdP, remembering what its answer must match. */
 export function upstreamStart(deps: JourneyDeps) {
-  return async function startUpstream(ctx: Context, details: InteractionDetails, idpId: string, email?: string): Promise<void> {
+  /** From a page of the journey: a refusal or a connector that cannot start is logged and shown. */
+  async function startUpstream(ctx: Context, details: InteractionDetails, idpId: string, email?: string): Promise<void> {
     const connector = deps.registry.byId(idpId);
     if (!connector) throw new HttpError(400, 'unknownIdentityProvider', 'That sign-in option is not available. Go back and choose another one.');
     await refuseIfScreenedOut(ctx, deps, email, idpId);
-    const journey = journeyOf(details);
-    const domain = email?.slice(email.lastIndexOf('@') + 1);
+    const started = await startAt(connector, details, idpId, email).catch(async (err: unknown) => {
+      // Discovery or metadata could not be fetched: the admin needs the reason, the guest only the code.
+      if (err instanceof FederationError) {
+        const detail = upstreamFailureDetail(err);
+        deps.logger.warn({ requestId: ctx.state.requestId, idpId, code: err.code, detail }, 'upstream sign-in could not start');
+        await deps.signIns?.failure(ctx, { userPrincipalName: email, identityProvider: idpId, errorCode: err.code, failureReason: err.message, failureDetail: detail });
+      }
+      throw err;
+    });
+    await sendUpstream(ctx, details, idpId, email, started);
+  }
+
+  /**
+   * The same start from the authorization endpoint (upstream-from-authorization.ts). Where
+   * startUpstream would refuse or fail, this answers false before anything is written or logged:
+   * the interaction page then runs startUpstream, which refuses or fails (and logs) once, as before.
+   */
+  async function startUpstreamQuietly(ctx: Context, details: InteractionDetails, idpId: string, email?: string): Promise<boolean> {
+    const connector = deps.registry.byId(idpId);
+    if (!connector || (email && deps.partners?.screen(email, idpId))) return false;
+    const started = await startAt(connector, details, idpId, email).catch(() => undefined);
+    if (!started) return false;
+    await sendUpstream(ctx, details, idpId, email, started);
+    return true;
+  }
+
+  async function startAt(connector: Connector, details: InteractionDetails, idpId: string, email: string | undefined): Promise<Started> {
     const state = upstreamState(details.uid);
-    const { redirectTo, pending } = await connector
-      .start({
-        callbackUrl: callbackUrl(deps.issuer, idpId, connector.responseMode),
-        state,
-        loginHint: email,
-        domainHint: domain,
-        reauthenticate: reauthenticationOf(details),
-      })
-      .catch(async (err: unknown) => {
-        // Discovery or metadata could not be fetched: the admin needs the reason, the guest only the code.
-        if (err instanceof FederationError) {
-          const detail = upstreamFailureDetail(err);
-          deps.logger.warn({ requestId: ctx.state.requestId, idpId, code: err.code, detail }, 'upstream sign-in could not start');
-          await deps.signIns?.failure(ctx, { userPrincipalName: email, identityProvider: idpId, errorCode: err.code, failureReason: err.message, failureDetail: detail });
-        }
-        throw err;
-      });
+    const domain = email?.slice(email.lastIndexOf('@') + 1);
+    const result = await connector.start({
+      callbackUrl: callbackUrl(deps.issuer, idpId, connector.responseMode),
+      state,
+      loginHint: email,
+      domainHint: domain,
+      reauthenticate: reauthenticationOf(details),
+    });
+    return { ...result, state };
+  }
+
+  /** Binds the attempt to this browser, keeps its state in the interaction, and sends the browser there. */
+  async function sendUpstream(ctx: Context, details: InteractionDetails, idpId: string, email: string | undefined, { redirectTo, pending, state }: Started): Promise<void> {
+    const journey = journeyOf(details);
     const browser = bindToBrowser(ctx, deps.secureCookies);
     // Starting again (a reload, another IdP) replaces the attempt: the interaction keeps only the new
     // state, so the old answer can no longer come back. Only a connector that made its own state
@@ -63,8 +86,13 @@ export function upstreamStart(deps: JourneyDeps) {
     await saveJourney(details, { ...journey, email: email ?? journey.email, upstream: { idpId, pending: pending as unknown as Record<string, unknown>, startedAt: Date.now(), browser }, identity: undefined });
     ctx.status = 303;
     ctx.redirect(redirectTo);
-  };
+  }
+
+  return { startUpstream, startUpstreamQuietly };
 }
+
+/** What a connector's start gave, and the state Foyer asked it to send. */
+type Started = StartResult & { state: string };
 
 /**
  * Step 5 and 6: the upstream's answer. The interaction is found by the uid its `state`/`RelayState`

@@ -28,6 +28,7 @@ import { passwordLogin } from './password-login.js';
 import { samlLogoutRoutes } from './saml-logout.js';
 import { SAML_SESSION_MODEL, samlSignOut } from './saml-sign-out.js';
 import { upstreamCallbackRoutes } from './upstream-sign-in.js';
+import { upstreamFromAuthorization } from './upstream-from-authorization.js';
 import type { Context } from 'koa';
 import type { PasskeyService } from '../passkeys/passkey-service.js';
 import { passwordlessLogin } from '../passkeys/passwordless-login.js';
@@ -103,7 +104,8 @@ export function wireSignIn(shared: SharedServices, deps: SignInDeps): Feature {
   return {
     // oidc-provider gives interaction cookies the short life of an untouched interaction; the journey keeps the hour.
     // samlSignOut: the SAML sign-in kept with the session, and the IdP told when the guest signs out here.
-    middleware: [keepInteractionCookies(provider), samlSignOut({ store: samlSessions, connector: (id) => registry.byId(id), logger })],
+    // upstreamFromAuthorization: a request whose hint decides the home IdP goes from /auth straight there.
+    middleware: [keepInteractionCookies(provider), samlSignOut({ store: samlSessions, connector: (id) => registry.byId(id), logger }), upstreamFromAuthorization(journey, steps)],
     // The table holds the IDs of IdP-initiated responses and of the IdPs' logout requests.
     jobs: [{ name: 'saml-assertion-ids-purge', everyMs: 3600_000, acrossNodes: true, run: () => assertionIds.purgeExpired() }],
     routers: [
