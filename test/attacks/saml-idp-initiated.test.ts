@@ -14,7 +14,7 @@ import { UNTOUCHED_INVITEE, expectRefused, startSamlAttackWorld, type SamlAttack
  */
 const AC = 'urn:oasis:names:tc:SAML:2.0:ac:classes:PasswordProtectedTransport';
 const user = (name: string, domain: string): SamlUser => ({ nameId: `c0ffee-${name}`, email: `${name}@${domain}`, name, classRef: AC });
-const CONTOSO = { erin: user('erin', 'contoso.example'), frank: user('frank', 'contoso.example'), grace: user('grace', 'contoso.example') };
+const CONTOSO = { erin: user('erin', 'contoso.example'), frank: user('frank', 'contoso.example'), grace: user('grace', 'contoso.example'), hana: user('hana', 'contoso.example') };
 
 let world: SamlAttackWorld;
 const ids: Record<string, string> = {};
@@ -59,6 +59,21 @@ describe('IdP-initiated sign-in', () => {
     const done = await browser.submit(page, {}, { stopAt: [WEB_APP.redirectUri] });
     expect((await world.appTokens(done, authorization)).sub).toBe(ids.erin);
     expect(await world.stateOf(ids.erin!)).toMatchObject({ identities: ['contoso:c0ffee-erin'], invitations: ['Completed'], sessions: 1 });
+  });
+
+  it('is still offered when the app’s own request carries a login_hint that decides the IdP (/auth leaves it to the page)', async () => {
+    const hinted = async (browser: Browser) => browser.navigate((await startAuthorization(await webAppClient(world.issuer), { login_hint: 'hana@contoso.example' })).url.toString(), { stopAt: [WEB_APP.redirectUri] });
+    const contosoIdp = new URL(world.partners.contoso!.idp.ssoUrl).origin;
+    // Without a pending sign-in, that hint sends the browser from /auth straight to Contoso's IdP.
+    expect(new URL((await hinted(new Browser())).trail[1]!).origin).toBe(contosoIdp);
+
+    const browser = new Browser();
+    expect((await world.deliver(browser, await world.partners.contoso!.idp.unsolicitedResponse('hana'))).stoppedAt).toBe(APP_URL);
+    const page = await hinted(browser);
+    expect(new URL(page.trail[1]!).pathname).toMatch(/^\/interaction\//);
+    expect(page.body).toContain('Continue as');
+    expect(page.body).toContain('hana@contoso.example');
+    expect(await world.stateOf(ids.hana!)).toEqual(UNTOUCHED_INVITEE);
   });
 
   it('refuses the same assertion posted again, from the same browser or another (signInResponseUnknown), and keeps nothing for it', async () => {
