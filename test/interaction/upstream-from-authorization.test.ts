@@ -10,6 +10,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { appToken } from '../support/api-client.js';
 import { Browser, errorCodeOf, headingOf, leakedInternals, parseForms, type Page } from '../support/browserless.js';
 import { PARTNER_USERS, signInAtPartner } from '../support/partner-idp.js';
+import { describeWithPostgres, describeWithRedis, freshPostgresSchema, redisUrl } from '../support/real-servers.js';
 import { freePort } from '../support/start-foyer.js';
 import { APP_URL, partnerUser, useWorld } from '../support/world.js';
 import { ENGAGED_INTERACTION_TTL } from '../../src/interaction/interaction-lifetime.js';
@@ -227,5 +228,31 @@ describe('what the interaction page decides stays with it', () => {
     const landed = await browser.navigate(`${callback()}?${new URLSearchParams(params)}`, { stopAt: [APP_URL] });
     expect(landed.stoppedAt).toBe(APP_URL);
     expect(await db()('identities').where({ user_id: userId }).select('subject')).toEqual([{ subject: 'gil-sub' }]);
+  });
+});
+
+describeWithPostgres('on PostgreSQL', () => {
+  describeWithRedis('with the Interaction in Redis', () => {
+    const pg = freshPostgresSchema();
+    const prod = useWorld(() => ({ oidc: true, portal: true, databaseUrl: pg.url, redisUrl: redisUrl()! }));
+
+    it('goes from /auth straight to the partner, keeps the journey for the hour, completes once, and refuses the answer again', async () => {
+      const guest = await invitedGuest(prod.foyer, await appToken(prod.issuer, 'portal-app'), 'alice@partner.example', 'alice');
+      const auth = await start(new Browser(), prod.issuer, WEB, { login_hint: 'alice@partner.example' });
+      const partnerUrl = firstHop(auth)!;
+      expect(new URL(partnerUrl).origin).toBe(new URL(prod.partner.issuer).origin);
+      const interaction = await prod.foyer.foyer.provider.Interaction.find(uidInState(partnerUrl));
+      expect((interaction?.result as { foyer?: { upstream?: { idpId?: string } } }).foyer?.upstream?.idpId).toBe('partner');
+      expect(interaction!.exp - interaction!.iat!).toBeGreaterThanOrEqual(ENGAGED_INTERACTION_TTL);
+
+      const callbackUrl = prod.callback('partner');
+      const params = await signInAtPartner(auth.browser, partnerUrl, 'alice', callbackUrl);
+      const landed = await auth.open(`${callbackUrl}?${new URLSearchParams(params)}`);
+      expect((await finish(auth, landed)).sub).toBe(guest.userId);
+      const users = await prod.foyer.foyer.db('users').where({ id: guest.userId }).first();
+      const again = await auth.open(`${callbackUrl}?${new URLSearchParams(params)}`);
+      expectRefused(again, 400, 'signInResponseUnknown');
+      expect(await prod.foyer.foyer.db('users').where({ id: guest.userId }).first()).toEqual(users);
+    });
   });
 });
