@@ -2,7 +2,8 @@
  * The sign-in journey (src/interaction/): the pages under `/interaction/:uid` from the email page
  * to consent, the members' password, the upstream IdPs' callbacks, and the emailed passcode. A guest
  * sign-in, one file per step: identify-step.ts (home-realm discovery) → upstream-sign-in.ts (to
- * the IdP and back, bound to the browser) → complete-sign-in.ts (link or redeem) → the access step
+ * the IdP and back, bound to the browser; upstream-from-authorization.ts runs both already at /auth
+ * when the request's hint decides the IdP) → complete-sign-in.ts (link or redeem) → the access step
  * (src/access/) → consent.ts. docs/architecture.md walks through it.
  */
 import type Provider from 'oidc-provider';
