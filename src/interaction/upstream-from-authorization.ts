@@ -18,19 +18,19 @@
  */
 import type { Middleware } from 'koa';
 import type { KoaContextWithOIDC } from 'oidc-provider';
-import { isAuthorizationPath } from '../provider/protocol-paths.js';
+import { onlyWhere } from '../http/only-where.js';
+import { routePath } from '../http/route-path.js';
 import { pendingFor } from './idp-initiated.js';
 import type { InteractionDetails } from './interaction-context.js';
 import type { JourneyDeps } from './journey-deps.js';
 import type { JourneySteps } from './interaction-routes.js';
 
 export function upstreamFromAuthorization(deps: JourneyDeps, steps: JourneySteps): Middleware {
-  return async (ctx, next) => {
-    if (!isAuthorizationPath(ctx.path)) return next();
+  // Only /auth itself (any letter case, one trailing slash): never the resume at /auth/:uid.
+  return onlyWhere((ctx) => routePath(ctx.path) === '/auth', async (ctx, next) => {
     await next();
     // `oidc` exists only on requests oidc-provider's router took.
     const oidc = Object.prototype.hasOwnProperty.call(ctx, 'oidc') ? (ctx as unknown as KoaContextWithOIDC).oidc : undefined;
-    // GET or POST /auth (any letter case, one trailing slash), never the resume at /auth/:uid.
     if (oidc?.route !== 'authorization' || ctx.status !== 303) return;
     const interaction = oidc.entities.Interaction as InteractionDetails | undefined;
     if (!interaction || interaction.prompt.name !== 'login' || ctx.response.get('Location') !== `/interaction/${interaction.uid}`) return;
@@ -46,5 +46,5 @@ export function upstreamFromAuthorization(deps: JourneyDeps, steps: JourneySteps
       ctx.status = 303;
       ctx.redirect(`/interaction/${interaction.uid}`);
     }
-  };
+  });
 }
