@@ -25,12 +25,15 @@ const MAX_STATEMENTS = 12;
  * so those are counted apart and held to the total below, and the target applies to Foyer's own.
  */
 const PROVIDER_MODELS = ['Interaction', 'Session', 'Grant', 'AuthorizationCode', 'AccessToken', 'RefreshToken'];
-/** The whole count on SQLite today (23: 16 of them oidc-provider's models), so that any new statement shows. */
-const MAX_STATEMENTS_SQLITE = 23;
+/**
+ * The whole count on SQLite today (22: 16 of them oidc-provider's models; 23 before /auth sent the
+ * hinted guest straight to the partner, which spared the interaction page's read), so that any new statement shows.
+ */
+const MAX_STATEMENTS_SQLITE = 22;
 /** The whole count on PostgreSQL + Redis today (4, all Foyer's own), likewise. */
 const MAX_STATEMENTS_POSTGRES = 4;
-/** Redis round trips on PostgreSQL + Redis today (24, a MULTI block counted once), likewise. */
-const MAX_REDIS_ROUND_TRIPS = 24;
+/** Redis round trips on PostgreSQL + Redis today (23, a MULTI block counted once; 24 with the interaction page's read), likewise. */
+const MAX_REDIS_ROUND_TRIPS = 23;
 const GUESTS = { warm: partnerUser('warm'), counted: partnerUser('counted') };
 
 /** A Redis database of its own (other suites flush theirs: 9, 11-14). */
