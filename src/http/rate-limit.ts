@@ -139,19 +139,28 @@ export function isInvitationSend(ctx: Context): boolean {
  */
 export function isAuthorizationRequest(ctx: Context): boolean {
   const { method } = ctx;
-  if (method !== 'GET' && method !== 'POST') return false;
+  if (!isReadMethod(method) && method !== 'POST') return false;
   const path = routePath(ctx.path);
   return path === '/auth' || path === '/session/end' || (method === 'POST' && path === '/request');
 }
 
 /** An upstream IdP's answer: the OIDC/GitHub callback (GET) or the SAML assertion consumer (POST). */
 export function isUpstreamCallback(ctx: Context): boolean {
-  return (ctx.method === 'GET' || ctx.method === 'POST') && /^\/federation\/[^/]+\/(?:callback|acs)$/.test(routePath(ctx.path));
+  return (isReadMethod(ctx.method) || ctx.method === 'POST') && /^\/federation\/[^/]+\/(?:callback|acs)$/.test(routePath(ctx.path));
 }
 
-/** A GET of a sign-in page: the journey under /interaction/ and the invitation link. */
+/** A GET (or HEAD) of a sign-in page: the journey under /interaction/ and the invitation link. */
 export function isSignInPageView(ctx: Context): boolean {
-  if (ctx.method !== 'GET') return false;
+  if (!isReadMethod(ctx.method)) return false;
   const path = routePath(ctx.path);
   return path.startsWith('/interaction/') || path === '/redeem';
+}
+
+/**
+ * GET or HEAD: both routers (oidc-provider's and @koa/router) answer HEAD with the GET route's
+ * handler, which runs in full (an Interaction stored, an upstream sign-in started, a callback
+ * exchanged); only the body is dropped. A budget or cap that counted GET alone let HEAD past it.
+ */
+function isReadMethod(method: string): boolean {
+  return method === 'GET' || method === 'HEAD';
 }

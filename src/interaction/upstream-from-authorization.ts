@@ -26,8 +26,9 @@ import type { JourneyDeps } from './journey-deps.js';
 import type { JourneySteps } from './interaction-routes.js';
 
 export function upstreamFromAuthorization(deps: JourneyDeps, steps: JourneySteps): Middleware {
-  // Only /auth itself (any letter case, one trailing slash): never the resume at /auth/:uid.
-  return onlyWhere((ctx) => routePath(ctx.path) === '/auth', async (ctx, next) => {
+  // Only a browser's GET of /auth itself (any letter case, one trailing slash): never the resume at
+  // /auth/:uid, and never HEAD, whose answer no browser follows (it would only start sign-ins).
+  return onlyWhere((ctx) => ctx.method === 'GET' && routePath(ctx.path) === '/auth', async (ctx, next) => {
     await next();
     // `oidc` exists only on requests oidc-provider's router took.
     const oidc = Object.prototype.hasOwnProperty.call(ctx, 'oidc') ? (ctx as unknown as KoaContextWithOIDC).oidc : undefined;
