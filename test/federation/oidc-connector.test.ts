@@ -85,6 +85,23 @@ describe('OIDC connector against a real partner IdP', () => {
     expect(upstreamMfaSatisfied({ trustMfa: false, mfaAcrValues: [] }, identity)).toBe(false);
   });
 
+  it('finishes two sign-ins at once on one connector, each as its own person (one strategy per configuration, one run per answer)', async () => {
+    const connector = connectorFor(partner.issuer);
+    const alice = await signIn(connector, 'alice');
+    const bob = await signIn(connector, 'bob');
+    const [a, b] = await Promise.all([
+      connector.finish({ pending: alice.pending, callbackUrl: CALLBACK, params: alice.params }),
+      connector.finish({ pending: bob.pending, callbackUrl: CALLBACK, params: bob.params }),
+    ]);
+    expect([a.subject, a.email]).toEqual(['alice-0001', 'alice@partner.example']);
+    expect([b.subject, b.email]).toEqual(['bob-0002', 'bob@partner.example']);
+    // Bob's answer with Alice's verifier and nonce (his own state): the shared strategy keeps nothing of a run.
+    const crossed = await signIn(connector, 'bob');
+    const err = await failure(connector.finish({ pending: { ...alice.pending, state: crossed.pending.state }, callbackUrl: CALLBACK, params: crossed.params }));
+    expect(err.code).toBe('upstream_error');
+    expect(err.details.upstreamError).toBe('invalid_grant');
+  });
+
   it('reports an unverified upstream email as unverified', async () => {
     const connector = connectorFor(partner.issuer);
     const { pending, params } = await signIn(connector, 'carol');
