@@ -75,8 +75,11 @@ export interface Authorization {
   open(url: string): Promise<Landed>;
 }
 
-/** The app sends the browser to /auth (PKCE, state, nonce); returns the first page shown, or where it stopped. */
-export async function start(browser: Browser, issuer: string, app: TestApp, params: Record<string, string> = {}): Promise<Authorization> {
+/**
+ * The app sends the browser to /auth (PKCE, state, nonce); returns the first page shown, or where it
+ * stopped. `path` replaces the authorization endpoint's path (a variant such as /AUTH).
+ */
+export async function start(browser: Browser, issuer: string, app: TestApp, params: Record<string, string> = {}, path?: string): Promise<Authorization> {
   const config = await appConfig(issuer, app);
   const codeVerifier = client.randomPKCECodeVerifier();
   const pending = { codeVerifier, state: client.randomState(), nonce: client.randomNonce() };
@@ -89,6 +92,7 @@ export async function start(browser: Browser, issuer: string, app: TestApp, para
     nonce: pending.nonce,
     ...params,
   });
+  if (path) url.pathname = path;
   const stop = { stopAt: [app.redirectUri] };
   const page = await browser.navigate(url.href, stop);
   return {

@@ -5,7 +5,6 @@
  * page decides otherwise (no hint, member, chooser, passcode, a screened-out address, an IdP that cannot
  * start, a redemption, prompt=none) still goes to /interaction/:uid, and is done there once.
  */
-import * as client from 'openid-client';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { appToken } from '../support/api-client.js';
 import { Browser, errorCodeOf, headingOf, leakedInternals, parseForms, type Page } from '../support/browserless.js';
@@ -14,7 +13,7 @@ import { describeWithPostgres, describeWithRedis, freshPostgresSchema, redisUrl 
 import { freePort } from '../support/start-foyer.js';
 import { APP_URL, partnerUser, useWorld } from '../support/world.js';
 import { ENGAGED_INTERACTION_TTL } from '../../src/interaction/interaction-lifetime.js';
-import { WEB, appConfig, finish, invitedGuest, start, type Authorization } from '../e2e-access/access-support.js';
+import { WEB, finish, invitedGuest, start, type Authorization } from '../e2e-access/access-support.js';
 
 // A port nothing listens on: the `gone` IdP's discovery fails at once.
 const closedPort = await freePort();
@@ -60,27 +59,6 @@ async function snapshot(userId: string) {
   return { user, identities, signIns };
 }
 
-/** /auth with the given path (a variant of /auth), following redirects as `start` does. */
-async function startAt(path: string, params: Record<string, string>): Promise<Authorization> {
-  const browser = new Browser();
-  const config = await appConfig(world.issuer, WEB);
-  const codeVerifier = client.randomPKCECodeVerifier();
-  const pending = { codeVerifier, state: client.randomState(), nonce: client.randomNonce() };
-  const url = client.buildAuthorizationUrl(config, {
-    redirect_uri: WEB.redirectUri,
-    scope: 'openid email profile',
-    code_challenge: await client.calculatePKCECodeChallenge(codeVerifier),
-    code_challenge_method: 'S256',
-    state: pending.state,
-    nonce: pending.nonce,
-    ...params,
-  });
-  url.pathname = path;
-  const stop = { stopAt: [WEB.redirectUri] };
-  const page = await browser.navigate(url.href, stop);
-  return { app: WEB, browser, config, pending, page, submit: (p, fields, index) => browser.submit(p, fields, { ...stop, index }), open: (t) => browser.navigate(new URL(t, page.url).href, stop) };
-}
-
 function expectRefused(page: Page, status: number, code: string) {
   expect(page.status).toBe(status);
   expect(errorCodeOf(page.body)).toBe(code);
@@ -113,7 +91,7 @@ describe('a login_hint that decides the home IdP', () => {
 
   it('treats /AUTH and /auth/ as /auth', async () => {
     for (const path of ['/AUTH', '/auth/']) {
-      const auth = await startAt(path, { login_hint: 'alice@partner.example' });
+      const auth = await start(new Browser(), world.issuer, WEB, { login_hint: 'alice@partner.example' }, path);
       expect(new URL(firstHop(auth)!).origin, path).toBe(new URL(world.partner.issuer).origin);
       expect(auth.browser.cookiesFor(world.issuer)['foyer.browser'], path).toBeDefined();
       const landed = await auth.submit(auth.page, { login: 'alice' });
