@@ -49,6 +49,19 @@ export class UserLifecycle {
     return changed ? this.afterDisable(id, actor, correlationId) : undefined;
   }
 
+  /**
+   * Switches back on, inside the caller's transaction, a guest the expiry sweep disabled, once the
+   * caller has given them a new end in the same transaction (a new invitation with a new end).
+   * Only when the last thing that switched the account off was the sweep (its audit entry, reason
+   * accessExpired): an administrator's disable, or a guest leaving, is never undone this way.
+   * Returns whether it enabled.
+   */
+  async enableAfterSweepIn(trx: Database, id: string, actor: Actor, details: ChangeDetails, correlationId?: string): Promise<boolean> {
+    const user = await this.deps.users.findById(id, trx);
+    if (!user || user.accountEnabled || !(await lastDisabledBySweep(trx, id))) return false;
+    return (await this.change(trx, id, { accountEnabled: true }, actor, { correlationId, details })) !== undefined;
+  }
+
   /** What a disable owes after its commit (sessions ended, reason `disabled`), also for a caller that lost it (a killed node). */
   afterDisable(id: string, actor: Actor, correlationId?: string): AfterCommit {
     return this.afterCommit(id, actor, correlationId, 'disabled');
@@ -153,4 +166,26 @@ export class UserLifecycle {
 
 function accessEndedRefusal(): HttpError {
   return new HttpError(400, 'accessEnded', "This guest's access has ended, so enabling the account would not let them sign in. Send them a new invitation with a new end date.");
+}
+
+/** Activities that switch an account off or on, newest first: the newest tells who switched it off. */
+const SWITCHES = ['Disable account', 'Enable account', 'Leave organization', 'Update user'];
+
+/** Whether the newest entry that switched the account off or on is the expiry sweep's disable (reason accessExpired). */
+async function lastDisabledBySweep(trx: Database, id: string): Promise<boolean> {
+  const rows = (await trx('audit_log')
+    .where({ category: 'UserManagement', target_id: id, result: 'success' })
+    .whereIn('activity', SWITCHES)
+    .orderBy('activity_at', 'desc')
+    .limit(20)
+    .select('activity', 'actor_type', 'details')) as { activity: string; actor_type: string; details: string | null }[];
+  const last = rows.find((r) => r.activity !== 'Update user' || mentionsAccountEnabled(r.details));
+  if (!last || last.activity !== 'Disable account' || last.actor_type !== 'system') return false;
+  return (JSON.parse(last.details ?? '{}') as { reason?: unknown }).reason === 'accessExpired';
+}
+
+/** An update that may have switched the account (SCIM's entries do not list what changed) counts as one: never re-enable on a guess. */
+function mentionsAccountEnabled(details: string | null): boolean {
+  const parsed = JSON.parse(details ?? '{}') as { modifiedProperties?: unknown };
+  return !Array.isArray(parsed.modifiedProperties) || parsed.modifiedProperties.includes('accountEnabled');
 }

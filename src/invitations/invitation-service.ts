@@ -22,6 +22,7 @@ import { invitationReach, inviterId, mayInvite, mayInviteMembers, type Invitatio
 import { newTicket } from './redeem-ticket.js';
 import { appForRedirect } from './redirect-guard.js';
 import { writeUsers } from '../directory/user-writes.js';
+import { refuseEndedWithoutNewEnd } from './access-end-required.js';
 
 export interface InvitationServiceDeps {
   db: Database;
@@ -38,7 +39,7 @@ export interface InvitationServiceDeps {
   mailer: Mailer;
   renderer: PageRenderer;
   /** Ends a reset account's sessions and refresh tokens (after the reset's commit). */
-  lifecycle: Pick<UserLifecycle, 'revokeSessions'>;
+  lifecycle: Pick<UserLifecycle, 'revokeSessions' | 'enableAfterSweepIn'>;
   /** My Apps as a redirect target (its exact URL only): where a guest invited into a group lands. */
   portalApp?: AppConfig;
   /** Partner settings at invitation (src/partners/): who may be invited, and an invitation's defaults. */
@@ -83,9 +84,14 @@ export class InvitationService {
     const result = await this.deps.db.transaction(async (trx) => {
       const recovered = right ? await recoverAccount(this.deps, { userId: input.invitedUser!.id, address: email, right }, trx) : undefined;
       const user = recovered?.user ?? (await this.resolveInvitedUser(input, inviter, trx));
+      // Before anything this invitation writes is kept or mailed (a throw rolls the reset back).
+      refuseEndedWithoutNewEnd(user, input.accessExpirationDateTime, this.now());
       if (within) await within(user, trx);
       if (input.accessExpirationDateTime && user.userType === 'Guest') {
         await writeUsers(trx, user.id, (users) => users.where({ id: user.id }).update({ access_expires_at: input.accessExpirationDateTime, expiry_notified_at: null }));
+        // The new end is the way back: an account the expiry sweep switched off comes back on with it
+        // (never one an administrator or the guest switched off), so the link mailed below can work.
+        await this.deps.lifecycle.enableAfterSweepIn(trx, user.id, actor, { reason: 'newAccessEnd', invitation: true, accessExpirationDateTime: input.accessExpirationDateTime }, correlationId);
       }
       if (user.userType === 'Guest') await this.sponsors.setInitial(user.id, await this.initialSponsors(input, inviter, partner.sponsor, trx), actor, trx, correlationId);
       // An accepted guest gets no ticket: a redeem link for them would be a way into their account.
@@ -173,7 +179,13 @@ export class InvitationService {
    */
   async check(input: CreateInvitationInput, inviter: Inviter): Promise<void> {
     this.admit(input, inviter);
-    if (!input.resetRedemption) this.refuseExisting(input, await this.deps.users.findByEmail(input.invitedUserEmailAddress));
+    const existing = input.resetRedemption ? await this.deps.users.findById(input.invitedUser!.id) : await this.deps.users.findByEmail(input.invitedUserEmailAddress);
+    if (!input.resetRedemption) this.refuseExisting(input, existing);
+    if (existing) refuseEndedWithoutNewEnd(existing, input.accessExpirationDateTime, this.now());
+  }
+
+  private now(): Date {
+    return this.deps.users.clock.now();
   }
 
   /** Issues a fresh ticket for a pending invitation (the old link stops working) and mails it. */
@@ -181,6 +193,8 @@ export class InvitationService {
     return this.deps.db.transaction(async (trx) => {
       const row = await this.requirePending(id, inviter, trx);
       const user = (await this.deps.users.findById(row.user_id, trx))!;
+      // A resend carries no new end: for a guest whose access ended its link could never work.
+      refuseEndedWithoutNewEnd(user, undefined, this.now());
       // A pending row left over for a guest who has since accepted (two invitations racing) must
       // not yield a fresh link into their account; only a reset, an admin's action, may.
       if (user.externalUserState === 'Accepted') {

@@ -3,8 +3,8 @@
  * uploader is *when each row is sent*: a guest holding Guest Inviter whose access end has passed
  * (one second after, before any sweep, the stored flag still on) sends nothing more, every
  * remaining row failed with consolePermissionRequired, nothing invited or mailed. And a row naming
- * a guest whose access has ended does not bring that access back (a CSV row has no new end): the
- * guest's row is unchanged and they still may not sign in. Real Foyer and its runner, the jobs stored as the console stores them, the lifecycle
+ * a guest whose access has ended is refused (accessEndRequired: a CSV row has no new end, so its
+ * link could never work): nothing written or mailed for that guest, who still may not sign in. Real Foyer and its runner, the jobs stored as the console stores them, the lifecycle
  * clock moved by hand.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -75,16 +75,25 @@ describe('an uploader whose access has ended', () => {
 });
 
 describe('a row naming a guest whose access has ended', () => {
-  it('does not give the access back: a new invitation, but the end and the account are unchanged and the guest still may not sign in', async () => {
+  it('is refused, not invited: the row failed with accessEndRequired, users, invitations and mails unchanged, the guest still may not sign in', async () => {
     const end = inDays(5);
     const guestId = await guestWithEnd('gus@partner.example', end);
     justAfter(end);
-    const access = () => db()('users').where({ id: guestId }).first('account_enabled', 'access_expires_at', 'external_user_state', 'roles');
-    const before = await access();
-    const { results } = await sendFile({ id: world.members['inviter@contoso.example']!, displayName: 'Inviter' }, [row(2, 'gus@partner.example')]);
-    // A CSV row has no accessExpirationDateTime: it cannot carry the new end that gives access back.
-    expect(results.map((r) => r.status)).toEqual(['invited']);
-    expect(await access()).toEqual(before);
+    const before = await written();
+    const { progress, results } = await sendFile({ id: world.members['inviter@contoso.example']!, displayName: 'Inviter' }, [row(2, 'gus@partner.example'), row(3, 'new@bulk.example')]);
+    // A CSV row has no accessExpirationDateTime: it cannot carry the new end that gives access back,
+    // so its link could never work. The other rows are sent as usual.
+    expect(progress).toMatchObject({ status: 'done', invited: 1, failed: 1 });
+    expect(results.map((r) => [r.line, r.status, r.errorCode])).toEqual([
+      [2, 'failed', 'accessEndRequired'],
+      [3, 'invited', null],
+    ]);
+    expect(results[0]!.errorMessage).toContain(`ended on ${end}`);
+    const after = await written();
+    const gus = (w: Awaited<ReturnType<typeof written>>) => ({ user: w.users.find((u) => u.id === guestId), invitations: w.invitations.filter((i) => i.user_id === guestId) });
+    expect(gus(after)).toEqual(gus(before));
+    expect(after.mails).toBe(before.mails + 1); // the other row's mail only
+    expect(await world.smtp.waitForMessage('new@bulk.example')).toBeTruthy();
     const guest = (await world.foyer.foyer.users.findById(guestId))!;
     expect([guest.accessExpiresAt, accountUsable(guest, clock.now())]).toEqual([end, false]);
   });
