@@ -10,7 +10,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DAY_MS, manualClock } from '../../src/lib/clock.js';
 import { finish, signInAsGuest, start, WEB } from '../e2e-access/access-support.js';
-import { redeemLink } from '../portal/portal-helpers.js';
+import { memberOnMyApps, redeemLink } from '../portal/portal-helpers.js';
 import { api, appToken } from '../support/api-client.js';
 import { Browser, errorCodeOf, headingOf } from '../support/browserless.js';
 import { APP_URL, daemonApp, partnerUser, PORTAL_APP, startWorld, type World } from '../support/world.js';
@@ -22,7 +22,7 @@ const db = () => world.foyer.foyer.db;
 const myApps = () => `${issuer()}/myapps`;
 const inDays = (n: number) => new Date(clock.now().getTime() + n * DAY_MS).toISOString();
 const justAfter = (end: string) => clock.set(new Date(Date.parse(end) + 1000));
-const LOGINS = ['ana', 'ben', 'cai', 'dov', 'eli', 'fox'];
+const LOGINS = ['ana', 'ben', 'cai', 'dov', 'eli', 'fox', 'gil'];
 
 beforeAll(async () => {
   world = await startWorld({
@@ -30,7 +30,7 @@ beforeAll(async () => {
     portal: true,
     smtp: true,
     clock,
-    members: ['sponsor@contoso.example'],
+    members: ['sponsor@contoso.example', { email: 'admin@contoso.example', admin: true }],
     customize: (config) => {
       (config.apps as unknown[]).push(daemonApp('writer-app', ['User.ReadWrite.All']));
     },
@@ -106,6 +106,24 @@ describe('an invitation without a new end for a guest whose access ended', () =>
     // An end before the clock's now (here: between the old end and now) gives nothing back either.
     await expectRefused(await graph('POST', '/invitations', { ...again, accessExpirationDateTime: new Date(Date.parse(end) + 500).toISOString() }), end);
     expect(await everything()).toEqual(swept);
+  });
+});
+
+describe("the admin console's resend for a guest whose access ended", () => {
+  it('shows the refusal as a page error (400 accessEndRequired), nothing written or mailed', async () => {
+    const end = inDays(5);
+    const { userId } = await guestWithEnd('gil', end, false);
+    justAfter(end);
+    const { browser } = await memberOnMyApps(world.foyer, 'admin@contoso.example');
+    const before = await everything();
+    const res = await browser.request(`${issuer()}/myapps/admin/guests/${userId}/resend`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({ _csrf: browser.cookiesFor(issuer())['foyer.csrf'] ?? '' }).toString(),
+    });
+    const body = await res.text();
+    expect([res.status, errorCodeOf(body)]).toEqual([400, 'accessEndRequired']);
+    expect(await everything()).toEqual(before);
   });
 });
 
