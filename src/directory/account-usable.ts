@@ -18,7 +18,7 @@ export function accountRefusal(user: Pick<User, 'accountEnabled' | 'accessExpire
 
 /**
  * Whether the user's access end has passed at `now`, whatever the stored flag says (an end that is
- * not a date counts as passed). Only a new invitation with a new end, or an extension, undoes it.
+ * not a date counts as passed). Only a new invitation with a new end undoes it (an extension link dies at the end).
  */
 export function accessEnded(user: Pick<User, 'accessExpiresAt'>, now: Date): boolean {
   return user.accessExpiresAt !== null && !(Date.parse(user.accessExpiresAt) > now.getTime());

@@ -88,7 +88,7 @@ export class UserLifecycle {
     if (!before) return undefined;
     // Switching on an account whose access end has passed would not let the guest sign in (every
     // sign-in and token checks the end), only make the caller believe it had: Graph, the console and
-    // the CLI refuse it as SCIM does. The way back is a new invitation with a new end, or an extension.
+    // the CLI refuse it as SCIM does. The way back is a new invitation with a new end (an extension link dies at the end).
     if (changes.accountEnabled === true && accessEnded(before, this.deps.users.clock.now())) throw accessEndedRefusal();
     const after = await this.deps.directory.update(id, changes, trx, opts.onlyIfEnabled ? { accountEnabled: true } : undefined);
     if (!after) return undefined;

@@ -47,7 +47,7 @@ export interface ScimUsersDeps {
  * `active` is whether the user may sign in at the request's instant (the shared clock): false once
  * a guest's access end has passed, before the expiry sweep stores the disable. Asking for active
  * true on such a guest is refused (400 mutability, nothing written): only a new invitation with a
- * new end, or an extension, gives access back (README, guest lifecycle).
+ * new end gives access back (extension links die at the end; README, guest lifecycle).
  */
 export class ScimUsers {
   constructor(private readonly deps: ScimUsersDeps) {}
@@ -208,7 +208,7 @@ export class ScimUsers {
 function accessEndedError(user: User): ScimError {
   return new ScimError(
     400,
-    `active cannot be set to true: this user's access ended at ${user.accessExpiresAt ?? 'an unknown time'} (accessExpired). Only a new invitation with a new accessExpirationDateTime, or an extension by a sponsor, gives access back.`,
+    `active cannot be set to true: this user's access ended at ${user.accessExpiresAt ?? 'an unknown time'} (accessExpired). Only a new invitation with a new accessExpirationDateTime gives access back.`,
     'mutability',
   );
 }
