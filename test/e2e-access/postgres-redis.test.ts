@@ -6,23 +6,20 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { connectRedis } from '../../src/db/redis.js';
 import { Browser, parseForms, type Page } from '../support/browserless.js';
-import { describeWithPostgres, describeWithRedis, freshPostgresSchema, redisUrl } from '../support/real-servers.js';
+import { describeWithPostgres, describeWithRedis, freshPostgresSchema, redisDatabaseUrl, redisUrl } from '../support/real-servers.js';
 import { startFoyer, type RunningFoyer } from '../support/start-foyer.js';
 import { appEntries, enrolTotp, finish, freshCode, is, lastUsedStep, PAGES, signInRows, start, STRICT, WEB, codeForStep, type Authorization } from './access-support.js';
 
 const PASSWORD = 'correct horse battery staple';
 const MFA_KEY = Buffer.alloc(32, 42).toString('base64');
 
-function redisDb(n: number): string {
-  const url = new URL(redisUrl()!);
-  url.pathname = `/${n}`;
-  return url.toString();
-}
+/** A Redis database of its own: the suite flushes it (12 is test/faults/node-crash.test.ts's). */
+const REDIS_DB = 7;
 
 describeWithPostgres('conditional access and MFA', () => {
   describeWithRedis('on PostgreSQL and Redis', () => {
     const pg = freshPostgresSchema();
-    const REDIS = () => redisDb(12);
+    const REDIS = () => redisDatabaseUrl(redisUrl()!, REDIS_DB);
     let foyer: RunningFoyer;
 
     beforeAll(async () => {

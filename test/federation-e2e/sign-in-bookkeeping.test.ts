@@ -12,7 +12,7 @@ import { DirectoryUsers } from '../../src/directory/directory-users.js';
 import { Browser } from '../support/browserless.js';
 import { finishAuthorization, startAuthorization, webAppClient, WEB_APP } from '../support/oidc-client.js';
 import { signInAtPartner } from '../support/partner-idp.js';
-import { describeWithPostgres, describeWithRedis, freshPostgresSchema, redisUrl } from '../support/real-servers.js';
+import { describeWithPostgres, describeWithRedis, freshPostgresSchema, redisDatabaseUrl, redisUrl } from '../support/real-servers.js';
 import { partnerUser, useWorld, type World, type WorldOptions } from '../support/world.js';
 
 const GUESTS = { ada: partnerUser('ada'), bob: partnerUser('bob'), cy: partnerUser('cy') };
@@ -105,11 +105,7 @@ describeWithPostgres('sign-in bookkeeping', () => {
   describeWithRedis('on PostgreSQL and Redis', () => {
     /** A Redis database of its own (other suites flush theirs). */
     const REDIS_DB = 8;
-    const redisDb = () => {
-      const url = new URL(redisUrl()!);
-      url.pathname = `/${REDIS_DB}`;
-      return url.toString();
-    };
+    const redisDb = () => redisDatabaseUrl(redisUrl()!, REDIS_DB);
     const pg = freshPostgresSchema();
     const world = useWorld(() => ({ ...worldOptions, databaseUrl: pg.url, redisUrl: redisDb() }));
     afterAll(async () => {

@@ -14,7 +14,7 @@ import { connectRedis } from '../../src/db/redis.js';
 import { Browser } from '../support/browserless.js';
 import { finishAuthorization, startAuthorization, webAppClient, WEB_APP } from '../support/oidc-client.js';
 import { signInAtPartner } from '../support/partner-idp.js';
-import { describeWithPostgres, describeWithRedis, freshPostgresSchema, redisUrl } from '../support/real-servers.js';
+import { describeWithPostgres, describeWithRedis, freshPostgresSchema, redisDatabaseUrl, redisUrl } from '../support/real-servers.js';
 import { partnerUser, useWorld, type World, type WorldOptions } from '../support/world.js';
 
 /** Issue 20's target: statements per sign-in, beyond oidc-provider's own protocol state. */
@@ -36,13 +36,9 @@ const MAX_STATEMENTS_POSTGRES = 4;
 const MAX_REDIS_ROUND_TRIPS = 23;
 const GUESTS = { warm: partnerUser('warm'), counted: partnerUser('counted') };
 
-/** A Redis database of its own (other suites flush theirs: 9, 11-14). */
+/** A Redis database of its own (other suites flush theirs). */
 const REDIS_DB = 10;
-const redisDb = () => {
-  const url = new URL(redisUrl()!);
-  url.pathname = `/${REDIS_DB}`;
-  return url.toString();
-};
+const redisDb = () => redisDatabaseUrl(redisUrl()!, REDIS_DB);
 
 /** Guests who already redeemed their invitation: the user and the identity the partner proves. */
 async function seedGuest(world: World, login: keyof typeof GUESTS): Promise<void> {

@@ -7,18 +7,14 @@ import * as client from 'openid-client';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { connectRedis } from '../../src/db/redis.js';
 import { errorCodeOf, headingOf, type Browser } from '../support/browserless.js';
-import { describeWithPostgres, describeWithRedis, freshPostgresSchema, redisUrl } from '../support/real-servers.js';
+import { describeWithPostgres, describeWithRedis, freshPostgresSchema, redisDatabaseUrl, redisUrl } from '../support/real-servers.js';
 import { DEMO_SECRET } from '../support/start-foyer.js';
 import { start, type Authorization } from '../e2e-access/access-support.js';
 import { APP_A, invite, redeem, startPartnerWorld, type PartnerWorld } from './partner-world.js';
 
 /** A Redis database of its own (the others' suites flush theirs). */
 const REDIS_DB = 13;
-const redisDb = () => {
-  const url = new URL(redisUrl()!);
-  url.pathname = `/${REDIS_DB}`;
-  return url.toString();
-};
+const redisDb = () => redisDatabaseUrl(redisUrl()!, REDIS_DB);
 
 async function refreshTokenFrom(auth: Authorization): Promise<string> {
   const tokens = await client.authorizationCodeGrant(auth.config, new URL(auth.page.stoppedAt!), { pkceCodeVerifier: auth.pending.codeVerifier, expectedState: auth.pending.state, expectedNonce: auth.pending.nonce });

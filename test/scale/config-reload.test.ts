@@ -10,11 +10,11 @@ import * as client from 'openid-client';
 import { parse, stringify } from 'yaml';
 import { Browser, errorCodeOf } from '../support/browserless.js';
 import { signIn, spaClient, SPA_APP, startAuthorization, webAppClient } from '../support/oidc-client.js';
-import { describeWithPostgres, describeWithRedis, freshPostgresSchema, redisUrl } from '../support/real-servers.js';
+import { describeWithPostgres, describeWithRedis, freshPostgresSchema, redisDatabaseUrl, redisUrl } from '../support/real-servers.js';
 import { DEMO_SECRET } from '../support/start-foyer.js';
 import { daemonApp } from '../support/world.js';
 import { ensureBuilt, runCli } from '../cli/cli-harness.js';
-import { redisDatabaseUrl, startCluster, type Cluster } from './support/cluster.js';
+import { startCluster, type Cluster } from './support/cluster.js';
 
 const REDIS_DB = 14;
 const PASSWORD = 'correct horse battery staple';

@@ -12,10 +12,10 @@ import { createUserVersions } from '../../src/directory/user-versions.js';
 import { attachUserVersions } from '../../src/directory/user-writes.js';
 import { api, appToken } from '../support/api-client.js';
 import { oauthErrorOf, signedInWebApp } from '../support/oidc-client.js';
-import { describeWithPostgres, describeWithRedis, freshPostgresSchema, redisUrl } from '../support/real-servers.js';
+import { describeWithPostgres, describeWithRedis, freshPostgresSchema, redisDatabaseUrl, redisUrl } from '../support/real-servers.js';
 import { daemonApp } from '../support/world.js';
 import { byRules } from './support/balancer.js';
-import { redisDatabaseUrl, startCluster, type Cluster } from './support/cluster.js';
+import { startCluster, type Cluster } from './support/cluster.js';
 
 const REDIS_DB = 15;
 const PASSWORD = 'correct horse battery staple';

@@ -16,6 +16,17 @@ export function redisUrl(): string | undefined {
   return process.env.TEST_REDIS_URL || undefined;
 }
 
+/**
+ * TEST_REDIS_URL with a database number of its own, for a suite that flushes its database or counts
+ * commands on it. Each such suite owns one number (grep `REDIS_DB`): two files run in parallel, and
+ * a flush of a shared number deletes the other's sessions.
+ */
+export function redisDatabaseUrl(base: string, database: number): string {
+  const url = new URL(base);
+  url.pathname = `/${database}`;
+  return url.toString();
+}
+
 export function describeWithPostgres(name: string, fn: () => void): void {
   const skip = !postgresUrl();
   describe.skipIf(skip)(skip ? `(skipped: TEST_DATABASE_URL not set) ${name}` : name, fn);

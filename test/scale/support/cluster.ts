@@ -12,6 +12,7 @@ import { connectRedis } from '../../../src/db/redis.js';
 import { hashPassword } from '../../../src/directory/password-hash.js';
 import { UsersRepository } from '../../../src/directory/users-repository.js';
 import type { PartnerIdp, PartnerUser } from '../../support/partner-idp.js';
+import { redisDatabaseUrl } from '../../support/real-servers.js';
 import { baseConfig, freePort } from '../../support/start-foyer.js';
 import { APP_URL, PORTAL_APP, startOidcPartner } from '../../support/world.js';
 import { startBalancer, type Balancer } from './balancer.js';
@@ -124,11 +125,4 @@ export async function startCluster(opts: ClusterOptions): Promise<Cluster> {
   // One node at a time on a fresh database: the first applies the migrations.
   for (const name of opts.nodes ?? ['a', 'b']) await cluster.startNode(name);
   return cluster;
-}
-
-/** TEST_REDIS_URL with a database number of its own, so counters of other suites cannot interfere. */
-export function redisDatabaseUrl(base: string, database: number): string {
-  const url = new URL(base);
-  url.pathname = `/${database}`;
-  return url.toString();
 }
